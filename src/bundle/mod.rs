@@ -1,0 +1,1 @@
+//! The `.procb` bundle: binary format and verifier.

@@ -1,0 +1,305 @@
+//! The instruction set of procc bytecode.
+//!
+//! A stack machine whose programs only jump forward, so every run terminates. Code is
+//! organised in [`Chunk`]s: small self-contained programs. Expression chunks (a guard,
+//! a template, a check, a default) end in [`Instr::Return`] with exactly one value on the
+//! stack. A procedure's body chunk runs its steps (collect variables, approve, the kind's
+//! effect, the outcome statements) and ends in [`Instr::Done`].
+//!
+//! Operands that name things are indexes into the tables of [`crate::codegen::module::Module`]:
+//! strings, constants, variables, customer attributes, secrets, components, topics,
+//! procedures. Jump targets are instruction indexes inside the same chunk and always
+//! greater than the jump's own index.
+//!
+//! This module is always compiled (the interpreter and verifier need it); the lowering
+//! from the AST is behind the `compiler` feature.
+
+use serde::{Deserialize, Serialize};
+
+/// An index into the module's string pool.
+pub type StrId = u32;
+/// An index into the module's constant pool.
+pub type ConstId = u32;
+/// An index into the module's variable table.
+pub type VarId = u32;
+/// An index into the module's procedure table.
+pub type ProcId = u32;
+/// An index into the module's chunk table.
+pub type ChunkId = u32;
+/// An index into the module's type table.
+pub type TypeId = u32;
+
+/// One instruction.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub enum Instr {
+    // ---- values -------------------------------------------------------------------
+    /// Push constant `consts[i]`.
+    Const(ConstId),
+    /// Push the text `strings[i]`.
+    Str(StrId),
+    /// Push the value of a variable. The variable is known here (collected earlier, or
+    /// the chunk belongs to something that depends on it); an absent optional value or
+    /// a variable whose `when` was false pushes `Absent`.
+    LoadVar(VarId),
+    /// Push a customer attribute (`Absent` when an optional one is missing).
+    LoadCustomer(u32),
+    /// Push a secret's value. Everything computed from it is tainted (rule 3).
+    LoadSecret(u32),
+    /// Push `value`: the value under test in a refinement type's or variable's check.
+    LoadValue,
+    /// Push `result` / `response`: the JSON of the last awaited effect.
+    LoadResult,
+    /// Pop an object, push its field named `strings[i]` (`Absent` when missing).
+    GetField(StrId),
+    /// Pop `n` values, push them as a list (first pushed is first).
+    MakeList(u16),
+    /// Pop `n` key/value pairs (key text pushed before its value), push a JSON object.
+    MakeObject(u16),
+    /// Pop `n` values, render each as template text, push their concatenation.
+    Concat(u16),
+    /// Pop one value and discard it.
+    Pop,
+    /// Duplicate the top of the stack.
+    Dup,
+
+    // ---- operators ----------------------------------------------------------------
+    /// Pop one operand, push the result.
+    Unary(UnaryOp),
+    /// Pop right then left operand, push the result.
+    Binary(BinaryOp),
+    /// Pop `argc` arguments (first pushed is first), push the result.
+    Call(Builtin, u8),
+    /// Pop a text, push whether it matches the regex `strings[i]` (compiled at load).
+    Matches(StrId),
+    /// Pop a value, push whether it is not `Absent`.
+    Exists,
+
+    // ---- control (forward only) ---------------------------------------------------
+    /// Jump to the instruction index.
+    Jump(u32),
+    /// Pop a bool; jump when false.
+    JumpIfFalse(u32),
+    /// Peek a bool; jump when false (keeping it), else pop it. For `and`.
+    JumpIfFalseKeep(u32),
+    /// Peek a bool; jump when true (keeping it), else pop it. For `or`.
+    JumpIfTrueKeep(u32),
+    /// Peek a value; jump when it is not `Absent` (keeping it), else pop it. For `??`.
+    JumpIfPresent(u32),
+    /// End an expression chunk: the single value on the stack is its result.
+    Return,
+
+    // ---- procedure steps ----------------------------------------------------------
+    /// Make sure a variable is known: if it is not, evaluate its `when`/`default`, or
+    /// suspend with `ask` until it is answered (or attempts run out: `done failed`).
+    Collect(VarId),
+    /// Pop the prompt text; suspend until a human decides. Denied ends the run with
+    /// `done denied`, so the instruction after it is reached only on a granted approval.
+    Approve(Approver),
+    /// Pop the question text; emit `follow_up`.
+    FollowUp,
+    /// Pop the URL text; emit `redirect`.
+    Redirect,
+    /// Pop the input object; emit `component` for `components[i]`.
+    OpenComponent(u32),
+    /// Emit `switch_topic` for `topics[i]`.
+    SwitchTopic(u32),
+    /// Pop the note, then the queue text; emit `live_chat`.
+    LiveChat,
+    /// Pop body (JSON), query (object of texts), headers (object of texts), then URL
+    /// text; emit `request`. Only headers, query and body may carry secret-derived values.
+    Request(RequestSpec),
+    /// Pop the args object; emit `javascript` with the script `strings[i]`.
+    Javascript(StrId),
+    /// Suspend until the host sends the effect's `result`; then `LoadResult` reads it and
+    /// [`Instr::JumpIfFailed`] branches on it.
+    Await,
+    /// Jump when the awaited effect failed.
+    JumpIfFailed(u32),
+    /// Pop a text; emit `say`.
+    Say,
+    /// Pop a text; emit `follow_up` (the `suggest` statement).
+    Suggest,
+    /// Pop a value; store it into a conversation variable (validated like an answer).
+    Save(VarId),
+    /// Emit an `offer` listing `procedures[i]` if it is eligible.
+    Offer(ProcId),
+    /// End the run with this outcome.
+    Done(Outcome),
+}
+
+/// The constant operands of [`Instr::Request`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RequestSpec {
+    /// The HTTP method.
+    pub method: Method,
+    /// The timeout in milliseconds (default 10 000, at most 60 000).
+    pub timeout_ms: u32,
+    /// How many times to retry on connection errors, timeouts and 5xx.
+    pub retry: u8,
+}
+
+/// HTTP methods an `api_call` may use.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Method {
+    /// GET.
+    Get,
+    /// POST.
+    Post,
+    /// PUT.
+    Put,
+    /// PATCH.
+    Patch,
+    /// DELETE.
+    Delete,
+}
+
+impl Method {
+    /// The method's name as HTTP writes it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::Get => "GET",
+            Method::Post => "POST",
+            Method::Put => "PUT",
+            Method::Patch => "PATCH",
+            Method::Delete => "DELETE",
+        }
+    }
+
+    /// Parses an upper-case method name.
+    pub fn parse(name: &str) -> Option<Method> {
+        Some(match name {
+            "GET" => Method::Get,
+            "POST" => Method::Post,
+            "PUT" => Method::Put,
+            "PATCH" => Method::Patch,
+            "DELETE" => Method::Delete,
+            _ => return None,
+        })
+    }
+}
+
+/// Who approves.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Approver {
+    /// The customer.
+    Customer,
+    /// A member of staff.
+    Staff,
+}
+
+impl Approver {
+    /// The protocol's spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Approver::Customer => "customer",
+            Approver::Staff => "staff",
+        }
+    }
+}
+
+/// How a run ends.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Outcome {
+    /// It did what it was for.
+    Completed,
+    /// An effect failed, or attempts ran out.
+    Failed,
+    /// Another procedure was clicked, or `cancel`/`end` came.
+    Cancelled,
+    /// The approval was denied.
+    Denied,
+}
+
+impl Outcome {
+    /// The protocol's spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Completed => "completed",
+            Outcome::Failed => "failed",
+            Outcome::Cancelled => "cancelled",
+            Outcome::Denied => "denied",
+        }
+    }
+}
+
+/// Prefix operators.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum UnaryOp {
+    /// Boolean negation.
+    Not,
+    /// Arithmetic negation.
+    Neg,
+}
+
+/// Infix operators evaluated eagerly (`and`, `or`, `??` compile to jumps).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum BinaryOp {
+    /// Equality of any two values.
+    Eq,
+    /// Inequality.
+    Ne,
+    /// Less than (numbers, texts, dates).
+    Lt,
+    /// Less or equal.
+    Le,
+    /// Greater than.
+    Gt,
+    /// Greater or equal.
+    Ge,
+    /// Membership in a list, or a substring of a text.
+    In,
+    /// Numeric addition or text concatenation.
+    Add,
+    /// Subtraction.
+    Sub,
+    /// Multiplication.
+    Mul,
+    /// Division (always a `number`; dividing by zero is a runtime error).
+    Div,
+}
+
+/// Built-in functions.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Builtin {
+    /// `len(text|list)`: characters or elements.
+    Len,
+    /// `lower(text)`.
+    Lower,
+    /// `upper(text)`.
+    Upper,
+    /// `trim(text)`.
+    Trim,
+    /// `contains(text|list, x)`.
+    Contains,
+    /// `starts_with(text, prefix)`.
+    StartsWith,
+    /// `ends_with(text, suffix)`.
+    EndsWith,
+}
+
+/// A constant of the constant pool.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum Const {
+    /// An `int`.
+    Int(i64),
+    /// A `number`.
+    Number(f64),
+    /// A `bool`.
+    Bool(bool),
+    /// A `date`, as days since 1970-01-01.
+    Date(i32),
+    /// The absent value.
+    Absent,
+}
+
+/// A self-contained forward-only program.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Chunk {
+    /// The instructions.
+    pub code: Vec<Instr>,
+    /// Source map: `(instruction index, source line)` pairs, sorted by index; an
+    /// instruction's line is that of the last entry at or before it.
+    pub lines: Vec<(u32, u32)>,
+    /// The index of the source file (in the module's `files`) this chunk came from.
+    pub file: u32,
+}

@@ -1,0 +1,267 @@
+//! The compiled program: every table the interpreter needs, and the bytecode.
+//!
+//! A [`Module`] is what code generation produces and what a `.procb` bundle carries
+//! (the bundle adds a header, a hash and verification). Everything is referred to by
+//! index; names are kept for the protocol (procedures and variables appear by name) and
+//! for `procc inspect`. No secret value is ever stored here: secrets are names only.
+
+use serde::{Deserialize, Serialize};
+
+use super::isa::{ChunkId, ProcId, StrId, TypeId, VarId};
+
+/// The whole compiled program.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Module {
+    /// Source file paths, for the source map.
+    pub files: Vec<String>,
+    /// The string pool.
+    pub strings: Vec<String>,
+    /// The constant pool.
+    pub consts: Vec<super::isa::Const>,
+    /// All bytecode.
+    pub chunks: Vec<super::isa::Chunk>,
+    /// Types: the built-ins first (see [`BUILTIN_TYPES`]), then refinements and `one_of`s.
+    pub types: Vec<TypeDef>,
+    /// The customer schema, in declaration order.
+    pub customer: Vec<FieldDef>,
+    /// Secret names (values come from the host at run time).
+    pub secrets: Vec<String>,
+    /// Knowledge sources.
+    pub sources: Vec<Knowledge>,
+    /// FAQs.
+    pub faqs: Vec<Knowledge>,
+    /// Topics.
+    pub topics: Vec<Knowledge>,
+    /// UI components.
+    pub components: Vec<ComponentDef>,
+    /// Named audiences.
+    pub audiences: Vec<AudienceDef>,
+    /// Variables: conversation variables and procedures' local ones.
+    pub vars: Vec<VarDef>,
+    /// Procedures, in declaration order (the order of `offer` lists).
+    pub procedures: Vec<ProcDef>,
+    /// Which procedures each trigger may offer.
+    pub triggers: TriggerIndex,
+}
+
+/// The built-in types, at these indexes of [`Module::types`], in this order.
+pub const BUILTIN_TYPES: [&str; 6] = ["text", "int", "number", "bool", "date", "json"];
+
+/// The representation every value of a type has at run time.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum BaseType {
+    /// Text.
+    Text,
+    /// A 64-bit integer.
+    Int,
+    /// A 64-bit float.
+    Number,
+    /// A boolean.
+    Bool,
+    /// An ISO date.
+    Date,
+    /// Any JSON.
+    Json,
+}
+
+/// A type: a built-in, a `one_of`, or a refinement.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TypeDef {
+    /// The name shown in `ask` (`"email"`, `"int"`, `"one_of"`).
+    pub name: String,
+    /// The run-time representation.
+    pub base: BaseType,
+    /// The refined type, whose checks apply first (`None` for built-ins).
+    pub parent: Option<TypeId>,
+    /// For `one_of`: the choices, as declared.
+    pub choices: Vec<String>,
+    /// The refinement's check, if any.
+    pub check: Option<CheckDef>,
+}
+
+/// A condition and the message shown when it fails.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CheckDef {
+    /// Chunk returning a bool (with `value` bound to the checked value).
+    pub cond: ChunkId,
+    /// Chunk returning the message text.
+    pub message: ChunkId,
+}
+
+/// A typed field of the customer schema, a component, or `returns`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FieldDef {
+    /// Its name.
+    pub name: String,
+    /// Its type.
+    pub ty: TypeId,
+    /// Whether it may be absent.
+    pub optional: bool,
+}
+
+/// A source, FAQ or topic.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Knowledge {
+    /// The name in `.proc` files.
+    pub name: String,
+    /// The platform's id, used in events and outputs.
+    pub id: String,
+}
+
+/// A UI component.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ComponentDef {
+    /// The name in `.proc` files.
+    pub name: String,
+    /// The platform's id.
+    pub id: String,
+    /// Declared inputs.
+    pub input: Vec<FieldDef>,
+    /// Declared outputs (the `result` of the component).
+    pub output: Vec<FieldDef>,
+}
+
+/// A named audience.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AudienceDef {
+    /// Its name.
+    pub name: String,
+    /// Chunk returning a bool over `customer.*`.
+    pub cond: ChunkId,
+}
+
+/// A variable.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct VarDef {
+    /// Its name (as it appears in `ask`, `answer`, `provide`).
+    pub name: String,
+    /// Its type.
+    pub ty: TypeId,
+    /// Declared `T?`.
+    pub optional: bool,
+    /// `None` for a conversation variable; the owning procedure for a local one (local
+    /// values are forgotten when that procedure's run ends).
+    pub owner: Option<ProcId>,
+    /// Chunk returning the prompt text.
+    pub ask: Option<ChunkId>,
+    /// Chunk returning a bool: asked only when true, otherwise absent.
+    pub when: Option<ChunkId>,
+    /// The variable's own checks, after its type's.
+    pub checks: Vec<CheckDef>,
+    /// Chunk returning the default value.
+    pub default: Option<ChunkId>,
+    /// How many answers may be tried before the run fails.
+    pub attempts: u32,
+    /// What this variable depends on.
+    pub deps: Vec<Dep>,
+}
+
+/// A dependency edge between variables.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Dep {
+    /// The variable depended on.
+    pub var: VarId,
+    /// How.
+    pub kind: DepKind,
+}
+
+/// How one variable depends on another.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum DepKind {
+    /// Mentioned in the `ask` prompt: orders collection only.
+    Prompt,
+    /// Mentioned in `when`, `check` or `default`: a correction makes the value stale.
+    Guard,
+}
+
+/// The kind of a procedure.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Kind {
+    /// `follow_up`.
+    FollowUp,
+    /// `redirect`.
+    Redirect,
+    /// `component`.
+    Component,
+    /// `switch_topic`.
+    SwitchTopic,
+    /// `live_chat`.
+    LiveChat,
+    /// `api_call`.
+    ApiCall,
+    /// `javascript`.
+    Javascript,
+}
+
+impl Kind {
+    /// All kinds, in the contract's order.
+    pub const ALL: [Kind; 7] = [
+        Kind::FollowUp,
+        Kind::Redirect,
+        Kind::Component,
+        Kind::SwitchTopic,
+        Kind::LiveChat,
+        Kind::ApiCall,
+        Kind::Javascript,
+    ];
+
+    /// The kind's name in `.proc` files.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::FollowUp => "follow_up",
+            Kind::Redirect => "redirect",
+            Kind::Component => "component",
+            Kind::SwitchTopic => "switch_topic",
+            Kind::LiveChat => "live_chat",
+            Kind::ApiCall => "api_call",
+            Kind::Javascript => "javascript",
+        }
+    }
+
+    /// Parses a kind name.
+    pub fn parse(name: &str) -> Option<Kind> {
+        Kind::ALL.into_iter().find(|k| k.as_str() == name)
+    }
+}
+
+/// A procedure.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ProcDef {
+    /// Its name.
+    pub name: String,
+    /// Its kind.
+    pub kind: Kind,
+    /// Chunk returning the button text (may use `customer.*` only).
+    pub label: ChunkId,
+    /// The description, if any.
+    pub description: Option<StrId>,
+    /// Marked `escalation`.
+    pub escalation: bool,
+    /// Marked `irreversible`.
+    pub irreversible: bool,
+    /// Audiences that must all hold.
+    pub audiences: Vec<u32>,
+    /// Chunk returning a bool that must hold for it to be offered and clicked.
+    pub when: Option<ChunkId>,
+    /// The body: collection, approval, effect, outcome statements, `Done`.
+    pub body: ChunkId,
+    /// The variables the body collects, in collection order (for `inspect`).
+    pub collects: Vec<VarId>,
+    /// For an `api_call` with `returns`: the expected response fields.
+    pub returns: Vec<FieldDef>,
+}
+
+/// Which procedures each trigger may offer, each list in declaration order.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct TriggerIndex {
+    /// `trigger always`: offered on every customer message.
+    pub always: Vec<ProcId>,
+    /// `trigger negative_feedback`.
+    pub negative_feedback: Vec<ProcId>,
+    /// `trigger unanswered`.
+    pub unanswered: Vec<ProcId>,
+    /// `trigger source N`, by index into [`Module::sources`].
+    pub by_source: Vec<Vec<ProcId>>,
+    /// `trigger faq N`, by index into [`Module::faqs`].
+    pub by_faq: Vec<Vec<ProcId>>,
+}

@@ -1,0 +1,31 @@
+//! procc: a compiler and runtime for *Procedures*, the actions a customer-facing AI agent
+//! may take for a customer during a conversation.
+//!
+//! The crate is one pipeline, one module per stage, data flowing one way:
+//!
+//! - [`syntax`]: tokens, the pest grammar, the AST with spans (feature `compiler`);
+//! - [`semantics`]: names, types, the variable dependency graph (feature `compiler`);
+//! - [`codegen`]: the bytecode instruction set and module tables (always), and the
+//!   lowering from the AST (feature `compiler`);
+//! - [`bundle`]: the `.procb` format and its verifier (always);
+//! - [`vm`]: the sans-IO interpreter, one pure state machine per conversation (always);
+//! - [`runtime`]: tokio, HTTP for `api_call`, `procc serve`, storage (feature `runtime`);
+//! - `cli`: the `procc` command (feature `cli`, in the binary).
+//!
+//! An embedding service that only runs bundles depends on the crate with
+//! `default-features = false` and gets [`bundle`] and [`vm`] without the compiler's or
+//! the server's dependencies. See `ARCHITECTURE.md`.
+
+#[cfg(feature = "compiler")]
+pub mod diagnostics;
+#[cfg(feature = "compiler")]
+pub mod semantics;
+#[cfg(feature = "compiler")]
+pub mod syntax;
+
+pub mod bundle;
+pub mod codegen;
+pub mod vm;
+
+#[cfg(feature = "runtime")]
+pub mod runtime;

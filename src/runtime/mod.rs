@@ -1,0 +1,1 @@
+//! The tokio runtime: HTTP for `api_call`, `procc serve`, durable storage.

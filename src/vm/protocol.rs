@@ -1,0 +1,248 @@
+//! The JSON session protocol of `../shared/LANGUAGE.md` §7, as typed Rust values.
+//!
+//! [`Input`] is one line in; [`Output`] is one line out. Both serialise to exactly the
+//! contract's JSON. Parsing a raw line (with the `bad_input` rules) is
+//! [`parse_input_line`]'s job.
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value as Json};
+
+/// One protocol input: an event for a conversation.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Input {
+    /// The conversation it belongs to.
+    pub conversation: String,
+    /// What happened.
+    #[serde(flatten)]
+    pub event: Event,
+}
+
+/// The events of §7.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum Event {
+    /// A conversation begins.
+    Start {
+        /// Customer attributes, checked against the schema.
+        #[serde(default)]
+        customer: Map<String, Json>,
+        /// Secret values for this conversation.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        secrets: Option<Map<String, Json>>,
+    },
+    /// A customer turn: fires `always`.
+    Message {
+        /// The customer's text, if the host passes it on.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        text: Option<String>,
+    },
+    /// A knowledge source was used.
+    Source {
+        /// The platform's id.
+        id: String,
+    },
+    /// An FAQ was used.
+    Faq {
+        /// The platform's id.
+        id: String,
+    },
+    /// The customer gave feedback.
+    Feedback {
+        /// `"negative"` or `"positive"`.
+        value: Feedback,
+    },
+    /// The agent could not answer.
+    Unanswered,
+    /// The customer chose a procedure.
+    Click {
+        /// The procedure's name.
+        procedure: String,
+        /// Values the agent already extracted for it.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        vars: Option<Map<String, Json>>,
+    },
+    /// The customer dismissed an offered procedure.
+    Dismiss {
+        /// The procedure's name.
+        procedure: String,
+    },
+    /// The customer answered a question.
+    Answer {
+        /// The variable.
+        var: String,
+        /// Their answer: text to parse by the variable's type, or a JSON value of it.
+        value: Json,
+    },
+    /// The agent already knows some values.
+    Provide {
+        /// Variable name to value.
+        vars: Map<String, Json>,
+    },
+    /// A human decided on the pending approval.
+    Approve {
+        /// Whether it was granted.
+        granted: bool,
+        /// Who decided.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        by: Option<String>,
+    },
+    /// The pending effect finished.
+    Result {
+        /// Whether it succeeded.
+        ok: bool,
+        /// For `api_call`: the HTTP status.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        status: Option<u16>,
+        /// For `api_call`: the response JSON.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        response: Option<Json>,
+        /// For `component`: its output.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        output: Option<Json>,
+    },
+    /// Cancel the running procedure.
+    Cancel,
+    /// The conversation is over.
+    End,
+}
+
+/// The value of a `feedback` event.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Feedback {
+    /// Thumbs down: fires `negative_feedback`.
+    Negative,
+    /// Thumbs up.
+    Positive,
+}
+
+/// One protocol output.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Output {
+    /// The conversation it belongs to (absent only for a `bad_input` whose conversation
+    /// could not be read).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub conversation: Option<String>,
+    /// What to do.
+    #[serde(flatten)]
+    pub action: Action,
+}
+
+/// A procedure in an `offer`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Offered {
+    /// The procedure's name.
+    pub id: String,
+    /// The rendered button text.
+    pub label: String,
+    /// Whether it hands off to a human.
+    pub escalation: bool,
+}
+
+/// The actions of §7.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "action", rename_all = "snake_case")]
+pub enum Action {
+    /// Procedures the customer may choose, in declaration order.
+    Offer {
+        /// The eligible procedures.
+        procedures: Vec<Offered>,
+    },
+    /// Ask the customer for a value.
+    Ask {
+        /// The variable.
+        var: String,
+        /// The rendered prompt.
+        prompt: String,
+        /// The declared type's name.
+        #[serde(rename = "type")]
+        ty: String,
+        /// For `one_of`: the choices.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        choices: Option<Vec<String>>,
+    },
+    /// The last answer or provided value was refused.
+    Invalid {
+        /// The variable.
+        var: String,
+        /// Why.
+        message: String,
+    },
+    /// Ask a human to approve.
+    Approve {
+        /// The rendered question.
+        prompt: String,
+        /// `customer` or `staff`.
+        by: String,
+    },
+    /// Show a follow-up question.
+    FollowUp {
+        /// The question.
+        question: String,
+    },
+    /// Send the customer to a URL.
+    Redirect {
+        /// The URL.
+        url: String,
+    },
+    /// Open a UI component.
+    Component {
+        /// The component's platform id.
+        component: String,
+        /// Its input.
+        input: Json,
+    },
+    /// Move to another topic.
+    SwitchTopic {
+        /// The topic's platform id.
+        topic: String,
+    },
+    /// Hand off to a human.
+    LiveChat {
+        /// The queue.
+        queue: String,
+        /// The hand-off note.
+        note: String,
+    },
+    /// An HTTP request for the host to perform (`--host-http`).
+    Request {
+        /// The method.
+        method: String,
+        /// The full URL, query included.
+        url: String,
+        /// Header name to value.
+        headers: Map<String, Json>,
+        /// The JSON body (`null` when none).
+        body: Json,
+        /// The timeout.
+        timeout_ms: u64,
+    },
+    /// Run JavaScript in the customer's page.
+    Javascript {
+        /// The code.
+        script: String,
+        /// Its arguments.
+        args: Json,
+    },
+    /// Show text.
+    Say {
+        /// The text.
+        text: String,
+    },
+    /// A run ended.
+    Done {
+        /// The procedure.
+        procedure: String,
+        /// How it ended.
+        outcome: String,
+        /// Whether it is an escalation procedure.
+        escalation: bool,
+    },
+    /// The input could not be taken; nothing changed.
+    Error {
+        /// A stable code (`bad_input`, `unknown_conversation`, ...).
+        code: String,
+        /// What was wrong.
+        message: String,
+    },
+}
