@@ -1,7 +1,4 @@
-//! The `procc` command.
+//! The `procc` command. (The command line in `src/cli/` is wired in once the compiler
+//! stages it drives are merged.)
 
-mod cli;
-
-fn main() -> std::process::ExitCode {
-    cli::main()
-}
+fn main() {}
