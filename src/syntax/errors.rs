@@ -197,10 +197,13 @@ pub(crate) fn rule_name(rule: Rule) -> String {
         | Rule::call => "an expression",
         Rule::field_init => "a field (`name: value`)",
         Rule::field_access => "`.`",
-        Rule::op_coalesce => "`??`",
-        Rule::cmp_op => "a comparison (`==`, `!=`, `<`, `<=`, `>`, `>=` or `in`)",
-        Rule::add_op => "`+` or `-`",
-        Rule::mul_op => "`*` or `/`",
+        Rule::op_coalesce
+        | Rule::kw_or
+        | Rule::kw_and
+        | Rule::kw_in
+        | Rule::cmp_op
+        | Rule::add_op
+        | Rule::mul_op => "an operator",
         Rule::op_neg => "`-`",
         Rule::kw_neg_feedback => "`negative_feedback`",
         Rule::e_no_offer => "`no offer`",
