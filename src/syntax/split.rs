@@ -202,14 +202,3 @@ mod tests {
         );
     }
 }
-#[cfg(test)]
-mod dbg {
-    #[test]
-    fn dbg_chunks() {
-        let text = std::fs::read_to_string("/tmp/parser_eng/bad.proc").unwrap_or_default();
-        let tokens = crate::syntax::tokens::tokenize(&text);
-        for c in super::split(&text, &tokens, 0..text.len(), super::Mode::Normal) {
-            println!("CHUNK {:?} {:?}", c, &text[c.clone()]);
-        }
-    }
-}

@@ -121,7 +121,7 @@ pub struct Token {
 /// The logos automaton. Strings are scanned by hand (callbacks) because interpolations
 /// nest; the callbacks report whether the string was closed.
 #[derive(Logos, Clone, Copy, Debug, PartialEq)]
-enum Raw {
+enum Lexeme {
     #[regex(r"[ \t\r\f]+")]
     Whitespace,
     #[token("\n")]
@@ -195,7 +195,7 @@ enum Raw {
 /// Scans the rest of a `"` string (the opening quote is already consumed), following
 /// nested interpolations and strings with an explicit stack (no recursion, any depth).
 /// Returns whether the string was closed; an unclosed string stops before the newline.
-fn scan_string(lex: &mut logos::Lexer<Raw>) -> bool {
+fn scan_string(lex: &mut logos::Lexer<Lexeme>) -> bool {
     let (len, closed) = string_extent(lex.remainder().as_bytes());
     lex.bump(len);
     closed
@@ -247,7 +247,7 @@ fn string_extent(rest: &[u8]) -> (usize, bool) {
 }
 
 /// Scans the rest of a `"""` raw string up to the closing `"""` (or the end of the file).
-fn scan_raw_string(lex: &mut logos::Lexer<Raw>) -> bool {
+fn scan_raw_string(lex: &mut logos::Lexer<Lexeme>) -> bool {
     let rest = lex.remainder();
     match rest.find("\"\"\"") {
         Some(at) => {
@@ -261,44 +261,44 @@ fn scan_raw_string(lex: &mut logos::Lexer<Raw>) -> bool {
     }
 }
 
-impl Raw {
+impl Lexeme {
     fn kind(self) -> TokenKind {
         match self {
-            Raw::Whitespace => TokenKind::Whitespace,
-            Raw::Newline => TokenKind::Newline,
-            Raw::Comment => TokenKind::Comment,
-            Raw::DocComment => TokenKind::DocComment,
-            Raw::Ident => TokenKind::Ident,
-            Raw::Int => TokenKind::Int,
-            Raw::Decimal => TokenKind::Decimal,
-            Raw::Duration => TokenKind::Duration,
-            Raw::String(true) => TokenKind::String,
-            Raw::String(false) => TokenKind::UnterminatedString,
-            Raw::RawString(true) => TokenKind::RawString,
-            Raw::RawString(false) => TokenKind::UnterminatedRawString,
-            Raw::LBrace => TokenKind::LBrace,
-            Raw::RBrace => TokenKind::RBrace,
-            Raw::LBracket => TokenKind::LBracket,
-            Raw::RBracket => TokenKind::RBracket,
-            Raw::LParen => TokenKind::LParen,
-            Raw::RParen => TokenKind::RParen,
-            Raw::Comma => TokenKind::Comma,
-            Raw::Colon => TokenKind::Colon,
-            Raw::PathSep => TokenKind::PathSep,
-            Raw::Dot => TokenKind::Dot,
-            Raw::Assign => TokenKind::Assign,
-            Raw::EqEq => TokenKind::EqEq,
-            Raw::NotEq => TokenKind::NotEq,
-            Raw::Lt => TokenKind::Lt,
-            Raw::Le => TokenKind::Le,
-            Raw::Gt => TokenKind::Gt,
-            Raw::Ge => TokenKind::Ge,
-            Raw::Plus => TokenKind::Plus,
-            Raw::Minus => TokenKind::Minus,
-            Raw::Star => TokenKind::Star,
-            Raw::Slash => TokenKind::Slash,
-            Raw::Question => TokenKind::Question,
-            Raw::Coalesce => TokenKind::Coalesce,
+            Lexeme::Whitespace => TokenKind::Whitespace,
+            Lexeme::Newline => TokenKind::Newline,
+            Lexeme::Comment => TokenKind::Comment,
+            Lexeme::DocComment => TokenKind::DocComment,
+            Lexeme::Ident => TokenKind::Ident,
+            Lexeme::Int => TokenKind::Int,
+            Lexeme::Decimal => TokenKind::Decimal,
+            Lexeme::Duration => TokenKind::Duration,
+            Lexeme::String(true) => TokenKind::String,
+            Lexeme::String(false) => TokenKind::UnterminatedString,
+            Lexeme::RawString(true) => TokenKind::RawString,
+            Lexeme::RawString(false) => TokenKind::UnterminatedRawString,
+            Lexeme::LBrace => TokenKind::LBrace,
+            Lexeme::RBrace => TokenKind::RBrace,
+            Lexeme::LBracket => TokenKind::LBracket,
+            Lexeme::RBracket => TokenKind::RBracket,
+            Lexeme::LParen => TokenKind::LParen,
+            Lexeme::RParen => TokenKind::RParen,
+            Lexeme::Comma => TokenKind::Comma,
+            Lexeme::Colon => TokenKind::Colon,
+            Lexeme::PathSep => TokenKind::PathSep,
+            Lexeme::Dot => TokenKind::Dot,
+            Lexeme::Assign => TokenKind::Assign,
+            Lexeme::EqEq => TokenKind::EqEq,
+            Lexeme::NotEq => TokenKind::NotEq,
+            Lexeme::Lt => TokenKind::Lt,
+            Lexeme::Le => TokenKind::Le,
+            Lexeme::Gt => TokenKind::Gt,
+            Lexeme::Ge => TokenKind::Ge,
+            Lexeme::Plus => TokenKind::Plus,
+            Lexeme::Minus => TokenKind::Minus,
+            Lexeme::Star => TokenKind::Star,
+            Lexeme::Slash => TokenKind::Slash,
+            Lexeme::Question => TokenKind::Question,
+            Lexeme::Coalesce => TokenKind::Coalesce,
         }
     }
 }
@@ -307,13 +307,13 @@ impl Raw {
 pub fn tokenize(text: &str) -> Vec<Token> {
     let mut tokens: Vec<Token> = Vec::new();
     let mut covered = 0;
-    for (result, span) in Raw::lexer(text).spanned() {
+    for (result, span) in Lexeme::lexer(text).spanned() {
         // Whatever logos skipped or could not match becomes an `Unknown` token, so the
         // stream stays lossless even if an error span is narrower than the gap.
         if span.start > covered {
             push_unknown(&mut tokens, text, covered..span.start);
         }
-        let kind = result.map_or(TokenKind::Unknown, Raw::kind);
+        let kind = result.map_or(TokenKind::Unknown, Lexeme::kind);
         if kind == TokenKind::Unknown {
             push_unknown(&mut tokens, text, span.clone());
         } else {
