@@ -169,8 +169,8 @@ mod tests {
             chunks(text, Mode::Normal),
             vec![
                 "secret a\n",
-                "procedure p: x {\n  var v: int\n}\n",
-                "  var w: int\n"
+                "procedure p: x {\n  var v: int\n}\n  ",
+                "var w: int\n"
             ]
         );
     }
