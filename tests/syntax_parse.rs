@@ -436,3 +436,22 @@ fn deep_nesting_is_an_error_not_a_crash() {
     let strings = format!("audience a = {}\n", "\"{".repeat(3000));
     assert!(!errors(&strings).is_empty());
 }
+
+#[test]
+fn byte_order_mark_and_crlf_line_ends() {
+    let file = parse_ok("\u{FEFF}/// Doc.\r\nsecret a\r\nvar v: int {\r\n  ask \"a\"\r\n}\r\n");
+    assert_eq!(file.items.len(), 2);
+    assert_eq!(file.items[0].doc.as_deref(), Some("Doc."));
+}
+
+#[test]
+fn help_shows_the_form_of_the_declaration() {
+    let d = errors("procedure p follow_up {\n}\n");
+    assert_eq!(d.len(), 1);
+    assert!(
+        d[0].help
+            .as_deref()
+            .is_some_and(|h| h.contains("procedure NAME: KIND"))
+    );
+    assert_eq!(d[0].primary_label, "expected `:`");
+}

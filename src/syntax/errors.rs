@@ -40,13 +40,19 @@ pub(crate) fn from_pest(
     } else {
         format!("expected {}, found {found}", join_or(&expected))
     };
-    let help = help_for(&expected, text, &span);
+    let declaration = tokens
+        .get(token_at(tokens, base).unwrap_or(0))
+        .and_then(|t| text.get(t.span.clone()))
+        .unwrap_or_default();
+    let help = help_for(&expected, text, &span, declaration);
+    let short = join_or(&expected);
+    let label = if !expected.is_empty() && expected.len() <= 3 && short.len() <= 40 {
+        format!("expected {short}")
+    } else {
+        format!("unexpected {found}")
+    };
     Diagnostic::error(SYNTAX, message, file, span)
-        .with_primary_label(if expected.is_empty() {
-            "not expected here".to_string()
-        } else {
-            format!("expected {} here", join_or(&expected))
-        })
+        .with_primary_label(label)
         .with_help(help)
 }
 
@@ -117,8 +123,8 @@ fn join_or(names: &[String]) -> String {
     }
 }
 
-/// A help line that suits what was expected.
-fn help_for(expected: &[String], text: &str, span: &Span) -> String {
+/// A help line that suits what was expected and the declaration it is in.
+fn help_for(expected: &[String], text: &str, span: &Span, declaration: &str) -> String {
     let found = text.get(span.clone()).unwrap_or_default();
     let wants = |name: &str| expected.iter().any(|e| e == name);
     if wants("`}`") && is_declaration_keyword(found) {
@@ -130,9 +136,32 @@ fn help_for(expected: &[String], text: &str, span: &Span) -> String {
         "text goes between double quotes: \"...\"".to_string()
     } else if found == "=" && wants("`:`") {
         "fields and types are written `name: value`".to_string()
+    } else if let Some(form) = declaration_form(declaration) {
+        format!("a `{declaration}` declaration is written {form}")
     } else {
-        "see the syntax of this declaration in LANGUAGE.md §2–§4a".to_string()
+        "a file is a list of declarations: `use`, `customer`, `source`, `faq`, `topic`, \
+         `component`, `audience`, `secret`, `type`, `var`, `procedure` and `test`"
+            .to_string()
     }
+}
+
+/// The general form of a declaration, by its keyword.
+fn declaration_form(keyword: &str) -> Option<&'static str> {
+    Some(match keyword {
+        "use" => "`use std::MODULE::{a, b}` or `use std::MODULE::*`",
+        "customer" => "`customer { attr: TYPE, ... }`",
+        "source" | "faq" | "topic" => "`KIND NAME = \"platform id\"`",
+        "component" => "`component NAME = \"id\" { input { name: TYPE } output { name: TYPE } }`",
+        "audience" => "`audience NAME = EXPR`",
+        "secret" => "`secret NAME`",
+        "type" => "`type NAME = BASE check EXPR else \"message\"`",
+        "var" => {
+            "`var NAME: TYPE { ask \"...\"  when EXPR  check EXPR else \"...\"  default EXPR  attempts N }`"
+        }
+        "procedure" => "`procedure NAME: KIND { label \"...\"  trigger ...  ... }`",
+        "test" => "`test \"name\" { send ...  click P  answer VALUE  expect ... }`",
+        _ => return None,
+    })
 }
 
 /// The human name of a grammar rule.

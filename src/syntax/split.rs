@@ -42,10 +42,11 @@ pub(crate) fn split(text: &str, tokens: &[Token], span: Span, mode: Mode) -> Vec
     let mut depth: usize = 0;
     let mut first_on_line = span.start == 0 || text.as_bytes().get(span.start - 1) == Some(&b'\n');
     let mut first_column = first_on_line;
-    for token in tokens
+    let in_span: Vec<&Token> = tokens
         .iter()
         .filter(|t| t.span.start >= span.start && t.span.end <= span.end)
-    {
+        .collect();
+    for (index, token) in in_span.iter().enumerate() {
         match token.kind {
             TokenKind::Newline => {
                 first_on_line = true;
@@ -62,7 +63,10 @@ pub(crate) fn split(text: &str, tokens: &[Token], span: Span, mode: Mode) -> Vec
         if token.kind == TokenKind::Ident
             && first_on_line
             && token.span.start > span.start
-            && is_declaration_keyword(&text[token.span.clone()])
+            && text
+                .get(token.span.clone())
+                .is_some_and(is_declaration_keyword)
+            && !followed_by_dot(&in_span[index + 1..])
             && (depth == 0 || (mode == Mode::Eager && first_column))
         {
             starts.push(token.span.start);
@@ -90,6 +94,14 @@ pub(crate) fn split(text: &str, tokens: &[Token], span: Span, mode: Mode) -> Vec
         chunks.push(from..span.end);
     }
     chunks
+}
+
+/// Whether the next token that is not whitespace is a `.`: `customer.plan` at the start
+/// of a continued expression line is not the `customer` declaration.
+fn followed_by_dot(rest: &[&Token]) -> bool {
+    rest.iter()
+        .find(|t| t.kind != TokenKind::Whitespace)
+        .is_some_and(|t| t.kind == TokenKind::Dot)
 }
 
 /// Whether `word` starts a top-level declaration.
@@ -185,6 +197,15 @@ mod tests {
         assert_eq!(
             chunks(text, Mode::Eager),
             vec!["oops\n", "procedure p: x {\n", "secret a\n"]
+        );
+    }
+
+    #[test]
+    fn a_continued_expression_line_is_not_a_declaration() {
+        let text = "audience a =\n  customer.plan == \"x\"\nsecret s\n";
+        assert_eq!(
+            chunks(text, Mode::Normal),
+            vec!["audience a =\n  customer.plan == \"x\"\n", "secret s\n"]
         );
     }
 

@@ -17,7 +17,7 @@ use super::ast::Span;
 /// What a [`Token`] is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum TokenKind {
-    /// Spaces, tabs and carriage returns.
+    /// Spaces, tabs, carriage returns, form feeds and byte-order marks.
     Whitespace,
     /// One `\n`.
     Newline,
@@ -122,7 +122,8 @@ pub struct Token {
 /// nest; the callbacks report whether the string was closed.
 #[derive(Logos, Clone, Copy, Debug, PartialEq)]
 enum Lexeme {
-    #[regex(r"[ \t\r\f]+")]
+    // A byte-order mark counts as whitespace (files saved by some Windows editors).
+    #[regex(r"[ \t\r\f\u{FEFF}]+")]
     Whitespace,
     #[token("\n")]
     Newline,
