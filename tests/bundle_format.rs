@@ -154,3 +154,22 @@ proptest! {
         let _ = load(&rehash(&payload[..keep]));
     }
 }
+
+#[test]
+fn the_disassembly_names_operands_and_lines() {
+    let m = good();
+    let text = procc::bundle::disasm::disassemble(&m);
+    assert!(text.contains("refund: api_call, irreversible"), "{text}");
+    assert!(text.contains("triggers: faq refunds"), "{text}");
+    assert!(text.contains("collects: email"), "{text}");
+    assert!(text.contains("LoadSecret shop_token"), "{text}");
+    assert!(
+        text.contains("Request POST timeout 5000ms retry 2"),
+        "{text}"
+    );
+    assert!(text.contains("; test.proc:1"), "{text}");
+    let j = procc::bundle::disasm::to_json(&m);
+    assert_eq!(j["summary"]["procedures"], 2);
+    assert_eq!(j["procedures"][0]["collects"][0], "email");
+    assert_eq!(j["chunks"][1]["code"][0]["instr"], "Collect email");
+}

@@ -15,7 +15,7 @@
 mod approval;
 mod error;
 mod flow;
-mod roles;
+pub(crate) mod roles;
 mod structure;
 mod tables;
 mod types;
