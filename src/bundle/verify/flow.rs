@@ -16,7 +16,7 @@ use super::types::{Ty, Val};
 use crate::codegen::isa::{BinaryOp, Builtin, Const, Instr, UnaryOp};
 
 /// The deepest the operand stack may grow.
-pub const MAX_STACK: usize = 64;
+pub const MAX_STACK: usize = 256;
 
 /// The abstract machine state before an instruction.
 #[derive(Clone, Debug)]

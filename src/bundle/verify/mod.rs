@@ -28,7 +28,7 @@ use crate::codegen::module::{Kind, Module};
 use roles::Role;
 
 /// The most instructions a chunk may have.
-pub const MAX_CHUNK_LEN: usize = 65_536;
+pub const MAX_CHUNK_LEN: usize = 32_768;
 
 /// Verifies a module; `Ok(())` means it may run.
 pub fn verify(module: &Module) -> Result<(), VerifyError> {
