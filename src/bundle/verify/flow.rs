@@ -484,12 +484,14 @@ fn step(cx: &ChunkCtx<'_>, pc: u32, instr: Instr, s: State) -> Result<Next, Veri
     })
 }
 
-/// Whether a value of type `got` may be stored where `want` is declared.
+/// Whether a value of type `got` may be stored where `want` is declared. Stored values
+/// are validated like answers, so a text may become a date (`YYYY-MM-DD`).
 fn compatible(got: Ty, want: Ty) -> bool {
     got == want
         || matches!(got, Ty::Any | Ty::Nothing)
         || want == Ty::Any
         || (got == Ty::Int && want == Ty::Number)
+        || (got == Ty::Text && want == Ty::Date)
 }
 
 fn numeric(t: Ty) -> bool {
