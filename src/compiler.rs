@@ -148,8 +148,9 @@ impl Compilation {
         self.diagnostics.iter().any(|d| !d.is_error())
     }
 
-    /// Generates the bytecode module. Call only when [`Compilation::has_errors`] is false.
-    pub fn generate(&self) -> Module {
+    /// Generates the bytecode module. Call only when [`Compilation::has_errors`] is false;
+    /// an error here is a program the checker should have refused.
+    pub fn generate(&self) -> Result<Module, crate::codegen::CodegenError> {
         crate::codegen::generate(
             &self.files,
             &self.sources,

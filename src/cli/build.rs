@@ -21,7 +21,13 @@ pub fn run(args: &CompileArgs, out: &Path) -> u8 {
     if output::report(&compilations, args) {
         return EXIT_FAILURE;
     }
-    let module = compilations[0].generate();
+    let module = match compilations[0].generate() {
+        Ok(module) => module,
+        Err(error) => {
+            eprintln!("error: internal compiler error: {error}");
+            return EXIT_FAILURE;
+        }
+    };
     let bytes = procc::bundle::encode(&module);
     // The compiler runs the same verifier on what it emits as every loader does.
     if let Err(error) = procc::bundle::load(&bytes) {

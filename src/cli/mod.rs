@@ -2,7 +2,10 @@
 
 mod build;
 mod check;
+mod inspect;
 mod output;
+mod run;
+mod test;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -73,6 +76,18 @@ enum Command {
         #[arg(short, long)]
         output: PathBuf,
     },
+    /// Show a bundle: summary, collection order, disassembly with source lines.
+    Inspect {
+        /// The `.procb` bundle.
+        bundle: PathBuf,
+        /// Output format.
+        #[arg(long, value_enum, default_value = "human")]
+        format: Format,
+    },
+    /// Run the session protocol on stdin/stdout (one JSON object per line).
+    Run(run::RunArgs),
+    /// Run the `test` blocks: prints each test, then `N passed, N failed`.
+    Test(CompileArgs),
 }
 
 /// Runs the command line and returns the process's exit code.
@@ -87,6 +102,9 @@ pub fn main() -> ExitCode {
     let code = match cli.command {
         Command::Check(args) => check::run(&args),
         Command::Build { compile, output } => build::run(&compile, &output),
+        Command::Inspect { bundle, format } => inspect::run(&bundle, format),
+        Command::Run(args) => run::run(&args),
+        Command::Test(args) => test::run(&args),
     };
     ExitCode::from(code)
 }

@@ -101,7 +101,10 @@ pub fn load_module(paths: &[PathBuf]) -> Result<Module, u8> {
         eprint!("{rendered}");
         return Err(EXIT_FAILURE);
     }
-    Ok(compilation.generate())
+    compilation.generate().map_err(|error| {
+        eprintln!("error: internal compiler error: {error}");
+        EXIT_FAILURE
+    })
 }
 
 /// Reads and verifies a bundle; a refusal is reported and gives exit code 1.

@@ -18,7 +18,13 @@ pub fn run(args: &CompileArgs) -> u8 {
     let color = output::use_color(args.color);
     let (mut passed, mut failed) = (0, 0);
     for compilation in &compilations {
-        let module = compilation.generate();
+        let module = match compilation.generate() {
+            Ok(module) => module,
+            Err(error) => {
+                eprintln!("error: internal compiler error: {error}");
+                return EXIT_FAILURE;
+            }
+        };
         let user_files: Vec<_> = compilation
             .files
             .iter()

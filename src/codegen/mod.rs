@@ -7,4 +7,4 @@ mod lower;
 pub mod module;
 
 #[cfg(feature = "compiler")]
-pub use lower::{CodegenError, generate, try_generate};
+pub use lower::{CodegenError, generate};

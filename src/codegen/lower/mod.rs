@@ -51,25 +51,13 @@ pub(super) fn missing(message: impl Into<String>) -> CodegenError {
     }
 }
 
-/// Lowers a checked program. On an internal error (a program semantic analysis should
-/// have refused) this returns an empty module, which the verifier refuses; use
-/// [`try_generate`] to get the error itself.
-pub fn generate(
-    files: &[SourceFile],
-    sources: &Sources,
-    graph: &VarGraph,
-    imported: &[(FileId, usize)],
-) -> Module {
-    try_generate(files, sources, graph, imported).unwrap_or_default()
-}
-
 /// Lowers a checked program, reporting what is missing instead of panicking.
 ///
 /// `files` are every parsed file of the build (user files, then the standard library);
 /// items of standard-library files are included only when listed in `imported` (or,
 /// for types, when something uses them). A file is a standard-library file when it
 /// appears in `imported` or its path starts with `std/`.
-pub fn try_generate(
+pub fn generate(
     files: &[SourceFile],
     sources: &Sources,
     graph: &VarGraph,
