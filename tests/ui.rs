@@ -63,11 +63,14 @@ fn ui_cases() {
         assert!(
             diags.iter().any(|d| d.code == code),
             "{stem}: expected {code} among {:?}",
-            diags.iter().map(|d| (d.code, &d.message)).collect::<Vec<_>>()
+            diags
+                .iter()
+                .map(|d| (d.code, &d.message))
+                .collect::<Vec<_>>()
         );
         let human = render_human(&diags, &sources, false);
-        let json = serde_json::to_string_pretty(&render_json(&diags, &sources))
-            .expect("JSON serialises");
+        let json =
+            serde_json::to_string_pretty(&render_json(&diags, &sources)).expect("JSON serialises");
         insta::with_settings!({prepend_module_to_snapshot => false, omit_expression => true}, {
             insta::assert_snapshot!(format!("{stem}.human"), human);
             insta::assert_snapshot!(format!("{stem}.json"), json);
@@ -104,10 +107,17 @@ procedure third: follow_up {
     codes.sort();
     codes.dedup();
     for expected in ["E0103", "E0116", "E0137", "E0160"] {
-        assert!(codes.contains(&expected), "{expected} missing from {codes:?}");
+        assert!(
+            codes.contains(&expected),
+            "{expected} missing from {codes:?}"
+        );
     }
     // customer.plam, faq nothing, secret token, offer fourth: four unknown names.
-    assert_eq!(diags.iter().filter(|d| d.code == "E0103").count(), 4, "{diags:#?}");
+    assert_eq!(
+        diags.iter().filter(|d| d.code == "E0103").count(),
+        4,
+        "{diags:#?}"
+    );
 }
 
 #[test]
@@ -117,5 +127,9 @@ fn the_contract_example_is_clean() {
     )
     .expect("the example exists");
     let (diags, sources) = check("webshop.proc", &text);
-    assert!(diags.is_empty(), "{}", render_human(&diags, &sources, false));
+    assert!(
+        diags.is_empty(),
+        "{}",
+        render_human(&diags, &sources, false)
+    );
 }

@@ -64,7 +64,10 @@ pub fn render_human(diags: &[Diagnostic], sources: &Sources, color: bool) -> Str
             Severity::Error => ReportKind::Error,
             Severity::Warning => ReportKind::Warning,
         };
-        let primary = (path_of(sources, diag.file), clamp(sources, diag.file, &diag.span));
+        let primary = (
+            path_of(sources, diag.file),
+            clamp(sources, diag.file, &diag.span),
+        );
         let mut report = Report::build(kind, primary.clone())
             .with_config(
                 Config::default()

@@ -52,7 +52,11 @@ impl<'a> Checker<'a> {
         for entry in &entries {
             if let Decl::Var(var) = entry.decl {
                 let ty = syms.resolve_type_expr(entry.file, &var.ty, &mut diags);
-                let ty = if has_when(&var.items) { ty.optional() } else { ty };
+                let ty = if has_when(&var.items) {
+                    ty.optional()
+                } else {
+                    ty
+                };
                 conv_types.insert(var.name.name.clone(), ty);
             }
         }
@@ -102,16 +106,16 @@ impl<'a> Checker<'a> {
                 self.diags.push(
                     Diagnostic::error(
                         codes::WRONG_KIND_OF_NAME,
-                        format!(
-                            "`{}` is {}, not {what}",
-                            name.name,
-                            entry.decl.describe()
-                        ),
+                        format!("`{}` is {}, not {what}", name.name, entry.decl.describe()),
                         file,
                         name.span.clone(),
                     )
                     .with_primary_label(format!("expected {what}"))
-                    .with_label(entry.file, entry.name.span.clone(), "declared here"),
+                    .with_label(
+                        entry.file,
+                        entry.name.span.clone(),
+                        "declared here",
+                    ),
                 );
                 None
             }

@@ -40,7 +40,11 @@ impl<'a> Checker<'a> {
     /// An audience: a `bool` over `customer.*`.
     pub fn check_audience(&mut self, file: FileId, decl: &AudienceDecl) {
         let place = format!("audience `{}`", decl.name.name);
-        let scope = Scope::new(file, &place, Vars::None("an audience sees only `customer.*`"));
+        let scope = Scope::new(
+            file,
+            &place,
+            Vars::None("an audience sees only `customer.*`"),
+        );
         self.condition(&decl.expr, scope);
     }
 
@@ -59,7 +63,12 @@ impl<'a> Checker<'a> {
     }
 
     /// The types of typed fields, by name, reporting duplicates and unknown types.
-    pub fn field_types(&mut self, file: FileId, fields: &[Field], what: &str) -> HashMap<String, Ty> {
+    pub fn field_types(
+        &mut self,
+        file: FileId,
+        fields: &[Field],
+        what: &str,
+    ) -> HashMap<String, Ty> {
         let mut types: HashMap<String, Ty> = HashMap::new();
         let mut first: HashMap<&str, &Field> = HashMap::new();
         for field in fields {

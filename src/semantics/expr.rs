@@ -10,9 +10,7 @@ use super::suggest::did_you_mean;
 use super::symbols::Decl;
 use super::types::{Ty, assignable, comparable, is_iso_date, join, orderable};
 use crate::diagnostics::Diagnostic;
-use crate::syntax::ast::{
-    BinaryOp, Expr, ExprKind, Ident, Span, Template, TemplatePart, UnaryOp,
-};
+use crate::syntax::ast::{BinaryOp, Expr, ExprKind, Ident, Span, Template, TemplatePart, UnaryOp};
 
 /// The built-in functions.
 pub const BUILTINS: &[&str] = &[
@@ -104,7 +102,10 @@ impl<'a> Checker<'a> {
         self.diags.push(
             Diagnostic::error(
                 codes::OPTIONAL_VALUE,
-                format!("this value may be absent (`{ty}`) but {} needs a value", scope.place),
+                format!(
+                    "this value may be absent (`{ty}`) but {} needs a value",
+                    scope.place
+                ),
                 scope.file,
                 span.clone(),
             )
@@ -117,7 +118,10 @@ impl<'a> Checker<'a> {
         self.diags.push(
             Diagnostic::error(
                 codes::TYPE_MISMATCH,
-                format!("mismatched types: {} expects `{expected}`, found {found}", scope.place),
+                format!(
+                    "mismatched types: {} expects `{expected}`, found {found}",
+                    scope.place
+                ),
                 scope.file,
                 span.clone(),
             )
@@ -231,7 +235,9 @@ impl<'a> Checker<'a> {
         let special = match text {
             "value" => Some("`value` is only in scope in the `check` of a type or a variable"),
             "result" => Some("`result` is only in scope in `on success` of a component procedure"),
-            "response" => Some("`response` is only in scope in `on success` of an api_call procedure"),
+            "response" => {
+                Some("`response` is only in scope in `on success` of an api_call procedure")
+            }
             _ => None,
         };
         if let Some(why) = special {
@@ -256,7 +262,12 @@ impl<'a> Checker<'a> {
             candidates.extend(locals.keys().cloned());
         }
         candidates.sort();
-        self.unknown(scope.file, name, "variable", candidates.iter().map(String::as_str));
+        self.unknown(
+            scope.file,
+            name,
+            "variable",
+            candidates.iter().map(String::as_str),
+        );
         Ty::Error
     }
 
@@ -275,11 +286,7 @@ impl<'a> Checker<'a> {
 
     fn customer_attr(&mut self, attr: &Ident, scope: Scope<'_>) -> Ty {
         if !scope.customer {
-            self.not_here(
-                scope,
-                attr,
-                "a refinement type's check sees only `value`",
-            );
+            self.not_here(scope, attr, "a refinement type's check sees only `value`");
             return Ty::Error;
         }
         match self.customer_types.get(&attr.name) {
@@ -294,7 +301,9 @@ impl<'a> Checker<'a> {
     }
 
     fn secret(&mut self, name: &Ident, scope: Scope<'_>) -> Ty {
-        let declared = self.lookup(scope.file, name, "a secret", |d| matches!(d, Decl::Secret(_)));
+        let declared = self.lookup(scope.file, name, "a secret", |d| {
+            matches!(d, Decl::Secret(_))
+        });
         if !scope.secrets {
             self.diags.push(
                 Diagnostic::error(
@@ -310,14 +319,20 @@ impl<'a> Checker<'a> {
             );
             return Ty::Error;
         }
-        if declared.is_some() { Ty::Text } else { Ty::Error }
+        if declared.is_some() {
+            Ty::Text
+        } else {
+            Ty::Error
+        }
     }
 
     fn field(&mut self, base: &Expr, field: &Ident, scope: Scope<'_>) -> Ty {
         if let ExprKind::Name(name) = &base.kind {
             let shadowed = scope.own.is_some_and(|(own, _)| own == name.name);
             let fields = match (name.name.as_str(), scope.outcome) {
-                ("result", Outcome::Result(fields)) => Some(("the component's outputs", Some(fields))),
+                ("result", Outcome::Result(fields)) => {
+                    Some(("the component's outputs", Some(fields)))
+                }
                 ("response", Outcome::Response(fields)) => Some(("`returns`", fields)),
                 _ => None,
             };
@@ -359,7 +374,14 @@ impl<'a> Checker<'a> {
         Ty::Error
     }
 
-    fn bad_operands(&mut self, scope: Scope<'_>, span: &Span, op: &str, left: &Ty, right: Option<&Ty>) {
+    fn bad_operands(
+        &mut self,
+        scope: Scope<'_>,
+        span: &Span,
+        op: &str,
+        left: &Ty,
+        right: Option<&Ty>,
+    ) {
         let found = match right {
             Some(right) => format!("`{left}` and `{right}`"),
             None => format!("`{left}`"),
@@ -376,7 +398,14 @@ impl<'a> Checker<'a> {
         );
     }
 
-    fn binary(&mut self, op: BinaryOp, left: &Expr, right: &Expr, span: &Span, scope: Scope<'_>) -> Ty {
+    fn binary(
+        &mut self,
+        op: BinaryOp,
+        left: &Expr,
+        right: &Expr,
+        span: &Span,
+        scope: Scope<'_>,
+    ) -> Ty {
         match op {
             BinaryOp::Coalesce => {
                 let lt = self.expr(left, scope);
@@ -446,14 +475,18 @@ impl<'a> Checker<'a> {
                 if lt.is_error() || rt.is_error() {
                     return Ty::Error;
                 }
-                let numeric = (lt.is_numeric() || lt.is_dynamic()) && (rt.is_numeric() || rt.is_dynamic());
-                let textual = (lt.is_textual() || lt.is_dynamic()) && (rt.is_textual() || rt.is_dynamic());
+                let numeric =
+                    (lt.is_numeric() || lt.is_dynamic()) && (rt.is_numeric() || rt.is_dynamic());
+                let textual =
+                    (lt.is_textual() || lt.is_dynamic()) && (rt.is_textual() || rt.is_dynamic());
                 if lt.is_dynamic() && rt.is_dynamic() {
                     Ty::Json
                 } else if numeric {
                     match op {
                         BinaryOp::Div => Ty::Number,
-                        _ if matches!(lt.base(), Ty::Int) && matches!(rt.base(), Ty::Int) => Ty::Int,
+                        _ if matches!(lt.base(), Ty::Int) && matches!(rt.base(), Ty::Int) => {
+                            Ty::Int
+                        }
                         _ => Ty::Number,
                     }
                 } else if textual && op == BinaryOp::Add {
@@ -533,7 +566,12 @@ impl<'a> Checker<'a> {
             "len" => {
                 let ty = self.value(&args[0], scope);
                 if !(ty.is_textual() || ty.is_dynamic() || matches!(ty.base(), Ty::List(_))) {
-                    self.mismatch(scope.at("`len`"), &args[0].span, &Ty::Text, &format!("`{ty}`"));
+                    self.mismatch(
+                        scope.at("`len`"),
+                        &args[0].span,
+                        &Ty::Text,
+                        &format!("`{ty}`"),
+                    );
                 }
                 Ty::Int
             }
@@ -597,7 +635,12 @@ impl<'a> Checker<'a> {
         };
         if let Err(error) = regex::Regex::new(&pattern) {
             let reason = error.to_string();
-            let last = reason.lines().last().unwrap_or("invalid").trim().to_string();
+            let last = reason
+                .lines()
+                .last()
+                .unwrap_or("invalid")
+                .trim()
+                .to_string();
             self.diags.push(
                 Diagnostic::error(
                     codes::INVALID_REGEX,
@@ -606,7 +649,9 @@ impl<'a> Checker<'a> {
                     expr.span.clone(),
                 )
                 .with_primary_label(last)
-                .with_help("the pattern uses Rust `regex` syntax (no look-around, no back-references)"),
+                .with_help(
+                    "the pattern uses Rust `regex` syntax (no look-around, no back-references)",
+                ),
             );
         }
     }

@@ -23,7 +23,10 @@ impl<'a> Checker<'a> {
         }
         let problem = match url::Url::parse(&text) {
             Ok(url) if matches!(url.scheme(), "http" | "https") => None,
-            Ok(url) => Some(format!("the scheme `{}` is not http or https", url.scheme())),
+            Ok(url) => Some(format!(
+                "the scheme `{}` is not http or https",
+                url.scheme()
+            )),
             Err(error) => Some(error.to_string()),
         };
         if let Some(problem) = problem {

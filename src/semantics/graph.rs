@@ -378,18 +378,14 @@ impl GraphBuilder {
         for item in &var.items {
             match &item.kind {
                 VarItemKind::Ask(template) => {
-                    names_in_template(template, &mut |name| {
-                        mentions.push((name, DepKind::Prompt))
-                    });
+                    names_in_template(template, &mut |name| mentions.push((name, DepKind::Prompt)));
                 }
                 VarItemKind::When(expr) | VarItemKind::Default(expr) => {
                     names_in_expr(expr, &mut |name| mentions.push((name, DepKind::Guard)));
                 }
                 VarItemKind::Check { expr, message } => {
                     names_in_expr(expr, &mut |name| mentions.push((name, DepKind::Guard)));
-                    names_in_template(message, &mut |name| {
-                        mentions.push((name, DepKind::Guard))
-                    });
+                    names_in_template(message, &mut |name| mentions.push((name, DepKind::Guard)));
                 }
                 VarItemKind::Attempts(_) => {}
             }
@@ -419,7 +415,11 @@ impl GraphBuilder {
             })
         });
         local
-            .or_else(|| self.graph.index.get(&VarKey::Conversation(name.to_string())))
+            .or_else(|| {
+                self.graph
+                    .index
+                    .get(&VarKey::Conversation(name.to_string()))
+            })
             .copied()
     }
 }

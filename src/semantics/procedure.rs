@@ -168,7 +168,10 @@ impl<'a> Checker<'a> {
                     self.diags.push(
                         Diagnostic::error(
                             codes::DUPLICATE_ITEM,
-                            format!("`{keyword}` is given twice in procedure `{}`", decl.name.name),
+                            format!(
+                                "`{keyword}` is given twice in procedure `{}`",
+                                decl.name.name
+                            ),
                             file,
                             item.span.clone(),
                         )
@@ -191,7 +194,11 @@ impl<'a> Checker<'a> {
                         item.span.clone(),
                     )
                     .with_primary_label(format!("not allowed in a `{kind}`"))
-                    .with_label(file, decl.kind.span.clone(), format!("this procedure is a `{kind}`"))
+                    .with_label(
+                        file,
+                        decl.kind.span.clone(),
+                        format!("this procedure is a `{kind}`"),
+                    )
                     .with_help(match required_item(kind) {
                         Some(required) => format!("a `{kind}` procedure uses `{required}`"),
                         None => "remove this item".to_string(),
@@ -235,7 +242,10 @@ impl<'a> Checker<'a> {
             && let Some(required) = required_item(kind)
             && !first.contains_key(required)
         {
-            found.push(missing(required, format!("a `{kind}` procedure needs `{required}`")));
+            found.push(missing(
+                required,
+                format!("a `{kind}` procedure needs `{required}`"),
+            ));
         }
         self.diags.extend(found);
         if let Some(irreversible) = first.get("irreversible") {
@@ -243,19 +253,27 @@ impl<'a> Checker<'a> {
                 self.diags.push(
                     Diagnostic::error(
                         codes::IRREVERSIBLE_WITHOUT_APPROVE,
-                        format!("irreversible procedure `{}` has no `approve` step", decl.name.name),
+                        format!(
+                            "irreversible procedure `{}` has no `approve` step",
+                            decl.name.name
+                        ),
                         file,
                         irreversible.span.clone(),
                     )
                     .with_primary_label("irreversible, but nobody approves it")
-                    .with_help("add `approve by customer \"...\"` (or `by staff`) before the action"),
+                    .with_help(
+                        "add `approve by customer \"...\"` (or `by staff`) before the action",
+                    ),
                 );
             }
             if let Some(reversible) = first.get("reversible") {
                 self.diags.push(
                     Diagnostic::error(
                         codes::REVERSIBLE_AND_IRREVERSIBLE,
-                        format!("procedure `{}` is marked both `irreversible` and `reversible`", decl.name.name),
+                        format!(
+                            "procedure `{}` is marked both `irreversible` and `reversible`",
+                            decl.name.name
+                        ),
                         file,
                         reversible.span.clone(),
                     )
@@ -290,19 +308,30 @@ impl<'a> Checker<'a> {
                 self.diags.push(
                     Diagnostic::error(
                         codes::LOCAL_SHADOWS_CONVERSATION,
-                        format!("local variable `{}` has the name of a conversation variable", var.name.name),
+                        format!(
+                            "local variable `{}` has the name of a conversation variable",
+                            var.name.name
+                        ),
                         file,
                         var.name.span.clone(),
                     )
                     .with_primary_label("clashes with a conversation variable")
-                    .with_label(entry.file, entry.name.span.clone(), "conversation variable declared here")
+                    .with_label(
+                        entry.file,
+                        entry.name.span.clone(),
+                        "conversation variable declared here",
+                    )
                     .with_help(format!(
                         "rename the local variable, or remove it and write `needs {}`",
                         var.name.name
                     )),
                 );
             }
-            let ty = if has_when(&var.items) { ty.optional() } else { ty };
+            let ty = if has_when(&var.items) {
+                ty.optional()
+            } else {
+                ty
+            };
             locals.insert(var.name.name.clone(), ty);
         }
         locals
@@ -341,7 +370,10 @@ impl<'a> Checker<'a> {
             ProcItemKind::Needs(names) => {
                 for name in names {
                     let accept = |d: &Decl<'_>| matches!(d, Decl::Var(_));
-                    if self.lookup(file, name, "a conversation variable", accept).is_some() {
+                    if self
+                        .lookup(file, name, "a conversation variable", accept)
+                        .is_some()
+                    {
                         self.used.insert(name.name.clone());
                     }
                 }
@@ -357,7 +389,9 @@ impl<'a> Checker<'a> {
             ProcItemKind::Approve { prompt, .. } => {
                 self.template(prompt, body.scope("the approval prompt"))
             }
-            ProcItemKind::Question(template) => self.template(template, body.scope("the `question`")),
+            ProcItemKind::Question(template) => {
+                self.template(template, body.scope("the `question`"))
+            }
             ProcItemKind::Url(template) => {
                 self.template(template, body.scope("the `url`"));
                 self.check_url_template(file, template, "the `url`");
@@ -388,9 +422,10 @@ impl<'a> Checker<'a> {
         let mut first: HashMap<&str, &Ident> = HashMap::new();
         for field in fields {
             match first.get(field.name.name.as_str()) {
-                Some(previous) => self
-                    .diags
-                    .push(duplicate(what, &field.name, file, file, previous)),
+                Some(previous) => {
+                    self.diags
+                        .push(duplicate(what, &field.name, file, file, previous))
+                }
                 None => {
                     first.insert(&field.name.name, &field.name);
                 }
@@ -420,7 +455,10 @@ impl<'a> Checker<'a> {
                     self.expr(&input.value, scope);
                     let mut diag = Diagnostic::error(
                         codes::UNKNOWN_INPUT,
-                        format!("component `{}` has no input `{}`", component.name, input.name.name),
+                        format!(
+                            "component `{}` has no input `{}`",
+                            component.name, input.name.name
+                        ),
                         file,
                         input.name.span.clone(),
                     )
@@ -429,7 +467,12 @@ impl<'a> Checker<'a> {
                         &input.name.name,
                         declared.input_order.iter().map(String::as_str),
                     )
-                    .or_else(|| Some(format!("its inputs are: {}", declared.input_order.join(", "))));
+                    .or_else(|| {
+                        Some(format!(
+                            "its inputs are: {}",
+                            declared.input_order.join(", ")
+                        ))
+                    });
                     self.diags.push(diag);
                 }
             }
@@ -439,7 +482,10 @@ impl<'a> Checker<'a> {
             .iter()
             .filter(|name| {
                 !inputs.iter().any(|i| &i.name.name == *name)
-                    && declared.inputs.get(*name).is_some_and(|ty| !ty.is_optional())
+                    && declared
+                        .inputs
+                        .get(*name)
+                        .is_some_and(|ty| !ty.is_optional())
             })
             .map(String::as_str)
             .collect();
@@ -448,7 +494,12 @@ impl<'a> Checker<'a> {
             self.diags.push(
                 Diagnostic::error(
                     codes::MISSING_INPUT,
-                    format!("`open {}` does not give the input{} {}", component.name, if missing.len() == 1 { "" } else { "s" }, list.join(", ")),
+                    format!(
+                        "`open {}` does not give the input{} {}",
+                        component.name,
+                        if missing.len() == 1 { "" } else { "s" },
+                        list.join(", ")
+                    ),
                     file,
                     component.span.clone(),
                 )
@@ -488,14 +539,22 @@ impl<'a> Checker<'a> {
                             item.span.clone(),
                         )
                         .with_primary_label("given again here")
-                        .with_label(file, (*previous).clone(), "first given here"),
+                        .with_label(
+                            file,
+                            (*previous).clone(),
+                            "first given here",
+                        ),
                     );
                 }
                 seen.insert(single, &item.span);
             }
             match &item.kind {
-                RequestItemKind::Header { value, .. } => self.template(value, secret_ok("a header")),
-                RequestItemKind::Query { value, .. } => self.template(value, secret_ok("a query parameter")),
+                RequestItemKind::Header { value, .. } => {
+                    self.template(value, secret_ok("a header"))
+                }
+                RequestItemKind::Query { value, .. } => {
+                    self.template(value, secret_ok("a query parameter"))
+                }
                 RequestItemKind::Body(fields) => {
                     self.unique_keys(file, fields, "body field");
                     for field in fields {
@@ -572,7 +631,10 @@ impl<'a> Checker<'a> {
                 }
                 StmtKind::Offer(procedure) => {
                     let accept = |d: &Decl<'_>| matches!(d, Decl::Procedure(_));
-                    if self.lookup(file, procedure, "a procedure", accept).is_some() {
+                    if self
+                        .lookup(file, procedure, "a procedure", accept)
+                        .is_some()
+                    {
                         self.offered.insert(procedure.name.clone());
                     }
                 }
@@ -613,7 +675,10 @@ impl<'a> Checker<'a> {
             self.diags.push(
                 Diagnostic::warning(
                     codes::LIVE_CHAT_WITHOUT_ESCALATION,
-                    format!("live_chat procedure `{}` is not marked `escalation`", decl.name.name),
+                    format!(
+                        "live_chat procedure `{}` is not marked `escalation`",
+                        decl.name.name
+                    ),
                     file,
                     decl.name.span.clone(),
                 )

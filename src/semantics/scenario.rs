@@ -50,7 +50,9 @@ impl<'a> Checker<'a> {
                 TestStepKind::ExpectSwitchTopic(name) => {
                     self.knowledge(file, name, KnowledgeKind::Topic)
                 }
-                TestStepKind::Click(name) | TestStepKind::Dismiss(name) => self.procedure(file, name),
+                TestStepKind::Click(name) | TestStepKind::Dismiss(name) => {
+                    self.procedure(file, name)
+                }
                 TestStepKind::ExpectOffer(names) => {
                     for name in names {
                         self.procedure(file, name);
@@ -75,7 +77,9 @@ impl<'a> Checker<'a> {
                     self.test_var(file, var);
                 }
                 TestStepKind::ExpectComponent(name) => {
-                    self.lookup(file, name, "a component", |d| matches!(d, Decl::Component(_)));
+                    self.lookup(file, name, "a component", |d| {
+                        matches!(d, Decl::Component(_))
+                    });
                 }
                 TestStepKind::ExpectRequest { method, .. } => {
                     if !METHODS.contains(&method.name.as_str()) {
@@ -106,11 +110,18 @@ impl<'a> Checker<'a> {
             KnowledgeKind::Faq => "an FAQ",
             KnowledgeKind::Topic => "a topic",
         };
-        self.lookup(file, name, what, |d| matches!(d, Decl::Knowledge(k) if k.kind == kind));
+        self.lookup(
+            file,
+            name,
+            what,
+            |d| matches!(d, Decl::Knowledge(k) if k.kind == kind),
+        );
     }
 
     fn procedure(&mut self, file: FileId, name: &Ident) {
-        self.lookup(file, name, "a procedure", |d| matches!(d, Decl::Procedure(_)));
+        self.lookup(file, name, "a procedure", |d| {
+            matches!(d, Decl::Procedure(_))
+        });
     }
 
     fn unknown_outcome(&mut self, file: FileId, outcome: &Ident) {
@@ -182,16 +193,27 @@ impl<'a> Checker<'a> {
                                 span,
                             )
                             .with_primary_label("interpolation in a test")
-                            .with_help("write the exact text; use `{{` and `}}` for literal braces"),
+                            .with_help(
+                                "write the exact text; use `{{` and `}}` for literal braces",
+                            ),
                         );
                         false
                     }
                 }
             }
-            ExprKind::List(items) => items.iter().fold(true, |ok, e| self.literal(file, e) && ok),
+            // Every part is checked (no short circuit), so that each mistake is reported.
+            ExprKind::List(items) => items
+                .iter()
+                .map(|e| self.literal(file, e))
+                .collect::<Vec<bool>>()
+                .into_iter()
+                .all(|ok| ok),
             ExprKind::Object(fields) => fields
                 .iter()
-                .fold(true, |ok, f| self.literal(file, &f.value) && ok),
+                .map(|f| self.literal(file, &f.value))
+                .collect::<Vec<bool>>()
+                .into_iter()
+                .all(|ok| ok),
             _ => {
                 self.diags.push(
                     Diagnostic::error(

@@ -168,8 +168,7 @@ impl<'a> Symbols<'a> {
                 let ItemKind::Use(decl) = &item.kind else {
                     continue;
                 };
-                let Some((_, module)) = modules.iter().find(|(m, _)| *m == decl.module.name)
-                else {
+                let Some((_, module)) = modules.iter().find(|(m, _)| *m == decl.module.name) else {
                     let names = modules.iter().map(|(m, _)| m.as_str());
                     let mut diag = Diagnostic::error(
                         codes::UNKNOWN_MODULE,
@@ -202,8 +201,11 @@ impl<'a> Symbols<'a> {
                             match found {
                                 Some(index) => self.import(module.id, index),
                                 None => {
-                                    let candidates =
-                                        module.items.iter().filter_map(item_name).map(|n| n.name.as_str());
+                                    let candidates = module
+                                        .items
+                                        .iter()
+                                        .filter_map(item_name)
+                                        .map(|n| n.name.as_str());
                                     let mut diag = Diagnostic::error(
                                         codes::UNKNOWN_IMPORT,
                                         format!(
@@ -336,7 +338,10 @@ impl<'a> Symbols<'a> {
             diags.push(
                 Diagnostic::error(
                     codes::TYPE_CYCLE,
-                    format!("refinement types refine each other in a circle: {}", circle.join(" -> ")),
+                    format!(
+                        "refinement types refine each other in a circle: {}",
+                        circle.join(" -> ")
+                    ),
                     file,
                     decl.name.span.clone(),
                 )
@@ -396,7 +401,11 @@ impl<'a> Symbols<'a> {
                 let mut seen: Vec<&str> = Vec::new();
                 for choice in choices {
                     if choice.value.is_empty() || seen.contains(&choice.value.as_str()) {
-                        let what = if choice.value.is_empty() { "empty" } else { "repeated" };
+                        let what = if choice.value.is_empty() {
+                            "empty"
+                        } else {
+                            "repeated"
+                        };
                         diags.push(
                             Diagnostic::error(
                                 codes::BAD_CHOICES,
@@ -417,7 +426,10 @@ impl<'a> Symbols<'a> {
     }
 
     fn unknown_type(&self, file: FileId, name: &Ident) -> Diagnostic {
-        let candidates = BUILTIN_TYPES.iter().copied().chain(self.types.keys().copied());
+        let candidates = BUILTIN_TYPES
+            .iter()
+            .copied()
+            .chain(self.types.keys().copied());
         let diag = Diagnostic::error(
             codes::UNKNOWN_NAME,
             format!("unknown type `{}`", name.name),

@@ -27,7 +27,9 @@ impl<'a> Checker<'a> {
                             entry.name.span.clone(),
                         )
                         .with_primary_label("no trigger, and no `offer` names it")
-                        .with_help("add a `trigger`, or `offer` it from another procedure's outcome")
+                        .with_help(
+                            "add a `trigger`, or `offer` it from another procedure's outcome",
+                        )
                     })
                 }
                 Decl::Var(_) => (!self.used.contains(name)).then(|| {
@@ -38,10 +40,16 @@ impl<'a> Checker<'a> {
                         entry.name.span.clone(),
                     )
                     .with_primary_label("no procedure needs or mentions it")
-                    .with_help(format!("add `needs {name}` to a procedure, or remove the variable"))
+                    .with_help(format!(
+                        "add `needs {name}` to a procedure, or remove the variable"
+                    ))
                 }),
                 Decl::Knowledge(k) if k.kind != KnowledgeKind::Topic => {
-                    let what = if k.kind == KnowledgeKind::Source { "source" } else { "FAQ" };
+                    let what = if k.kind == KnowledgeKind::Source {
+                        "source"
+                    } else {
+                        "FAQ"
+                    };
                     (!self.used.contains(name)).then(|| {
                         Diagnostic::warning(
                             codes::UNUSED_KNOWLEDGE,
@@ -52,7 +60,11 @@ impl<'a> Checker<'a> {
                         .with_primary_label("never used in a `trigger`")
                         .with_help(format!(
                             "add `trigger {} {name}` to a procedure, or remove it",
-                            if k.kind == KnowledgeKind::Source { "source" } else { "faq" }
+                            if k.kind == KnowledgeKind::Source {
+                                "source"
+                            } else {
+                                "faq"
+                            }
                         ))
                     })
                 }
@@ -64,7 +76,9 @@ impl<'a> Checker<'a> {
                         entry.name.span.clone(),
                     )
                     .with_primary_label("no procedure names it")
-                    .with_help(format!("add `audience {name}` to a procedure, or remove it"))
+                    .with_help(format!(
+                        "add `audience {name}` to a procedure, or remove it"
+                    ))
                 }),
                 _ => None,
             };
