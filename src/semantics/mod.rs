@@ -109,3 +109,6 @@ pub fn analyze(files: &[SourceFile], sources: &Sources, stdlib: &[FileId]) -> An
         graph,
     }
 }
+
+#[cfg(test)]
+mod tests;
