@@ -7,13 +7,15 @@ use super::codes;
 use super::suggest::did_you_mean;
 use super::symbols::{Decl, Symbols};
 use super::types::Ty;
-use crate::diagnostics::Diagnostic;
+use crate::diagnostics::{Diagnostic, Sources};
 use crate::syntax::ast::{FileId, Ident, VarItemKind};
 
 /// The checker's state.
 pub struct Checker<'a> {
     /// Every visible declaration.
     pub syms: Symbols<'a>,
+    /// The texts of the build (for checks that need the source as written).
+    pub sources: &'a Sources,
     /// What was found so far.
     pub diags: Vec<Diagnostic>,
     /// Each conversation variable's type where it is collected: as declared, optional
@@ -45,7 +47,8 @@ pub struct ComponentTypes {
 impl<'a> Checker<'a> {
     /// A checker over `syms`, with the types of conversation variables and customer
     /// attributes resolved.
-    pub fn new(mut syms: Symbols<'a>, mut diags: Vec<Diagnostic>) -> Self {
+    pub fn new(syms: Symbols<'a>, sources: &'a Sources, diags: Vec<Diagnostic>) -> Self {
+        let (mut syms, mut diags) = (syms, diags);
         syms.resolve_types(&mut diags);
         let mut conv_types = HashMap::new();
         let entries = syms.order.clone();
@@ -69,6 +72,7 @@ impl<'a> Checker<'a> {
         }
         Checker {
             syms,
+            sources,
             diags,
             conv_types,
             customer_types,

@@ -613,10 +613,38 @@ impl<'a> Checker<'a> {
         }
     }
 
+    /// The regex of a `matches` literal. Braces in a pattern are regex syntax (`{2}`,
+    /// `{2,5}`), so an interpolation whose inside is a plain number list is taken back
+    /// as written; any other interpolation makes the pattern not a literal.
+    fn pattern_text(&self, scope: Scope<'_>, template: &Template) -> Option<String> {
+        let mut pattern = String::new();
+        for part in &template.parts {
+            match part {
+                TemplatePart::Text { value, .. } => pattern.push_str(value),
+                TemplatePart::Expr(inner) => {
+                    if scope.file.0 as usize >= self.sources.len() {
+                        return None;
+                    }
+                    let written = self.sources.get(scope.file).text.get(inner.span.clone())?;
+                    if !written
+                        .chars()
+                        .all(|c| c.is_ascii_digit() || c == ',' || c == ' ')
+                    {
+                        return None;
+                    }
+                    pattern.push('{');
+                    pattern.push_str(written);
+                    pattern.push('}');
+                }
+            }
+        }
+        Some(pattern)
+    }
+
     /// The pattern of `matches`: a plain string literal that compiles as a regex.
     fn regex_pattern(&mut self, expr: &Expr, scope: Scope<'_>) {
         let pattern = match &expr.kind {
-            ExprKind::Str(template) => plain_text(template),
+            ExprKind::Str(template) => self.pattern_text(scope, template),
             _ => None,
         };
         let Some(pattern) = pattern else {

@@ -72,7 +72,7 @@ pub fn analyze(files: &[SourceFile], sources: &Sources, stdlib: &[FileId]) -> An
             .flat_map(|f| f.items.iter().map(move |item| (f.id, item))),
     );
 
-    let mut checker = Checker::new(syms, diags);
+    let mut checker = Checker::new(syms, sources, diags);
     for (file, item) in &items {
         match &item.kind {
             ItemKind::Type(decl) => checker.check_type_decl(*file, decl),

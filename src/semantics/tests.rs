@@ -12,11 +12,17 @@ fn id(name: &str, at: usize) -> Ident {
 }
 
 fn expr(kind: ExprKind, at: usize) -> Expr {
-    Expr { kind, span: at..at + 1 }
+    Expr {
+        kind,
+        span: at..at + 1,
+    }
 }
 
 fn template(parts: Vec<TemplatePart>, at: usize) -> Template {
-    Template { parts, span: at..at + 1 }
+    Template {
+        parts,
+        span: at..at + 1,
+    }
 }
 
 fn text(value: &str, at: usize) -> Template {
@@ -38,7 +44,10 @@ fn item(kind: ItemKind, at: usize) -> Item {
 }
 
 fn proc_item(kind: ProcItemKind, at: usize) -> ProcItem {
-    ProcItem { kind, span: at..at + 1 }
+    ProcItem {
+        kind,
+        span: at..at + 1,
+    }
 }
 
 fn procedure(name: &str, kind: &str, items: Vec<ProcItem>, at: usize) -> Item {
@@ -115,7 +124,10 @@ fn a_secret_in_say_is_refused_and_optional_attributes_need_a_default() {
     );
     let say = Stmt {
         kind: StmtKind::Say(template(
-            vec![TemplatePart::Expr(expr(ExprKind::Secret(id("token", 150)), 150))],
+            vec![TemplatePart::Expr(expr(
+                ExprKind::Secret(id("token", 150)),
+                150,
+            ))],
             150,
         )),
         span: 150..160,
