@@ -1,8 +1,9 @@
 //! `test` blocks (the contract's §4a): each drives one conversation through the
 //! interpreter, with HTTP, components and JavaScript answered by the test itself.
 //!
-//! The runner turns each input statement into a protocol event, collects the outputs in
-//! a queue, and lets each `expect` consume the next unconsumed output of its kind. A test
+//! The runner turns each input statement into a protocol event, collects its outputs in
+//! a queue, and lets each `expect` consume the next unconsumed output of its kind; the
+//! next input drops what was not consumed. A test
 //! fails at the first expectation that does not hold (or the first input the interpreter
 //! refuses), naming what came instead and where the statement stands.
 
@@ -187,7 +188,11 @@ impl<'a> TestRun<'a> {
     }
 
     /// Sends `start` first if it has not been sent, then the event; queues the outputs.
+    /// Outputs of earlier inputs that no `expect` consumed are dropped: expectations
+    /// speak of the latest input (the contract's own test skips the repeated `ask`
+    /// after an `invalid`).
     fn send(&mut self, event: Event) -> Result<(), String> {
+        self.pending.clear();
         if !self.started {
             self.started = true;
             let start = Event::Start {
