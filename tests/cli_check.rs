@@ -24,13 +24,23 @@ fn write_temp(dir: &tempfile::TempDir, name: &str, text: &str) -> String {
 #[test]
 fn the_examples_and_the_stdlib_check_clean() {
     let output = procc(&["check", "examples", "stdlib"]);
-    assert_eq!(code(&output), 0, "{}", String::from_utf8_lossy(&output.stderr));
+    assert_eq!(
+        code(&output),
+        0,
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
 }
 
 #[test]
 fn the_contract_example_checks_clean() {
     let output = procc(&["check", "tests/fixtures/contract_example.proc"]);
-    assert_eq!(code(&output), 0, "{}", String::from_utf8_lossy(&output.stderr));
+    assert_eq!(
+        code(&output),
+        0,
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
 }
 
 #[test]
@@ -47,8 +57,16 @@ fn errors_exit_1_with_the_json_shape_of_the_contract() {
     let diagnostics = json["diagnostics"].as_array().expect("a diagnostics array");
     let first = diagnostics.first().expect("at least one diagnostic");
     for key in [
-        "severity", "code", "message", "file", "line", "column", "end_line", "end_column",
-        "labels", "help",
+        "severity",
+        "code",
+        "message",
+        "file",
+        "line",
+        "column",
+        "end_line",
+        "end_column",
+        "labels",
+        "help",
     ] {
         assert!(first.get(key).is_some(), "missing {key} in {first}");
     }
@@ -66,7 +84,12 @@ fn warnings_alone_exit_0_unless_denied() {
         "procedure human: live_chat {\n  label \"Talk to a person\"\n  queue \"tier-1\"\n  trigger unanswered\n}\n",
     );
     let output = procc(&["check", &file]);
-    assert_eq!(code(&output), 0, "{}", String::from_utf8_lossy(&output.stderr));
+    assert_eq!(
+        code(&output),
+        0,
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     assert!(String::from_utf8_lossy(&output.stderr).contains("warning"));
     let denied = procc(&["check", "--deny-warnings", &file]);
     assert_eq!(code(&denied), 1);
@@ -89,12 +112,27 @@ fn build_writes_a_bundle_that_inspect_accepts_and_a_corrupt_one_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     let bundle = dir.path().join("webshop.procb");
     let bundle_arg = bundle.display().to_string();
-    let output = procc(&["build", "tests/fixtures/contract_example.proc", "-o", &bundle_arg]);
-    assert_eq!(code(&output), 0, "{}", String::from_utf8_lossy(&output.stderr));
+    let output = procc(&[
+        "build",
+        "tests/fixtures/contract_example.proc",
+        "-o",
+        &bundle_arg,
+    ]);
+    assert_eq!(
+        code(&output),
+        0,
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     assert!(Path::new(&bundle).exists());
 
     let inspect = procc(&["inspect", &bundle_arg]);
-    assert_eq!(code(&inspect), 0, "{}", String::from_utf8_lossy(&inspect.stderr));
+    assert_eq!(
+        code(&inspect),
+        0,
+        "{}",
+        String::from_utf8_lossy(&inspect.stderr)
+    );
     let text = String::from_utf8_lossy(&inspect.stdout);
     assert!(text.contains("refund_order"), "{text}");
 

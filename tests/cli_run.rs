@@ -63,16 +63,31 @@ fn the_refund_scenario_of_the_contract() {
             start("c1"),
             event("c1", "faq", json!({"id": "faq_refunds"})),
             event("c1", "click", json!({"procedure": "refund_order"})),
-            event("c1", "answer", json!({"var": "email", "value": "ann@example.com"})),
+            event(
+                "c1",
+                "answer",
+                json!({"var": "email", "value": "ann@example.com"}),
+            ),
             event("c1", "answer", json!({"var": "order_id", "value": "nope"})),
-            event("c1", "answer", json!({"var": "order_id", "value": "AB123456"})),
+            event(
+                "c1",
+                "answer",
+                json!({"var": "order_id", "value": "AB123456"}),
+            ),
             event("c1", "answer", json!({"var": "reason", "value": "LATE"})),
             event("c1", "approve", json!({"granted": true, "by": "customer"})),
-            event("c1", "result", json!({"ok": true, "status": 200, "response": {"refund_id": "R-1"}})),
+            event(
+                "c1",
+                "result",
+                json!({"ok": true, "status": 200, "response": {"refund_id": "R-1"}}),
+            ),
         ],
         &["--host-http"],
     );
-    let actions: Vec<&str> = outputs.iter().map(|o| o["action"].as_str().unwrap()).collect();
+    let actions: Vec<&str> = outputs
+        .iter()
+        .map(|o| o["action"].as_str().unwrap())
+        .collect();
     assert_eq!(
         actions,
         [
@@ -98,7 +113,10 @@ fn the_refund_scenario_of_the_contract() {
     assert_eq!(outputs[5]["var"], "reason");
     assert_eq!(outputs[5]["type"], "one_of");
     assert_eq!(outputs[5]["choices"], json!(["damaged", "late", "other"]));
-    assert_eq!(outputs[6]["prompt"], "Refund order AB123456 because it was late?");
+    assert_eq!(
+        outputs[6]["prompt"],
+        "Refund order AB123456 because it was late?"
+    );
     assert_eq!(outputs[6]["by"], "customer");
     let request = &outputs[7];
     assert_eq!(request["method"], "POST");
@@ -133,7 +151,10 @@ fn every_error_code_leaves_the_stream_going() {
         ],
         &[],
     );
-    let codes: Vec<&str> = outputs.iter().map(|o| o["code"].as_str().unwrap_or("")).collect();
+    let codes: Vec<&str> = outputs
+        .iter()
+        .map(|o| o["code"].as_str().unwrap_or(""))
+        .collect();
     assert_eq!(
         codes,
         [
@@ -175,7 +196,10 @@ fn interleaved_conversations_and_a_human_handoff() {
             )
         })
         .collect();
-    let pairs: Vec<(&str, &str)> = summary.iter().map(|(c, a)| (c.as_str(), a.as_str())).collect();
+    let pairs: Vec<(&str, &str)> = summary
+        .iter()
+        .map(|(c, a)| (c.as_str(), a.as_str()))
+        .collect();
     assert_eq!(
         pairs,
         [

@@ -14,8 +14,15 @@ use procc::syntax::parse_file;
 
 /// Parses and analyses `text` as `path`, with the standard library from `stdlib/`.
 fn check(path: &str, text: &str) -> (Vec<Diagnostic>, Sources) {
+    check_all(&[(path.to_string(), text.to_string())])
+}
+
+/// Parses and analyses several files as one build, with the standard library.
+fn check_all(files: &[(String, String)]) -> (Vec<Diagnostic>, Sources) {
     let mut sources = Sources::new();
-    sources.add(path, text);
+    for (path, text) in files {
+        sources.add(path.clone(), text.clone());
+    }
     let std_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("stdlib");
     let mut std_files: Vec<PathBuf> = std::fs::read_dir(&std_dir)
         .map(|dir| dir.filter_map(|e| e.ok().map(|e| e.path())).collect())
@@ -122,14 +129,40 @@ procedure third: follow_up {
 
 #[test]
 fn the_contract_example_is_clean() {
-    let text = std::fs::read_to_string(
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/ui_clean/webshop.proc"),
-    )
-    .expect("the example exists");
-    let (diags, sources) = check("webshop.proc", &text);
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/contract_example.proc");
+    let text = std::fs::read_to_string(path).expect("the fixture exists");
+    let (diags, sources) = check("contract_example.proc", &text);
     assert!(
         diags.is_empty(),
         "{}",
         render_human(&diags, &sources, false)
     );
+}
+
+#[test]
+fn the_example_projects_have_no_errors() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
+    for project in ["bank", "public_service", "saas", "webshop"] {
+        let dir = root.join(project);
+        let mut paths: Vec<PathBuf> = std::fs::read_dir(&dir)
+            .expect("the example exists")
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| x == "proc"))
+            .collect();
+        paths.sort();
+        let files: Vec<(String, String)> = paths
+            .iter()
+            .map(|p| {
+                let text = std::fs::read_to_string(p).expect("readable");
+                (p.display().to_string(), text)
+            })
+            .collect();
+        let (diags, sources) = check_all(&files);
+        let errors: Vec<Diagnostic> = diags.into_iter().filter(Diagnostic::is_error).collect();
+        assert!(
+            errors.is_empty(),
+            "{project}: {}",
+            render_human(&errors, &sources, false)
+        );
+    }
 }
