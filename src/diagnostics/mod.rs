@@ -3,6 +3,8 @@
 //!
 //! This is a leaf utility: it depends on no stage, and every compiler stage may use it.
 
+pub mod render;
+
 use crate::syntax::ast::{FileId, Span};
 
 /// How bad a diagnostic is.

@@ -6,27 +6,109 @@
 //! items the build imports, and the variable dependency graph that code generation uses
 //! for collection order and the interpreter for corrections.
 //!
-//! Interface fixed for code generation (implementation to follow):
-//!
-//! ```ignore
-//! pub struct Analysis {
-//!     pub diagnostics: Vec<Diagnostic>,
-//!     /// Standard-library items imported by `use`, as (file, index into its items).
-//!     pub imported: Vec<(FileId, usize)>,
-//!     pub graph: VarGraph,
-//! }
-//! pub fn analyze(files: &[SourceFile], sources: &Sources, stdlib: &[FileId]) -> Analysis;
-//! pub enum VarKey { Conversation(String), Local { procedure: String, name: String } }
-//! pub enum DepKind { Prompt, Guard }
-//! impl VarGraph {
-//!     /// The variables a procedure's run collects, in collection order.
-//!     pub fn collection_order(&self, procedure: &str) -> Vec<VarKey>;
-//!     /// What a variable depends on directly.
-//!     pub fn deps(&self, var: &VarKey) -> Vec<(VarKey, DepKind)>;
-//! }
-//! ```
+//! Analysis never stops at the first problem: every independent error is reported, and
+//! an expression with an error gets an error type that silences follow-on errors.
 
+mod checker;
+pub mod codes;
+mod decls;
+mod expr;
+mod external;
 pub mod graph;
+mod procedure;
+mod scenario;
+mod scope;
+mod suggest;
+pub mod symbols;
+pub mod types;
 pub mod walk;
+mod warnings;
 
 pub use graph::{DepKind, VarGraph, VarKey};
+
+use crate::diagnostics::{Diagnostic, Sources};
+use crate::syntax::ast::{FileId, Item, ItemKind, SourceFile};
+use checker::Checker;
+use scope::Vars;
+use symbols::Symbols;
+
+/// The outcome of semantic analysis.
+#[derive(Clone, Debug)]
+pub struct Analysis {
+    /// Every error and warning found, sorted by file and position.
+    pub diagnostics: Vec<Diagnostic>,
+    /// Standard-library items imported by `use`, as (file, index into its items).
+    pub imported: Vec<(FileId, usize)>,
+    /// The variable dependency graph.
+    pub graph: VarGraph,
+}
+
+/// Analyses the files of one build. `files` includes the standard library's files
+/// (their ids in `stdlib`), whose declarations are visible only through `use`.
+pub fn analyze(files: &[SourceFile], sources: &Sources, stdlib: &[FileId]) -> Analysis {
+    let mut diags = Vec::new();
+    let syms = Symbols::build(files, sources, stdlib, &mut diags);
+    let imported = syms.imported.clone();
+    let user_files: Vec<SourceFile> = files
+        .iter()
+        .filter(|f| !stdlib.contains(&f.id))
+        .cloned()
+        .collect();
+    let (graph, graph_diags) = VarGraph::build(&user_files);
+    diags.extend(graph_diags);
+
+    // The items of the build: imported standard-library items, then the user's files.
+    let mut items: Vec<(FileId, &Item)> = imported
+        .iter()
+        .filter_map(|(file, index)| {
+            let item = files.iter().find(|f| f.id == *file)?.items.get(*index)?;
+            Some((*file, item))
+        })
+        .collect();
+    items.extend(
+        files
+            .iter()
+            .filter(|f| !stdlib.contains(&f.id))
+            .flat_map(|f| f.items.iter().map(move |item| (f.id, item))),
+    );
+
+    let mut checker = Checker::new(syms, sources, diags);
+    for (file, item) in &items {
+        match &item.kind {
+            ItemKind::Type(decl) => checker.check_type_decl(*file, decl),
+            ItemKind::Audience(decl) => checker.check_audience(*file, decl),
+            ItemKind::Component(decl) => checker.check_component(*file, decl),
+            _ => {}
+        }
+    }
+    for (file, item) in &items {
+        if let ItemKind::Var(var) = &item.kind {
+            let ty = checker.resolve_type_quietly(*file, &var.ty);
+            checker.check_var(*file, var, &ty, Vars::Conversation);
+        }
+    }
+    for (file, item) in &items {
+        if let ItemKind::Procedure(decl) = &item.kind {
+            checker.check_procedure(*file, decl, &graph);
+        }
+    }
+    for (file, item) in &items {
+        if let ItemKind::Test(test) = &item.kind {
+            checker.check_test(*file, test);
+        }
+    }
+    checker.unused_warnings(stdlib);
+
+    let mut diagnostics = checker.diags;
+    diagnostics.sort_by(|a, b| {
+        (a.file, a.span.start, a.span.end, a.code).cmp(&(b.file, b.span.start, b.span.end, b.code))
+    });
+    Analysis {
+        diagnostics,
+        imported,
+        graph,
+    }
+}
+
+#[cfg(test)]
+mod tests;

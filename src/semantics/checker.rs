@@ -1,0 +1,165 @@
+//! The state shared by every check: the symbol tables, the diagnostics found so far and
+//! what has been used (for the unused-declaration warnings).
+
+use std::collections::{HashMap, HashSet};
+
+use super::codes;
+use super::suggest::did_you_mean;
+use super::symbols::{Decl, Symbols};
+use super::types::Ty;
+use crate::diagnostics::{Diagnostic, Sources};
+use crate::syntax::ast::{FileId, Ident, VarItemKind};
+
+/// The checker's state.
+pub struct Checker<'a> {
+    /// Every visible declaration.
+    pub syms: Symbols<'a>,
+    /// The texts of the build (for checks that need the source as written).
+    pub sources: &'a Sources,
+    /// What was found so far.
+    pub diags: Vec<Diagnostic>,
+    /// Each conversation variable's type where it is collected: as declared, optional
+    /// when it has a `when`.
+    pub conv_types: HashMap<String, Ty>,
+    /// Each customer attribute's type.
+    pub customer_types: HashMap<String, Ty>,
+    /// Names of conversation variables, sources, FAQs and audiences used somewhere.
+    pub used: HashSet<String>,
+    /// Procedures named by an `offer` statement.
+    pub offered: HashSet<String>,
+    /// Each component's input and output types, by component name.
+    pub components: HashMap<String, ComponentTypes>,
+    /// The names of every procedure's local variables (tests may name them).
+    pub all_locals: HashSet<String>,
+}
+
+/// A component's declared inputs and outputs.
+#[derive(Clone, Debug, Default)]
+pub struct ComponentTypes {
+    /// Inputs by name.
+    pub inputs: HashMap<String, Ty>,
+    /// Input names in declaration order.
+    pub input_order: Vec<String>,
+    /// Outputs by name.
+    pub outputs: HashMap<String, Ty>,
+}
+
+impl<'a> Checker<'a> {
+    /// A checker over `syms`, with the types of conversation variables and customer
+    /// attributes resolved.
+    pub fn new(syms: Symbols<'a>, sources: &'a Sources, diags: Vec<Diagnostic>) -> Self {
+        let (mut syms, mut diags) = (syms, diags);
+        syms.resolve_types(&mut diags);
+        let mut conv_types = HashMap::new();
+        let entries = syms.order.clone();
+        for entry in &entries {
+            if let Decl::Var(var) = entry.decl {
+                let ty = syms.resolve_type_expr(entry.file, &var.ty, &mut diags);
+                let ty = if has_when(&var.items) {
+                    ty.optional()
+                } else {
+                    ty
+                };
+                conv_types.insert(var.name.name.clone(), ty);
+            }
+        }
+        let mut customer_types = HashMap::new();
+        let mut attrs: Vec<_> = syms.customer.values().copied().collect();
+        attrs.sort_by_key(|(file, field)| (*file, field.name.span.start));
+        for (file, field) in attrs {
+            let ty = syms.resolve_type_expr(file, &field.ty, &mut diags);
+            customer_types.insert(field.name.name.clone(), ty);
+        }
+        Checker {
+            syms,
+            sources,
+            diags,
+            conv_types,
+            customer_types,
+            used: HashSet::new(),
+            offered: HashSet::new(),
+            components: HashMap::new(),
+            all_locals: HashSet::new(),
+        }
+    }
+
+    /// Resolves a type expression, reporting problems.
+    pub fn resolve_type(&mut self, file: FileId, ty: &crate::syntax::ast::TypeExpr) -> Ty {
+        self.syms.resolve_type_expr(file, ty, &mut self.diags)
+    }
+
+    /// Resolves a type expression without reporting (for types already reported once).
+    pub fn resolve_type_quietly(&mut self, file: FileId, ty: &crate::syntax::ast::TypeExpr) -> Ty {
+        let mut ignored = Vec::new();
+        self.syms.resolve_type_expr(file, ty, &mut ignored)
+    }
+
+    /// Looks `name` up in the value namespace, expecting a declaration that `accept`
+    /// takes. Reports an unknown name (with "did you mean" among `what`) or a wrong kind
+    /// of declaration, and returns the declaration when it fits.
+    pub fn lookup(
+        &mut self,
+        file: FileId,
+        name: &Ident,
+        what: &str,
+        accept: impl Fn(&Decl<'a>) -> bool,
+    ) -> Option<Decl<'a>> {
+        match self.syms.values.get(name.name.as_str()).copied() {
+            Some(entry) if accept(&entry.decl) => Some(entry.decl),
+            Some(entry) => {
+                self.diags.push(
+                    Diagnostic::error(
+                        codes::WRONG_KIND_OF_NAME,
+                        format!("`{}` is {}, not {what}", name.name, entry.decl.describe()),
+                        file,
+                        name.span.clone(),
+                    )
+                    .with_primary_label(format!("expected {what}"))
+                    .with_label(
+                        entry.file,
+                        entry.name.span.clone(),
+                        "declared here",
+                    ),
+                );
+                None
+            }
+            None => {
+                let candidates = self.syms.names_where(&accept);
+                self.unknown(file, name, what, candidates);
+                None
+            }
+        }
+    }
+
+    /// Reports an unknown name, with "did you mean" among `candidates`.
+    pub fn unknown<'c>(
+        &mut self,
+        file: FileId,
+        name: &Ident,
+        what: &str,
+        candidates: impl IntoIterator<Item = &'c str>,
+    ) {
+        let mut diag = Diagnostic::error(
+            codes::UNKNOWN_NAME,
+            format!("unknown {what} `{}`", name.name),
+            file,
+            name.span.clone(),
+        )
+        .with_primary_label("not declared anywhere");
+        diag.help = did_you_mean(&name.name, candidates);
+        if diag.help.is_none()
+            && let Some(module) = self.syms.not_imported.get(name.name.as_str())
+        {
+            diag.help = Some(format!(
+                "`{}` is in the standard library: add `use std::{module}::{{{}}}`",
+                name.name, name.name
+            ));
+        }
+        self.diags.push(diag);
+    }
+}
+
+/// Whether a variable block has a `when`.
+pub fn has_when(items: &[crate::syntax::ast::VarItem]) -> bool {
+    items.iter().any(|i| matches!(i.kind, VarItemKind::When(_)))
+}

@@ -1,0 +1,91 @@
+//! The stable diagnostic codes of semantic analysis. Each has a row in
+//! `docs/diagnostics.md` and a UI test `tests/ui/<CODE>_<name>.proc`.
+
+/// `use std::MODULE` names a module the standard library does not have.
+pub const UNKNOWN_MODULE: &str = "E0100";
+/// `use std::MODULE::{name}` names something the module does not declare.
+pub const UNKNOWN_IMPORT: &str = "E0101";
+/// Two declarations (or two local variables, attributes, fields) share a name.
+pub const DUPLICATE_NAME: &str = "E0102";
+/// A name that nothing declares.
+pub const UNKNOWN_NAME: &str = "E0103";
+/// A name that is declared, but as something else than the place needs.
+pub const WRONG_KIND_OF_NAME: &str = "E0104";
+/// A name that exists but cannot be used in this place.
+pub const NOT_AVAILABLE_HERE: &str = "E0105";
+
+/// A value of one type where another is needed.
+pub const TYPE_MISMATCH: &str = "E0110";
+/// An optional value used where a value is needed.
+pub const OPTIONAL_VALUE: &str = "E0111";
+/// `??` or `exists` on a value that cannot be absent.
+pub const NOT_OPTIONAL: &str = "E0112";
+/// A built-in called with the wrong number of arguments.
+pub const WRONG_ARITY: &str = "E0113";
+/// Field access on something that has no such field.
+pub const NO_SUCH_FIELD: &str = "E0114";
+/// An operator applied to operands it is not defined for.
+pub const BAD_OPERANDS: &str = "E0116";
+/// An invalid regular expression in `matches`, or a pattern that is not a literal.
+pub const INVALID_REGEX: &str = "E0117";
+
+/// `attempts` lower than 1.
+pub const BAD_ATTEMPTS: &str = "E0120";
+/// A variable block item (`ask`, `when`, `default`, `attempts`) given twice.
+pub const DUPLICATE_VAR_ITEM: &str = "E0121";
+/// A `one_of` with an empty or repeated choice.
+pub const BAD_CHOICES: &str = "E0122";
+/// Refinement types that refine each other in a circle.
+pub const TYPE_CYCLE: &str = "E0123";
+
+/// A procedure without an item its kind requires (or without `label`).
+pub const MISSING_ITEM: &str = "E0131";
+/// An item that belongs to another kind of procedure.
+pub const ITEM_IN_WRONG_KIND: &str = "E0132";
+/// An item that may appear only once, given twice.
+pub const DUPLICATE_ITEM: &str = "E0133";
+/// `irreversible` without an `approve` step.
+pub const IRREVERSIBLE_WITHOUT_APPROVE: &str = "E0135";
+/// Both `irreversible` and `reversible`.
+pub const REVERSIBLE_AND_IRREVERSIBLE: &str = "E0136";
+/// `on failure` in a kind that does not wait for a result.
+pub const ON_FAILURE_NOT_WAITING: &str = "E0137";
+/// `open` does not give an input the component declares.
+pub const MISSING_INPUT: &str = "E0138";
+/// `open` gives an input the component does not declare.
+pub const UNKNOWN_INPUT: &str = "E0139";
+/// A local variable named like a conversation variable.
+pub const LOCAL_SHADOWS_CONVERSATION: &str = "E0141";
+/// An HTTP method other than GET, POST, PUT, PATCH, DELETE.
+pub const BAD_METHOD: &str = "E0143";
+/// A request timeout above 60 s (or zero).
+pub const BAD_TIMEOUT: &str = "E0144";
+/// A request retry count above 5.
+pub const BAD_RETRY: &str = "E0145";
+/// A URL template that is not an absolute http(s) URL.
+pub const INVALID_URL: &str = "E0146";
+/// JavaScript that does not parse.
+pub const INVALID_JAVASCRIPT: &str = "E0147";
+
+/// A secret flowing anywhere but request headers, query and body.
+pub const SECRET_FLOW: &str = "E0160";
+
+/// `expect done P OUTCOME` with an unknown outcome.
+pub const UNKNOWN_OUTCOME: &str = "E0170";
+/// A test string literal with an interpolation.
+pub const TEST_INTERPOLATION: &str = "E0171";
+/// A test value that is not a literal.
+pub const TEST_NOT_LITERAL: &str = "E0172";
+
+/// A procedure that nothing can offer.
+pub const NEVER_OFFERED: &str = "W0100";
+/// A conversation variable nothing needs or mentions.
+pub const UNUSED_VAR: &str = "W0101";
+/// A source or FAQ no trigger uses.
+pub const UNUSED_KNOWLEDGE: &str = "W0102";
+/// An audience no procedure uses.
+pub const UNUSED_AUDIENCE: &str = "W0103";
+/// A non-GET `api_call` neither `irreversible` nor `reversible`.
+pub const UNMARKED_API_CALL: &str = "W0104";
+/// A `live_chat` procedure without `escalation`.
+pub const LIVE_CHAT_WITHOUT_ESCALATION: &str = "W0105";

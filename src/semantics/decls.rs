@@ -1,0 +1,155 @@
+//! Checks of the top-level declarations other than procedures and tests: refinement
+//! types, audiences, components and conversation variables (and the variable blocks
+//! that procedures declare locally).
+
+use std::collections::HashMap;
+
+use super::checker::{Checker, ComponentTypes};
+use super::codes;
+use super::scope::{Scope, Vars};
+use super::symbols::duplicate;
+use super::types::Ty;
+use crate::diagnostics::Diagnostic;
+use crate::syntax::ast::{
+    AudienceDecl, ComponentDecl, Field, FileId, TypeDecl, VarDecl, VarItemKind,
+};
+
+impl<'a> Checker<'a> {
+    /// A refinement type: its check is a `bool` over `value` alone.
+    pub fn check_type_decl(&mut self, file: FileId, decl: &TypeDecl) {
+        let value = match self.syms.resolved.get(&decl.name.name) {
+            Some(Ty::Refined(_, base)) => (**base).clone(),
+            _ => Ty::Error,
+        };
+        let place = format!("the check of type `{}`", decl.name.name);
+        let mut scope = Scope::new(
+            file,
+            &place,
+            Vars::None("a refinement type's check sees only `value`"),
+        );
+        scope.value = Some(&value);
+        scope.customer = false;
+        if let Some(check) = &decl.check {
+            self.condition(check, scope);
+        }
+        if let Some(message) = &decl.message {
+            self.template(message, scope.at("the message of a type"));
+        }
+    }
+
+    /// An audience: a `bool` over `customer.*`.
+    pub fn check_audience(&mut self, file: FileId, decl: &AudienceDecl) {
+        let place = format!("audience `{}`", decl.name.name);
+        let scope = Scope::new(
+            file,
+            &place,
+            Vars::None("an audience sees only `customer.*`"),
+        );
+        self.condition(&decl.expr, scope);
+    }
+
+    /// A component: its input and output names are unique and their types known.
+    pub fn check_component(&mut self, file: FileId, decl: &ComponentDecl) {
+        let inputs = self.field_types(file, &decl.input, "input");
+        let outputs = self.field_types(file, &decl.output, "output");
+        let types = ComponentTypes {
+            input_order: decl.input.iter().map(|f| f.name.name.clone()).collect(),
+            inputs,
+            outputs,
+        };
+        self.components
+            .entry(decl.name.name.clone())
+            .or_insert(types);
+    }
+
+    /// The types of typed fields, by name, reporting duplicates and unknown types.
+    pub fn field_types(
+        &mut self,
+        file: FileId,
+        fields: &[Field],
+        what: &str,
+    ) -> HashMap<String, Ty> {
+        let mut types: HashMap<String, Ty> = HashMap::new();
+        let mut first: HashMap<&str, &Field> = HashMap::new();
+        for field in fields {
+            let ty = self.resolve_type(file, &field.ty);
+            if let Some(previous) = first.get(field.name.name.as_str()) {
+                self.diags
+                    .push(duplicate(what, &field.name, file, file, &previous.name));
+                continue;
+            }
+            first.insert(&field.name.name, field);
+            types.insert(field.name.name.clone(), ty);
+        }
+        types
+    }
+
+    /// A variable block: `ask` is a template, `when` and `check` are `bool`s, `default`
+    /// has the variable's type, `attempts` is at least 1, and each item but `check`
+    /// appears at most once. `ty` is the declared type; `vars` what the items see.
+    pub fn check_var(&mut self, file: FileId, var: &VarDecl, ty: &Ty, vars: Vars<'_>) {
+        let mut seen: HashMap<&'static str, &crate::syntax::ast::Span> = HashMap::new();
+        let present = ty.non_optional().clone();
+        let ask_place = format!("the `ask` of `{}`", var.name.name);
+        let scope = Scope::new(file, &ask_place, vars);
+        for item in &var.items {
+            let key = match &item.kind {
+                VarItemKind::Ask(_) => Some("ask"),
+                VarItemKind::When(_) => Some("when"),
+                VarItemKind::Default(_) => Some("default"),
+                VarItemKind::Attempts(_) => Some("attempts"),
+                VarItemKind::Check { .. } => None,
+            };
+            if let Some(key) = key {
+                if let Some(first) = seen.get(key) {
+                    self.diags.push(
+                        Diagnostic::error(
+                            codes::DUPLICATE_VAR_ITEM,
+                            format!("`{key}` is given twice for `{}`", var.name.name),
+                            file,
+                            item.span.clone(),
+                        )
+                        .with_primary_label("given again here")
+                        .with_label(file, (*first).clone(), "first given here")
+                        .with_help(format!("a variable has at most one `{key}`")),
+                    );
+                    continue;
+                }
+                seen.insert(key, &item.span);
+            }
+            match &item.kind {
+                VarItemKind::Ask(template) => self.template(template, scope),
+                VarItemKind::When(expr) => {
+                    let place = format!("the `when` of `{}`", var.name.name);
+                    self.condition(expr, scope.at(&place));
+                }
+                VarItemKind::Check { expr, message } => {
+                    let place = format!("the `check` of `{}`", var.name.name);
+                    let mut check = scope.at(&place);
+                    check.own = Some((&var.name.name, &present));
+                    check.value = Some(&present);
+                    self.condition(expr, check);
+                    self.template(message, check);
+                }
+                VarItemKind::Default(expr) => {
+                    let place = format!("the `default` of `{}`", var.name.name);
+                    self.expect(expr, scope.at(&place), &present);
+                }
+                VarItemKind::Attempts(n) => {
+                    if n.value < 1 {
+                        self.diags.push(
+                            Diagnostic::error(
+                                codes::BAD_ATTEMPTS,
+                                format!("`attempts` must be at least 1, found {}", n.value),
+                                file,
+                                n.span.clone(),
+                            )
+                            .with_primary_label("too few")
+                            .with_help("give the customer at least one try (the default is 3)"),
+                        );
+                    }
+                }
+            }
+        }
+    }
+}

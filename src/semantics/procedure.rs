@@ -1,0 +1,690 @@
+//! Checks of one procedure: its kind and items, its local variables, every expression
+//! in it (with the right scope), and the per-procedure warnings.
+
+use std::collections::{HashMap, HashSet};
+
+use super::checker::{Checker, has_when};
+use super::codes;
+use super::graph::{VarGraph, VarKey};
+use super::scope::{Outcome, Scope, Vars};
+use super::suggest::did_you_mean;
+use super::symbols::{Decl, duplicate};
+use super::types::Ty;
+use crate::diagnostics::Diagnostic;
+use crate::syntax::ast::{
+    FieldInit, FileId, Ident, KnowledgeKind, ProcItem, ProcItemKind, ProcedureDecl, RequestDecl,
+    RequestItemKind, Span, Stmt, StmtKind, TriggerKind,
+};
+
+/// The procedure kinds.
+pub const KINDS: &[&str] = &[
+    "follow_up",
+    "redirect",
+    "component",
+    "switch_topic",
+    "live_chat",
+    "api_call",
+    "javascript",
+];
+
+/// The HTTP methods a request may use.
+pub const METHODS: &[&str] = &["GET", "POST", "PUT", "PATCH", "DELETE"];
+
+/// The kinds that wait for a `result` (and so may have `on failure`).
+const WAITING: &[&str] = &["component", "api_call", "javascript", "live_chat"];
+
+/// Each kind's required item.
+fn required_item(kind: &str) -> Option<&'static str> {
+    Some(match kind {
+        "follow_up" => "question",
+        "redirect" => "url",
+        "component" => "open",
+        "switch_topic" => "topic",
+        "live_chat" => "queue",
+        "api_call" => "request",
+        "javascript" => "script",
+        _ => return None,
+    })
+}
+
+/// An item's keyword, and the kind it belongs to when it is a kind item.
+fn item_keyword(item: &ProcItemKind) -> (&'static str, Option<&'static str>) {
+    match item {
+        ProcItemKind::Label(_) => ("label", None),
+        ProcItemKind::Description(_) => ("description", None),
+        ProcItemKind::Trigger(_) => ("trigger", None),
+        ProcItemKind::Audience(_) => ("audience", None),
+        ProcItemKind::When(_) => ("when", None),
+        ProcItemKind::Escalation => ("escalation", None),
+        ProcItemKind::Irreversible => ("irreversible", None),
+        ProcItemKind::Reversible => ("reversible", None),
+        ProcItemKind::Needs(_) => ("needs", None),
+        ProcItemKind::Var(_) => ("var", None),
+        ProcItemKind::Approve { .. } => ("approve", None),
+        ProcItemKind::Question(_) => ("question", Some("follow_up")),
+        ProcItemKind::Url(_) => ("url", Some("redirect")),
+        ProcItemKind::Open { .. } => ("open", Some("component")),
+        ProcItemKind::Topic(_) => ("topic", Some("switch_topic")),
+        ProcItemKind::Queue(_) => ("queue", Some("live_chat")),
+        ProcItemKind::Note(_) => ("note", Some("live_chat")),
+        ProcItemKind::Request(_) => ("request", Some("api_call")),
+        ProcItemKind::Returns(_) => ("returns", Some("api_call")),
+        ProcItemKind::Script(_) => ("script", Some("javascript")),
+        ProcItemKind::Args(_) => ("args", Some("javascript")),
+        ProcItemKind::OnSuccess(_) => ("on success", None),
+        ProcItemKind::OnFailure(_) => ("on failure", None),
+    }
+}
+
+/// Items that may be repeated.
+const REPEATABLE: &[&str] = &["trigger", "audience", "needs", "var"];
+
+/// What the body's expressions see.
+struct Body<'s> {
+    file: FileId,
+    locals: &'s HashMap<String, Ty>,
+    collected: &'s HashSet<String>,
+}
+
+impl Body<'_> {
+    fn scope<'p>(&'p self, place: &'p str) -> Scope<'p> {
+        Scope::new(
+            self.file,
+            place,
+            Vars::Procedure {
+                locals: self.locals,
+                collected: Some(self.collected),
+            },
+        )
+    }
+}
+
+impl<'a> Checker<'a> {
+    /// Checks one procedure.
+    pub fn check_procedure(&mut self, file: FileId, decl: &ProcedureDecl, graph: &VarGraph) {
+        let kind = self.procedure_kind(file, &decl.kind);
+        self.item_structure(file, decl, kind);
+
+        let locals = self.local_vars(file, decl);
+        let collected: HashSet<String> = graph
+            .collection_order(&decl.name.name)
+            .into_iter()
+            .filter_map(|key| match key {
+                VarKey::Conversation(name) => Some(name),
+                VarKey::Local { .. } => None,
+            })
+            .collect();
+        let body = Body {
+            file,
+            locals: &locals,
+            collected: &collected,
+        };
+        let mut returns: Option<HashMap<String, Ty>> = None;
+        let mut outputs: Option<HashMap<String, Ty>> = None;
+        for item in &decl.items {
+            match &item.kind {
+                ProcItemKind::Returns(fields) => {
+                    returns = Some(self.field_types(file, fields, "field of `returns`"))
+                }
+                ProcItemKind::Open { component, .. } => {
+                    outputs = self
+                        .components
+                        .get(&component.name)
+                        .map(|c| c.outputs.clone());
+                }
+                _ => {}
+            }
+        }
+        let success = match kind {
+            Some("component") => match &outputs {
+                Some(outputs) => Outcome::Result(outputs),
+                None => Outcome::None,
+            },
+            Some("api_call") => Outcome::Response(returns.as_ref()),
+            _ => Outcome::None,
+        };
+        for item in &decl.items {
+            self.procedure_item(item, &body, success);
+        }
+        self.kind_warnings(file, decl, kind);
+    }
+
+    fn procedure_kind(&mut self, file: FileId, kind: &Ident) -> Option<&'static str> {
+        let found = KINDS.iter().copied().find(|k| *k == kind.name);
+        if found.is_none() {
+            self.unknown(file, kind, "procedure kind", KINDS.iter().copied());
+        }
+        found
+    }
+
+    /// Duplicated items, items of another kind, missing required items, and the
+    /// approval and failure rules.
+    fn item_structure(&mut self, file: FileId, decl: &ProcedureDecl, kind: Option<&str>) {
+        let mut first: HashMap<&'static str, &ProcItem> = HashMap::new();
+        for item in &decl.items {
+            let (keyword, owner) = item_keyword(&item.kind);
+            if let Some(previous) = first.get(keyword) {
+                if !REPEATABLE.contains(&keyword) {
+                    self.diags.push(
+                        Diagnostic::error(
+                            codes::DUPLICATE_ITEM,
+                            format!(
+                                "`{keyword}` is given twice in procedure `{}`",
+                                decl.name.name
+                            ),
+                            file,
+                            item.span.clone(),
+                        )
+                        .with_primary_label("given again here")
+                        .with_label(file, previous.span.clone(), "first given here")
+                        .with_help(format!("a procedure has at most one `{keyword}`")),
+                    );
+                }
+            } else {
+                first.insert(keyword, item);
+            }
+            if let (Some(owner), Some(kind)) = (owner, kind)
+                && owner != kind
+            {
+                self.diags.push(
+                    Diagnostic::error(
+                        codes::ITEM_IN_WRONG_KIND,
+                        format!("`{keyword}` belongs to a `{owner}` procedure, not a `{kind}`"),
+                        file,
+                        item.span.clone(),
+                    )
+                    .with_primary_label(format!("not allowed in a `{kind}`"))
+                    .with_label(
+                        file,
+                        decl.kind.span.clone(),
+                        format!("this procedure is a `{kind}`"),
+                    )
+                    .with_help(match required_item(kind) {
+                        Some(required) => format!("a `{kind}` procedure uses `{required}`"),
+                        None => "remove this item".to_string(),
+                    }),
+                );
+            }
+            if keyword == "on failure"
+                && let Some(kind) = kind
+                && !WAITING.contains(&kind)
+            {
+                self.diags.push(
+                    Diagnostic::error(
+                        codes::ON_FAILURE_NOT_WAITING,
+                        format!("a `{kind}` procedure cannot fail, so it has no `on failure`"),
+                        file,
+                        item.span.clone(),
+                    )
+                    .with_primary_label("never runs")
+                    .with_help("`on failure` is for kinds that wait for a result: component, api_call, javascript, live_chat"),
+                );
+            }
+        }
+        let missing = |what: &str, help: String| {
+            Diagnostic::error(
+                codes::MISSING_ITEM,
+                format!("procedure `{}` has no `{what}`", decl.name.name),
+                file,
+                decl.name.span.clone(),
+            )
+            .with_primary_label(format!("`{what}` missing"))
+            .with_help(help)
+        };
+        let mut found = Vec::new();
+        if !first.contains_key("label") {
+            found.push(missing(
+                "label",
+                "add `label \"...\"`: the text of the button the customer clicks".to_string(),
+            ));
+        }
+        if let Some(kind) = kind
+            && let Some(required) = required_item(kind)
+            && !first.contains_key(required)
+        {
+            found.push(missing(
+                required,
+                format!("a `{kind}` procedure needs `{required}`"),
+            ));
+        }
+        self.diags.extend(found);
+        if let Some(irreversible) = first.get("irreversible") {
+            if !first.contains_key("approve") {
+                self.diags.push(
+                    Diagnostic::error(
+                        codes::IRREVERSIBLE_WITHOUT_APPROVE,
+                        format!(
+                            "irreversible procedure `{}` has no `approve` step",
+                            decl.name.name
+                        ),
+                        file,
+                        irreversible.span.clone(),
+                    )
+                    .with_primary_label("irreversible, but nobody approves it")
+                    .with_help(
+                        "add `approve by customer \"...\"` (or `by staff`) before the action",
+                    ),
+                );
+            }
+            if let Some(reversible) = first.get("reversible") {
+                self.diags.push(
+                    Diagnostic::error(
+                        codes::REVERSIBLE_AND_IRREVERSIBLE,
+                        format!(
+                            "procedure `{}` is marked both `irreversible` and `reversible`",
+                            decl.name.name
+                        ),
+                        file,
+                        reversible.span.clone(),
+                    )
+                    .with_primary_label("contradicts `irreversible`")
+                    .with_label(file, irreversible.span.clone(), "marked irreversible here")
+                    .with_help("keep only the one that is true"),
+                );
+            }
+        }
+    }
+
+    /// The local variables' types; reports duplicates and clashes with conversation
+    /// variables.
+    fn local_vars(&mut self, file: FileId, decl: &ProcedureDecl) -> HashMap<String, Ty> {
+        let mut locals = HashMap::new();
+        let mut first: HashMap<&str, &Ident> = HashMap::new();
+        for item in &decl.items {
+            let ProcItemKind::Var(var) = &item.kind else {
+                continue;
+            };
+            let ty = self.resolve_type(file, &var.ty);
+            self.all_locals.insert(var.name.name.clone());
+            if let Some(previous) = first.get(var.name.name.as_str()) {
+                self.diags
+                    .push(duplicate("local variable", &var.name, file, file, previous));
+                continue;
+            }
+            first.insert(&var.name.name, &var.name);
+            if let Some(entry) = self.syms.values.get(var.name.name.as_str())
+                && matches!(entry.decl, Decl::Var(_))
+            {
+                self.diags.push(
+                    Diagnostic::error(
+                        codes::LOCAL_SHADOWS_CONVERSATION,
+                        format!(
+                            "local variable `{}` has the name of a conversation variable",
+                            var.name.name
+                        ),
+                        file,
+                        var.name.span.clone(),
+                    )
+                    .with_primary_label("clashes with a conversation variable")
+                    .with_label(
+                        entry.file,
+                        entry.name.span.clone(),
+                        "conversation variable declared here",
+                    )
+                    .with_help(format!(
+                        "rename the local variable, or remove it and write `needs {}`",
+                        var.name.name
+                    )),
+                );
+            }
+            let ty = if has_when(&var.items) {
+                ty.optional()
+            } else {
+                ty
+            };
+            locals.insert(var.name.name.clone(), ty);
+        }
+        locals
+    }
+
+    fn procedure_item(&mut self, item: &ProcItem, body: &Body<'_>, success: Outcome<'_>) {
+        let file = body.file;
+        let shown = |place: &'static str| Scope::new(file, place, Vars::ConversationOptional);
+        match &item.kind {
+            ProcItemKind::Label(template) => self.template(template, shown("the `label`")),
+            ProcItemKind::Description(template) => {
+                self.template(template, shown("the `description`"))
+            }
+            ProcItemKind::When(expr) => self.condition(expr, shown("the procedure's `when`")),
+            ProcItemKind::Trigger(triggers) => {
+                for trigger in triggers {
+                    let (name, wanted, what) = match &trigger.kind {
+                        TriggerKind::Source(name) => (name, KnowledgeKind::Source, "a source"),
+                        TriggerKind::Faq(name) => (name, KnowledgeKind::Faq, "an FAQ"),
+                        _ => continue,
+                    };
+                    let accept = |d: &Decl<'_>| matches!(d, Decl::Knowledge(k) if k.kind == wanted);
+                    if self.lookup(file, name, what, accept).is_some() {
+                        self.used.insert(name.name.clone());
+                    }
+                }
+            }
+            ProcItemKind::Audience(names) => {
+                for name in names {
+                    let accept = |d: &Decl<'_>| matches!(d, Decl::Audience(_));
+                    if self.lookup(file, name, "an audience", accept).is_some() {
+                        self.used.insert(name.name.clone());
+                    }
+                }
+            }
+            ProcItemKind::Needs(names) => {
+                for name in names {
+                    let accept = |d: &Decl<'_>| matches!(d, Decl::Var(_));
+                    if self
+                        .lookup(file, name, "a conversation variable", accept)
+                        .is_some()
+                    {
+                        self.used.insert(name.name.clone());
+                    }
+                }
+            }
+            ProcItemKind::Var(var) => {
+                let declared = self.resolve_type_quietly(file, &var.ty);
+                let vars = Vars::Procedure {
+                    locals: body.locals,
+                    collected: None,
+                };
+                self.check_var(file, var, &declared, vars);
+            }
+            ProcItemKind::Approve { prompt, .. } => {
+                self.template(prompt, body.scope("the approval prompt"))
+            }
+            ProcItemKind::Question(template) => {
+                self.template(template, body.scope("the `question`"))
+            }
+            ProcItemKind::Url(template) => {
+                self.template(template, body.scope("the `url`"));
+                self.check_url_template(file, template, "the `url`");
+            }
+            ProcItemKind::Open { component, inputs } => self.open(component, inputs, body),
+            ProcItemKind::Topic(name) => {
+                let accept = |d: &Decl<'_>| matches!(d, Decl::Knowledge(k) if k.kind == KnowledgeKind::Topic);
+                self.lookup(file, name, "a topic", accept);
+            }
+            ProcItemKind::Queue(template) => self.template(template, body.scope("the `queue`")),
+            ProcItemKind::Note(template) => self.template(template, body.scope("the `note`")),
+            ProcItemKind::Request(request) => self.request(request, body),
+            ProcItemKind::Returns(_) => {}
+            ProcItemKind::Script(script) => self.check_script(file, script),
+            ProcItemKind::Args(fields) => {
+                self.unique_keys(file, fields, "argument");
+                for field in fields {
+                    self.expr(&field.value, body.scope("`args`"));
+                }
+            }
+            ProcItemKind::OnSuccess(stmts) => self.statements(stmts, body, success),
+            ProcItemKind::OnFailure(stmts) => self.statements(stmts, body, Outcome::None),
+            ProcItemKind::Escalation | ProcItemKind::Irreversible | ProcItemKind::Reversible => {}
+        }
+    }
+
+    fn unique_keys(&mut self, file: FileId, fields: &[FieldInit], what: &str) {
+        let mut first: HashMap<&str, &Ident> = HashMap::new();
+        for field in fields {
+            match first.get(field.name.name.as_str()) {
+                Some(previous) => {
+                    self.diags
+                        .push(duplicate(what, &field.name, file, file, previous))
+                }
+                None => {
+                    first.insert(&field.name.name, &field.name);
+                }
+            }
+        }
+    }
+
+    /// `open C { .. }`: every required input given, no unknown input, each of its type.
+    fn open(&mut self, component: &Ident, inputs: &[FieldInit], body: &Body<'_>) {
+        let file = body.file;
+        let scope = body.scope("`open`");
+        let accept = |d: &Decl<'_>| matches!(d, Decl::Component(_));
+        let declared = self
+            .lookup(file, component, "a component", accept)
+            .and_then(|_| self.components.get(&component.name).cloned());
+        self.unique_keys(file, inputs, "input");
+        let Some(declared) = declared else {
+            for input in inputs {
+                self.expr(&input.value, scope);
+            }
+            return;
+        };
+        for input in inputs {
+            match declared.inputs.get(&input.name.name) {
+                Some(ty) => self.expect(&input.value, scope, ty),
+                None => {
+                    self.expr(&input.value, scope);
+                    let mut diag = Diagnostic::error(
+                        codes::UNKNOWN_INPUT,
+                        format!(
+                            "component `{}` has no input `{}`",
+                            component.name, input.name.name
+                        ),
+                        file,
+                        input.name.span.clone(),
+                    )
+                    .with_primary_label("not a declared input");
+                    diag.help = did_you_mean(
+                        &input.name.name,
+                        declared.input_order.iter().map(String::as_str),
+                    )
+                    .or_else(|| {
+                        Some(format!(
+                            "its inputs are: {}",
+                            declared.input_order.join(", ")
+                        ))
+                    });
+                    self.diags.push(diag);
+                }
+            }
+        }
+        let missing: Vec<&str> = declared
+            .input_order
+            .iter()
+            .filter(|name| {
+                !inputs.iter().any(|i| &i.name.name == *name)
+                    && declared
+                        .inputs
+                        .get(*name)
+                        .is_some_and(|ty| !ty.is_optional())
+            })
+            .map(String::as_str)
+            .collect();
+        if !missing.is_empty() {
+            let list: Vec<String> = missing.iter().map(|m| format!("`{m}`")).collect();
+            self.diags.push(
+                Diagnostic::error(
+                    codes::MISSING_INPUT,
+                    format!(
+                        "`open {}` does not give the input{} {}",
+                        component.name,
+                        if missing.len() == 1 { "" } else { "s" },
+                        list.join(", ")
+                    ),
+                    file,
+                    component.span.clone(),
+                )
+                .with_primary_label("missing inputs")
+                .with_help(format!("add `{}: ...`", missing.join(": ..., "))),
+            );
+        }
+    }
+
+    fn request(&mut self, request: &RequestDecl, body: &Body<'_>) {
+        let file = body.file;
+        if !METHODS.contains(&request.method.name.as_str()) {
+            self.bad_method(file, &request.method);
+        }
+        self.template(&request.url, body.scope("the request URL"));
+        self.check_url_template(file, &request.url, "the request URL");
+        let secret_ok = |place| {
+            let mut scope = body.scope(place);
+            scope.secrets = true;
+            scope
+        };
+        let mut seen: HashMap<&'static str, &Span> = HashMap::new();
+        for item in &request.items {
+            let single = match &item.kind {
+                RequestItemKind::Body(_) => Some("body"),
+                RequestItemKind::Timeout(_) => Some("timeout"),
+                RequestItemKind::Retry(_) => Some("retry"),
+                _ => None,
+            };
+            if let Some(single) = single {
+                if let Some(previous) = seen.get(single) {
+                    self.diags.push(
+                        Diagnostic::error(
+                            codes::DUPLICATE_ITEM,
+                            format!("`{single}` is given twice in a request"),
+                            file,
+                            item.span.clone(),
+                        )
+                        .with_primary_label("given again here")
+                        .with_label(
+                            file,
+                            (*previous).clone(),
+                            "first given here",
+                        ),
+                    );
+                }
+                seen.insert(single, &item.span);
+            }
+            match &item.kind {
+                RequestItemKind::Header { value, .. } => {
+                    self.template(value, secret_ok("a header"))
+                }
+                RequestItemKind::Query { value, .. } => {
+                    self.template(value, secret_ok("a query parameter"))
+                }
+                RequestItemKind::Body(fields) => {
+                    self.unique_keys(file, fields, "body field");
+                    for field in fields {
+                        self.expr(&field.value, secret_ok("the request body"));
+                    }
+                }
+                RequestItemKind::Timeout(duration) => {
+                    if duration.millis == 0 || duration.millis > 60_000 {
+                        self.diags.push(
+                            Diagnostic::error(
+                                codes::BAD_TIMEOUT,
+                                format!("a request timeout must be more than 0 and at most 60s, found {}ms", duration.millis),
+                                file,
+                                duration.span.clone(),
+                            )
+                            .with_primary_label("out of range")
+                            .with_help("use a timeout from `1ms` to `60s` (the default is `10s`)"),
+                        );
+                    }
+                }
+                RequestItemKind::Retry(n) => {
+                    if !(0..=5).contains(&n.value) {
+                        self.diags.push(
+                            Diagnostic::error(
+                                codes::BAD_RETRY,
+                                format!("`retry` must be from 0 to 5, found {}", n.value),
+                                file,
+                                n.span.clone(),
+                            )
+                            .with_primary_label("out of range")
+                            .with_help("retry at most 5 times"),
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    /// Reports an HTTP method that is not one of [`METHODS`].
+    pub fn bad_method(&mut self, file: FileId, method: &Ident) {
+        let mut diag = Diagnostic::error(
+            codes::BAD_METHOD,
+            format!("`{}` is not an HTTP method procc supports", method.name),
+            file,
+            method.span.clone(),
+        )
+        .with_primary_label("unknown method");
+        diag.help = did_you_mean(&method.name, METHODS.iter().copied())
+            .or_else(|| Some(format!("use one of {}", METHODS.join(", "))));
+        self.diags.push(diag);
+    }
+
+    fn statements(&mut self, stmts: &[Stmt], body: &Body<'_>, outcome: Outcome<'_>) {
+        let file = body.file;
+        for stmt in stmts {
+            let mut scope = body.scope("");
+            scope.outcome = outcome;
+            match &stmt.kind {
+                StmtKind::Say(template) => self.template(template, scope.at("`say`")),
+                StmtKind::Suggest(template) => self.template(template, scope.at("`suggest`")),
+                StmtKind::Save { var, value } => {
+                    let accept = |d: &Decl<'_>| matches!(d, Decl::Var(_));
+                    let target = self.lookup(file, var, "a conversation variable", accept);
+                    let place = format!("`save {}`", var.name);
+                    match target.and_then(|_| self.conv_types.get(&var.name).cloned()) {
+                        Some(ty) => {
+                            self.used.insert(var.name.clone());
+                            self.expect(value, scope.at(&place), &ty);
+                        }
+                        None => {
+                            self.expr(value, scope.at(&place));
+                        }
+                    }
+                }
+                StmtKind::Offer(procedure) => {
+                    let accept = |d: &Decl<'_>| matches!(d, Decl::Procedure(_));
+                    if self
+                        .lookup(file, procedure, "a procedure", accept)
+                        .is_some()
+                    {
+                        self.offered.insert(procedure.name.clone());
+                    }
+                }
+            }
+        }
+    }
+
+    /// The warnings about one procedure: unmarked non-GET api_call, live_chat without
+    /// escalation.
+    fn kind_warnings(&mut self, file: FileId, decl: &ProcedureDecl, kind: Option<&str>) {
+        let has = |wanted: fn(&ProcItemKind) -> bool| decl.items.iter().any(|i| wanted(&i.kind));
+        if kind == Some("api_call") {
+            let request = decl.items.iter().find_map(|i| match &i.kind {
+                ProcItemKind::Request(r) => Some(r),
+                _ => None,
+            });
+            if let Some(request) = request
+                && request.method.name != "GET"
+                && METHODS.contains(&request.method.name.as_str())
+                && !has(|k| matches!(k, ProcItemKind::Irreversible | ProcItemKind::Reversible))
+            {
+                self.diags.push(
+                    Diagnostic::warning(
+                        codes::UNMARKED_API_CALL,
+                        format!(
+                            "`{}` sends a {} request but is not marked `irreversible` or `reversible`",
+                            decl.name.name, request.method.name
+                        ),
+                        file,
+                        request.method.span.clone(),
+                    )
+                    .with_primary_label("may change something for the customer")
+                    .with_help("mark it `irreversible` and add `approve`, or say `reversible`"),
+                );
+            }
+        }
+        if kind == Some("live_chat") && !has(|k| matches!(k, ProcItemKind::Escalation)) {
+            self.diags.push(
+                Diagnostic::warning(
+                    codes::LIVE_CHAT_WITHOUT_ESCALATION,
+                    format!(
+                        "live_chat procedure `{}` is not marked `escalation`",
+                        decl.name.name
+                    ),
+                    file,
+                    decl.name.span.clone(),
+                )
+                .with_primary_label("hands over to a human without `escalation`")
+                .with_help("add `escalation` so the handover is counted as one"),
+            );
+        }
+    }
+}

@@ -1,0 +1,232 @@
+//! Checks of `test` blocks: every name they mention exists and is of the right kind,
+//! values are literals, and `expect done` names a real outcome.
+
+use super::checker::Checker;
+use super::codes;
+use super::procedure::METHODS;
+use super::scope::{Scope, Vars};
+use super::symbols::Decl;
+use super::types::Ty;
+use crate::diagnostics::Diagnostic;
+use crate::syntax::ast::{
+    Expr, ExprKind, FieldInit, FileId, Ident, KnowledgeKind, TemplatePart, TestDecl, TestStepKind,
+    UnaryOp,
+};
+
+/// The outcomes of `done`.
+pub const OUTCOMES: &[&str] = &["completed", "failed", "cancelled", "denied"];
+
+const TEST_SCOPE: Vars<'static> = Vars::None("a test gives literal values only");
+
+impl<'a> Checker<'a> {
+    /// Checks one test block.
+    pub fn check_test(&mut self, file: FileId, test: &TestDecl) {
+        for step in &test.steps {
+            match &step.kind {
+                TestStepKind::Customer(fields) => {
+                    for field in fields {
+                        let ty = self.customer_types.get(&field.name.name).cloned();
+                        let literal = self.literal(file, &field.value);
+                        match ty {
+                            Some(ty) if literal => {
+                                let scope = Scope::new(file, "the test's customer", TEST_SCOPE);
+                                self.expect(&field.value, scope, ty.non_optional());
+                            }
+                            Some(_) => {}
+                            None => {
+                                let mut names: Vec<&str> =
+                                    self.syms.customer.keys().copied().collect();
+                                names.sort();
+                                self.unknown(file, &field.name, "customer attribute", names);
+                            }
+                        }
+                    }
+                }
+                TestStepKind::Secret { name, .. } => {
+                    self.lookup(file, name, "a secret", |d| matches!(d, Decl::Secret(_)));
+                }
+                TestStepKind::SendSource(name) => self.knowledge(file, name, KnowledgeKind::Source),
+                TestStepKind::SendFaq(name) => self.knowledge(file, name, KnowledgeKind::Faq),
+                TestStepKind::ExpectSwitchTopic(name) => {
+                    self.knowledge(file, name, KnowledgeKind::Topic)
+                }
+                TestStepKind::Click(name) | TestStepKind::Dismiss(name) => {
+                    self.procedure(file, name)
+                }
+                TestStepKind::ExpectOffer(names) => {
+                    for name in names {
+                        self.procedure(file, name);
+                    }
+                }
+                TestStepKind::ExpectDone { procedure, outcome } => {
+                    self.procedure(file, procedure);
+                    if !OUTCOMES.contains(&outcome.name.as_str()) {
+                        self.unknown_outcome(file, outcome);
+                    }
+                }
+                TestStepKind::Answer(value) => {
+                    self.literal(file, value);
+                }
+                TestStepKind::Provide(fields) => self.provided(file, fields),
+                TestStepKind::Respond { body, .. } | TestStepKind::Complete(body) => {
+                    if let Some(body) = body {
+                        self.literal(file, body);
+                    }
+                }
+                TestStepKind::ExpectAsk(var) | TestStepKind::ExpectInvalid(var) => {
+                    self.test_var(file, var);
+                }
+                TestStepKind::ExpectComponent(name) => {
+                    self.lookup(file, name, "a component", |d| {
+                        matches!(d, Decl::Component(_))
+                    });
+                }
+                TestStepKind::ExpectRequest { method, .. } => {
+                    if !METHODS.contains(&method.name.as_str()) {
+                        self.bad_method(file, method);
+                    }
+                }
+                TestStepKind::SendMessage(_)
+                | TestStepKind::SendFeedback { .. }
+                | TestStepKind::SendUnanswered
+                | TestStepKind::Approve
+                | TestStepKind::Deny
+                | TestStepKind::Fail
+                | TestStepKind::Cancel
+                | TestStepKind::ExpectNoOffer
+                | TestStepKind::ExpectApprove
+                | TestStepKind::ExpectSay(_)
+                | TestStepKind::ExpectFollowUp(_)
+                | TestStepKind::ExpectRedirect(_)
+                | TestStepKind::ExpectLiveChat(_)
+                | TestStepKind::ExpectJavascript => {}
+            }
+        }
+    }
+
+    fn knowledge(&mut self, file: FileId, name: &Ident, kind: KnowledgeKind) {
+        let what = match kind {
+            KnowledgeKind::Source => "a source",
+            KnowledgeKind::Faq => "an FAQ",
+            KnowledgeKind::Topic => "a topic",
+        };
+        self.lookup(
+            file,
+            name,
+            what,
+            |d| matches!(d, Decl::Knowledge(k) if k.kind == kind),
+        );
+    }
+
+    fn procedure(&mut self, file: FileId, name: &Ident) {
+        self.lookup(file, name, "a procedure", |d| {
+            matches!(d, Decl::Procedure(_))
+        });
+    }
+
+    fn unknown_outcome(&mut self, file: FileId, outcome: &Ident) {
+        let mut diag = Diagnostic::error(
+            codes::UNKNOWN_OUTCOME,
+            format!("`{}` is not an outcome", outcome.name),
+            file,
+            outcome.span.clone(),
+        )
+        .with_primary_label("unknown outcome");
+        diag.help = super::suggest::did_you_mean(&outcome.name, OUTCOMES.iter().copied())
+            .or_else(|| Some(format!("the outcomes are {}", OUTCOMES.join(", "))));
+        self.diags.push(diag);
+    }
+
+    /// A variable named by a test: a conversation variable or some procedure's local.
+    fn test_var(&mut self, file: FileId, var: &Ident) -> Option<Ty> {
+        if let Some(ty) = self.conv_types.get(&var.name) {
+            return Some(ty.clone());
+        }
+        if self.all_locals.contains(&var.name) {
+            return None;
+        }
+        let mut names: Vec<String> = self
+            .conv_types
+            .keys()
+            .chain(self.all_locals.iter())
+            .cloned()
+            .collect();
+        names.sort();
+        self.unknown(file, var, "variable", names.iter().map(String::as_str));
+        None
+    }
+
+    fn provided(&mut self, file: FileId, fields: &[FieldInit]) {
+        for field in fields {
+            let ty = self.test_var(file, &field.name);
+            if self.literal(file, &field.value)
+                && let Some(ty) = ty
+            {
+                let scope = Scope::new(file, "`provide`", TEST_SCOPE);
+                self.expect(&field.value, scope, ty.non_optional());
+            }
+        }
+    }
+
+    /// Whether a test value is a literal; reports the first part that is not.
+    fn literal(&mut self, file: FileId, expr: &Expr) -> bool {
+        match &expr.kind {
+            ExprKind::Int(_) | ExprKind::Number(_) | ExprKind::Bool(_) => true,
+            ExprKind::Unary(UnaryOp::Neg, inner)
+                if matches!(inner.kind, ExprKind::Int(_) | ExprKind::Number(_)) =>
+            {
+                true
+            }
+            ExprKind::Str(template) => {
+                let interpolation = template.parts.iter().find_map(|p| match p {
+                    TemplatePart::Expr(e) => Some(e.span.clone()),
+                    TemplatePart::Text { .. } => None,
+                });
+                match interpolation {
+                    None => true,
+                    Some(span) => {
+                        self.diags.push(
+                            Diagnostic::error(
+                                codes::TEST_INTERPOLATION,
+                                "a test's strings cannot interpolate values",
+                                file,
+                                span,
+                            )
+                            .with_primary_label("interpolation in a test")
+                            .with_help(
+                                "write the exact text; use `{{` and `}}` for literal braces",
+                            ),
+                        );
+                        false
+                    }
+                }
+            }
+            // Every part is checked (no short circuit), so that each mistake is reported.
+            ExprKind::List(items) => items
+                .iter()
+                .map(|e| self.literal(file, e))
+                .collect::<Vec<bool>>()
+                .into_iter()
+                .all(|ok| ok),
+            ExprKind::Object(fields) => fields
+                .iter()
+                .map(|f| self.literal(file, &f.value))
+                .collect::<Vec<bool>>()
+                .into_iter()
+                .all(|ok| ok),
+            _ => {
+                self.diags.push(
+                    Diagnostic::error(
+                        codes::TEST_NOT_LITERAL,
+                        "a test value must be a literal",
+                        file,
+                        expr.span.clone(),
+                    )
+                    .with_primary_label("not a literal")
+                    .with_help("use numbers, strings, booleans, lists and objects only"),
+                );
+                false
+            }
+        }
+    }
+}

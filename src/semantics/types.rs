@@ -1,0 +1,241 @@
+//! The types of the checker: what an expression's value may be, and which values may
+//! go where.
+//!
+//! Refinement types are checked at run time (like answers), so at compile time a value
+//! of a refinement type behaves like its base, and a base value may be stored into a
+//! refinement type. `json` is untyped: it goes anywhere and anything goes into it.
+
+use std::fmt;
+
+/// The type of a value.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Ty {
+    /// `text`.
+    Text,
+    /// `int`.
+    Int,
+    /// `number`.
+    Number,
+    /// `bool`.
+    Bool,
+    /// `date`.
+    Date,
+    /// `json`: untyped.
+    Json,
+    /// `one_of("a", ...)`.
+    OneOf(Vec<String>),
+    /// A refinement type, by name, with the type it refines.
+    Refined(String, Box<Ty>),
+    /// A list of values (list literals only).
+    List(Box<Ty>),
+    /// A value that may be absent.
+    Optional(Box<Ty>),
+    /// The type of an expression that already has an error: it suppresses follow-on
+    /// errors.
+    Error,
+}
+
+impl Ty {
+    /// The optional version of this type (unchanged when already optional).
+    pub fn optional(self) -> Ty {
+        match self {
+            Ty::Optional(_) | Ty::Error => self,
+            other => Ty::Optional(Box::new(other)),
+        }
+    }
+
+    /// Whether the value may be absent.
+    pub fn is_optional(&self) -> bool {
+        matches!(self, Ty::Optional(_))
+    }
+
+    /// The type without `?`.
+    pub fn non_optional(&self) -> &Ty {
+        match self {
+            Ty::Optional(inner) => inner,
+            other => other,
+        }
+    }
+
+    /// The structural type: without `?` and without refinements.
+    pub fn base(&self) -> &Ty {
+        match self {
+            Ty::Optional(inner) | Ty::Refined(_, inner) => inner.base(),
+            other => other,
+        }
+    }
+
+    /// Whether this is the error type (or contains it at the top).
+    pub fn is_error(&self) -> bool {
+        matches!(self.base(), Ty::Error)
+    }
+
+    /// Whether the value is textual (text, one_of) at compile time.
+    pub fn is_textual(&self) -> bool {
+        matches!(self.base(), Ty::Text | Ty::OneOf(_))
+    }
+
+    /// Whether the value is a number (int or number).
+    pub fn is_numeric(&self) -> bool {
+        matches!(self.base(), Ty::Int | Ty::Number)
+    }
+
+    /// Whether the type tells nothing at compile time (json or an error).
+    pub fn is_dynamic(&self) -> bool {
+        matches!(self.base(), Ty::Json | Ty::Error)
+    }
+}
+
+/// Whether a non-optional value of type `from` may be used where `to` is expected
+/// (optionality is checked separately by the caller).
+pub fn assignable(from: &Ty, to: &Ty) -> bool {
+    let (from, to) = (from.base(), to.base());
+    match (from, to) {
+        (Ty::Error, _) | (_, Ty::Error) | (Ty::Json, _) | (_, Ty::Json) => true,
+        (Ty::Int, Ty::Number) => true,
+        (Ty::OneOf(a), Ty::OneOf(b)) => a.iter().all(|c| b.contains(c)),
+        // A text stored into a one_of is validated at run time, like an answer.
+        (Ty::Text, Ty::OneOf(_)) | (Ty::OneOf(_), Ty::Text) => true,
+        (Ty::List(a), Ty::List(b)) => assignable(a, b),
+        (a, b) => a == b,
+    }
+}
+
+/// The common type of two values (for `??` and list literals), if there is one.
+pub fn join(a: &Ty, b: &Ty) -> Option<Ty> {
+    let (na, nb) = (a.non_optional(), b.non_optional());
+    let joined = if na == nb {
+        na.clone()
+    } else if na.is_error() || nb.is_error() {
+        Ty::Error
+    } else if na.is_dynamic() || nb.is_dynamic() {
+        Ty::Json
+    } else {
+        match (na.base(), nb.base()) {
+            (Ty::Int, Ty::Number) | (Ty::Number, Ty::Int) => Ty::Number,
+            (x, y) if x == y => x.clone(),
+            (Ty::OneOf(_), Ty::Text) | (Ty::Text, Ty::OneOf(_)) | (Ty::OneOf(_), Ty::OneOf(_)) => {
+                Ty::Text
+            }
+            (Ty::List(x), Ty::List(y)) => Ty::List(Box::new(join(x, y)?)),
+            _ => return None,
+        }
+    };
+    Some(joined)
+}
+
+/// Whether two values may be compared with `==` / `!=`.
+pub fn comparable(a: &Ty, b: &Ty) -> bool {
+    join(a, b).is_some()
+}
+
+/// Whether two values may be ordered with `<`, `<=`, `>`, `>=`.
+pub fn orderable(a: &Ty, b: &Ty) -> bool {
+    if a.is_dynamic() || b.is_dynamic() {
+        return true;
+    }
+    (a.is_numeric() && b.is_numeric())
+        || (a.is_textual() && b.is_textual())
+        || (matches!(a.base(), Ty::Date) && matches!(b.base(), Ty::Date))
+}
+
+/// Whether a string is a date as `date` accepts it: `YYYY-MM-DD`, a real day.
+pub fn is_iso_date(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    if bytes.len() != 10 || bytes[4] != b'-' || bytes[7] != b'-' {
+        return false;
+    }
+    let number = |range: std::ops::Range<usize>| -> Option<u32> {
+        let part = text.get(range)?;
+        if part.bytes().all(|b| b.is_ascii_digit()) {
+            part.parse().ok()
+        } else {
+            None
+        }
+    };
+    let (Some(year), Some(month), Some(day)) = (number(0..4), number(5..7), number(8..10)) else {
+        return false;
+    };
+    let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+    let days = match month {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if leap => 29,
+        2 => 28,
+        _ => return false,
+    };
+    (1..=days).contains(&day)
+}
+
+impl fmt::Display for Ty {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Ty::Text => write!(f, "text"),
+            Ty::Int => write!(f, "int"),
+            Ty::Number => write!(f, "number"),
+            Ty::Bool => write!(f, "bool"),
+            Ty::Date => write!(f, "date"),
+            Ty::Json => write!(f, "json"),
+            Ty::OneOf(choices) => {
+                let quoted: Vec<String> = choices.iter().map(|c| format!("{c:?}")).collect();
+                write!(f, "one_of({})", quoted.join(", "))
+            }
+            Ty::Refined(name, _) => write!(f, "{name}"),
+            Ty::List(inner) => write!(f, "list of {inner}"),
+            Ty::Optional(inner) => write!(f, "{inner}?"),
+            Ty::Error => write!(f, "{{unknown}}"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn email() -> Ty {
+        Ty::Refined("email".into(), Box::new(Ty::Text))
+    }
+
+    #[test]
+    fn refinements_behave_like_their_base() {
+        assert!(assignable(&Ty::Text, &email()));
+        assert!(assignable(&email(), &Ty::Text));
+        assert!(!assignable(&email(), &Ty::Int));
+        assert_eq!(join(&email().optional(), &Ty::Text), Some(Ty::Text));
+    }
+
+    #[test]
+    fn numbers_widen_but_do_not_narrow() {
+        assert!(assignable(&Ty::Int, &Ty::Number));
+        assert!(!assignable(&Ty::Number, &Ty::Int));
+        assert_eq!(join(&Ty::Int, &Ty::Number), Some(Ty::Number));
+        assert!(orderable(&Ty::Int, &Ty::Number));
+        assert!(!orderable(&Ty::Int, &Ty::Text));
+    }
+
+    #[test]
+    fn one_of_subsets_fit() {
+        let ab = Ty::OneOf(vec!["a".into(), "b".into()]);
+        let a = Ty::OneOf(vec!["a".into()]);
+        assert!(assignable(&a, &ab));
+        assert!(!assignable(&ab, &a));
+    }
+
+    #[test]
+    fn dates_are_validated() {
+        assert!(is_iso_date("2024-02-29"));
+        assert!(!is_iso_date("2023-02-29"));
+        assert!(!is_iso_date("2024-13-01"));
+        assert!(!is_iso_date("24-01-01"));
+        assert!(!is_iso_date("2024-01-0é"));
+    }
+
+    #[test]
+    fn display_shows_optional_and_choices() {
+        assert_eq!(email().optional().to_string(), "email?");
+        assert_eq!(
+            Ty::OneOf(vec!["a".into()]).to_string(),
+            "one_of(\"a\")".to_string()
+        );
+    }
+}

@@ -1,0 +1,168 @@
+//! UI tests: every `tests/ui/<CODE>_<name>.proc` is parsed and analysed together with
+//! the standard library; its human rendering (no colour) and its JSON are snapshot
+//! tests (`tests/snapshots/`), and the code in its name must be among its diagnostics.
+
+#![cfg(feature = "compiler")]
+
+use std::path::{Path, PathBuf};
+
+use procc::diagnostics::render::{render_human, render_json};
+use procc::diagnostics::{Diagnostic, Sources};
+use procc::semantics::analyze;
+use procc::syntax::ast::{FileId, SourceFile};
+use procc::syntax::parse_file;
+
+/// Parses and analyses `text` as `path`, with the standard library from `stdlib/`.
+fn check(path: &str, text: &str) -> (Vec<Diagnostic>, Sources) {
+    check_all(&[(path.to_string(), text.to_string())])
+}
+
+/// Parses and analyses several files as one build, with the standard library.
+fn check_all(files: &[(String, String)]) -> (Vec<Diagnostic>, Sources) {
+    let mut sources = Sources::new();
+    for (path, text) in files {
+        sources.add(path.clone(), text.clone());
+    }
+    let std_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("stdlib");
+    let mut std_files: Vec<PathBuf> = std::fs::read_dir(&std_dir)
+        .map(|dir| dir.filter_map(|e| e.ok().map(|e| e.path())).collect())
+        .unwrap_or_default();
+    std_files.sort();
+    let mut stdlib: Vec<FileId> = Vec::new();
+    for file in std_files {
+        let (Some(stem), Ok(text)) = (file.file_stem(), std::fs::read_to_string(&file)) else {
+            continue;
+        };
+        stdlib.push(sources.add(format!("std/{}.proc", stem.to_string_lossy()), text));
+    }
+    let mut diagnostics = Vec::new();
+    let files: Vec<SourceFile> = sources
+        .iter()
+        .map(|(id, source)| {
+            let (file, errors) = parse_file(id, &source.text);
+            diagnostics.extend(errors);
+            file
+        })
+        .collect();
+    diagnostics.extend(analyze(&files, &sources, &stdlib).diagnostics);
+    (diagnostics, sources)
+}
+
+#[test]
+fn ui_cases() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/ui");
+    let mut cases: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .expect("tests/ui exists")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "proc"))
+        .collect();
+    cases.sort();
+    assert!(!cases.is_empty());
+    for case in cases {
+        let stem = case
+            .file_stem()
+            .expect("a file name")
+            .to_string_lossy()
+            .into_owned();
+        let code = stem.split('_').next().unwrap_or_default().to_string();
+        let text = std::fs::read_to_string(&case).expect("readable case");
+        let (diags, sources) = check(&format!("tests/ui/{stem}.proc"), &text);
+        assert!(
+            diags.iter().any(|d| d.code == code),
+            "{stem}: expected {code} among {:?}",
+            diags
+                .iter()
+                .map(|d| (d.code, &d.message))
+                .collect::<Vec<_>>()
+        );
+        let human = render_human(&diags, &sources, false);
+        let json =
+            serde_json::to_string_pretty(&render_json(&diags, &sources)).expect("JSON serialises");
+        insta::with_settings!({prepend_module_to_snapshot => false, omit_expression => true}, {
+            insta::assert_snapshot!(format!("{stem}.human"), human);
+            insta::assert_snapshot!(format!("{stem}.json"), json);
+        });
+    }
+}
+
+#[test]
+fn independent_errors_are_all_reported() {
+    let text = r#"
+customer { plan: text }
+
+procedure first: follow_up {
+  label "Hi"
+  question "Plan {customer.plam}"
+  trigger faq nothing
+}
+
+procedure second: redirect {
+  label "Go"
+  url "https://example.com/{secret.token}"
+  trigger always
+}
+
+procedure third: follow_up {
+  label "Count"
+  question "{customer.plan * 2}"
+  on failure { offer fourth }
+  trigger always
+}
+"#;
+    let (diags, _) = check("several.proc", text);
+    let mut codes: Vec<&str> = diags.iter().map(|d| d.code).collect();
+    codes.sort();
+    codes.dedup();
+    for expected in ["E0103", "E0116", "E0137", "E0160"] {
+        assert!(
+            codes.contains(&expected),
+            "{expected} missing from {codes:?}"
+        );
+    }
+    // customer.plam, faq nothing, secret token, offer fourth: four unknown names.
+    assert_eq!(
+        diags.iter().filter(|d| d.code == "E0103").count(),
+        4,
+        "{diags:#?}"
+    );
+}
+
+#[test]
+fn the_contract_example_is_clean() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/contract_example.proc");
+    let text = std::fs::read_to_string(path).expect("the fixture exists");
+    let (diags, sources) = check("contract_example.proc", &text);
+    assert!(
+        diags.is_empty(),
+        "{}",
+        render_human(&diags, &sources, false)
+    );
+}
+
+#[test]
+fn the_example_projects_have_no_errors() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
+    for project in ["bank", "public_service", "saas", "webshop"] {
+        let dir = root.join(project);
+        let mut paths: Vec<PathBuf> = std::fs::read_dir(&dir)
+            .expect("the example exists")
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| x == "proc"))
+            .collect();
+        paths.sort();
+        let files: Vec<(String, String)> = paths
+            .iter()
+            .map(|p| {
+                let text = std::fs::read_to_string(p).expect("readable");
+                (p.display().to_string(), text)
+            })
+            .collect();
+        let (diags, sources) = check_all(&files);
+        let errors: Vec<Diagnostic> = diags.into_iter().filter(Diagnostic::is_error).collect();
+        assert!(
+            errors.is_empty(),
+            "{project}: {}",
+            render_human(&errors, &sources, false)
+        );
+    }
+}
