@@ -1,0 +1,1 @@
+//! Tests driving hand-assembled modules through the public API.
