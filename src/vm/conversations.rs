@@ -21,7 +21,10 @@ pub struct Conversations {
 impl Conversations {
     /// An empty table running `program`.
     pub fn new(program: Arc<Program>) -> Conversations {
-        Conversations { program, sessions: HashMap::new() }
+        Conversations {
+            program,
+            sessions: HashMap::new(),
+        }
     }
 
     /// The program being run.
@@ -39,15 +42,17 @@ impl Conversations {
         let prog = Arc::clone(&self.program);
         let mut cx = Cx::new(&prog, &conv);
         match input.event {
-            Event::Start { customer, secrets } => match Session::start(&prog, &customer, secrets.as_ref()) {
-                Ok(session) => {
-                    if let Some(old) = self.sessions.get_mut(&conv) {
-                        old.end(&mut cx);
+            Event::Start { customer, secrets } => {
+                match Session::start(&prog, &customer, secrets.as_ref()) {
+                    Ok(session) => {
+                        if let Some(old) = self.sessions.get_mut(&conv) {
+                            old.end(&mut cx);
+                        }
+                        self.sessions.insert(conv.clone(), session);
                     }
-                    self.sessions.insert(conv.clone(), session);
+                    Err(reject) => return error_step(&conv, reject.code, reject.message),
                 }
-                Err(reject) => return error_step(&conv, reject.code, reject.message),
-            },
+            }
             Event::End => match self.sessions.remove(&conv) {
                 Some(mut session) => session.end(&mut cx),
                 None => return unknown(&conv),
@@ -71,7 +76,10 @@ impl Conversations {
     pub fn handle_line(&mut self, line: &str) -> Step {
         match parse_input_line(line) {
             Ok(input) => self.handle(input),
-            Err(output) => Step { outputs: vec![output], events: Vec::new() },
+            Err(output) => Step {
+                outputs: vec![output],
+                events: Vec::new(),
+            },
         }
     }
 
@@ -93,7 +101,9 @@ impl Conversations {
     /// The conversation's compact snapshot, or `None` when it does not exist (never
     /// started, or ended: a persisting host then deletes its stored copy).
     pub fn snapshot(&self, conversation: &str) -> Option<Vec<u8>> {
-        self.sessions.get(conversation).map(|s| s.to_snapshot(&self.program))
+        self.sessions
+            .get(conversation)
+            .map(|s| s.to_snapshot(&self.program))
     }
 
     /// Puts a conversation back from its snapshot (replacing a live one of that id).
@@ -111,9 +121,16 @@ impl Conversations {
 }
 
 fn error_step(conv: &str, code: &str, message: String) -> Step {
-    Step { outputs: vec![error_output(Some(conv.to_owned()), code, message)], events: Vec::new() }
+    Step {
+        outputs: vec![error_output(Some(conv.to_owned()), code, message)],
+        events: Vec::new(),
+    }
 }
 
 fn unknown(conv: &str) -> Step {
-    error_step(conv, "unknown_conversation", format!("conversation {conv:?} has not started"))
+    error_step(
+        conv,
+        "unknown_conversation",
+        format!("conversation {conv:?} has not started"),
+    )
 }

@@ -30,7 +30,12 @@ pub(crate) struct Env<'a> {
 impl<'a> Env<'a> {
     /// An environment without a value under test.
     pub fn new(prog: &'a Program, session: &'a Session) -> Env<'a> {
-        Env { prog, session, value: None, candidate: None }
+        Env {
+            prog,
+            session,
+            value: None,
+            candidate: None,
+        }
     }
 }
 
@@ -48,7 +53,9 @@ pub(crate) enum Flow {
 
 /// Pops the top of the stack.
 pub(crate) fn pop(stack: &mut Vec<Value>) -> Result<Value, RuntimeError> {
-    stack.pop().ok_or_else(|| RuntimeError("operand stack underflow".into()))
+    stack
+        .pop()
+        .ok_or_else(|| RuntimeError("operand stack underflow".into()))
 }
 
 /// Pushes, refusing to grow past [`MAX_STACK`].
@@ -114,12 +121,21 @@ pub(crate) fn exec(
             }
             let value = match env.candidate {
                 Some((id, value)) if id == var => value.clone(),
-                _ => env.session.known.get(&var).cloned().unwrap_or(Value::Absent),
+                _ => env
+                    .session
+                    .known
+                    .get(&var)
+                    .cloned()
+                    .unwrap_or(Value::Absent),
             };
             push(stack, value)?;
         }
         Instr::LoadCustomer(i) => {
-            let value = env.session.customer.get(i as usize).ok_or_else(|| bad("customer attribute", i))?;
+            let value = env
+                .session
+                .customer
+                .get(i as usize)
+                .ok_or_else(|| bad("customer attribute", i))?;
             push(stack, value.clone())?;
         }
         Instr::LoadSecret(i) => {
@@ -133,11 +149,18 @@ pub(crate) fn exec(
             push(stack, value)?;
         }
         Instr::LoadValue => {
-            let value = env.value.cloned().ok_or_else(|| RuntimeError("no `value` here".into()))?;
+            let value = env
+                .value
+                .cloned()
+                .ok_or_else(|| RuntimeError("no `value` here".into()))?;
             push(stack, value)?;
         }
         Instr::LoadResult => {
-            let value = env.session.run.as_ref().map_or(Value::Absent, |run| run.result.clone());
+            let value = env
+                .session
+                .run
+                .as_ref()
+                .map_or(Value::Absent, |run| run.result.clone());
             push(stack, value)?;
         }
         Instr::GetField(id) => {
@@ -176,7 +199,10 @@ pub(crate) fn exec(
             pop(stack)?;
         }
         Instr::Dup => {
-            let top = stack.last().cloned().ok_or_else(|| RuntimeError("operand stack underflow".into()))?;
+            let top = stack
+                .last()
+                .cloned()
+                .ok_or_else(|| RuntimeError("operand stack underflow".into()))?;
             push(stack, top)?;
         }
         Instr::Unary(op) => {

@@ -24,20 +24,32 @@ impl Session {
         let triggers = &prog.module().triggers;
         match event {
             Event::Start { .. } | Event::End => {
-                return Err(Reject::new("bad_input", "start and end are handled by the conversation table"));
+                return Err(Reject::new(
+                    "bad_input",
+                    "start and end are handled by the conversation table",
+                ));
             }
             Event::Message { .. } => self.offer(cx, &triggers.always),
             Event::Source { id } => self.offer(cx, prog.source_triggers(&id)),
             Event::Faq { id } => self.offer(cx, prog.faq_triggers(&id)),
-            Event::Feedback { value: Feedback::Negative } => self.offer(cx, &triggers.negative_feedback),
-            Event::Feedback { value: Feedback::Positive } => {}
+            Event::Feedback {
+                value: Feedback::Negative,
+            } => self.offer(cx, &triggers.negative_feedback),
+            Event::Feedback {
+                value: Feedback::Positive,
+            } => {}
             Event::Unanswered => self.offer(cx, &triggers.unanswered),
             Event::Click { procedure, vars } => self.click(cx, &procedure, vars.as_ref())?,
             Event::Dismiss { procedure } => self.dismiss(cx, &procedure)?,
             Event::Answer { var, value } => self.answer(cx, &var, &value)?,
             Event::Provide { vars } => self.provide(cx, &vars)?,
             Event::Approve { granted, .. } => self.decide(cx, granted)?,
-            Event::Result { ok, status, response, output } => self.result(cx, ok, status, response, output)?,
+            Event::Result {
+                ok,
+                status,
+                response,
+                output,
+            } => self.result(cx, ok, status, response, output)?,
             Event::Cancel => {
                 if self.run.is_none() {
                     return Err(Reject::new("nothing_pending", "no procedure is running"));
@@ -50,23 +62,39 @@ impl Session {
 
     /// Resolves variable names (the running or clicked procedure's locals first); any
     /// unknown name is `unknown_var`, before anything changes.
-    fn resolve(cx: &Cx<'_>, vars: &Map<String, Json>, proc: Option<ProcId>) -> Result<Vec<(VarId, Json)>, Reject> {
+    fn resolve(
+        cx: &Cx<'_>,
+        vars: &Map<String, Json>,
+        proc: Option<ProcId>,
+    ) -> Result<Vec<(VarId, Json)>, Reject> {
         vars.iter()
             .map(|(name, json)| {
                 cx.prog
                     .var_id(name, proc)
                     .map(|id| (id, json.clone()))
-                    .ok_or_else(|| Reject::new("unknown_var", format!("no variable named {name:?} here")))
+                    .ok_or_else(|| {
+                        Reject::new("unknown_var", format!("no variable named {name:?} here"))
+                    })
             })
             .collect()
     }
 
-    fn click(&mut self, cx: &mut Cx<'_>, name: &str, vars: Option<&Map<String, Json>>) -> Result<(), Reject> {
+    fn click(
+        &mut self,
+        cx: &mut Cx<'_>,
+        name: &str,
+        vars: Option<&Map<String, Json>>,
+    ) -> Result<(), Reject> {
         let proc = cx
             .prog
             .procedure_id(name)
             .filter(|p| self.offered.binary_search(p).is_ok() && self.eligible(cx, *p))
-            .ok_or_else(|| Reject::new("not_offered", format!("{name} has not been offered or is no longer eligible")))?;
+            .ok_or_else(|| {
+                Reject::new(
+                    "not_offered",
+                    format!("{name} has not been offered or is no longer eligible"),
+                )
+            })?;
         let values = match vars {
             Some(vars) => Self::resolve(cx, vars, Some(proc))?,
             None => Vec::new(),
@@ -74,7 +102,9 @@ impl Session {
         if self.run.is_some() {
             self.finish(cx, Outcome::Cancelled);
         }
-        cx.event(EventKind::Clicked { procedure: name.to_owned() });
+        cx.event(EventKind::Clicked {
+            procedure: name.to_owned(),
+        });
         self.run = Some(Run {
             proc,
             pc: 0,
@@ -99,7 +129,9 @@ impl Session {
             .and_then(|p| self.offered.binary_search(&p).ok())
             .ok_or_else(|| Reject::new("not_offered", format!("{name} is not on offer")))?;
         self.offered.remove(at);
-        cx.event(EventKind::Dismissed { procedure: name.to_owned() });
+        cx.event(EventKind::Dismissed {
+            procedure: name.to_owned(),
+        });
         Ok(())
     }
 
@@ -115,7 +147,12 @@ impl Session {
             .prog
             .var_id(name, self.running())
             .filter(|v| self.asking() == Some(*v) || self.known.contains_key(v))
-            .ok_or_else(|| Reject::new("unexpected_answer", format!("{name} is not being asked and is not known")))?;
+            .ok_or_else(|| {
+                Reject::new(
+                    "unexpected_answer",
+                    format!("{name} is not being asked and is not known"),
+                )
+            })?;
         if self.asking() != Some(var) {
             // A correction of a known value.
             if let Stored::Ok { corrected: true } = self.store(cx, var, json, true) {
@@ -127,7 +164,9 @@ impl Session {
             Stored::Ok { .. } => self.drive(cx),
             Stored::Invalid => {
                 let attempts = cx.prog.var(var).map_or(1, |d| d.attempts.max(1));
-                let Some(run) = self.run.as_mut() else { return Ok(()) };
+                let Some(run) = self.run.as_mut() else {
+                    return Ok(());
+                };
                 let used = match run.tries {
                     Some((v, n)) if v == var => n.saturating_add(1),
                     _ => 1,
@@ -208,13 +247,20 @@ impl Session {
     ) -> Result<(), Reject> {
         let (proc, effect) = match self.run.as_ref().map(|run| (run.proc, run.wait)) {
             Some((proc, Wait::Await(effect))) => (proc, effect),
-            _ => return Err(Reject::new("nothing_pending", "no effect is waiting for a result")),
+            _ => {
+                return Err(Reject::new(
+                    "nothing_pending",
+                    "no effect is waiting for a result",
+                ));
+            }
         };
         let prog = cx.prog;
         let (success, json) = match effect {
             Effect::Request => {
                 let response = response.unwrap_or(Json::Null);
-                let returns = prog.procedure(proc).map_or(&[][..], |p| p.returns.as_slice());
+                let returns = prog
+                    .procedure(proc)
+                    .map_or(&[][..], |p| p.returns.as_slice());
                 let shaped = returns.is_empty() || matches_fields(prog, self, returns, &response);
                 let success = ok && status.is_none_or(|s| (200..300).contains(&s)) && shaped;
                 (success, response)
@@ -223,7 +269,9 @@ impl Session {
                 (ok, output.or(response).unwrap_or(Json::Null))
             }
         };
-        let is_api = prog.procedure(proc).is_some_and(|p| p.kind == Kind::ApiCall);
+        let is_api = prog
+            .procedure(proc)
+            .is_some_and(|p| p.kind == Kind::ApiCall);
         cx.event(EventKind::ApiResult {
             procedure: cx.proc_name(proc),
             ok: success,

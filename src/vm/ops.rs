@@ -72,7 +72,10 @@ pub fn call(builtin: Builtin, args: Vec<Value>) -> Result<Value, RuntimeError> {
         Builtin::Contains | Builtin::StartsWith | Builtin::EndsWith => 2,
     };
     if args.len() != arity {
-        return fail(format!("{builtin:?} takes {arity} argument(s), got {}", args.len()));
+        return fail(format!(
+            "{builtin:?} takes {arity} argument(s), got {}",
+            args.len()
+        ));
     }
     let mut args = args.into_iter();
     let first = args.next().unwrap_or(Value::Absent);
@@ -214,7 +217,10 @@ mod tests {
 
     #[test]
     fn arithmetic_and_errors() {
-        assert_eq!(binary(BinaryOp::Add, Value::Int(2), Value::Int(3)), Ok(Value::Int(5)));
+        assert_eq!(
+            binary(BinaryOp::Add, Value::Int(2), Value::Int(3)),
+            Ok(Value::Int(5))
+        );
         assert_eq!(
             binary(BinaryOp::Add, Value::Int(2), Value::Number(0.5)),
             Ok(Value::Number(2.5))
@@ -233,15 +239,30 @@ mod tests {
 
     #[test]
     fn comparisons_and_membership() {
-        assert_eq!(binary(BinaryOp::Eq, Value::Int(40), Value::Number(40.0)), Ok(Value::Bool(true)));
+        assert_eq!(
+            binary(BinaryOp::Eq, Value::Int(40), Value::Number(40.0)),
+            Ok(Value::Bool(true))
+        );
         assert_eq!(binary(BinaryOp::Lt, t("a"), t("b")), Ok(Value::Bool(true)));
-        assert_eq!(binary(BinaryOp::Eq, Value::Date(0), t("1970-01-01")), Ok(Value::Bool(true)));
+        assert_eq!(
+            binary(BinaryOp::Eq, Value::Date(0), t("1970-01-01")),
+            Ok(Value::Bool(true))
+        );
         assert!(binary(BinaryOp::Lt, t("a"), Value::Int(1)).is_err());
         let list = Value::List(vec![t("NL"), t("BE")]);
-        assert_eq!(binary(BinaryOp::In, t("BE"), list.clone()), Ok(Value::Bool(true)));
+        assert_eq!(
+            binary(BinaryOp::In, t("BE"), list.clone()),
+            Ok(Value::Bool(true))
+        );
         assert_eq!(binary(BinaryOp::In, t("DE"), list), Ok(Value::Bool(false)));
-        assert_eq!(binary(BinaryOp::In, t("ell"), t("hello")), Ok(Value::Bool(true)));
-        assert_eq!(binary(BinaryOp::Eq, Value::Absent, Value::Absent), Ok(Value::Bool(true)));
+        assert_eq!(
+            binary(BinaryOp::In, t("ell"), t("hello")),
+            Ok(Value::Bool(true))
+        );
+        assert_eq!(
+            binary(BinaryOp::Eq, Value::Absent, Value::Absent),
+            Ok(Value::Bool(true))
+        );
     }
 
     #[test]
@@ -249,10 +270,19 @@ mod tests {
         assert_eq!(call(Builtin::Len, vec![t("héllo")]), Ok(Value::Int(5)));
         assert_eq!(call(Builtin::Upper, vec![t("ab")]), Ok(t("AB")));
         assert_eq!(call(Builtin::Trim, vec![t(" a ")]), Ok(t("a")));
-        assert_eq!(call(Builtin::StartsWith, vec![t("abc"), t("ab")]), Ok(Value::Bool(true)));
-        assert_eq!(call(Builtin::EndsWith, vec![t("abc"), t("bc")]), Ok(Value::Bool(true)));
         assert_eq!(
-            call(Builtin::Contains, vec![Value::List(vec![Value::Int(1)]), Value::Number(1.0)]),
+            call(Builtin::StartsWith, vec![t("abc"), t("ab")]),
+            Ok(Value::Bool(true))
+        );
+        assert_eq!(
+            call(Builtin::EndsWith, vec![t("abc"), t("bc")]),
+            Ok(Value::Bool(true))
+        );
+        assert_eq!(
+            call(
+                Builtin::Contains,
+                vec![Value::List(vec![Value::Int(1)]), Value::Number(1.0)]
+            ),
             Ok(Value::Bool(true))
         );
         assert!(call(Builtin::Len, vec![]).is_err());

@@ -40,20 +40,35 @@ pub(crate) fn parse_typed(
     };
     let blank = match json {
         Json::Null => true,
-        Json::String(text) => mode == Mode::Answer && text.trim().is_empty() && def.base != BaseType::Json,
+        Json::String(text) => {
+            mode == Mode::Answer && text.trim().is_empty() && def.base != BaseType::Json
+        }
         _ => false,
     };
     if blank {
-        return if optional { Ok(Value::Absent) } else { Err(MISSING.to_owned()) };
+        return if optional {
+            Ok(Value::Absent)
+        } else {
+            Err(MISSING.to_owned())
+        };
     }
     // The most derived `one_of` in the chain decides the choices.
-    if let Some(choices) = chain.iter().rev().find(|t| !t.choices.is_empty()).map(|t| &t.choices) {
+    if let Some(choices) = chain
+        .iter()
+        .rev()
+        .find(|t| !t.choices.is_empty())
+        .map(|t| &t.choices)
+    {
         let wanted = match json {
             Json::String(text) => Some(text.trim()),
             _ => None,
         };
         return wanted
-            .and_then(|w| choices.iter().find(|c| c.to_lowercase() == w.to_lowercase()))
+            .and_then(|w| {
+                choices
+                    .iter()
+                    .find(|c| c.to_lowercase() == w.to_lowercase())
+            })
             .map(|choice| Value::Text(choice.clone()))
             .ok_or_else(|| format!("Please choose one of: {}.", choices.join(", ")));
     }
@@ -63,7 +78,11 @@ pub(crate) fn parse_typed(
     };
     match def.base {
         BaseType::Text => match json {
-            Json::String(s) => Ok(Value::Text(if mode == Mode::Answer { s.trim().to_owned() } else { s.clone() })),
+            Json::String(s) => Ok(Value::Text(if mode == Mode::Answer {
+                s.trim().to_owned()
+            } else {
+                s.clone()
+            })),
             Json::Number(n) if mode == Mode::Answer => Ok(Value::Text(n.to_string())),
             Json::Bool(b) if mode == Mode::Answer => Ok(Value::Text(b.to_string())),
             _ => Err("Please give a text.".to_owned()),
@@ -77,7 +96,9 @@ pub(crate) fn parse_typed(
                 }),
                 _ => text.and_then(|t| t.parse::<i64>().ok()),
             };
-            parsed.map(Value::Int).ok_or_else(|| "Please give a whole number.".to_owned())
+            parsed
+                .map(Value::Int)
+                .ok_or_else(|| "Please give a whole number.".to_owned())
         }
         BaseType::Number => {
             let parsed = match json {
@@ -98,7 +119,9 @@ pub(crate) fn parse_typed(
                     _ => None,
                 }),
             };
-            parsed.map(Value::Bool).ok_or_else(|| "Please answer yes or no.".to_owned())
+            parsed
+                .map(Value::Bool)
+                .ok_or_else(|| "Please answer yes or no.".to_owned())
         }
         BaseType::Date => match json {
             Json::String(s) => parse_date(s.trim()).map(Value::Date),
@@ -110,7 +133,12 @@ pub(crate) fn parse_typed(
 }
 
 /// Runs the checks of a type and its parents (root first) on a value.
-pub(crate) fn type_checks(prog: &Program, session: &Session, ty: TypeId, value: &Value) -> Result<(), String> {
+pub(crate) fn type_checks(
+    prog: &Program,
+    session: &Session,
+    ty: TypeId,
+    value: &Value,
+) -> Result<(), String> {
     if value.is_absent() {
         return Ok(());
     }
@@ -150,7 +178,9 @@ pub(crate) fn validate_var(
     json: &Json,
     mode: Mode,
 ) -> Result<Value, String> {
-    let def = prog.var(var).ok_or_else(|| "Unknown variable.".to_owned())?;
+    let def = prog
+        .var(var)
+        .ok_or_else(|| "Unknown variable.".to_owned())?;
     let value = parse_typed(prog, def.ty, def.optional, json, mode)?;
     type_checks(prog, session, def.ty, &value)?;
     if !value.is_absent() {

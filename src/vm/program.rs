@@ -201,7 +201,11 @@ impl Program {
         let mut seen = vec![var];
         let mut queue = vec![var];
         while let Some(next) = queue.pop() {
-            for &dependent in self.guard_dependents.get(next as usize).map_or(&[][..], |v| v) {
+            for &dependent in self
+                .guard_dependents
+                .get(next as usize)
+                .map_or(&[][..], |v| v)
+            {
                 if !seen.contains(&dependent) {
                     seen.push(dependent);
                     queue.push(dependent);
@@ -245,7 +249,10 @@ fn check_tables(module: &Module) -> Result<(), ProgramError> {
         if ty.parent.is_some_and(|p| p as usize >= module.types.len()) {
             return bad(format!("parent of type {i}"));
         }
-        if ty.check.is_some_and(|c| !chunk_ok(c.cond) || !chunk_ok(c.message)) {
+        if ty
+            .check
+            .is_some_and(|c| !chunk_ok(c.cond) || !chunk_ok(c.message))
+        {
             return bad(format!("check of type {i}"));
         }
     }
@@ -268,7 +275,9 @@ fn check_tables(module: &Module) -> Result<(), ProgramError> {
             .all(chunk_ok);
         if !type_ok(var.ty)
             || !chunks_ok
-            || var.owner.is_some_and(|p| p as usize >= module.procedures.len())
+            || var
+                .owner
+                .is_some_and(|p| p as usize >= module.procedures.len())
             || var.deps.iter().any(|d| d.var as usize >= module.vars.len())
         {
             return bad(format!("variable {i} ({})", var.name));
@@ -278,24 +287,36 @@ fn check_tables(module: &Module) -> Result<(), ProgramError> {
         if !chunk_ok(proc.label)
             || !chunk_ok(proc.body)
             || proc.when.is_some_and(|c| !chunk_ok(c))
-            || proc.audiences.iter().any(|&a| a as usize >= module.audiences.len())
+            || proc
+                .audiences
+                .iter()
+                .any(|&a| a as usize >= module.audiences.len())
             || proc.returns.iter().any(|f| !type_ok(f.ty))
         {
             return bad(format!("procedure {i} ({})", proc.name));
         }
     }
     let triggers = &module.triggers;
-    let lists = [&triggers.always, &triggers.negative_feedback, &triggers.unanswered]
-        .into_iter()
-        .chain(triggers.by_source.iter())
-        .chain(triggers.by_faq.iter());
+    let lists = [
+        &triggers.always,
+        &triggers.negative_feedback,
+        &triggers.unanswered,
+    ]
+    .into_iter()
+    .chain(triggers.by_source.iter())
+    .chain(triggers.by_faq.iter());
     for list in lists {
         if list.iter().any(|&p| p as usize >= module.procedures.len()) {
             return bad("trigger list".to_owned());
         }
     }
     for component in &module.components {
-        if component.input.iter().chain(&component.output).any(|f| !type_ok(f.ty)) {
+        if component
+            .input
+            .iter()
+            .chain(&component.output)
+            .any(|f| !type_ok(f.ty))
+        {
             return bad(format!("component {}", component.name));
         }
     }

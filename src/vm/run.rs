@@ -39,7 +39,11 @@ impl Session {
         let mut pc = run.pc as usize;
         let mut stack = std::mem::take(&mut run.stack);
         let prog = cx.prog;
-        let Some(code) = prog.procedure(proc).and_then(|p| prog.chunk(p.body)).map(|c| &c.code) else {
+        let Some(code) = prog
+            .procedure(proc)
+            .and_then(|p| prog.chunk(p.body))
+            .map(|c| &c.code)
+        else {
             self.finish(cx, Outcome::Failed);
             return;
         };
@@ -89,7 +93,11 @@ impl Session {
             outcome: outcome.as_str().to_owned(),
             escalation,
         });
-        cx.event(EventKind::Done { procedure, outcome: outcome.as_str().to_owned(), escalation });
+        cx.event(EventKind::Done {
+            procedure,
+            outcome: outcome.as_str().to_owned(),
+            escalation,
+        });
     }
 
     fn step(
@@ -102,13 +110,19 @@ impl Session {
         let prog = cx.prog;
         let name = cx.proc_name(proc);
         let action = |cx: &mut Cx<'_>, kind: &str| {
-            cx.event(EventKind::Action { procedure: name.clone(), action: kind.to_owned() });
+            cx.event(EventKind::Action {
+                procedure: name.clone(),
+                action: kind.to_owned(),
+            });
         };
         match instr {
             Instr::Collect(var) => return self.collect(cx, proc, var),
             Instr::Approve(by) => {
                 let prompt = pop(stack)?.render();
-                cx.out(Action::Approve { prompt, by: by.as_str().to_owned() });
+                cx.out(Action::Approve {
+                    prompt,
+                    by: by.as_str().to_owned(),
+                });
                 return Ok(StepFlow::Suspend(Wait::Approve(by)));
             }
             Instr::FollowUp => {
@@ -128,7 +142,10 @@ impl Session {
                     .get(i as usize)
                     .ok_or_else(|| RuntimeError(format!("component {i} out of range")))?;
                 let input = pop(stack)?.to_json();
-                cx.out(Action::Component { component: component.id.clone(), input });
+                cx.out(Action::Component {
+                    component: component.id.clone(),
+                    input,
+                });
                 action(cx, "component");
                 self.set_effect(Effect::Component(i));
             }
@@ -138,7 +155,9 @@ impl Session {
                     .topics
                     .get(i as usize)
                     .ok_or_else(|| RuntimeError(format!("topic {i} out of range")))?;
-                cx.out(Action::SwitchTopic { topic: topic.id.clone() });
+                cx.out(Action::SwitchTopic {
+                    topic: topic.id.clone(),
+                });
                 action(cx, "switch_topic");
             }
             Instr::LiveChat => {
@@ -216,9 +235,16 @@ impl Session {
 
     /// `Collect(var)`: known → go on; `when` false → absent; `default` → its value;
     /// `ask` → suspend; otherwise absent if optional, else the run fails.
-    fn collect(&mut self, cx: &mut Cx<'_>, proc: ProcId, var: VarId) -> Result<StepFlow, RuntimeError> {
+    fn collect(
+        &mut self,
+        cx: &mut Cx<'_>,
+        proc: ProcId,
+        var: VarId,
+    ) -> Result<StepFlow, RuntimeError> {
         let prog = cx.prog;
-        let def = prog.var(var).ok_or_else(|| RuntimeError(format!("variable {var} out of range")))?;
+        let def = prog
+            .var(var)
+            .ok_or_else(|| RuntimeError(format!("variable {var} out of range")))?;
         if self.known.contains_key(&var) {
             return Ok(StepFlow::Next);
         }
@@ -230,8 +256,14 @@ impl Session {
         }
         if let Some(default) = def.default {
             let value = eval(&Env::new(prog, self), default)?;
-            let value = super::parse_answer::parse_typed(prog, def.ty, true, &value.to_json(), Mode::Answer)
-                .map_err(RuntimeError)?;
+            let value = super::parse_answer::parse_typed(
+                prog,
+                def.ty,
+                true,
+                &value.to_json(),
+                Mode::Answer,
+            )
+            .map_err(RuntimeError)?;
             self.known.insert(var, value);
             return Ok(StepFlow::Next);
         }
@@ -246,9 +278,21 @@ impl Session {
         let prompt = eval_text(&Env::new(prog, self), ask)?;
         let chain = prog.type_chain(def.ty);
         let ty = prog.ty(def.ty).map_or_else(String::new, |t| t.name.clone());
-        let choices = chain.iter().rev().find(|t| !t.choices.is_empty()).map(|t| t.choices.clone());
-        cx.out(Action::Ask { var: def.name.clone(), prompt, ty, choices });
-        cx.event(EventKind::Asked { procedure: cx.proc_name(proc), var: def.name.clone() });
+        let choices = chain
+            .iter()
+            .rev()
+            .find(|t| !t.choices.is_empty())
+            .map(|t| t.choices.clone());
+        cx.out(Action::Ask {
+            var: def.name.clone(),
+            prompt,
+            ty,
+            choices,
+        });
+        cx.event(EventKind::Asked {
+            procedure: cx.proc_name(proc),
+            var: def.name.clone(),
+        });
         if let Some(run) = self.run.as_mut()
             && run.tries.map(|(v, _)| v) != Some(var)
         {
@@ -257,7 +301,12 @@ impl Session {
         Ok(StepFlow::Suspend(Wait::Ask(var)))
     }
 
-    fn request(&mut self, cx: &mut Cx<'_>, spec: RequestSpec, stack: &mut Vec<Value>) -> Result<Action, RuntimeError> {
+    fn request(
+        &mut self,
+        cx: &mut Cx<'_>,
+        spec: RequestSpec,
+        stack: &mut Vec<Value>,
+    ) -> Result<Action, RuntimeError> {
         let body = pop(stack)?.to_json();
         let query = pop(stack)?;
         let headers = pop(stack)?;
@@ -270,11 +319,18 @@ impl Session {
                     .filter(|(_, v)| !v.is_null())
                     .map(|(k, v)| (k.clone(), Value::from_json(v).render()))
                     .collect()),
-                other => fail(format!("request {what} must be an object, got {}", other.kind_name())),
+                other => fail(format!(
+                    "request {what} must be an object, got {}",
+                    other.kind_name()
+                )),
             }
         };
         for (i, (name, value)) in texts(query, "query")?.into_iter().enumerate() {
-            let separator = if i == 0 && !url.contains('?') { '?' } else { '&' };
+            let separator = if i == 0 && !url.contains('?') {
+                '?'
+            } else {
+                '&'
+            };
             url.push(separator);
             url.push_str(&percent_encode(&name));
             url.push('=');
@@ -301,13 +357,18 @@ impl Session {
     /// hold (a run-time error counts as false), and it is not running.
     pub(crate) fn eligible(&self, cx: &Cx<'_>, proc: ProcId) -> bool {
         let prog = cx.prog;
-        let Some(def) = prog.procedure(proc) else { return false };
+        let Some(def) = prog.procedure(proc) else {
+            return false;
+        };
         if self.running() == Some(proc) {
             return false;
         }
         let env = Env::new(prog, self);
         def.audiences.iter().all(|&a| {
-            prog.module().audiences.get(a as usize).is_some_and(|aud| eval_guard(&env, aud.cond))
+            prog.module()
+                .audiences
+                .get(a as usize)
+                .is_some_and(|aud| eval_guard(&env, aud.cond))
         }) && def.when.is_none_or(|when| eval_guard(&env, when))
     }
 
@@ -321,14 +382,24 @@ impl Session {
             if !self.eligible(cx, proc) {
                 continue;
             }
-            let Some(def) = cx.prog.procedure(proc) else { continue };
+            let Some(def) = cx.prog.procedure(proc) else {
+                continue;
+            };
             // A label that cannot be rendered cannot be shown: the procedure is left out.
-            let Ok(label) = eval_text(&Env::new(cx.prog, self), def.label) else { continue };
-            procedures.push(Offered { id: def.name.clone(), label, escalation: def.escalation });
+            let Ok(label) = eval_text(&Env::new(cx.prog, self), def.label) else {
+                continue;
+            };
+            procedures.push(Offered {
+                id: def.name.clone(),
+                label,
+                escalation: def.escalation,
+            });
             if let Err(at) = self.offered.binary_search(&proc) {
                 self.offered.insert(at, proc);
             }
-            cx.event(EventKind::Offered { procedure: def.name.clone() });
+            cx.event(EventKind::Offered {
+                procedure: def.name.clone(),
+            });
         }
         if !procedures.is_empty() {
             cx.out(Action::Offer { procedures });
@@ -338,15 +409,27 @@ impl Session {
     /// Validates and stores a value. Refused: `invalid` goes out (or, for `save`, is
     /// only logged). Replacing a different known value is a correction: every variable
     /// whose guards depend on it, transitively, is forgotten.
-    pub(crate) fn store(&mut self, cx: &mut Cx<'_>, var: VarId, json: &Json, report: bool) -> Stored {
+    pub(crate) fn store(
+        &mut self,
+        cx: &mut Cx<'_>,
+        var: VarId,
+        json: &Json,
+        report: bool,
+    ) -> Stored {
         let procedure = self.running_name(cx);
         let name = cx.var_name(var);
         match validate_var(cx.prog, self, var, json, Mode::Answer) {
             Err(message) => {
                 if report {
-                    cx.out(Action::Invalid { var: name.clone(), message });
+                    cx.out(Action::Invalid {
+                        var: name.clone(),
+                        message,
+                    });
                 }
-                cx.event(EventKind::Invalid { procedure, var: name });
+                cx.event(EventKind::Invalid {
+                    procedure,
+                    var: name,
+                });
                 Stored::Invalid
             }
             Ok(value) => {
@@ -357,7 +440,10 @@ impl Session {
                         self.known.remove(&stale);
                     }
                 }
-                cx.event(EventKind::Answered { procedure, var: name });
+                cx.event(EventKind::Answered {
+                    procedure,
+                    var: name,
+                });
                 Stored::Ok { corrected }
             }
         }

@@ -103,7 +103,10 @@ pub(crate) struct Reject {
 
 impl Reject {
     pub fn new(code: &'static str, message: impl Into<String>) -> Reject {
-        Reject { code, message: message.into() }
+        Reject {
+            code,
+            message: message.into(),
+        }
     }
 }
 
@@ -111,7 +114,10 @@ impl Reject {
 pub(crate) fn error_output(conversation: Option<String>, code: &str, message: String) -> Output {
     Output {
         conversation,
-        action: Action::Error { code: code.to_owned(), message },
+        action: Action::Error {
+            code: code.to_owned(),
+            message,
+        },
     }
 }
 
@@ -124,27 +130,41 @@ pub(crate) struct Cx<'a> {
 
 impl<'a> Cx<'a> {
     pub fn new(prog: &'a Program, conv: &'a str) -> Cx<'a> {
-        Cx { prog, conv, step: Step::default() }
+        Cx {
+            prog,
+            conv,
+            step: Step::default(),
+        }
     }
 
     /// Emits a protocol output.
     pub fn out(&mut self, action: Action) {
-        self.step.outputs.push(Output { conversation: Some(self.conv.to_owned()), action });
+        self.step.outputs.push(Output {
+            conversation: Some(self.conv.to_owned()),
+            action,
+        });
     }
 
     /// Records an analytics event.
     pub fn event(&mut self, kind: EventKind) {
-        self.step.events.push(AnalyticsEvent { conversation: self.conv.to_owned(), kind });
+        self.step.events.push(AnalyticsEvent {
+            conversation: self.conv.to_owned(),
+            kind,
+        });
     }
 
     /// A procedure's name for outputs and events.
     pub fn proc_name(&self, proc: ProcId) -> String {
-        self.prog.procedure(proc).map_or_else(String::new, |p| p.name.clone())
+        self.prog
+            .procedure(proc)
+            .map_or_else(String::new, |p| p.name.clone())
     }
 
     /// A variable's name for outputs and events.
     pub fn var_name(&self, var: VarId) -> String {
-        self.prog.var(var).map_or_else(String::new, |v| v.name.clone())
+        self.prog
+            .var(var)
+            .map_or_else(String::new, |v| v.name.clone())
     }
 }
 
@@ -165,8 +185,15 @@ impl Session {
             let value = parse_typed(prog, field.ty, field.optional, json, Mode::Strict)
                 .and_then(|value| type_checks(prog, &session, field.ty, &value).map(|()| value))
                 .map_err(|why| {
-                    let why = if json.is_null() { "missing".to_owned() } else { why };
-                    Reject::new("invalid_customer", format!("customer.{}: {why}", field.name))
+                    let why = if json.is_null() {
+                        "missing".to_owned()
+                    } else {
+                        why
+                    };
+                    Reject::new(
+                        "invalid_customer",
+                        format!("customer.{}: {why}", field.name),
+                    )
                 })?;
             values.push(value);
         }

@@ -30,9 +30,13 @@ impl std::fmt::Display for SnapshotError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             SnapshotError::Format => f.write_str("not a session snapshot of this version"),
-            SnapshotError::OtherProgram => f.write_str("the snapshot was written by another program"),
+            SnapshotError::OtherProgram => {
+                f.write_str("the snapshot was written by another program")
+            }
             SnapshotError::Corrupt(why) => write!(f, "corrupt snapshot: {why}"),
-            SnapshotError::Inconsistent(what) => write!(f, "snapshot does not fit the program: {what}"),
+            SnapshotError::Inconsistent(what) => {
+                write!(f, "snapshot does not fit the program: {what}")
+            }
         }
     }
 }
@@ -82,7 +86,11 @@ impl Session {
             return bad("offered procedure");
         }
         let Some(run) = &self.run else { return Ok(()) };
-        let Some(code) = prog.procedure(run.proc).and_then(|p| prog.chunk(p.body)).map(|c| &c.code) else {
+        let Some(code) = prog
+            .procedure(run.proc)
+            .and_then(|p| prog.chunk(p.body))
+            .map(|c| &c.code)
+        else {
             return bad("running procedure");
         };
         // A run only rests at the instruction it suspended on.
