@@ -10,7 +10,7 @@ use crate::codegen::isa::{ChunkId, Const, Instr, VarId};
 use super::ops::{self, RuntimeError, fail};
 use super::program::Program;
 use super::session::Session;
-use super::value::Value;
+use super::value::{MAX_NESTING, Value};
 
 /// The deepest operand stack a chunk may build.
 pub(crate) const MAX_STACK: usize = 1024;
@@ -176,7 +176,7 @@ pub(crate) fn exec(
         }
         Instr::MakeList(n) => {
             let items = pop_n(stack, n.into())?;
-            push(stack, Value::List(items))?;
+            push(stack, nested(Value::List(items))?)?;
         }
         Instr::MakeObject(n) => {
             let items = pop_n(stack, usize::from(n) * 2)?;
@@ -188,7 +188,7 @@ pub(crate) fn exec(
                 };
                 map.insert(key, value.to_json());
             }
-            push(stack, Value::Json(serde_json::Value::Object(map)))?;
+            push(stack, nested(Value::Json(serde_json::Value::Object(map)))?)?;
         }
         Instr::Concat(n) => {
             let parts = pop_n(stack, n.into())?;
@@ -277,6 +277,15 @@ pub(crate) fn exec(
         | Instr::Done(_) => return Ok(Flow::Step),
     }
     Ok(Flow::Next)
+}
+
+/// Refuses a value nested beyond [`MAX_NESTING`] (forward-only code can still nest a
+/// list in a list many thousand times).
+fn nested(value: Value) -> Result<Value, RuntimeError> {
+    if value.nesting() > MAX_NESTING {
+        return fail("values nest too deeply");
+    }
+    Ok(value)
 }
 
 fn bad(what: &str, index: u32) -> RuntimeError {

@@ -24,7 +24,10 @@ fn required(event: &str) -> Option<&'static [&'static str]> {
 /// `conversation`, names an unknown event, or lacks (or mistypes) a field the event
 /// needs is refused with the `error` output to write back (`code` `bad_input`, carrying
 /// `conversation` when it could be read).
-#[allow(clippy::result_large_err, reason = "the error is the output line to write back; one per input")]
+#[allow(
+    clippy::result_large_err,
+    reason = "the error is the output line to write back; one per input"
+)]
 pub fn parse_input_line(line: &str) -> Result<Input, Output> {
     let bad = |conversation: Option<String>, message: String| {
         error_output(conversation, "bad_input", message)

@@ -78,6 +78,24 @@ impl Value {
         matches!(self, Value::Absent)
     }
 
+    /// How deeply lists and JSON nest inside the value (a scalar is 0). Values built
+    /// at run time are kept within [`MAX_NESTING`] so rendering, encoding and dropping
+    /// them can never exhaust the stack.
+    pub fn nesting(&self) -> usize {
+        fn json_nesting(json: &Json) -> usize {
+            match json {
+                Json::Array(items) => 1 + items.iter().map(json_nesting).max().unwrap_or(0),
+                Json::Object(map) => 1 + map.values().map(json_nesting).max().unwrap_or(0),
+                _ => 0,
+            }
+        }
+        match self {
+            Value::List(items) => 1 + items.iter().map(Value::nesting).max().unwrap_or(0),
+            Value::Json(json) => json_nesting(json),
+            _ => 0,
+        }
+    }
+
     /// A short name of the value's kind, for error messages.
     pub fn kind_name(&self) -> &'static str {
         match self {
@@ -91,6 +109,15 @@ impl Value {
             Value::Json(_) => "json",
         }
     }
+}
+
+/// The deepest nesting of lists and JSON a value may have (serde_json's own parser
+/// stops at 128 too).
+pub const MAX_NESTING: usize = 128;
+
+std::thread_local! {
+    /// Nesting depth of the `Value` being decoded on this thread.
+    static DECODING_DEPTH: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
 }
 
 /// Shortest round-trip form: Rust's `Display` for `f64` prints `40` for 40.0 and `40.5`
@@ -145,7 +172,16 @@ impl Serialize for Value {
 
 impl<'de> Deserialize<'de> for Value {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        Ok(match Stored::deserialize(deserializer)? {
+        // Postcard has no recursion limit: a crafted snapshot could nest lists until the
+        // stack overflows. Count the depth and refuse beyond MAX_NESTING.
+        let depth = DECODING_DEPTH.with(std::cell::Cell::get);
+        if depth >= MAX_NESTING {
+            return Err(serde::de::Error::custom("values nest too deeply"));
+        }
+        DECODING_DEPTH.with(|d| d.set(depth + 1));
+        let stored = Stored::deserialize(deserializer);
+        DECODING_DEPTH.with(|d| d.set(depth));
+        Ok(match stored? {
             Stored::Absent => Value::Absent,
             Stored::Text(text) => Value::Text(text),
             Stored::Int(int) => Value::Int(int),
@@ -190,5 +226,13 @@ mod tests {
         let value = Value::List(vec![Value::Json(json!({"k": 1.5})), Value::Number(2.0)]);
         let bytes = postcard::to_allocvec(&value).unwrap();
         assert_eq!(postcard::from_bytes::<Value>(&bytes).unwrap(), value);
+    }
+
+    #[test]
+    fn deep_snapshots_are_refused() {
+        // Stored::List is variant 6, followed by a one-element length: nest 100 000 times.
+        let mut bytes = [6u8, 1].repeat(100_000);
+        bytes.push(0);
+        assert!(postcard::from_bytes::<Value>(&bytes).is_err());
     }
 }
