@@ -32,44 +32,16 @@ impl Conversations {
         &self.program
     }
 
-    /// Handles one input: its outputs in order, and the analytics events it caused.
-    ///
-    /// `start` for a conversation that exists replaces it (a run in progress ends
-    /// `done … cancelled` first) when the customer is valid, and leaves it untouched
-    /// when not.
+    /// Handles one input: its outputs in order, and the analytics events it caused
+    /// (see [`Session::handle`] for the rules).
     pub fn handle(&mut self, input: Input) -> Step {
-        let conv = input.conversation;
-        let prog = Arc::clone(&self.program);
-        let mut cx = Cx::new(&prog, &conv);
-        match input.event {
-            Event::Start { customer, secrets } => {
-                match Session::start(&prog, &customer, secrets.as_ref()) {
-                    Ok(session) => {
-                        if let Some(old) = self.sessions.get_mut(&conv) {
-                            old.end(&mut cx);
-                        }
-                        self.sessions.insert(conv.clone(), session);
-                    }
-                    Err(reject) => return error_step(&conv, reject.code, reject.message),
-                }
-            }
-            Event::End => match self.sessions.remove(&conv) {
-                Some(mut session) => session.end(&mut cx),
-                None => return unknown(&conv),
-            },
-            event => {
-                let Some(session) = self.sessions.get_mut(&conv) else {
-                    return unknown(&conv);
-                };
-                // Applied to a copy: an error discards it, so the session stays exactly as it was.
-                let mut next = session.clone();
-                match next.apply(&mut cx, event) {
-                    Ok(()) => *session = next,
-                    Err(reject) => return error_step(&conv, reject.code, reject.message),
-                }
-            }
+        let mut slot = self.sessions.remove(&input.conversation);
+        let conv = input.conversation.clone();
+        let step = Session::handle(&mut slot, &self.program, input);
+        if let Some(session) = slot {
+            self.sessions.insert(conv, session);
         }
-        cx.step
+        step
     }
 
     /// Parses a raw protocol line and handles it; a `bad_input` line gives its `error`.
@@ -117,6 +89,51 @@ impl Conversations {
     /// session it has persisted). Returns whether it was there.
     pub fn evict(&mut self, conversation: &str) -> bool {
         self.sessions.remove(conversation).is_some()
+    }
+}
+
+impl Session {
+    /// Handles one input for the conversation whose state is in `slot` (`None`: not
+    /// started, or ended). `start` fills the slot, `end` empties it; on `error` the
+    /// slot is left exactly as it was. This is the whole protocol for one conversation:
+    /// a host that keeps sessions itself (one lock per conversation, a durable store)
+    /// calls it directly; [`Conversations`] is a map around it.
+    ///
+    /// `start` for a conversation that exists replaces it (a run in progress ends
+    /// `done … cancelled` first) when the customer is valid, and leaves it untouched
+    /// when not.
+    pub fn handle(slot: &mut Option<Session>, program: &Program, input: Input) -> Step {
+        let conv = input.conversation;
+        let mut cx = Cx::new(program, &conv);
+        match input.event {
+            Event::Start { customer, secrets } => {
+                match Session::start(program, &customer, secrets.as_ref()) {
+                    Ok(session) => {
+                        if let Some(old) = slot.as_mut() {
+                            old.end(&mut cx);
+                        }
+                        *slot = Some(session);
+                    }
+                    Err(reject) => return error_step(&conv, reject.code, reject.message),
+                }
+            }
+            Event::End => match slot.take() {
+                Some(mut session) => session.end(&mut cx),
+                None => return unknown(&conv),
+            },
+            event => {
+                let Some(session) = slot.as_mut() else {
+                    return unknown(&conv);
+                };
+                // Applied to a copy: an error discards it, so the session stays exactly as it was.
+                let mut next = session.clone();
+                match next.apply(&mut cx, event) {
+                    Ok(()) => *session = next,
+                    Err(reject) => return error_step(&conv, reject.code, reject.message),
+                }
+            }
+        }
+        cx.step
     }
 }
 

@@ -767,3 +767,52 @@ fn every_type_parses_and_renders() {
         "a correction outside a question is silent"
     );
 }
+
+#[test]
+fn a_host_can_keep_sessions_itself() {
+    use crate::vm::{Session, parse_input_line};
+    let program = webshop();
+    let input = |line: Json| parse_input_line(&line.to_string()).unwrap();
+    let mut slot = None;
+    let step = Session::handle(
+        &mut slot,
+        &program,
+        input(json!({"conversation": "x", "event": "message"})),
+    );
+    assert!(slot.is_none());
+    assert!(
+        matches!(&step.outputs[0].action, crate::vm::Action::Error { code, .. } if code == "unknown_conversation")
+    );
+    Session::handle(
+        &mut slot,
+        &program,
+        input(
+            json!({"conversation": "x", "event": "start", "customer": {"plan": "p", "country": "c", "orders": 1}}),
+        ),
+    );
+    let step = Session::handle(
+        &mut slot,
+        &program,
+        input(json!({"conversation": "x", "event": "unanswered"})),
+    );
+    assert_eq!(step.outputs.len(), 1);
+    // Persist, drop, load: the conversation goes on.
+    let bytes = slot.as_ref().unwrap().to_snapshot(&program);
+    let mut slot = Some(Session::from_snapshot(&program, &bytes).unwrap());
+    let step = Session::handle(
+        &mut slot,
+        &program,
+        input(json!({"conversation": "x", "event": "click", "procedure": "human"})),
+    );
+    assert!(matches!(
+        &step.outputs[0].action,
+        crate::vm::Action::LiveChat { .. }
+    ));
+    let step = Session::handle(
+        &mut slot,
+        &program,
+        input(json!({"conversation": "x", "event": "end"})),
+    );
+    assert!(slot.is_none());
+    assert_eq!(step.outputs.len(), 1);
+}
