@@ -79,7 +79,7 @@ impl Value {
     }
 
     /// How deeply lists and JSON nest inside the value (a scalar is 0). Values built
-    /// at run time are kept within [`MAX_NESTING`] so rendering, encoding and dropping
+    /// at run time are kept within 128 levels so rendering, encoding and dropping
     /// them can never exhaust the stack.
     pub fn nesting(&self) -> usize {
         fn json_nesting(json: &Json) -> usize {
