@@ -2,4 +2,9 @@
 //! lowering from a checked program (feature `compiler`).
 
 pub mod isa;
+#[cfg(feature = "compiler")]
+mod lower;
 pub mod module;
+
+#[cfg(feature = "compiler")]
+pub use lower::{CodegenError, generate};

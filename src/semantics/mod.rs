@@ -25,3 +25,8 @@
 //!     pub fn deps(&self, var: &VarKey) -> Vec<(VarKey, DepKind)>;
 //! }
 //! ```
+
+pub mod graph;
+pub mod walk;
+
+pub use graph::{DepKind, VarGraph, VarKey};

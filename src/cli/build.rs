@@ -1,0 +1,45 @@
+//! `procc build PATH... -o FILE.procb`.
+
+use std::path::Path;
+
+use super::check::compile_all;
+use super::{CompileArgs, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, output};
+
+/// Compiles one project and writes its verified bundle.
+pub fn run(args: &CompileArgs, out: &Path) -> u8 {
+    let compilations = match compile_all(args) {
+        Ok(compilations) => compilations,
+        Err(code) => return code,
+    };
+    if compilations.len() > 1 {
+        eprintln!(
+            "error: the paths hold {} separate projects; build one at a time",
+            compilations.len()
+        );
+        return EXIT_USAGE;
+    }
+    if output::report(&compilations, args) {
+        return EXIT_FAILURE;
+    }
+    let module = match compilations[0].generate() {
+        Ok(module) => module,
+        Err(error) => {
+            eprintln!("error: internal compiler error: {error}");
+            return EXIT_FAILURE;
+        }
+    };
+    let bytes = procc::bundle::encode(&module);
+    // The compiler runs the same verifier on what it emits as every loader does.
+    if let Err(error) = procc::bundle::load(&bytes) {
+        eprintln!("error: the generated bundle was refused by the verifier: {error}");
+        return EXIT_FAILURE;
+    }
+    if let Err(error) = std::fs::write(out, &bytes) {
+        eprintln!("error: cannot write {}: {error}", out.display());
+        return EXIT_USAGE;
+    }
+    if args.format == super::Format::Human {
+        eprintln!("wrote {} ({} bytes)", out.display(), bytes.len());
+    }
+    EXIT_OK
+}

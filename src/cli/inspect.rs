@@ -1,0 +1,21 @@
+//! `procc inspect FILE.procb`: summary, collection order, disassembly with source lines.
+
+use std::path::Path;
+
+use procc::bundle::disasm::{disassemble, to_json};
+
+use super::run::load_bundle;
+use super::{EXIT_OK, Format};
+
+/// Loads (and so verifies) a bundle and prints it; a refused bundle exits 1.
+pub fn run(path: &Path, format: Format) -> u8 {
+    let module = match load_bundle(path) {
+        Ok(module) => module,
+        Err(code) => return code,
+    };
+    match format {
+        Format::Human => print!("{}", disassemble(&module)),
+        Format::Json => println!("{}", to_json(&module)),
+    }
+    EXIT_OK
+}

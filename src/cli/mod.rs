@@ -1,0 +1,110 @@
+//! The command line: argument parsing and one module per subcommand.
+
+mod build;
+mod check;
+mod inspect;
+mod output;
+mod run;
+mod test;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+/// Exit code: success.
+const EXIT_OK: u8 = 0;
+/// Exit code: the input has errors (diagnostics, a refused bundle, failed tests).
+const EXIT_FAILURE: u8 = 1;
+/// Exit code: usage or I/O error.
+const EXIT_USAGE: u8 = 2;
+
+/// procc: compile, check, test and run `.proc` procedures.
+#[derive(Parser, Debug)]
+#[command(name = "procc", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+/// How diagnostics and summaries are printed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum Format {
+    /// Human-readable, with source excerpts.
+    Human,
+    /// One JSON document on stdout.
+    Json,
+}
+
+/// When to colour human output.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum ColorChoice {
+    /// When the output is a terminal and `NO_COLOR` is unset.
+    Auto,
+    /// Always.
+    Always,
+    /// Never.
+    Never,
+}
+
+/// Options shared by the commands that compile.
+#[derive(clap::Args, Debug)]
+struct CompileArgs {
+    /// `.proc` files or directories (searched recursively).
+    #[arg(required = true)]
+    paths: Vec<PathBuf>,
+    /// Output format for diagnostics.
+    #[arg(long, value_enum, default_value = "human")]
+    format: Format,
+    /// Treat warnings as errors.
+    #[arg(long)]
+    deny_warnings: bool,
+    /// Colour human output.
+    #[arg(long, value_enum, default_value = "auto")]
+    color: ColorChoice,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Check `.proc` files: syntax, names, types, the platform's rules.
+    Check(CompileArgs),
+    /// Compile and write a verified bundle.
+    Build {
+        #[command(flatten)]
+        compile: CompileArgs,
+        /// The bundle to write.
+        #[arg(short, long)]
+        output: PathBuf,
+    },
+    /// Show a bundle: summary, collection order, disassembly with source lines.
+    Inspect {
+        /// The `.procb` bundle.
+        bundle: PathBuf,
+        /// Output format.
+        #[arg(long, value_enum, default_value = "human")]
+        format: Format,
+    },
+    /// Run the session protocol on stdin/stdout (one JSON object per line).
+    Run(run::RunArgs),
+    /// Run the `test` blocks: prints each test, then `N passed, N failed`.
+    Test(CompileArgs),
+}
+
+/// Runs the command line and returns the process's exit code.
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(error) => {
+            let _ = error.print();
+            return ExitCode::from(if error.use_stderr() { EXIT_USAGE } else { EXIT_OK });
+        }
+    };
+    let code = match cli.command {
+        Command::Check(args) => check::run(&args),
+        Command::Build { compile, output } => build::run(&compile, &output),
+        Command::Inspect { bundle, format } => inspect::run(&bundle, format),
+        Command::Run(args) => run::run(&args),
+        Command::Test(args) => test::run(&args),
+    };
+    ExitCode::from(code)
+}

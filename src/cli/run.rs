@@ -1,0 +1,151 @@
+//! `procc run BUNDLE_OR_PATH...`: the session protocol on stdin/stdout.
+
+use std::io::{BufRead, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use procc::codegen::module::Module;
+use procc::vm::{Conversations, Program, parse_input_line};
+
+use super::{EXIT_FAILURE, EXIT_OK, EXIT_USAGE};
+
+/// Options of `procc run`.
+#[derive(clap::Args, Debug)]
+pub struct RunArgs {
+    /// A `.procb` bundle, or `.proc` files and directories to compile first.
+    #[arg(required = true)]
+    paths: Vec<PathBuf>,
+    /// Write analytics events as JSON lines to this file.
+    #[arg(long)]
+    events: Option<PathBuf>,
+    /// Emit `request` outputs for the host to perform instead of performing HTTP.
+    #[arg(long)]
+    host_http: bool,
+}
+
+/// Serves the protocol until the end of stdin.
+pub fn run(args: &RunArgs) -> u8 {
+    let module = match load_module(&args.paths) {
+        Ok(module) => module,
+        Err(code) => return code,
+    };
+    let program = match Program::new(module) {
+        Ok(program) => Arc::new(program),
+        Err(error) => {
+            eprintln!("error: the bundle cannot run: {error}");
+            return EXIT_FAILURE;
+        }
+    };
+    let mut events = match args.events.as_deref().map(EventLog::create).transpose() {
+        Ok(events) => events,
+        Err(code) => return code,
+    };
+    let mut conversations = Conversations::new(program);
+    let stdin = std::io::stdin();
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    for line in stdin.lock().lines() {
+        let Ok(line) = line else {
+            eprintln!("error: stdin is not valid UTF-8 text");
+            return EXIT_USAGE;
+        };
+        if line.trim().is_empty() {
+            continue;
+        }
+        let outputs = match parse_input_line(&line) {
+            Ok(input) => {
+                let step = conversations.handle(input);
+                if let Some(log) = events.as_mut() {
+                    log.write(&step.events);
+                }
+                step.outputs
+            }
+            Err(error) => vec![error],
+        };
+        for output in outputs {
+            if let Ok(json) = serde_json::to_string(&output) {
+                let _ = writeln!(out, "{json}");
+            }
+        }
+        let _ = out.flush();
+    }
+    EXIT_OK
+}
+
+/// Loads a bundle (one path ending in `.procb`) or compiles the given `.proc` paths.
+pub fn load_module(paths: &[PathBuf]) -> Result<Module, u8> {
+    if let [single] = paths
+        && single.extension().is_some_and(|ext| ext == "procb")
+    {
+        return load_bundle(single);
+    }
+    let projects = procc::compiler::discover(paths).map_err(|error| {
+        eprintln!("error: {error}");
+        EXIT_USAGE
+    })?;
+    let [project] = projects.as_slice() else {
+        eprintln!("error: the paths must hold exactly one project, found {}", projects.len());
+        return Err(EXIT_USAGE);
+    };
+    let sources = procc::compiler::load(project).map_err(|error| {
+        eprintln!("error: {error}");
+        EXIT_USAGE
+    })?;
+    let compilation = procc::compiler::compile(sources);
+    if compilation.has_errors() {
+        let rendered = procc::diagnostics::render::render_human(
+            &compilation.diagnostics,
+            &compilation.sources,
+            super::output::use_color(super::ColorChoice::Auto),
+        );
+        eprint!("{rendered}");
+        return Err(EXIT_FAILURE);
+    }
+    compilation.generate().map_err(|error| {
+        eprintln!("error: internal compiler error: {error}");
+        EXIT_FAILURE
+    })
+}
+
+/// Reads and verifies a bundle; a refusal is reported and gives exit code 1.
+pub fn load_bundle(path: &Path) -> Result<Module, u8> {
+    let bytes = std::fs::read(path).map_err(|error| {
+        eprintln!("error: cannot read {}: {error}", path.display());
+        EXIT_USAGE
+    })?;
+    procc::bundle::load(&bytes).map_err(|error| {
+        eprintln!("error: {} is refused: {error}", path.display());
+        EXIT_FAILURE
+    })
+}
+
+/// The analytics log: one JSON object per line, stamped with the host's clock.
+struct EventLog {
+    file: std::io::BufWriter<std::fs::File>,
+}
+
+impl EventLog {
+    fn create(path: &Path) -> Result<EventLog, u8> {
+        let file = std::fs::File::create(path).map_err(|error| {
+            eprintln!("error: cannot write {}: {error}", path.display());
+            EXIT_USAGE
+        })?;
+        Ok(EventLog {
+            file: std::io::BufWriter::new(file),
+        })
+    }
+
+    fn write(&mut self, events: &[procc::vm::AnalyticsEvent]) {
+        let millis = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_millis() as u64);
+        for event in events {
+            let mut json = serde_json::to_value(event).unwrap_or_default();
+            if let Some(object) = json.as_object_mut() {
+                object.insert("ts_ms".to_string(), millis.into());
+            }
+            let _ = writeln!(self.file, "{json}");
+        }
+        let _ = self.file.flush();
+    }
+}

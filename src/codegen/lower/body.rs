@@ -1,0 +1,369 @@
+//! Procedures: their table entries, the trigger index, and their bodies.
+//!
+//! A body runs, whatever the order of the items: `Collect` for each variable of the
+//! collection order; the approval (prompt, `Approve`); the kind's effect (for waiting
+//! kinds then `Await` and `JumpIfFailed` to the failure statements); the `on success`
+//! statements and `Done(Completed)`; then, for waiting kinds, the `on failure`
+//! statements and `Done(Failed)`. Each step starts a source-map line.
+
+use super::emit::Emitter;
+use super::expr::Scope;
+use super::names::find;
+use super::{Gen, Result, missing};
+use crate::codegen::isa::{Approver, Const, Instr, Method, Outcome, RequestSpec};
+use crate::codegen::module::{Kind, ProcDef};
+use crate::syntax::ast::{
+    self, FileId, ProcItemKind, ProcedureDecl, RequestDecl, RequestItemKind, Stmt, StmtKind,
+    TriggerKind,
+};
+
+/// A request's timeout when none is given, in milliseconds.
+const DEFAULT_TIMEOUT_MS: u32 = 10_000;
+
+/// Adds every procedure and the trigger index.
+pub(super) fn lower_procedures(g: &mut Gen<'_>) -> Result<()> {
+    g.module.triggers.by_source = vec![Vec::new(); g.module.sources.len()];
+    g.module.triggers.by_faq = vec![Vec::new(); g.module.faqs.len()];
+    let decls = g.names.proc_decls.clone();
+    for (index, (file, decl)) in decls.into_iter().enumerate() {
+        let def = g.procedure(index as u32, file, decl)?;
+        g.module.procedures.push(def);
+    }
+    Ok(())
+}
+
+impl Gen<'_> {
+    fn procedure(&mut self, id: u32, file: FileId, p: &ProcedureDecl) -> Result<ProcDef> {
+        let name = p.name.name.as_str();
+        let kind = Kind::parse(&p.kind.name)
+            .ok_or_else(|| missing(format!("unknown kind `{}`", p.kind.name)))?;
+        let scope = Scope {
+            file,
+            procedure: Some(name),
+            value: None,
+            result: false,
+        };
+        let mut label = None;
+        let mut def = ProcDef {
+            name: name.to_string(),
+            kind,
+            label: 0,
+            description: None,
+            escalation: false,
+            irreversible: false,
+            audiences: Vec::new(),
+            when: None,
+            body: 0,
+            collects: Vec::new(),
+            returns: Vec::new(),
+        };
+        for item in &p.items {
+            match &item.kind {
+                ProcItemKind::Label(t) => label = Some(self.template_chunk(scope, t)?),
+                ProcItemKind::Description(t) => {
+                    let text: String = t
+                        .parts
+                        .iter()
+                        .filter_map(|part| match part {
+                            ast::TemplatePart::Text { value, .. } => Some(value.as_str()),
+                            ast::TemplatePart::Expr(_) => None,
+                        })
+                        .collect();
+                    def.description = Some(self.string(&text));
+                }
+                ProcItemKind::Trigger(triggers) => {
+                    for t in triggers {
+                        self.trigger(id, &t.kind)?;
+                    }
+                }
+                ProcItemKind::Audience(names) => {
+                    for n in names {
+                        def.audiences
+                            .push(find(&self.names.audiences, "audience", &n.name)?);
+                    }
+                }
+                ProcItemKind::When(x) => def.when = Some(self.expr_chunk(scope, x)?),
+                ProcItemKind::Escalation => def.escalation = true,
+                ProcItemKind::Irreversible => def.irreversible = true,
+                ProcItemKind::Returns(fields) => {
+                    def.returns = fields
+                        .iter()
+                        .map(|f| self.field(f))
+                        .collect::<Result<_>>()?;
+                }
+                _ => {}
+            }
+        }
+        def.label = label.ok_or_else(|| missing(format!("procedure `{name}` has no label")))?;
+        for key in self.graph.collection_order(name) {
+            let var = self
+                .names
+                .vars
+                .get(&key)
+                .copied()
+                .ok_or_else(|| missing(format!("unknown variable `{}`", key.name())))?;
+            def.collects.push(var);
+        }
+        def.body = self.body(scope, p, kind, &def.collects)?;
+        Ok(def)
+    }
+
+    fn trigger(&mut self, id: u32, t: &TriggerKind) -> Result<()> {
+        let triggers = &mut self.module.triggers;
+        let list = match t {
+            TriggerKind::Always => &mut triggers.always,
+            TriggerKind::NegativeFeedback => &mut triggers.negative_feedback,
+            TriggerKind::Unanswered => &mut triggers.unanswered,
+            TriggerKind::Source(n) => {
+                let i = find(&self.names.sources, "source", &n.name)? as usize;
+                triggers
+                    .by_source
+                    .get_mut(i)
+                    .ok_or_else(|| missing("source out of range"))?
+            }
+            TriggerKind::Faq(n) => {
+                let i = find(&self.names.faqs, "faq", &n.name)? as usize;
+                triggers
+                    .by_faq
+                    .get_mut(i)
+                    .ok_or_else(|| missing("faq out of range"))?
+            }
+        };
+        // Procedures are lowered in declaration order: a list only ever grows at its end.
+        if list.last() != Some(&id) {
+            list.push(id);
+        }
+        Ok(())
+    }
+
+    fn body(
+        &mut self,
+        scope: Scope<'_>,
+        p: &ProcedureDecl,
+        kind: Kind,
+        collects: &[u32],
+    ) -> Result<u32> {
+        let file = scope.file;
+        let mut e = Emitter::new(file.0);
+        e.line(self.line(file, &p.name.span));
+        for &v in collects {
+            e.push(Instr::Collect(v));
+        }
+        for item in &p.items {
+            if let ProcItemKind::Approve { by, prompt, .. } = &item.kind {
+                e.line(self.line(file, &item.span));
+                self.template(&mut e, scope, prompt)?;
+                e.push(Instr::Approve(match by {
+                    ast::Approver::Customer => Approver::Customer,
+                    ast::Approver::Staff => Approver::Staff,
+                }));
+            }
+        }
+        let failed = self.effect(&mut e, scope, p, kind)?;
+        let success_scope = Scope {
+            result: failed.is_some(),
+            ..scope
+        };
+        for item in &p.items {
+            if let ProcItemKind::OnSuccess(stmts) = &item.kind {
+                self.statements(&mut e, success_scope, stmts)?;
+            }
+        }
+        e.push(Instr::Done(Outcome::Completed));
+        if let Some(hole) = failed {
+            e.land(hole);
+            for item in &p.items {
+                if let ProcItemKind::OnFailure(stmts) = &item.kind {
+                    self.statements(&mut e, scope, stmts)?;
+                }
+            }
+            e.push(Instr::Done(Outcome::Failed));
+        }
+        Ok(self.chunk(e.finish()))
+    }
+
+    /// Emits the kind's effect; for waiting kinds also `Await` and the jump to the
+    /// failure statements, which is returned for patching.
+    fn effect(
+        &mut self,
+        e: &mut Emitter,
+        scope: Scope<'_>,
+        p: &ProcedureDecl,
+        kind: Kind,
+    ) -> Result<Option<super::emit::Hole>> {
+        let file = scope.file;
+        let item_of = |want: fn(&ProcItemKind) -> bool| p.items.iter().find(|i| want(&i.kind));
+        let missing_item =
+            |what: &str| missing(format!("procedure `{}` has no {what}", p.name.name));
+        match kind {
+            Kind::FollowUp => {
+                let item = item_of(|k| matches!(k, ProcItemKind::Question(_)))
+                    .ok_or_else(|| missing_item("question"))?;
+                if let ProcItemKind::Question(t) = &item.kind {
+                    e.line(self.line(file, &item.span));
+                    self.template(e, scope, t)?;
+                }
+                e.push(Instr::FollowUp);
+                Ok(None)
+            }
+            Kind::Redirect => {
+                let item = item_of(|k| matches!(k, ProcItemKind::Url(_)))
+                    .ok_or_else(|| missing_item("url"))?;
+                if let ProcItemKind::Url(t) = &item.kind {
+                    e.line(self.line(file, &item.span));
+                    self.template(e, scope, t)?;
+                }
+                e.push(Instr::Redirect);
+                Ok(None)
+            }
+            Kind::SwitchTopic => {
+                let item = item_of(|k| matches!(k, ProcItemKind::Topic(_)))
+                    .ok_or_else(|| missing_item("topic"))?;
+                if let ProcItemKind::Topic(n) = &item.kind {
+                    e.line(self.line(file, &item.span));
+                    e.push(Instr::SwitchTopic(find(
+                        &self.names.topics,
+                        "topic",
+                        &n.name,
+                    )?));
+                }
+                Ok(None)
+            }
+            Kind::Component => {
+                let item = item_of(|k| matches!(k, ProcItemKind::Open { .. }))
+                    .ok_or_else(|| missing_item("open"))?;
+                if let ProcItemKind::Open { component, inputs } = &item.kind {
+                    e.line(self.line(file, &item.span));
+                    self.object(e, scope, inputs)?;
+                    e.push(Instr::OpenComponent(find(
+                        &self.names.components,
+                        "component",
+                        &component.name,
+                    )?));
+                }
+                Ok(Some(await_result(e)))
+            }
+            Kind::LiveChat => {
+                let queue = item_of(|k| matches!(k, ProcItemKind::Queue(_)))
+                    .ok_or_else(|| missing_item("queue"))?;
+                e.line(self.line(file, &queue.span));
+                if let ProcItemKind::Queue(t) = &queue.kind {
+                    self.template(e, scope, t)?;
+                }
+                match item_of(|k| matches!(k, ProcItemKind::Note(_))).map(|i| &i.kind) {
+                    Some(ProcItemKind::Note(t)) => self.template(e, scope, t)?,
+                    _ => e.push(Instr::Str(self.string(""))),
+                }
+                e.push(Instr::LiveChat);
+                Ok(Some(await_result(e)))
+            }
+            Kind::ApiCall => {
+                let item = item_of(|k| matches!(k, ProcItemKind::Request(_)))
+                    .ok_or_else(|| missing_item("request"))?;
+                if let ProcItemKind::Request(r) = &item.kind {
+                    e.line(self.line(file, &item.span));
+                    self.request(e, scope, r)?;
+                }
+                Ok(Some(await_result(e)))
+            }
+            Kind::Javascript => {
+                let item = item_of(|k| matches!(k, ProcItemKind::Script(_)))
+                    .ok_or_else(|| missing_item("script"))?;
+                let script = match &item.kind {
+                    ProcItemKind::Script(s) => self.string(&s.code),
+                    _ => return Err(missing_item("script")),
+                };
+                e.line(self.line(file, &item.span));
+                match item_of(|k| matches!(k, ProcItemKind::Args(_))).map(|i| &i.kind) {
+                    Some(ProcItemKind::Args(fields)) => self.object(e, scope, fields)?,
+                    _ => e.push(Instr::MakeObject(0)),
+                }
+                e.push(Instr::Javascript(script));
+                Ok(Some(await_result(e)))
+            }
+        }
+    }
+
+    /// Pushes URL, headers, query and body, then `Request`.
+    fn request(&mut self, e: &mut Emitter, scope: Scope<'_>, r: &RequestDecl) -> Result<()> {
+        let method = Method::parse(&r.method.name)
+            .ok_or_else(|| missing(format!("unknown method `{}`", r.method.name)))?;
+        self.template(e, scope, &r.url)?;
+        let mut spec = RequestSpec {
+            method,
+            timeout_ms: DEFAULT_TIMEOUT_MS,
+            retry: 0,
+        };
+        for want_header in [true, false] {
+            let mut n: u16 = 0;
+            for item in &r.items {
+                let (name, value) = match (&item.kind, want_header) {
+                    (RequestItemKind::Header { name, value }, true)
+                    | (RequestItemKind::Query { name, value }, false) => (name, value),
+                    _ => continue,
+                };
+                e.push(Instr::Str(self.string(&name.value)));
+                self.template(e, scope, value)?;
+                n = n
+                    .checked_add(1)
+                    .ok_or_else(|| missing("too many headers"))?;
+            }
+            e.push(Instr::MakeObject(n));
+        }
+        let mut body = false;
+        for item in &r.items {
+            match &item.kind {
+                RequestItemKind::Body(fields) if !body => {
+                    self.object(e, scope, fields)?;
+                    body = true;
+                }
+                RequestItemKind::Timeout(d) => {
+                    spec.timeout_ms = u32::try_from(d.millis).unwrap_or(u32::MAX)
+                }
+                RequestItemKind::Retry(n) => {
+                    spec.retry = u8::try_from(n.value.max(0)).unwrap_or(u8::MAX)
+                }
+                _ => {}
+            }
+        }
+        if !body {
+            // No body: JSON null, so a GET sends none.
+            e.push(Instr::Const(self.constant(Const::Absent)));
+        }
+        e.push(Instr::Request(spec));
+        Ok(())
+    }
+
+    fn statements(&mut self, e: &mut Emitter, scope: Scope<'_>, stmts: &[Stmt]) -> Result<()> {
+        for s in stmts {
+            e.line(self.line(scope.file, &s.span));
+            match &s.kind {
+                StmtKind::Say(t) => {
+                    self.template(e, scope, t)?;
+                    e.push(Instr::Say);
+                }
+                StmtKind::Suggest(t) => {
+                    self.template(e, scope, t)?;
+                    e.push(Instr::Suggest);
+                }
+                StmtKind::Save { var, value } => {
+                    self.expr(e, scope, value)?;
+                    let id = self.names.lookup_var(None, &var.name).ok_or_else(|| {
+                        missing(format!("unknown conversation variable `{}`", var.name))
+                    })?;
+                    e.push(Instr::Save(id));
+                }
+                StmtKind::Offer(p) => {
+                    e.push(Instr::Offer(find(&self.names.procs, "procedure", &p.name)?))
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// `Await`, then a jump to the failure statements (patched by the caller).
+fn await_result(e: &mut Emitter) -> super::emit::Hole {
+    e.push(Instr::Await);
+    e.jump(Instr::JumpIfFailed)
+}

@@ -1,0 +1,189 @@
+//! The compiler driver: finds a project's `.proc` files, parses them together with the
+//! embedded standard library, analyses them, and generates a verified bundle.
+//!
+//! Stages stay independent; this module only runs them in order and keeps the
+//! [`Sources`] that every diagnostic refers to.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use crate::codegen::module::Module;
+use crate::diagnostics::{Diagnostic, Sources};
+use crate::semantics::{Analysis, analyze};
+use crate::syntax::ast::{FileId, SourceFile};
+use crate::syntax::parse_file;
+
+/// A set of `.proc` files compiled together into one bundle.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Project {
+    /// The files, in the order they are compiled (sorted by path within a directory).
+    pub files: Vec<PathBuf>,
+}
+
+/// A path could not be read.
+#[derive(Debug)]
+pub struct LoadError {
+    /// The path.
+    pub path: PathBuf,
+    /// Why.
+    pub reason: String,
+}
+
+impl fmt::Display for LoadError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "cannot read {}: {}", self.path.display(), self.reason)
+    }
+}
+
+impl std::error::Error for LoadError {}
+
+/// Groups the command line's paths into projects.
+///
+/// Files named on the command line form one project together. A directory is searched
+/// for `*.proc` files recursively; the first directory on each path down that directly
+/// contains `.proc` files is a project root, and everything below it belongs to that
+/// project. So `procc check examples` checks each example project on its own, and
+/// `procc check my_project` checks all of `my_project` as one build.
+pub fn discover(paths: &[PathBuf]) -> Result<Vec<Project>, LoadError> {
+    let mut loose_files = Vec::new();
+    let mut projects = Vec::new();
+    for path in paths {
+        let metadata = std::fs::metadata(path).map_err(|error| LoadError {
+            path: path.clone(),
+            reason: error.to_string(),
+        })?;
+        if metadata.is_dir() {
+            collect_projects(path, &mut projects)?;
+        } else {
+            loose_files.push(path.clone());
+        }
+    }
+    if !loose_files.is_empty() {
+        projects.insert(0, Project { files: loose_files });
+    }
+    Ok(projects)
+}
+
+fn collect_projects(dir: &Path, projects: &mut Vec<Project>) -> Result<(), LoadError> {
+    let (files, subdirs) = list_dir(dir)?;
+    if files.is_empty() {
+        for subdir in subdirs {
+            collect_projects(&subdir, projects)?;
+        }
+        return Ok(());
+    }
+    let mut all = files;
+    for subdir in subdirs {
+        collect_all_files(&subdir, &mut all)?;
+    }
+    projects.push(Project { files: all });
+    Ok(())
+}
+
+fn collect_all_files(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), LoadError> {
+    let (files, subdirs) = list_dir(dir)?;
+    out.extend(files);
+    for subdir in subdirs {
+        collect_all_files(&subdir, out)?;
+    }
+    Ok(())
+}
+
+/// The `.proc` files and the subdirectories of `dir`, each sorted by name.
+fn list_dir(dir: &Path) -> Result<(Vec<PathBuf>, Vec<PathBuf>), LoadError> {
+    let error = |reason: String| LoadError {
+        path: dir.to_path_buf(),
+        reason,
+    };
+    let mut files = Vec::new();
+    let mut subdirs = Vec::new();
+    for entry in std::fs::read_dir(dir).map_err(|e| error(e.to_string()))? {
+        let path = entry.map_err(|e| error(e.to_string()))?.path();
+        if path.is_dir() {
+            subdirs.push(path);
+        } else if path.extension().is_some_and(|ext| ext == "proc") {
+            files.push(path);
+        }
+    }
+    files.sort();
+    subdirs.sort();
+    Ok((files, subdirs))
+}
+
+/// Reads a project's files into a fresh [`Sources`].
+pub fn load(project: &Project) -> Result<Sources, LoadError> {
+    let mut sources = Sources::new();
+    for path in &project.files {
+        let text = std::fs::read_to_string(path).map_err(|error| LoadError {
+            path: path.clone(),
+            reason: error.to_string(),
+        })?;
+        sources.add(path.display().to_string(), text);
+    }
+    Ok(sources)
+}
+
+/// The result of parsing and analysing one project.
+pub struct Compilation {
+    /// Every file's text: the user's files first, then the standard library.
+    pub sources: Sources,
+    /// Every parsed file, in the same order.
+    pub files: Vec<SourceFile>,
+    /// The ids of the standard library's files.
+    pub stdlib: Vec<FileId>,
+    /// The semantic analysis.
+    pub analysis: Analysis,
+    /// Syntax and semantic diagnostics together, sorted by file and position.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl Compilation {
+    /// Whether any diagnostic is an error.
+    pub fn has_errors(&self) -> bool {
+        self.diagnostics.iter().any(Diagnostic::is_error)
+    }
+
+    /// Whether any diagnostic is a warning.
+    pub fn has_warnings(&self) -> bool {
+        self.diagnostics.iter().any(|d| !d.is_error())
+    }
+
+    /// Generates the bytecode module. Call only when [`Compilation::has_errors`] is false;
+    /// an error here is a program the checker should have refused.
+    pub fn generate(&self) -> Result<Module, crate::codegen::CodegenError> {
+        crate::codegen::generate(
+            &self.files,
+            &self.sources,
+            &self.analysis.graph,
+            &self.analysis.imported,
+        )
+    }
+}
+
+/// Parses `sources` (the user's files) with the embedded standard library and analyses
+/// everything together.
+pub fn compile(mut sources: Sources) -> Compilation {
+    let stdlib: Vec<FileId> = crate::stdlib::MODULES
+        .iter()
+        .map(|(name, text)| sources.add(crate::stdlib::display_path(name), *text))
+        .collect();
+    let mut diagnostics = Vec::new();
+    let files: Vec<SourceFile> = sources
+        .iter()
+        .map(|(id, source)| {
+            let (file, syntax_errors) = parse_file(id, &source.text);
+            diagnostics.extend(syntax_errors);
+            file
+        })
+        .collect();
+    let analysis = analyze(&files, &sources, &stdlib);
+    diagnostics.extend(analysis.diagnostics.iter().cloned());
+    diagnostics.sort_by(|a, b| (a.file, a.span.start, a.code).cmp(&(b.file, b.span.start, b.code)));
+    Compilation {
+        sources,
+        files,
+        stdlib,
+        analysis,
+        diagnostics,
+    }
+}

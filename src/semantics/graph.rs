@@ -1,0 +1,425 @@
+//! The variable dependency graph.
+//!
+//! A variable depends on every variable its `ask`, `when`, `check` or `default` mentions.
+//! Mentions in `ask` only order collection ([`DepKind::Prompt`]); mentions in `when`,
+//! `check` or `default` also make the value stale when the other one is corrected
+//! ([`DepKind::Guard`]). The graph gives each procedure its collection order (topological,
+//! ties broken by declaration order) and reports every cycle once, naming each variable
+//! on it.
+
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashMap, HashSet, VecDeque};
+
+use petgraph::algo::tarjan_scc;
+use petgraph::graph::{DiGraph, NodeIndex};
+use petgraph::visit::EdgeRef;
+
+use super::walk::{names_in_expr, names_in_template};
+use crate::diagnostics::Diagnostic;
+use crate::syntax::ast::{
+    FileId, Ident, ItemKind, ProcItemKind, SourceFile, Span, VarDecl, VarItemKind,
+};
+
+/// The code of the variable-cycle error.
+pub const CYCLE_CODE: &str = "E0190";
+
+/// Names a variable: a conversation variable, or a procedure's local one.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum VarKey {
+    /// A top-level `var`, shared by the whole conversation.
+    Conversation(String),
+    /// A `var` inside a procedure.
+    Local {
+        /// The owning procedure.
+        procedure: String,
+        /// The variable's name.
+        name: String,
+    },
+}
+
+impl VarKey {
+    /// The variable's name as written.
+    pub fn name(&self) -> &str {
+        match self {
+            VarKey::Conversation(name) => name,
+            VarKey::Local { name, .. } => name,
+        }
+    }
+}
+
+/// How one variable depends on another.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum DepKind {
+    /// Mentioned in the `ask` prompt: orders collection only.
+    Prompt,
+    /// Mentioned in `when`, `check` or `default`: a correction makes the value stale.
+    Guard,
+}
+
+/// A declared variable as the graph sees it.
+#[derive(Clone, Debug)]
+struct VarNode {
+    key: VarKey,
+    file: FileId,
+    name_span: Span,
+}
+
+/// What a procedure asks to collect directly.
+#[derive(Clone, Debug, Default)]
+struct ProcedureRoots {
+    needs: Vec<String>,
+    locals: Vec<String>,
+}
+
+/// Variables, their dependency edges and each procedure's collection roots.
+#[derive(Clone, Debug, Default)]
+pub struct VarGraph {
+    /// Node weights are indexes into `nodes`, which is in declaration order.
+    graph: DiGraph<usize, DepKind>,
+    nodes: Vec<VarNode>,
+    index: HashMap<VarKey, NodeIndex>,
+    procedures: HashMap<String, ProcedureRoots>,
+}
+
+impl VarGraph {
+    /// Builds the graph of every variable declared in `files` (in the order given) and
+    /// reports each dependency cycle once. Unknown names are ignored here: name
+    /// resolution reports them.
+    pub fn build(files: &[SourceFile]) -> (VarGraph, Vec<Diagnostic>) {
+        let mut builder = GraphBuilder::default();
+        builder.declare(files);
+        builder.connect(files);
+        let graph = builder.graph;
+        let diagnostics = graph.cycle_diagnostics();
+        (graph, diagnostics)
+    }
+
+    /// Every variable, in declaration order.
+    pub fn vars(&self) -> impl Iterator<Item = &VarKey> {
+        self.nodes.iter().map(|node| &node.key)
+    }
+
+    /// What `var` depends on directly, in the order of the first mention.
+    pub fn deps(&self, var: &VarKey) -> Vec<(VarKey, DepKind)> {
+        let Some(&node) = self.index.get(var) else {
+            return Vec::new();
+        };
+        let mut deps: Vec<(usize, DepKind)> = self
+            .graph
+            .edges(node)
+            .map(|edge| (self.graph[edge.target()], *edge.weight()))
+            .collect();
+        deps.sort_by_key(|&(target, _)| target);
+        deps.into_iter()
+            .map(|(target, kind)| (self.nodes[target].key.clone(), kind))
+            .collect()
+    }
+
+    /// The variables a run of `procedure` collects, in collection order: its `needs` and
+    /// local variables and, transitively, everything they depend on; dependencies first,
+    /// ties broken by declaration order. Variables on a cycle come last, in declaration
+    /// order (the cycle is an error reported by [`VarGraph::build`]).
+    pub fn collection_order(&self, procedure: &str) -> Vec<VarKey> {
+        let Some(roots) = self.procedures.get(procedure) else {
+            return Vec::new();
+        };
+        let local = |name: &String| VarKey::Local {
+            procedure: procedure.to_string(),
+            name: name.clone(),
+        };
+        let start: Vec<NodeIndex> = roots
+            .needs
+            .iter()
+            .map(|name| VarKey::Conversation(name.clone()))
+            .chain(roots.locals.iter().map(local))
+            .filter_map(|key| self.index.get(&key).copied())
+            .collect();
+        let members = self.reachable(&start);
+        self.topological(&members)
+    }
+
+    fn reachable(&self, start: &[NodeIndex]) -> HashSet<NodeIndex> {
+        let mut seen: HashSet<NodeIndex> = start.iter().copied().collect();
+        let mut queue: VecDeque<NodeIndex> = start.iter().copied().collect();
+        while let Some(node) = queue.pop_front() {
+            for next in self.graph.neighbors(node) {
+                if seen.insert(next) {
+                    queue.push_back(next);
+                }
+            }
+        }
+        seen
+    }
+
+    /// Kahn's algorithm over the dependency edges restricted to `members`, always taking
+    /// the earliest-declared ready variable.
+    fn topological(&self, members: &HashSet<NodeIndex>) -> Vec<VarKey> {
+        let mut pending: HashMap<NodeIndex, usize> = members
+            .iter()
+            .map(|&node| {
+                let deps = self
+                    .graph
+                    .neighbors(node)
+                    .filter(|dep| members.contains(dep))
+                    .collect::<HashSet<_>>()
+                    .len();
+                (node, deps)
+            })
+            .collect();
+        let mut ready: BinaryHeap<Reverse<usize>> = pending
+            .iter()
+            .filter(|&(_, &count)| count == 0)
+            .map(|(&node, _)| Reverse(self.graph[node]))
+            .collect();
+        let mut order = Vec::with_capacity(members.len());
+        let mut done: HashSet<usize> = HashSet::new();
+        while let Some(Reverse(position)) = ready.pop() {
+            if !done.insert(position) {
+                continue;
+            }
+            order.push(self.nodes[position].key.clone());
+            let node = self.index[&self.nodes[position].key];
+            let dependents: HashSet<NodeIndex> = self
+                .graph
+                .neighbors_directed(node, petgraph::Direction::Incoming)
+                .filter(|d| members.contains(d))
+                .collect();
+            for dependent in dependents {
+                if let Some(count) = pending.get_mut(&dependent) {
+                    *count -= 1;
+                    if *count == 0 {
+                        ready.push(Reverse(self.graph[dependent]));
+                    }
+                }
+            }
+        }
+        let mut stuck: Vec<usize> = members
+            .iter()
+            .map(|&node| self.graph[node])
+            .filter(|position| !done.contains(position))
+            .collect();
+        stuck.sort_unstable();
+        order.extend(stuck.into_iter().map(|p| self.nodes[p].key.clone()));
+        order
+    }
+
+    /// One error per strongly connected component with more than one variable.
+    fn cycle_diagnostics(&self) -> Vec<Diagnostic> {
+        let mut components: Vec<Vec<NodeIndex>> = tarjan_scc(&self.graph)
+            .into_iter()
+            .filter(|component| component.len() > 1)
+            .collect();
+        for component in &mut components {
+            component.sort_by_key(|&node| self.graph[node]);
+        }
+        components.sort_by_key(|component| self.graph[component[0]]);
+        components
+            .iter()
+            .map(|component| self.cycle_diagnostic(component))
+            .collect()
+    }
+
+    fn cycle_diagnostic(&self, component: &[NodeIndex]) -> Diagnostic {
+        let cycle = self.cycle_through(component);
+        let names: Vec<String> = cycle
+            .iter()
+            .chain(cycle.first())
+            .map(|&node| format!("`{}`", self.nodes[self.graph[node]].key.name()))
+            .collect();
+        let first = &self.nodes[self.graph[cycle[0]]];
+        let mut diagnostic = Diagnostic::error(
+            CYCLE_CODE,
+            format!("variables depend on each other in a cycle: {}", names.join(" → ")),
+            first.file,
+            first.name_span.clone(),
+        )
+        .with_primary_label("this variable depends on itself through the others")
+        .with_help(
+            "break the cycle: remove one of these mentions from an `ask`, `when`, `check` or `default`",
+        );
+        for (position, &node) in cycle.iter().enumerate().skip(1) {
+            let var = &self.nodes[self.graph[node]];
+            let previous = self.nodes[self.graph[cycle[position - 1]]].key.name();
+            diagnostic = diagnostic.with_label(
+                var.file,
+                var.name_span.clone(),
+                format!("`{previous}` depends on `{}`", var.key.name()),
+            );
+        }
+        diagnostic
+    }
+
+    /// A shortest cycle through the earliest-declared node of a strongly connected
+    /// component, found by breadth-first search back to it.
+    fn cycle_through(&self, component: &[NodeIndex]) -> Vec<NodeIndex> {
+        let start = component[0];
+        let inside: HashSet<NodeIndex> = component.iter().copied().collect();
+        let mut parent: HashMap<NodeIndex, NodeIndex> = HashMap::new();
+        let mut queue = VecDeque::from([start]);
+        while let Some(node) = queue.pop_front() {
+            let mut successors: Vec<NodeIndex> = self
+                .graph
+                .neighbors(node)
+                .filter(|next| inside.contains(next))
+                .collect();
+            successors.sort_by_key(|&next| self.graph[next]);
+            for next in successors {
+                if next == start {
+                    let mut path = vec![node];
+                    while let Some(&previous) = parent.get(path.last().unwrap_or(&start)) {
+                        path.push(previous);
+                    }
+                    path.reverse();
+                    return path;
+                }
+                if next != start && !parent.contains_key(&next) {
+                    parent.insert(next, node);
+                    queue.push_back(next);
+                }
+            }
+        }
+        component.to_vec()
+    }
+}
+
+#[derive(Default)]
+struct GraphBuilder {
+    graph: VarGraph,
+}
+
+impl GraphBuilder {
+    /// Adds a node for every variable, in declaration order (a procedure's locals at the
+    /// procedure's position). A duplicate keeps its first declaration.
+    fn declare(&mut self, files: &[SourceFile]) {
+        for file in files {
+            for item in &file.items {
+                match &item.kind {
+                    ItemKind::Var(var) => {
+                        self.add(VarKey::Conversation(var.name.name.clone()), file.id, var);
+                    }
+                    ItemKind::Procedure(procedure) => {
+                        let roots = self
+                            .graph
+                            .procedures
+                            .entry(procedure.name.name.clone())
+                            .or_default();
+                        for proc_item in &procedure.items {
+                            match &proc_item.kind {
+                                ProcItemKind::Needs(names) => {
+                                    roots.needs.extend(names.iter().map(|n| n.name.clone()));
+                                }
+                                ProcItemKind::Var(var) => roots.locals.push(var.name.name.clone()),
+                                _ => {}
+                            }
+                        }
+                        for proc_item in &procedure.items {
+                            if let ProcItemKind::Var(var) = &proc_item.kind {
+                                let key = VarKey::Local {
+                                    procedure: procedure.name.name.clone(),
+                                    name: var.name.name.clone(),
+                                };
+                                self.add(key, file.id, var);
+                            }
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+    }
+
+    fn add(&mut self, key: VarKey, file: FileId, var: &VarDecl) {
+        if self.graph.index.contains_key(&key) {
+            return;
+        }
+        let position = self.graph.nodes.len();
+        self.graph.nodes.push(VarNode {
+            key: key.clone(),
+            file,
+            name_span: var.name.span.clone(),
+        });
+        let node = self.graph.graph.add_node(position);
+        self.graph.index.insert(key, node);
+    }
+
+    /// Adds an edge for every mention in each variable's `ask`, `when`, `check` and
+    /// `default`. A local variable sees its procedure's locals first, then conversation
+    /// variables; a conversation variable sees only conversation variables.
+    fn connect(&mut self, files: &[SourceFile]) {
+        for file in files {
+            for item in &file.items {
+                match &item.kind {
+                    ItemKind::Var(var) => {
+                        let key = VarKey::Conversation(var.name.name.clone());
+                        self.connect_var(&key, var, None);
+                    }
+                    ItemKind::Procedure(procedure) => {
+                        for proc_item in &procedure.items {
+                            if let ProcItemKind::Var(var) = &proc_item.kind {
+                                let key = VarKey::Local {
+                                    procedure: procedure.name.name.clone(),
+                                    name: var.name.name.clone(),
+                                };
+                                self.connect_var(&key, var, Some(&procedure.name.name));
+                            }
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+    }
+
+    fn connect_var(&mut self, key: &VarKey, var: &VarDecl, procedure: Option<&str>) {
+        let Some(&from) = self.graph.index.get(key) else {
+            return;
+        };
+        let mut mentions: Vec<(&Ident, DepKind)> = Vec::new();
+        for item in &var.items {
+            match &item.kind {
+                VarItemKind::Ask(template) => {
+                    names_in_template(template, &mut |name| mentions.push((name, DepKind::Prompt)));
+                }
+                VarItemKind::When(expr) | VarItemKind::Default(expr) => {
+                    names_in_expr(expr, &mut |name| mentions.push((name, DepKind::Guard)));
+                }
+                VarItemKind::Check { expr, message } => {
+                    names_in_expr(expr, &mut |name| mentions.push((name, DepKind::Guard)));
+                    names_in_template(message, &mut |name| mentions.push((name, DepKind::Guard)));
+                }
+                VarItemKind::Attempts(_) => {}
+            }
+        }
+        for (name, kind) in mentions {
+            let Some(to) = self.resolve(&name.name, procedure) else {
+                continue;
+            };
+            if to == from {
+                continue;
+            }
+            match self.graph.graph.find_edge(from, to) {
+                Some(edge) if kind == DepKind::Guard => self.graph.graph[edge] = DepKind::Guard,
+                Some(_) => {}
+                None => {
+                    self.graph.graph.add_edge(from, to, kind);
+                }
+            }
+        }
+    }
+
+    fn resolve(&self, name: &str, procedure: Option<&str>) -> Option<NodeIndex> {
+        let local = procedure.and_then(|procedure| {
+            self.graph.index.get(&VarKey::Local {
+                procedure: procedure.to_string(),
+                name: name.to_string(),
+            })
+        });
+        local
+            .or_else(|| {
+                self.graph
+                    .index
+                    .get(&VarKey::Conversation(name.to_string()))
+            })
+            .copied()
+    }
+}

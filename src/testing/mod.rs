@@ -1,0 +1,229 @@
+//! `test` blocks (the contract's §4a): each drives one conversation through the
+//! interpreter, with HTTP, components and JavaScript answered by the test itself.
+//!
+//! The runner turns each input statement into a protocol event, collects its outputs in
+//! a queue, and lets each `expect` consume the next unconsumed output of its kind; the
+//! next input drops what was not consumed. A test
+//! fails at the first expectation that does not hold (or the first input the interpreter
+//! refuses), naming what came instead and where the statement stands.
+
+mod expect;
+mod literal;
+
+use std::sync::Arc;
+
+use serde_json::{Map, Value as Json};
+
+use crate::codegen::module::Module;
+use crate::diagnostics::Diagnostic;
+use crate::syntax::ast::{FileId, ItemKind, SourceFile, TestDecl, TestStep, TestStepKind};
+use crate::vm::protocol::{Action, Event, Feedback, Input, Output};
+use crate::vm::{Conversations, Program};
+
+use expect::Expectation;
+use literal::{literal_object, literal_to_json};
+
+/// The code of a failed test's diagnostic.
+pub const FAILURE_CODE: &str = "T0001";
+
+/// The conversation id every test uses.
+const CONVERSATION: &str = "test";
+
+/// How one test ended.
+#[derive(Debug)]
+pub struct TestResult {
+    /// The test's name.
+    pub name: String,
+    /// `None` when it passed; otherwise what went wrong, located at the statement.
+    pub failure: Option<Diagnostic>,
+}
+
+/// Runs every `test` block of `files` (the user's files) against `module`.
+pub fn run_tests(files: &[SourceFile], module: &Module) -> Result<Vec<TestResult>, String> {
+    let program = Arc::new(Program::new(module.clone()).map_err(|e| e.to_string())?);
+    let mut results = Vec::new();
+    for file in files {
+        for item in &file.items {
+            if let ItemKind::Test(test) = &item.kind {
+                let failure = TestRun::new(&program, module, file.id).run(test).err();
+                results.push(TestResult {
+                    name: test.name.value.clone(),
+                    failure,
+                });
+            }
+        }
+    }
+    Ok(results)
+}
+
+/// One test's conversation.
+struct TestRun<'a> {
+    conversations: Conversations,
+    module: &'a Module,
+    file: FileId,
+    customer: Map<String, Json>,
+    secrets: Map<String, Json>,
+    started: bool,
+    /// Outputs not yet consumed by an `expect`, oldest first.
+    pending: Vec<Action>,
+    /// The variable of the latest `ask`: what `answer` answers.
+    asked: Option<String>,
+}
+
+impl<'a> TestRun<'a> {
+    fn new(program: &Arc<Program>, module: &'a Module, file: FileId) -> Self {
+        TestRun {
+            conversations: Conversations::new(Arc::clone(program)),
+            module,
+            file,
+            customer: Map::new(),
+            secrets: Map::new(),
+            started: false,
+            pending: Vec::new(),
+            asked: None,
+        }
+    }
+
+    fn run(mut self, test: &TestDecl) -> Result<(), Diagnostic> {
+        for step in &test.steps {
+            self.step(step)?;
+        }
+        Ok(())
+    }
+
+    fn step(&mut self, step: &TestStep) -> Result<(), Diagnostic> {
+        if let Some(expectation) = Expectation::from_step(&step.kind, self.module) {
+            return expectation
+                .check(&mut self.pending)
+                .map_err(|message| self.failure(step, message));
+        }
+        match &step.kind {
+            TestStepKind::Customer(fields) => {
+                self.customer = literal_object(fields);
+                Ok(())
+            }
+            TestStepKind::Secret { name, value } => {
+                self.secrets
+                    .insert(name.name.clone(), Json::String(value.value.clone()));
+                Ok(())
+            }
+            kind => {
+                let event = self
+                    .event_for(kind)
+                    .map_err(|message| self.failure(step, message))?;
+                self.send(event).map_err(|message| self.failure(step, message))
+            }
+        }
+    }
+
+    /// The protocol event of an input statement.
+    fn event_for(&self, kind: &TestStepKind) -> Result<Event, String> {
+        let knowledge_id = |table: &[crate::codegen::module::Knowledge], name: &str| {
+            table
+                .iter()
+                .find(|k| k.name == name)
+                .map(|k| k.id.clone())
+                .ok_or_else(|| format!("`{name}` is not in the bundle"))
+        };
+        Ok(match kind {
+            TestStepKind::SendMessage(text) => Event::Message {
+                text: Some(text.value.clone()),
+            },
+            TestStepKind::SendSource(name) => Event::Source {
+                id: knowledge_id(&self.module.sources, &name.name)?,
+            },
+            TestStepKind::SendFaq(name) => Event::Faq {
+                id: knowledge_id(&self.module.faqs, &name.name)?,
+            },
+            TestStepKind::SendFeedback { negative } => Event::Feedback {
+                value: if *negative {
+                    Feedback::Negative
+                } else {
+                    Feedback::Positive
+                },
+            },
+            TestStepKind::SendUnanswered => Event::Unanswered,
+            TestStepKind::Click(name) => Event::Click {
+                procedure: name.name.clone(),
+                vars: None,
+            },
+            TestStepKind::Dismiss(name) => Event::Dismiss {
+                procedure: name.name.clone(),
+            },
+            TestStepKind::Answer(value) => Event::Answer {
+                var: self
+                    .asked
+                    .clone()
+                    .ok_or("`answer`, but no question has been asked")?,
+                value: literal_to_json(value),
+            },
+            TestStepKind::Provide(fields) => Event::Provide {
+                vars: literal_object(fields),
+            },
+            TestStepKind::Approve | TestStepKind::Deny => Event::Approve {
+                granted: matches!(kind, TestStepKind::Approve),
+                by: Some("test".to_string()),
+            },
+            TestStepKind::Respond { status, body } => Event::Result {
+                ok: (200..300).contains(&status.value),
+                status: u16::try_from(status.value).ok(),
+                response: Some(body.as_ref().map_or(Json::Null, literal_to_json)),
+                output: None,
+            },
+            TestStepKind::Complete(output) => Event::Result {
+                ok: true,
+                status: None,
+                response: None,
+                output: Some(output.as_ref().map_or(Json::Null, literal_to_json)),
+            },
+            TestStepKind::Fail => Event::Result {
+                ok: false,
+                status: None,
+                response: None,
+                output: None,
+            },
+            TestStepKind::Cancel => Event::Cancel,
+            other => return Err(format!("`{other:?}` is not an input")),
+        })
+    }
+
+    /// Sends `start` first if it has not been sent, then the event; queues the outputs.
+    /// Outputs of earlier inputs that no `expect` consumed are dropped: expectations
+    /// speak of the latest input (the contract's own test skips the repeated `ask`
+    /// after an `invalid`).
+    fn send(&mut self, event: Event) -> Result<(), String> {
+        self.pending.clear();
+        if !self.started {
+            self.started = true;
+            let start = Event::Start {
+                customer: self.customer.clone(),
+                secrets: Some(self.secrets.clone()),
+            };
+            self.deliver(start)?;
+        }
+        self.deliver(event)
+    }
+
+    fn deliver(&mut self, event: Event) -> Result<(), String> {
+        let step = self.conversations.handle(Input {
+            conversation: CONVERSATION.to_string(),
+            event,
+        });
+        for Output { action, .. } in step.outputs {
+            match action {
+                Action::Error { code, message } => {
+                    return Err(format!("the interpreter refused this input: {code}: {message}"));
+                }
+                Action::Ask { ref var, .. } => self.asked = Some(var.clone()),
+                _ => {}
+            }
+            self.pending.push(action);
+        }
+        Ok(())
+    }
+
+    fn failure(&self, step: &TestStep, message: String) -> Diagnostic {
+        Diagnostic::error(FAILURE_CODE, message, self.file, step.span.clone())
+            .with_primary_label("this statement failed")
+    }
+}
