@@ -2,7 +2,7 @@
 //!
 //! [`Input`] is one line in; [`Output`] is one line out. Both serialise to exactly the
 //! contract's JSON. Parsing a raw line (with the `bad_input` rules) is
-//! [`parse_input_line`]'s job.
+//! [`super::parse_input_line`]'s job.
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value as Json};
@@ -216,6 +216,16 @@ pub enum Action {
         body: Json,
         /// The timeout.
         timeout_ms: u64,
+        /// Added by procc (not in §7's list): a deterministic key unique to this request
+        /// of this conversation (blake3 of the conversation id and the session's request
+        /// counter), for the host to send as an `Idempotency-Key` header and to reuse on
+        /// its retries.
+        #[serde(default)]
+        idempotency_key: String,
+        /// Added by procc: how many times the host should retry on connection errors,
+        /// timeouts and 5xx (`retry N` of the request, default 0).
+        #[serde(default)]
+        retry: u8,
     },
     /// Run JavaScript in the customer's page.
     Javascript {

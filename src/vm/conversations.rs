@@ -1,0 +1,153 @@
+//! The conversation table: routes each input to its session, creates sessions on
+//! `start`, removes them on `end`, and guarantees that an input answered with `error`
+//! changes nothing.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use super::input::parse_input_line;
+use super::program::Program;
+use super::protocol::{Event, Input};
+use super::session::{Cx, Session, Step, error_output};
+use super::snapshot::SnapshotError;
+
+/// Every live conversation of one program.
+#[derive(Debug)]
+pub struct Conversations {
+    program: Arc<Program>,
+    sessions: HashMap<String, Session>,
+}
+
+impl Conversations {
+    /// An empty table running `program`.
+    pub fn new(program: Arc<Program>) -> Conversations {
+        Conversations {
+            program,
+            sessions: HashMap::new(),
+        }
+    }
+
+    /// The program being run.
+    pub fn program(&self) -> &Arc<Program> {
+        &self.program
+    }
+
+    /// Handles one input: its outputs in order, and the analytics events it caused
+    /// (see [`Session::handle`] for the rules).
+    pub fn handle(&mut self, input: Input) -> Step {
+        let mut slot = self.sessions.remove(&input.conversation);
+        let conv = input.conversation.clone();
+        let step = Session::handle(&mut slot, &self.program, input);
+        if let Some(session) = slot {
+            self.sessions.insert(conv, session);
+        }
+        step
+    }
+
+    /// Parses a raw protocol line and handles it; a `bad_input` line gives its `error`.
+    pub fn handle_line(&mut self, line: &str) -> Step {
+        match parse_input_line(line) {
+            Ok(input) => self.handle(input),
+            Err(output) => Step {
+                outputs: vec![output],
+                events: Vec::new(),
+            },
+        }
+    }
+
+    /// Whether the conversation exists (has had `start`, not yet `end`).
+    pub fn contains(&self, conversation: &str) -> bool {
+        self.sessions.contains_key(conversation)
+    }
+
+    /// How many conversations are live.
+    pub fn len(&self) -> usize {
+        self.sessions.len()
+    }
+
+    /// Whether no conversation is live.
+    pub fn is_empty(&self) -> bool {
+        self.sessions.is_empty()
+    }
+
+    /// The conversation's compact snapshot, or `None` when it does not exist (never
+    /// started, or ended: a persisting host then deletes its stored copy).
+    pub fn snapshot(&self, conversation: &str) -> Option<Vec<u8>> {
+        self.sessions
+            .get(conversation)
+            .map(|s| s.to_snapshot(&self.program))
+    }
+
+    /// Puts a conversation back from its snapshot (replacing a live one of that id).
+    pub fn restore(&mut self, conversation: &str, snapshot: &[u8]) -> Result<(), SnapshotError> {
+        let session = Session::from_snapshot(&self.program, snapshot)?;
+        self.sessions.insert(conversation.to_owned(), session);
+        Ok(())
+    }
+
+    /// Drops a conversation from memory without any output (a host evicting an idle
+    /// session it has persisted). Returns whether it was there.
+    pub fn evict(&mut self, conversation: &str) -> bool {
+        self.sessions.remove(conversation).is_some()
+    }
+}
+
+impl Session {
+    /// Handles one input for the conversation whose state is in `slot` (`None`: not
+    /// started, or ended). `start` fills the slot, `end` empties it; on `error` the
+    /// slot is left exactly as it was. This is the whole protocol for one conversation:
+    /// a host that keeps sessions itself (one lock per conversation, a durable store)
+    /// calls it directly; [`Conversations`] is a map around it.
+    ///
+    /// `start` for a conversation that exists replaces it (a run in progress ends
+    /// `done … cancelled` first) when the customer is valid, and leaves it untouched
+    /// when not.
+    pub fn handle(slot: &mut Option<Session>, program: &Program, input: Input) -> Step {
+        let conv = input.conversation;
+        let mut cx = Cx::new(program, &conv);
+        match input.event {
+            Event::Start { customer, secrets } => {
+                match Session::start(program, &customer, secrets.as_ref()) {
+                    Ok(session) => {
+                        if let Some(old) = slot.as_mut() {
+                            old.end(&mut cx);
+                        }
+                        *slot = Some(session);
+                    }
+                    Err(reject) => return error_step(&conv, reject.code, reject.message),
+                }
+            }
+            Event::End => match slot.take() {
+                Some(mut session) => session.end(&mut cx),
+                None => return unknown(&conv),
+            },
+            event => {
+                let Some(session) = slot.as_mut() else {
+                    return unknown(&conv);
+                };
+                // Applied to a copy: an error discards it, so the session stays exactly as it was.
+                let mut next = session.clone();
+                match next.apply(&mut cx, event) {
+                    Ok(()) => *session = next,
+                    Err(reject) => return error_step(&conv, reject.code, reject.message),
+                }
+            }
+        }
+        cx.step
+    }
+}
+
+fn error_step(conv: &str, code: &str, message: String) -> Step {
+    Step {
+        outputs: vec![error_output(Some(conv.to_owned()), code, message)],
+        events: Vec::new(),
+    }
+}
+
+fn unknown(conv: &str) -> Step {
+    error_step(
+        conv,
+        "unknown_conversation",
+        format!("conversation {conv:?} has not started"),
+    )
+}

@@ -1,0 +1,132 @@
+//! Reading one protocol line with the `bad_input` rules of §7.
+
+use serde_json::Value as Json;
+
+use super::protocol::{Input, Output};
+use super::session::error_output;
+
+/// The fields each event cannot do without.
+fn required(event: &str) -> Option<&'static [&'static str]> {
+    Some(match event {
+        "start" | "message" | "unanswered" | "cancel" | "end" => &[],
+        "source" | "faq" => &["id"],
+        "feedback" => &["value"],
+        "click" | "dismiss" => &["procedure"],
+        "answer" => &["var", "value"],
+        "provide" => &["vars"],
+        "approve" => &["granted"],
+        "result" => &["ok"],
+        _ => return None,
+    })
+}
+
+/// Parses one input line. A line that is not JSON, not an object, has no string
+/// `conversation`, names an unknown event, or lacks (or mistypes) a field the event
+/// needs is refused with the `error` output to write back (`code` `bad_input`, carrying
+/// `conversation` when it could be read).
+#[allow(
+    clippy::result_large_err,
+    reason = "the error is the output line to write back; one per input"
+)]
+pub fn parse_input_line(line: &str) -> Result<Input, Output> {
+    let bad = |conversation: Option<String>, message: String| {
+        error_output(conversation, "bad_input", message)
+    };
+    let json: Json = serde_json::from_str(line).map_err(|e| bad(None, format!("not JSON: {e}")))?;
+    parse_input_json(json).map_err(|(conversation, message)| bad(conversation, message))
+}
+
+/// Parses one input already read as JSON; on failure, the conversation (when readable)
+/// and why.
+pub fn parse_input_json(json: Json) -> Result<Input, (Option<String>, String)> {
+    let Json::Object(map) = &json else {
+        return Err((None, "an input must be a JSON object".to_owned()));
+    };
+    let conversation = map
+        .get("conversation")
+        .and_then(Json::as_str)
+        .map(str::to_owned);
+    let Some(conv) = conversation.clone() else {
+        return Err((
+            None,
+            "missing or non-string field `conversation`".to_owned(),
+        ));
+    };
+    let Some(event) = map.get("event").and_then(Json::as_str).map(str::to_owned) else {
+        return Err((Some(conv), "missing or non-string field `event`".to_owned()));
+    };
+    let Some(fields) = required(&event) else {
+        return Err((Some(conv), format!("unknown event {event:?}")));
+    };
+    if let Some(missing) = fields.iter().find(|f| !map.contains_key(**f)) {
+        return Err((
+            Some(conv),
+            format!("event {event:?} needs field `{missing}`"),
+        ));
+    }
+    serde_json::from_value::<Input>(json)
+        .map_err(|e| (conversation, format!("invalid {event:?} event: {e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::vm::protocol::{Action, Event};
+
+    fn code_and_conv(line: &str) -> (String, Option<String>) {
+        match parse_input_line(line) {
+            Err(Output {
+                conversation,
+                action: Action::Error { code, .. },
+            }) => (code, conversation),
+            other => panic!("expected an error, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn bad_inputs() {
+        assert_eq!(code_and_conv("{"), ("bad_input".into(), None));
+        assert_eq!(code_and_conv("[1]"), ("bad_input".into(), None));
+        assert_eq!(
+            code_and_conv(r#"{"event":"message"}"#),
+            ("bad_input".into(), None)
+        );
+        assert_eq!(
+            code_and_conv(r#"{"conversation":"c","event":"dance"}"#),
+            ("bad_input".into(), Some("c".into()))
+        );
+        assert_eq!(
+            code_and_conv(r#"{"conversation":"c","event":"answer","var":"x"}"#).1,
+            Some("c".into())
+        );
+        assert_eq!(
+            code_and_conv(r#"{"conversation":"c","event":"approve","granted":"yes"}"#).1,
+            Some("c".into())
+        );
+        assert_eq!(
+            code_and_conv(r#"{"conversation":"c","event":"feedback","value":"meh"}"#).1,
+            Some("c".into())
+        );
+        assert_eq!(
+            code_and_conv(r#"{"conversation":"c","event":"result","ok":true,"status":-1}"#).1,
+            Some("c".into())
+        );
+    }
+
+    #[test]
+    fn good_inputs() {
+        let input =
+            parse_input_line(r#"{"conversation":"c","event":"answer","var":"x","value":null}"#)
+                .unwrap();
+        assert_eq!(
+            input.event,
+            Event::Answer {
+                var: "x".into(),
+                value: Json::Null
+            }
+        );
+        let input =
+            parse_input_line(r#"{"event":"unanswered","conversation":"c","extra":1}"#).unwrap();
+        assert_eq!(input.event, Event::Unanswered);
+    }
+}

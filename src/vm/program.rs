@@ -1,0 +1,324 @@
+//! A [`Module`] prepared for running: regexes compiled, names indexed, table
+//! references checked. Built once, shared by every session as `Arc<Program>`.
+
+use std::collections::HashMap;
+
+use regex::Regex;
+
+use crate::codegen::isa::{Chunk, ChunkId, Instr, ProcId, StrId, TypeId, VarId};
+use crate::codegen::module::{DepKind, Module, ProcDef, TypeDef, VarDef};
+
+/// Why a module cannot be run.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ProgramError {
+    /// A regex of an `Instr::Matches` does not compile.
+    BadRegex {
+        /// The pattern.
+        pattern: String,
+        /// The regex crate's explanation.
+        reason: String,
+    },
+    /// A table refers to an index that does not exist.
+    BadIndex(String),
+}
+
+impl std::fmt::Display for ProgramError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ProgramError::BadRegex { pattern, reason } => {
+                write!(f, "invalid regex {pattern:?}: {reason}")
+            }
+            ProgramError::BadIndex(what) => write!(f, "index out of range: {what}"),
+        }
+    }
+}
+
+impl std::error::Error for ProgramError {}
+
+/// A module ready to run.
+#[derive(Debug)]
+pub struct Program {
+    module: Module,
+    regexes: HashMap<StrId, Regex>,
+    procedures: HashMap<String, ProcId>,
+    conversation_vars: HashMap<String, VarId>,
+    local_vars: HashMap<(ProcId, String), VarId>,
+    sources: HashMap<String, usize>,
+    faqs: HashMap<String, usize>,
+    /// For each variable, the variables whose `when`/`check`/`default` mention it.
+    guard_dependents: Vec<Vec<VarId>>,
+    /// For each procedure, its local variables.
+    locals: Vec<Vec<VarId>>,
+    /// The first bytes of the module's hash: ties snapshots to the program.
+    fingerprint: [u8; 4],
+}
+
+impl Program {
+    /// Prepares a module: compiles every regex used by `Matches`, indexes names, and
+    /// checks that every table reference (types, chunks, variables, procedures, trigger
+    /// lists) is in range, so lookups during a run cannot fail on them.
+    pub fn new(module: Module) -> Result<Program, ProgramError> {
+        check_tables(&module)?;
+        let mut regexes = HashMap::new();
+        for chunk in &module.chunks {
+            for instr in &chunk.code {
+                if let Instr::Matches(id) = *instr {
+                    if regexes.contains_key(&id) {
+                        continue;
+                    }
+                    let pattern = module
+                        .strings
+                        .get(id as usize)
+                        .ok_or_else(|| ProgramError::BadIndex(format!("regex string {id}")))?;
+                    let regex = Regex::new(pattern).map_err(|e| ProgramError::BadRegex {
+                        pattern: pattern.clone(),
+                        reason: e.to_string(),
+                    })?;
+                    regexes.insert(id, regex);
+                }
+            }
+        }
+        let mut procedures = HashMap::new();
+        for (i, def) in module.procedures.iter().enumerate() {
+            procedures.entry(def.name.clone()).or_insert(i as ProcId);
+        }
+        let mut conversation_vars = HashMap::new();
+        let mut local_vars = HashMap::new();
+        let mut locals = vec![Vec::new(); module.procedures.len()];
+        let mut guard_dependents = vec![Vec::new(); module.vars.len()];
+        for (i, def) in module.vars.iter().enumerate() {
+            let id = i as VarId;
+            match def.owner {
+                None => {
+                    conversation_vars.entry(def.name.clone()).or_insert(id);
+                }
+                Some(owner) => {
+                    local_vars.entry((owner, def.name.clone())).or_insert(id);
+                    if let Some(list) = locals.get_mut(owner as usize) {
+                        list.push(id);
+                    }
+                }
+            }
+            for dep in &def.deps {
+                if dep.kind == DepKind::Guard
+                    && let Some(list) = guard_dependents.get_mut(dep.var as usize)
+                    && !list.contains(&id)
+                {
+                    list.push(id);
+                }
+            }
+        }
+        let index = |items: &[crate::codegen::module::Knowledge]| {
+            let mut map = HashMap::new();
+            for (i, item) in items.iter().enumerate() {
+                map.entry(item.id.clone()).or_insert(i);
+            }
+            map
+        };
+        let encoded = postcard::to_allocvec(&module).unwrap_or_default();
+        let hash = blake3::hash(&encoded);
+        let mut fingerprint = [0; 4];
+        fingerprint.copy_from_slice(&hash.as_bytes()[..4]);
+        Ok(Program {
+            fingerprint,
+            sources: index(&module.sources),
+            faqs: index(&module.faqs),
+            module,
+            regexes,
+            procedures,
+            conversation_vars,
+            local_vars,
+            guard_dependents,
+            locals,
+        })
+    }
+
+    /// The module being run.
+    pub fn module(&self) -> &Module {
+        &self.module
+    }
+
+    /// Four bytes identifying the module (from its blake3 hash).
+    pub fn fingerprint(&self) -> [u8; 4] {
+        self.fingerprint
+    }
+
+    /// A procedure's id by name.
+    pub fn procedure_id(&self, name: &str) -> Option<ProcId> {
+        self.procedures.get(name).copied()
+    }
+
+    /// A variable by name: the procedure's own local first (when `running` is given),
+    /// then a conversation variable.
+    pub fn var_id(&self, name: &str, running: Option<ProcId>) -> Option<VarId> {
+        running
+            .and_then(|proc| self.local_vars.get(&(proc, name.to_owned())).copied())
+            .or_else(|| self.conversation_vars.get(name).copied())
+    }
+
+    /// The procedures triggered by a source, by its platform id.
+    pub(crate) fn source_triggers(&self, id: &str) -> &[ProcId] {
+        self.sources
+            .get(id)
+            .and_then(|&i| self.module.triggers.by_source.get(i))
+            .map_or(&[], Vec::as_slice)
+    }
+
+    /// The procedures triggered by an FAQ, by its platform id.
+    pub(crate) fn faq_triggers(&self, id: &str) -> &[ProcId] {
+        self.faqs
+            .get(id)
+            .and_then(|&i| self.module.triggers.by_faq.get(i))
+            .map_or(&[], Vec::as_slice)
+    }
+
+    pub(crate) fn regex(&self, id: StrId) -> Option<&Regex> {
+        self.regexes.get(&id)
+    }
+
+    pub(crate) fn chunk(&self, id: ChunkId) -> Option<&Chunk> {
+        self.module.chunks.get(id as usize)
+    }
+
+    pub(crate) fn var(&self, id: VarId) -> Option<&VarDef> {
+        self.module.vars.get(id as usize)
+    }
+
+    pub(crate) fn procedure(&self, id: ProcId) -> Option<&ProcDef> {
+        self.module.procedures.get(id as usize)
+    }
+
+    pub(crate) fn ty(&self, id: TypeId) -> Option<&TypeDef> {
+        self.module.types.get(id as usize)
+    }
+
+    pub(crate) fn string(&self, id: StrId) -> Option<&str> {
+        self.module.strings.get(id as usize).map(String::as_str)
+    }
+
+    /// Variables whose guards mention `var`, transitively (not `var` itself).
+    pub(crate) fn stale_after_change(&self, var: VarId) -> Vec<VarId> {
+        let mut seen = vec![var];
+        let mut queue = vec![var];
+        while let Some(next) = queue.pop() {
+            for &dependent in self
+                .guard_dependents
+                .get(next as usize)
+                .map_or(&[][..], |v| v)
+            {
+                if !seen.contains(&dependent) {
+                    seen.push(dependent);
+                    queue.push(dependent);
+                }
+            }
+        }
+        seen.retain(|&v| v != var);
+        seen
+    }
+
+    /// A procedure's local variables.
+    pub(crate) fn locals_of(&self, proc: ProcId) -> &[VarId] {
+        self.locals.get(proc as usize).map_or(&[], Vec::as_slice)
+    }
+
+    /// The chain of a type and its parents, root first (checks apply in that order).
+    /// Bounded by the table size, so a cyclic hand-made table cannot loop.
+    pub(crate) fn type_chain(&self, ty: TypeId) -> Vec<&TypeDef> {
+        let mut chain = Vec::new();
+        let mut current = Some(ty);
+        while let Some(id) = current {
+            let Some(def) = self.ty(id) else { break };
+            if chain.len() > self.module.types.len() {
+                break;
+            }
+            chain.push(def);
+            current = def.parent;
+        }
+        chain.reverse();
+        chain
+    }
+}
+
+/// Checks every index the interpreter follows outside bytecode. Bytecode operands are
+/// checked as they execute.
+fn check_tables(module: &Module) -> Result<(), ProgramError> {
+    let chunks = module.chunks.len();
+    let bad = |what: String| Err(ProgramError::BadIndex(what));
+    let chunk_ok = |id: ChunkId| (id as usize) < chunks;
+    for (i, ty) in module.types.iter().enumerate() {
+        if ty.parent.is_some_and(|p| p as usize >= module.types.len()) {
+            return bad(format!("parent of type {i}"));
+        }
+        if ty
+            .check
+            .is_some_and(|c| !chunk_ok(c.cond) || !chunk_ok(c.message))
+        {
+            return bad(format!("check of type {i}"));
+        }
+    }
+    let type_ok = |id: TypeId| (id as usize) < module.types.len();
+    for (i, field) in module.customer.iter().enumerate() {
+        if !type_ok(field.ty) {
+            return bad(format!("type of customer attribute {i}"));
+        }
+    }
+    for (i, audience) in module.audiences.iter().enumerate() {
+        if !chunk_ok(audience.cond) {
+            return bad(format!("condition of audience {i}"));
+        }
+    }
+    for (i, var) in module.vars.iter().enumerate() {
+        let chunks_ok = [var.ask, var.when, var.default]
+            .into_iter()
+            .flatten()
+            .chain(var.checks.iter().flat_map(|c| [c.cond, c.message]))
+            .all(chunk_ok);
+        if !type_ok(var.ty)
+            || !chunks_ok
+            || var
+                .owner
+                .is_some_and(|p| p as usize >= module.procedures.len())
+            || var.deps.iter().any(|d| d.var as usize >= module.vars.len())
+        {
+            return bad(format!("variable {i} ({})", var.name));
+        }
+    }
+    for (i, proc) in module.procedures.iter().enumerate() {
+        if !chunk_ok(proc.label)
+            || !chunk_ok(proc.body)
+            || proc.when.is_some_and(|c| !chunk_ok(c))
+            || proc
+                .audiences
+                .iter()
+                .any(|&a| a as usize >= module.audiences.len())
+            || proc.returns.iter().any(|f| !type_ok(f.ty))
+        {
+            return bad(format!("procedure {i} ({})", proc.name));
+        }
+    }
+    let triggers = &module.triggers;
+    let lists = [
+        &triggers.always,
+        &triggers.negative_feedback,
+        &triggers.unanswered,
+    ]
+    .into_iter()
+    .chain(triggers.by_source.iter())
+    .chain(triggers.by_faq.iter());
+    for list in lists {
+        if list.iter().any(|&p| p as usize >= module.procedures.len()) {
+            return bad("trigger list".to_owned());
+        }
+    }
+    for component in &module.components {
+        if component
+            .input
+            .iter()
+            .chain(&component.output)
+            .any(|f| !type_ok(f.ty))
+        {
+            return bad(format!("component {}", component.name));
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,474 @@
+//! The body interpreter: runs the current procedure from its program counter until it
+//! suspends (`ask`, `approve`, an awaited effect) or ends (`done`).
+
+use serde_json::{Map, Value as Json};
+
+use crate::codegen::isa::{Instr, Outcome, ProcId, RequestSpec, VarId};
+
+use super::analytics::EventKind;
+use super::eval::{Env, Flow, eval, eval_guard, eval_text, exec, pop};
+use super::ops::{RuntimeError, fail};
+use super::parse_answer::{Mode, validate_var};
+use super::protocol::{Action, Offered};
+use super::session::{Cx, Effect, Session, Wait};
+use super::value::Value;
+
+/// What a procedure step asks the loop to do.
+enum StepFlow {
+    Next,
+    Jump(u32),
+    Suspend(Wait),
+    Finish(Outcome),
+}
+
+/// The result of storing a value into a variable.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Stored {
+    /// Refused (an `invalid` went out or was logged).
+    Invalid,
+    /// Stored; `corrected` when it replaced a different known value.
+    Ok { corrected: bool },
+}
+
+impl Session {
+    /// Runs the current procedure until it suspends or ends.
+    pub(crate) fn drive(&mut self, cx: &mut Cx<'_>) {
+        let Some(run) = self.run.as_mut() else { return };
+        run.wait = Wait::Nothing;
+        let proc = run.proc;
+        let mut pc = run.pc as usize;
+        let mut stack = std::mem::take(&mut run.stack);
+        let prog = cx.prog;
+        let Some(code) = prog
+            .procedure(proc)
+            .and_then(|p| prog.chunk(p.body))
+            .map(|c| &c.code)
+        else {
+            self.finish(cx, Outcome::Failed);
+            return;
+        };
+        // Forward-only code: each drive executes every instruction at most once.
+        for _ in 0..=code.len() {
+            let Some(&instr) = code.get(pc) else { break };
+            let flow = exec(&Env::new(prog, self), &mut stack, pc, instr);
+            let step = match flow {
+                Ok(Flow::Next) => Ok(StepFlow::Next),
+                Ok(Flow::Jump(target)) => Ok(StepFlow::Jump(target)),
+                Ok(Flow::Return(_)) => fail("Return in a procedure body"),
+                Ok(Flow::Step) => self.step(cx, proc, instr, &mut stack),
+                Err(error) => Err(error),
+            };
+            match step {
+                Ok(StepFlow::Next) => pc += 1,
+                Ok(StepFlow::Jump(target)) if target as usize > pc => pc = target as usize,
+                Ok(StepFlow::Jump(_)) | Err(_) => break,
+                Ok(StepFlow::Suspend(wait)) => {
+                    if let Some(run) = self.run.as_mut() {
+                        run.pc = u32::try_from(pc).unwrap_or(u32::MAX);
+                        run.stack = stack;
+                        run.wait = wait;
+                    }
+                    return;
+                }
+                Ok(StepFlow::Finish(outcome)) => {
+                    self.finish(cx, outcome);
+                    return;
+                }
+            }
+        }
+        // Fell off the end, ran out of fuel, or hit a run-time error.
+        self.finish(cx, Outcome::Failed);
+    }
+
+    /// Ends the run: `done`, and its local variables are forgotten.
+    pub(crate) fn finish(&mut self, cx: &mut Cx<'_>, outcome: Outcome) {
+        let Some(run) = self.run.take() else { return };
+        for var in cx.prog.locals_of(run.proc) {
+            self.known.remove(var);
+        }
+        let procedure = cx.proc_name(run.proc);
+        let escalation = cx.prog.procedure(run.proc).is_some_and(|p| p.escalation);
+        cx.out(Action::Done {
+            procedure: procedure.clone(),
+            outcome: outcome.as_str().to_owned(),
+            escalation,
+        });
+        cx.event(EventKind::Done {
+            procedure,
+            outcome: outcome.as_str().to_owned(),
+            escalation,
+        });
+    }
+
+    fn step(
+        &mut self,
+        cx: &mut Cx<'_>,
+        proc: ProcId,
+        instr: Instr,
+        stack: &mut Vec<Value>,
+    ) -> Result<StepFlow, RuntimeError> {
+        let prog = cx.prog;
+        let name = cx.proc_name(proc);
+        let action = |cx: &mut Cx<'_>, kind: &str| {
+            cx.event(EventKind::Action {
+                procedure: name.clone(),
+                action: kind.to_owned(),
+            });
+        };
+        match instr {
+            Instr::Collect(var) => return self.collect(cx, proc, var),
+            Instr::Approve(by) => {
+                let prompt = pop(stack)?.render();
+                cx.out(Action::Approve {
+                    prompt,
+                    by: by.as_str().to_owned(),
+                });
+                return Ok(StepFlow::Suspend(Wait::Approve(by)));
+            }
+            Instr::FollowUp => {
+                let question = pop(stack)?.render();
+                cx.out(Action::FollowUp { question });
+                action(cx, "follow_up");
+            }
+            Instr::Redirect => {
+                let url = pop(stack)?.render();
+                cx.out(Action::Redirect { url });
+                action(cx, "redirect");
+            }
+            Instr::OpenComponent(i) => {
+                let component = prog
+                    .module()
+                    .components
+                    .get(i as usize)
+                    .ok_or_else(|| RuntimeError(format!("component {i} out of range")))?;
+                let input = pop(stack)?.to_json();
+                cx.out(Action::Component {
+                    component: component.id.clone(),
+                    input,
+                });
+                action(cx, "component");
+                self.set_effect(Effect::Component(i));
+            }
+            Instr::SwitchTopic(i) => {
+                let topic = prog
+                    .module()
+                    .topics
+                    .get(i as usize)
+                    .ok_or_else(|| RuntimeError(format!("topic {i} out of range")))?;
+                cx.out(Action::SwitchTopic {
+                    topic: topic.id.clone(),
+                });
+                action(cx, "switch_topic");
+            }
+            Instr::LiveChat => {
+                let note = pop(stack)?.render();
+                let queue = pop(stack)?.render();
+                cx.out(Action::LiveChat { queue, note });
+                action(cx, "live_chat");
+                self.set_effect(Effect::LiveChat);
+            }
+            Instr::Request(spec) => {
+                let request = self.request(cx, spec, stack)?;
+                cx.out(request);
+                action(cx, "request");
+                self.set_effect(Effect::Request);
+            }
+            Instr::Javascript(id) => {
+                let script = prog
+                    .string(id)
+                    .ok_or_else(|| RuntimeError(format!("string {id} out of range")))?
+                    .to_owned();
+                let args = match pop(stack)? {
+                    Value::Absent => Json::Object(Map::new()),
+                    other => other.to_json(),
+                };
+                cx.out(Action::Javascript { script, args });
+                action(cx, "javascript");
+                self.set_effect(Effect::Javascript);
+            }
+            Instr::Await => {
+                let effect = self
+                    .run
+                    .as_ref()
+                    .and_then(|run| run.effect)
+                    .ok_or_else(|| RuntimeError("Await without an effect".into()))?;
+                return Ok(StepFlow::Suspend(Wait::Await(effect)));
+            }
+            Instr::JumpIfFailed(target) => {
+                if self.run.as_ref().is_some_and(|run| run.failed) {
+                    return Ok(StepFlow::Jump(target));
+                }
+            }
+            Instr::Say => {
+                let text = pop(stack)?.render();
+                cx.out(Action::Say { text });
+            }
+            Instr::Suggest => {
+                let question = pop(stack)?.render();
+                cx.out(Action::FollowUp { question });
+            }
+            Instr::Save(var) => {
+                if prog.var(var).is_none() {
+                    return fail(format!("variable {var} out of range"));
+                }
+                let value = pop(stack)?;
+                // An invalid value is skipped; `store` logs it as `invalid`.
+                self.store(cx, var, &value.to_json(), false);
+            }
+            Instr::Offer(target) => {
+                if prog.procedure(target).is_none() {
+                    return fail(format!("procedure {target} out of range"));
+                }
+                self.offer(cx, &[target]);
+            }
+            Instr::Done(outcome) => return Ok(StepFlow::Finish(outcome)),
+            _ => return fail(format!("{instr:?} is not a procedure step")),
+        }
+        Ok(StepFlow::Next)
+    }
+
+    fn set_effect(&mut self, effect: Effect) {
+        if let Some(run) = self.run.as_mut() {
+            run.effect = Some(effect);
+        }
+    }
+
+    /// `Collect(var)`: known → go on; `when` false → absent; `default` → its value;
+    /// `ask` → suspend; otherwise absent if optional, else the run fails.
+    fn collect(
+        &mut self,
+        cx: &mut Cx<'_>,
+        proc: ProcId,
+        var: VarId,
+    ) -> Result<StepFlow, RuntimeError> {
+        let prog = cx.prog;
+        let def = prog
+            .var(var)
+            .ok_or_else(|| RuntimeError(format!("variable {var} out of range")))?;
+        if self.known.contains_key(&var) {
+            return Ok(StepFlow::Next);
+        }
+        if let Some(when) = def.when
+            && !eval_guard(&Env::new(prog, self), when)
+        {
+            self.known.insert(var, Value::Absent);
+            return Ok(StepFlow::Next);
+        }
+        if let Some(default) = def.default {
+            let value = eval(&Env::new(prog, self), default)?;
+            let value = super::parse_answer::parse_typed(
+                prog,
+                def.ty,
+                true,
+                &value.to_json(),
+                Mode::Answer,
+            )
+            .map_err(RuntimeError)?;
+            self.known.insert(var, value);
+            return Ok(StepFlow::Next);
+        }
+        let Some(ask) = def.ask else {
+            if def.optional {
+                self.known.insert(var, Value::Absent);
+                return Ok(StepFlow::Next);
+            }
+            // Neither asked nor defaulted, and the host did not provide it.
+            return Ok(StepFlow::Finish(Outcome::Failed));
+        };
+        let prompt = eval_text(&Env::new(prog, self), ask)?;
+        let chain = prog.type_chain(def.ty);
+        let ty = prog.ty(def.ty).map_or_else(String::new, |t| t.name.clone());
+        let choices = chain
+            .iter()
+            .rev()
+            .find(|t| !t.choices.is_empty())
+            .map(|t| t.choices.clone());
+        cx.out(Action::Ask {
+            var: def.name.clone(),
+            prompt,
+            ty,
+            choices,
+        });
+        cx.event(EventKind::Asked {
+            procedure: cx.proc_name(proc),
+            var: def.name.clone(),
+        });
+        if let Some(run) = self.run.as_mut()
+            && run.tries.map(|(v, _)| v) != Some(var)
+        {
+            run.tries = Some((var, 0));
+        }
+        Ok(StepFlow::Suspend(Wait::Ask(var)))
+    }
+
+    fn request(
+        &mut self,
+        cx: &mut Cx<'_>,
+        spec: RequestSpec,
+        stack: &mut Vec<Value>,
+    ) -> Result<Action, RuntimeError> {
+        let body = pop(stack)?.to_json();
+        let query = pop(stack)?;
+        let headers = pop(stack)?;
+        let mut url = pop(stack)?.render();
+        let texts = |value: Value, what: &str| -> Result<Vec<(String, String)>, RuntimeError> {
+            match value {
+                Value::Absent => Ok(Vec::new()),
+                Value::Json(Json::Object(map)) => Ok(map
+                    .iter()
+                    .filter(|(_, v)| !v.is_null())
+                    .map(|(k, v)| (k.clone(), Value::from_json(v).render()))
+                    .collect()),
+                other => fail(format!(
+                    "request {what} must be an object, got {}",
+                    other.kind_name()
+                )),
+            }
+        };
+        for (i, (name, value)) in texts(query, "query")?.into_iter().enumerate() {
+            let separator = if i == 0 && !url.contains('?') {
+                '?'
+            } else {
+                '&'
+            };
+            url.push(separator);
+            url.push_str(&percent_encode(&name));
+            url.push('=');
+            url.push_str(&percent_encode(&value));
+        }
+        let headers: Map<String, Json> = texts(headers, "headers")?
+            .into_iter()
+            .map(|(k, v)| (k, Json::String(v)))
+            .collect();
+        let counter = self.requests;
+        self.requests = self.requests.wrapping_add(1);
+        Ok(Action::Request {
+            method: spec.method.as_str().to_owned(),
+            url,
+            headers,
+            body,
+            timeout_ms: u64::from(spec.timeout_ms),
+            idempotency_key: idempotency_key(cx.conv, counter),
+            retry: spec.retry,
+        })
+    }
+
+    /// Whether a procedure may be offered or clicked now: every audience and its `when`
+    /// hold (a run-time error counts as false), and it is not running.
+    pub(crate) fn eligible(&self, cx: &Cx<'_>, proc: ProcId) -> bool {
+        let prog = cx.prog;
+        let Some(def) = prog.procedure(proc) else {
+            return false;
+        };
+        if self.running() == Some(proc) {
+            return false;
+        }
+        let env = Env::new(prog, self);
+        def.audiences.iter().all(|&a| {
+            prog.module()
+                .audiences
+                .get(a as usize)
+                .is_some_and(|aud| eval_guard(&env, aud.cond))
+        }) && def.when.is_none_or(|when| eval_guard(&env, when))
+    }
+
+    /// Offers the eligible procedures of a list (declaration order); nothing when none.
+    pub(crate) fn offer(&mut self, cx: &mut Cx<'_>, candidates: &[ProcId]) {
+        let mut ids: Vec<ProcId> = candidates.to_vec();
+        ids.sort_unstable();
+        ids.dedup();
+        let mut procedures = Vec::new();
+        for proc in ids {
+            if !self.eligible(cx, proc) {
+                continue;
+            }
+            let Some(def) = cx.prog.procedure(proc) else {
+                continue;
+            };
+            // A label that cannot be rendered cannot be shown: the procedure is left out.
+            let Ok(label) = eval_text(&Env::new(cx.prog, self), def.label) else {
+                continue;
+            };
+            procedures.push(Offered {
+                id: def.name.clone(),
+                label,
+                escalation: def.escalation,
+            });
+            if let Err(at) = self.offered.binary_search(&proc) {
+                self.offered.insert(at, proc);
+            }
+            cx.event(EventKind::Offered {
+                procedure: def.name.clone(),
+            });
+        }
+        if !procedures.is_empty() {
+            cx.out(Action::Offer { procedures });
+        }
+    }
+
+    /// Validates and stores a value. Refused: `invalid` goes out (or, for `save`, is
+    /// only logged). Replacing a different known value is a correction: every variable
+    /// whose guards depend on it, transitively, is forgotten.
+    pub(crate) fn store(
+        &mut self,
+        cx: &mut Cx<'_>,
+        var: VarId,
+        json: &Json,
+        report: bool,
+    ) -> Stored {
+        let procedure = self.running_name(cx);
+        let name = cx.var_name(var);
+        match validate_var(cx.prog, self, var, json, Mode::Answer) {
+            Err(message) => {
+                if report {
+                    cx.out(Action::Invalid {
+                        var: name.clone(),
+                        message,
+                    });
+                }
+                cx.event(EventKind::Invalid {
+                    procedure,
+                    var: name,
+                });
+                Stored::Invalid
+            }
+            Ok(value) => {
+                let previous = self.known.insert(var, value.clone());
+                let corrected = previous.is_some_and(|old| old != value);
+                if corrected {
+                    for stale in cx.prog.stale_after_change(var) {
+                        self.known.remove(&stale);
+                    }
+                }
+                cx.event(EventKind::Answered {
+                    procedure,
+                    var: name,
+                });
+                Stored::Ok { corrected }
+            }
+        }
+    }
+}
+
+/// A deterministic idempotency key: the interpreter has no randomness, and the same
+/// request of the same conversation must get the same key when a host retries.
+fn idempotency_key(conversation: &str, counter: u32) -> String {
+    let mut hasher = blake3::Hasher::new();
+    hasher.update(conversation.as_bytes());
+    hasher.update(&[0]);
+    hasher.update(&counter.to_le_bytes());
+    hasher.finalize().to_hex()[..32].to_owned()
+}
+
+/// Percent-encodes everything but RFC 3986's unreserved characters.
+fn percent_encode(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for byte in text.bytes() {
+        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~') {
+            out.push(char::from(byte));
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
+}

@@ -1,0 +1,223 @@
+//! One conversation's state, and the context an input is handled in.
+//!
+//! The state is plain data (serde), indexed by the program's tables: values by variable
+//! index, customer attributes by schema position, secrets by declaration position.
+//! It holds no names and no program, so a snapshot of an idle session is a few dozen
+//! bytes. Event handling lives in `handlers.rs`, the body interpreter in `run.rs`.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value as Json};
+
+use crate::codegen::isa::{Approver, ProcId, VarId};
+
+use super::analytics::{AnalyticsEvent, EventKind};
+use super::parse_answer::{Mode, parse_typed, type_checks};
+use super::program::Program;
+use super::protocol::{Action, Output};
+use super::value::Value;
+
+/// The state of one conversation.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Session {
+    /// Customer attributes, by position in the schema (`Absent` when missing).
+    pub(crate) customer: Vec<Value>,
+    /// Secret values by position in `Module::secrets` (`None` when not supplied).
+    /// Kept in the state because a durable host must be able to resume a run that
+    /// still has to send its request; they never reach an output other than `request`.
+    pub(crate) secrets: Vec<Option<String>>,
+    /// Known variables (answered, provided, saved, defaulted, or absent by `when`).
+    pub(crate) known: BTreeMap<VarId, Value>,
+    /// Procedures offered and not dismissed since, sorted.
+    pub(crate) offered: Vec<ProcId>,
+    /// The running procedure, if any.
+    pub(crate) run: Option<Run>,
+    /// Requests sent so far: makes each request's idempotency key unique.
+    pub(crate) requests: u32,
+}
+
+/// A suspended run of a procedure body.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub(crate) struct Run {
+    /// The procedure.
+    pub proc: ProcId,
+    /// The instruction the run waits at (`Collect`, `Approve` or `Await`).
+    pub pc: u32,
+    /// The operand stack (empty at every suspension the code generator emits, kept
+    /// anyway so any valid bytecode resumes exactly).
+    pub stack: Vec<Value>,
+    /// What the run waits for.
+    pub wait: Wait,
+    /// The variable last asked and how many wrong answers it has had.
+    pub tries: Option<(VarId, u32)>,
+    /// The effect last emitted, which `Await` waits for.
+    pub effect: Option<Effect>,
+    /// `result`/`response` of the awaited effect.
+    pub result: Value,
+    /// Whether the awaited effect failed.
+    pub failed: bool,
+}
+
+/// What a suspended run waits for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) enum Wait {
+    /// Not suspended (only while the body is running).
+    Nothing,
+    /// An answer for this variable.
+    Ask(VarId),
+    /// A human's decision.
+    Approve(Approver),
+    /// The `result` of an effect.
+    Await(Effect),
+}
+
+/// An effect that ends in a `result`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) enum Effect {
+    /// A UI component (index into `Module::components`).
+    Component(u32),
+    /// An HTTP request.
+    Request,
+    /// A script in the customer's page.
+    Javascript,
+    /// A hand-off to a human.
+    LiveChat,
+}
+
+/// Everything one input produced.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Step {
+    /// Protocol outputs, in order.
+    pub outputs: Vec<Output>,
+    /// Analytics events, in order.
+    pub events: Vec<AnalyticsEvent>,
+}
+
+/// An input that cannot be taken: becomes an `error` output, and nothing changes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Reject {
+    pub code: &'static str,
+    pub message: String,
+}
+
+impl Reject {
+    pub fn new(code: &'static str, message: impl Into<String>) -> Reject {
+        Reject {
+            code,
+            message: message.into(),
+        }
+    }
+}
+
+/// The output of an `error`.
+pub(crate) fn error_output(conversation: Option<String>, code: &str, message: String) -> Output {
+    Output {
+        conversation,
+        action: Action::Error {
+            code: code.to_owned(),
+            message,
+        },
+    }
+}
+
+/// Where an input's outputs and events are collected.
+pub(crate) struct Cx<'a> {
+    pub prog: &'a Program,
+    pub conv: &'a str,
+    pub step: Step,
+}
+
+impl<'a> Cx<'a> {
+    pub fn new(prog: &'a Program, conv: &'a str) -> Cx<'a> {
+        Cx {
+            prog,
+            conv,
+            step: Step::default(),
+        }
+    }
+
+    /// Emits a protocol output.
+    pub fn out(&mut self, action: Action) {
+        self.step.outputs.push(Output {
+            conversation: Some(self.conv.to_owned()),
+            action,
+        });
+    }
+
+    /// Records an analytics event.
+    pub fn event(&mut self, kind: EventKind) {
+        self.step.events.push(AnalyticsEvent {
+            conversation: self.conv.to_owned(),
+            kind,
+        });
+    }
+
+    /// A procedure's name for outputs and events.
+    pub fn proc_name(&self, proc: ProcId) -> String {
+        self.prog
+            .procedure(proc)
+            .map_or_else(String::new, |p| p.name.clone())
+    }
+
+    /// A variable's name for outputs and events.
+    pub fn var_name(&self, var: VarId) -> String {
+        self.prog
+            .var(var)
+            .map_or_else(String::new, |v| v.name.clone())
+    }
+}
+
+impl Session {
+    /// Starts a conversation: checks `customer` against the schema (a missing required
+    /// attribute, a wrong type or a failing type check is `invalid_customer`) and keeps
+    /// the declared secrets (others are ignored).
+    pub(crate) fn start(
+        prog: &Program,
+        customer: &Map<String, Json>,
+        secrets: Option<&Map<String, Json>>,
+    ) -> Result<Session, Reject> {
+        let mut session = Session::default();
+        let schema = &prog.module().customer;
+        let mut values = Vec::with_capacity(schema.len());
+        for field in schema {
+            let json = customer.get(&field.name).unwrap_or(&Json::Null);
+            let value = parse_typed(prog, field.ty, field.optional, json, Mode::Strict)
+                .and_then(|value| type_checks(prog, &session, field.ty, &value).map(|()| value))
+                .map_err(|why| {
+                    let why = if json.is_null() {
+                        "missing".to_owned()
+                    } else {
+                        why
+                    };
+                    Reject::new(
+                        "invalid_customer",
+                        format!("customer.{}: {why}", field.name),
+                    )
+                })?;
+            values.push(value);
+        }
+        session.customer = values;
+        session.secrets = prog
+            .module()
+            .secrets
+            .iter()
+            .map(|name| match secrets.and_then(|s| s.get(name)) {
+                Some(Json::String(text)) => Some(text.clone()),
+                Some(Json::Null) | None => None,
+                Some(other) => Some(other.to_string()),
+            })
+            .collect();
+        Ok(session)
+    }
+
+    /// The running procedure's id.
+    pub(crate) fn running(&self) -> Option<ProcId> {
+        self.run.as_ref().map(|run| run.proc)
+    }
+
+    /// The name of the running procedure, for events.
+    pub(crate) fn running_name(&self, cx: &Cx<'_>) -> Option<String> {
+        self.running().map(|p| cx.proc_name(p))
+    }
+}

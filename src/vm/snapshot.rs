@@ -1,0 +1,114 @@
+//! Compact session snapshots (postcard), for hosts that persist conversations.
+//!
+//! Layout: one format byte, four bytes of the program's fingerprint (a snapshot only
+//! restores under the program that wrote it: indexes would mean other things under
+//! another), then the postcard-encoded [`Session`]. Restoring checks every index
+//! against the program, so a corrupt or foreign snapshot is an error, never a panic.
+
+use crate::codegen::isa::Instr;
+
+use super::program::Program;
+use super::session::{Effect, Session, Wait};
+
+/// The snapshot format version.
+const FORMAT: u8 = 1;
+
+/// Why a snapshot cannot be restored.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SnapshotError {
+    /// Not a snapshot of this format version.
+    Format,
+    /// Written under a different program (bundle).
+    OtherProgram,
+    /// The bytes do not decode.
+    Corrupt(String),
+    /// It refers to something the program does not have.
+    Inconsistent(&'static str),
+}
+
+impl std::fmt::Display for SnapshotError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SnapshotError::Format => f.write_str("not a session snapshot of this version"),
+            SnapshotError::OtherProgram => {
+                f.write_str("the snapshot was written by another program")
+            }
+            SnapshotError::Corrupt(why) => write!(f, "corrupt snapshot: {why}"),
+            SnapshotError::Inconsistent(what) => {
+                write!(f, "snapshot does not fit the program: {what}")
+            }
+        }
+    }
+}
+
+impl std::error::Error for SnapshotError {}
+
+impl Session {
+    /// Encodes the session.
+    pub fn to_snapshot(&self, prog: &Program) -> Vec<u8> {
+        let mut bytes = vec![FORMAT];
+        bytes.extend_from_slice(&prog.fingerprint());
+        // Encoding plain data into a Vec cannot fail; an empty tail would be refused
+        // by `from_snapshot` rather than misread.
+        bytes.extend(postcard::to_allocvec(self).unwrap_or_default());
+        bytes
+    }
+
+    /// Decodes and checks a session written by [`Session::to_snapshot`].
+    pub fn from_snapshot(prog: &Program, bytes: &[u8]) -> Result<Session, SnapshotError> {
+        let (&format, rest) = bytes.split_first().ok_or(SnapshotError::Format)?;
+        if format != FORMAT {
+            return Err(SnapshotError::Format);
+        }
+        let (fingerprint, body) = rest.split_at_checked(4).ok_or(SnapshotError::Format)?;
+        if fingerprint != prog.fingerprint() {
+            return Err(SnapshotError::OtherProgram);
+        }
+        let session: Session =
+            postcard::from_bytes(body).map_err(|e| SnapshotError::Corrupt(e.to_string()))?;
+        session.check(prog)?;
+        Ok(session)
+    }
+
+    fn check(&self, prog: &Program) -> Result<(), SnapshotError> {
+        let module = prog.module();
+        let bad = |what| Err(SnapshotError::Inconsistent(what));
+        if self.customer.len() != module.customer.len() {
+            return bad("customer attributes");
+        }
+        if self.secrets.len() != module.secrets.len() {
+            return bad("secrets");
+        }
+        if self.known.keys().any(|&v| prog.var(v).is_none()) {
+            return bad("variable");
+        }
+        if self.offered.iter().any(|&p| prog.procedure(p).is_none()) || !self.offered.is_sorted() {
+            return bad("offered procedure");
+        }
+        let Some(run) = &self.run else { return Ok(()) };
+        let Some(code) = prog
+            .procedure(run.proc)
+            .and_then(|p| prog.chunk(p.body))
+            .map(|c| &c.code)
+        else {
+            return bad("running procedure");
+        };
+        // A run only rests at the instruction it suspended on.
+        let at = code.get(run.pc as usize);
+        let fits = match run.wait {
+            Wait::Nothing => false,
+            Wait::Ask(var) => at == Some(&Instr::Collect(var)),
+            Wait::Approve(by) => at == Some(&Instr::Approve(by)),
+            Wait::Await(_) => at == Some(&Instr::Await),
+        };
+        let effect_ok = match run.effect {
+            Some(Effect::Component(i)) => (i as usize) < module.components.len(),
+            _ => true,
+        };
+        let tries_ok = run.tries.is_none_or(|(v, _)| prog.var(v).is_some());
+        if !fits || !effect_ok || !tries_ok || run.stack.len() > super::eval::MAX_STACK {
+            return bad("suspended run");
+        }
+        Ok(())
+    }
+}
