@@ -17,11 +17,17 @@
 //! the server's dependencies. See `ARCHITECTURE.md`.
 
 #[cfg(feature = "compiler")]
+pub mod compiler;
+#[cfg(feature = "compiler")]
 pub mod diagnostics;
 #[cfg(feature = "compiler")]
 pub mod semantics;
 #[cfg(feature = "compiler")]
+pub mod stdlib;
+#[cfg(feature = "compiler")]
 pub mod syntax;
+#[cfg(feature = "compiler")]
+pub mod testing;
 
 pub mod bundle;
 pub mod codegen;

@@ -1,4 +1,7 @@
-//! The `procc` command. (The command line in `src/cli/` is wired in once the compiler
-//! stages it drives are merged.)
+//! The `procc` command.
 
-fn main() {}
+mod cli;
+
+fn main() -> std::process::ExitCode {
+    cli::main()
+}
