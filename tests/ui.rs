@@ -169,3 +169,24 @@ fn the_example_projects_have_no_errors() {
         );
     }
 }
+
+#[test]
+fn truncated_and_spliced_files_never_panic() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/contract_example.proc");
+    let text = std::fs::read_to_string(path).expect("the fixture exists");
+    let cuts: Vec<usize> = (0..text.len())
+        .step_by(13)
+        .filter(|i| text.is_char_boundary(*i))
+        .collect();
+    for &cut in &cuts {
+        // A prefix, and the file with a slice cut out of its middle.
+        let _ = check("prefix.proc", &text[..cut]);
+        let end = (cut + 40).min(text.len());
+        if text.is_char_boundary(end) {
+            let spliced = format!("{}{}", &text[..cut], &text[end..]);
+            let (diags, sources) = check("spliced.proc", &spliced);
+            let _ = render_human(&diags, &sources, true);
+            let _ = render_json(&diags, &sources);
+        }
+    }
+}
