@@ -72,10 +72,6 @@ pub const SECRET_FLOW: &str = "E0160";
 
 /// `expect done P OUTCOME` with an unknown outcome.
 pub const UNKNOWN_OUTCOME: &str = "E0170";
-/// A test string literal with an interpolation.
-pub const TEST_INTERPOLATION: &str = "E0171";
-/// A test value that is not a literal.
-pub const TEST_NOT_LITERAL: &str = "E0172";
 
 /// A procedure that nothing can offer.
 pub const NEVER_OFFERED: &str = "W0100";

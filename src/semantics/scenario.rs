@@ -8,10 +8,7 @@ use super::scope::{Scope, Vars};
 use super::symbols::Decl;
 use super::types::Ty;
 use crate::diagnostics::Diagnostic;
-use crate::syntax::ast::{
-    Expr, ExprKind, FieldInit, FileId, Ident, KnowledgeKind, TemplatePart, TestDecl, TestStepKind,
-    UnaryOp,
-};
+use crate::syntax::ast::{FieldInit, FileId, Ident, KnowledgeKind, TestDecl, TestStepKind};
 
 /// The outcomes of `done`.
 pub const OUTCOMES: &[&str] = &["completed", "failed", "cancelled", "denied"];
@@ -26,13 +23,11 @@ impl<'a> Checker<'a> {
                 TestStepKind::Customer(fields) => {
                     for field in fields {
                         let ty = self.customer_types.get(&field.name.name).cloned();
-                        let literal = self.literal(file, &field.value);
                         match ty {
-                            Some(ty) if literal => {
+                            Some(ty) => {
                                 let scope = Scope::new(file, "the test's customer", TEST_SCOPE);
                                 self.expect(&field.value, scope, ty.non_optional());
                             }
-                            Some(_) => {}
                             None => {
                                 let mut names: Vec<&str> =
                                     self.syms.customer.keys().copied().collect();
@@ -64,15 +59,7 @@ impl<'a> Checker<'a> {
                         self.unknown_outcome(file, outcome);
                     }
                 }
-                TestStepKind::Answer(value) => {
-                    self.literal(file, value);
-                }
                 TestStepKind::Provide(fields) => self.provided(file, fields),
-                TestStepKind::Respond { body, .. } | TestStepKind::Complete(body) => {
-                    if let Some(body) = body {
-                        self.literal(file, body);
-                    }
-                }
                 TestStepKind::ExpectAsk(var) | TestStepKind::ExpectInvalid(var) => {
                     self.test_var(file, var);
                 }
@@ -99,7 +86,11 @@ impl<'a> Checker<'a> {
                 | TestStepKind::ExpectFollowUp(_)
                 | TestStepKind::ExpectRedirect(_)
                 | TestStepKind::ExpectLiveChat(_)
-                | TestStepKind::ExpectJavascript => {}
+                | TestStepKind::ExpectJavascript
+                // Test values are literals: the parser refuses anything else.
+                | TestStepKind::Answer(_)
+                | TestStepKind::Respond { .. }
+                | TestStepKind::Complete(_) => {}
             }
         }
     }
@@ -159,73 +150,9 @@ impl<'a> Checker<'a> {
     fn provided(&mut self, file: FileId, fields: &[FieldInit]) {
         for field in fields {
             let ty = self.test_var(file, &field.name);
-            if self.literal(file, &field.value)
-                && let Some(ty) = ty
-            {
+            if let Some(ty) = ty {
                 let scope = Scope::new(file, "`provide`", TEST_SCOPE);
                 self.expect(&field.value, scope, ty.non_optional());
-            }
-        }
-    }
-
-    /// Whether a test value is a literal; reports the first part that is not.
-    fn literal(&mut self, file: FileId, expr: &Expr) -> bool {
-        match &expr.kind {
-            ExprKind::Int(_) | ExprKind::Number(_) | ExprKind::Bool(_) => true,
-            ExprKind::Unary(UnaryOp::Neg, inner)
-                if matches!(inner.kind, ExprKind::Int(_) | ExprKind::Number(_)) =>
-            {
-                true
-            }
-            ExprKind::Str(template) => {
-                let interpolation = template.parts.iter().find_map(|p| match p {
-                    TemplatePart::Expr(e) => Some(e.span.clone()),
-                    TemplatePart::Text { .. } => None,
-                });
-                match interpolation {
-                    None => true,
-                    Some(span) => {
-                        self.diags.push(
-                            Diagnostic::error(
-                                codes::TEST_INTERPOLATION,
-                                "a test's strings cannot interpolate values",
-                                file,
-                                span,
-                            )
-                            .with_primary_label("interpolation in a test")
-                            .with_help(
-                                "write the exact text; use `{{` and `}}` for literal braces",
-                            ),
-                        );
-                        false
-                    }
-                }
-            }
-            // Every part is checked (no short circuit), so that each mistake is reported.
-            ExprKind::List(items) => items
-                .iter()
-                .map(|e| self.literal(file, e))
-                .collect::<Vec<bool>>()
-                .into_iter()
-                .all(|ok| ok),
-            ExprKind::Object(fields) => fields
-                .iter()
-                .map(|f| self.literal(file, &f.value))
-                .collect::<Vec<bool>>()
-                .into_iter()
-                .all(|ok| ok),
-            _ => {
-                self.diags.push(
-                    Diagnostic::error(
-                        codes::TEST_NOT_LITERAL,
-                        "a test value must be a literal",
-                        file,
-                        expr.span.clone(),
-                    )
-                    .with_primary_label("not a literal")
-                    .with_help("use numbers, strings, booleans, lists and objects only"),
-                );
-                false
             }
         }
     }

@@ -111,7 +111,8 @@ impl<'a> TestRun<'a> {
                 let event = self
                     .event_for(kind)
                     .map_err(|message| self.failure(step, message))?;
-                self.send(event).map_err(|message| self.failure(step, message))
+                self.send(event)
+                    .map_err(|message| self.failure(step, message))
             }
         }
     }
@@ -212,7 +213,9 @@ impl<'a> TestRun<'a> {
         for Output { action, .. } in step.outputs {
             match action {
                 Action::Error { code, message } => {
-                    return Err(format!("the interpreter refused this input: {code}: {message}"));
+                    return Err(format!(
+                        "the interpreter refused this input: {code}: {message}"
+                    ));
                 }
                 Action::Ask { ref var, .. } => self.asked = Some(var.clone()),
                 _ => {}
