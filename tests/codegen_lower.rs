@@ -5,7 +5,7 @@
 use procc::bundle::{encode, load, verify};
 use procc::codegen::isa::{Instr, Method, Outcome};
 use procc::codegen::module::{BUILTIN_TYPES, DepKind, Kind};
-use procc::codegen::{generate, generate};
+use procc::codegen::{generate};
 use procc::diagnostics::Sources;
 use procc::semantics::VarGraph;
 use procc::syntax::ast::*;

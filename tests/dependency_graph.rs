@@ -48,10 +48,16 @@ procedure p: follow_up {
             local("p", "company")
         ]
     );
-    assert_eq!(graph.deps(&conv("email")), vec![(conv("name"), DepKind::Prompt)]);
+    assert_eq!(
+        graph.deps(&conv("email")),
+        vec![(conv("name"), DepKind::Prompt)]
+    );
     assert_eq!(
         graph.deps(&local("p", "company")),
-        vec![(conv("country"), DepKind::Guard), (local("p", "seats"), DepKind::Guard)]
+        vec![
+            (conv("country"), DepKind::Guard),
+            (local("p", "seats"), DepKind::Guard)
+        ]
     );
     assert!(graph.collection_order("unknown").is_empty());
 }
