@@ -184,3 +184,33 @@ fn the_other_kinds_run_on_compiled_bytecode() {
         json!({"action": "redirect", "url": "https://shop.example/pricing?plan=enterprise"})
     );
 }
+
+#[test]
+fn every_example_lowers_and_is_accepted_by_the_interpreter() {
+    let std_text = include_str!("../stdlib/types.proc");
+    let examples: [(&str, &str); 4] = [
+        ("bank.proc", include_str!("../examples/bank/bank.proc")),
+        (
+            "city.proc",
+            include_str!("../examples/public_service/city.proc"),
+        ),
+        ("saas.proc", include_str!("../examples/saas/saas.proc")),
+        ("shop.proc", include_str!("../examples/webshop/shop.proc")),
+    ];
+    for (path, text) in examples {
+        let mut sources = Sources::new();
+        let user = sources.add(path, text);
+        let std = sources.add("std/types.proc", std_text);
+        let files = vec![parse_file(user, text).0, parse_file(std, std_text).0];
+        let (graph, _) = VarGraph::build(&files);
+        let Ok(module) = generate(&files, &sources, &graph, &[]) else {
+            panic!("{path} does not lower");
+        };
+        let program = Arc::new(Program::new(module).unwrap_or_else(|e| panic!("{path}: {e}")));
+        let mut c = Conversations::new(program);
+        send(&mut c, json!({"event": "start", "customer": {}}));
+        for event in ["message", "unanswered"] {
+            send(&mut c, json!({"event": event}));
+        }
+    }
+}
