@@ -1,5 +1,7 @@
 //! The variable dependency graph: collection order, dependency kinds, cycles.
 
+#![cfg(feature = "compiler")]
+
 use procc::semantics::{DepKind, VarGraph, VarKey};
 use procc::syntax::ast::FileId;
 use procc::syntax::parse_file;
