@@ -1,5 +1,7 @@
 //! `procc check` and `procc build` through the binary: exit codes and the JSON shape of §8.
 
+#![cfg(feature = "cli")]
+
 use std::path::Path;
 use std::process::{Command, Output};
 

@@ -1,5 +1,7 @@
 //! The session protocol (§7) through `procc run`, on the contract's own example.
 
+#![cfg(feature = "cli")]
+
 use std::io::Write;
 use std::process::{Command, Stdio};
 

@@ -3,9 +3,9 @@
 #![cfg(feature = "compiler")]
 
 use procc::bundle::{encode, load, verify};
+use procc::codegen::generate;
 use procc::codegen::isa::{Instr, Method, Outcome};
 use procc::codegen::module::{BUILTIN_TYPES, DepKind, Kind};
-use procc::codegen::{generate, generate};
 use procc::diagnostics::Sources;
 use procc::semantics::VarGraph;
 use procc::syntax::ast::*;

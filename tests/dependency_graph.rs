@@ -1,5 +1,7 @@
 //! The variable dependency graph: collection order, dependency kinds, cycles.
 
+#![cfg(feature = "compiler")]
+
 use procc::semantics::{DepKind, VarGraph, VarKey};
 use procc::syntax::ast::FileId;
 use procc::syntax::parse_file;
@@ -48,10 +50,16 @@ procedure p: follow_up {
             local("p", "company")
         ]
     );
-    assert_eq!(graph.deps(&conv("email")), vec![(conv("name"), DepKind::Prompt)]);
+    assert_eq!(
+        graph.deps(&conv("email")),
+        vec![(conv("name"), DepKind::Prompt)]
+    );
     assert_eq!(
         graph.deps(&local("p", "company")),
-        vec![(conv("country"), DepKind::Guard), (local("p", "seats"), DepKind::Guard)]
+        vec![
+            (conv("country"), DepKind::Guard),
+            (local("p", "seats"), DepKind::Guard)
+        ]
     );
     assert!(graph.collection_order("unknown").is_empty());
 }

@@ -1,5 +1,7 @@
 //! The contract's §2 example parses without diagnostics, into the expected AST.
 
+#![cfg(feature = "compiler")]
+
 use procc::syntax::ast::*;
 use procc::syntax::parse_file;
 

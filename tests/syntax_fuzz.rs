@@ -1,6 +1,8 @@
 //! `parse_file` and `tokenize` never panic, on any bytes and on any soup of tokens, and
 //! the token stream stays lossless.
 
+#![cfg(feature = "compiler")]
+
 use procc::syntax::ast::FileId;
 use procc::syntax::parse_file;
 use procc::syntax::tokens::tokenize;

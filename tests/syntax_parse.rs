@@ -1,5 +1,7 @@
 //! Expressions, strings, error reporting and recovery of `parse_file`.
 
+#![cfg(feature = "compiler")]
+
 use procc::diagnostics::Diagnostic;
 use procc::syntax::ast::*;
 use procc::syntax::parse_file;

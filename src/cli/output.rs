@@ -12,7 +12,9 @@ pub fn use_color(choice: ColorChoice) -> bool {
     match choice {
         ColorChoice::Always => true,
         ColorChoice::Never => false,
-        ColorChoice::Auto => std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+        ColorChoice::Auto => {
+            std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none()
+        }
     }
 }
 
@@ -38,9 +40,20 @@ pub fn report(compilations: &[Compilation], args: &CompileArgs) -> bool {
             let color = use_color(args.color);
             let (mut errors, mut warnings, mut files) = (0, 0, 0);
             for compilation in compilations {
-                eprint!("{}", render_human(&compilation.diagnostics, &compilation.sources, color));
-                errors += compilation.diagnostics.iter().filter(|d| d.is_error()).count();
-                warnings += compilation.diagnostics.iter().filter(|d| !d.is_error()).count();
+                eprint!(
+                    "{}",
+                    render_human(&compilation.diagnostics, &compilation.sources, color)
+                );
+                errors += compilation
+                    .diagnostics
+                    .iter()
+                    .filter(|d| d.is_error())
+                    .count();
+                warnings += compilation
+                    .diagnostics
+                    .iter()
+                    .filter(|d| !d.is_error())
+                    .count();
                 files += compilation.sources.len() - compilation.stdlib.len();
             }
             eprintln!(

@@ -84,7 +84,10 @@ pub fn load_module(paths: &[PathBuf]) -> Result<Module, u8> {
         EXIT_USAGE
     })?;
     let [project] = projects.as_slice() else {
-        eprintln!("error: the paths must hold exactly one project, found {}", projects.len());
+        eprintln!(
+            "error: the paths must hold exactly one project, found {}",
+            projects.len()
+        );
         return Err(EXIT_USAGE);
     };
     let sources = procc::compiler::load(project).map_err(|error| {

@@ -1,7 +1,5 @@
 //! Checks of `test` blocks: every name they mention exists and is of the right kind,
-//! customer and provided values fit their types, and `expect done` names a real
-//! outcome. That values are literals without interpolation is a syntax rule (the
-//! parser's `E0001`).
+//! values are literals, and `expect done` names a real outcome.
 
 use super::checker::Checker;
 use super::codes;
@@ -89,8 +87,7 @@ impl<'a> Checker<'a> {
                 | TestStepKind::ExpectRedirect(_)
                 | TestStepKind::ExpectLiveChat(_)
                 | TestStepKind::ExpectJavascript
-                // Values are literals (the parser accepts nothing else); their shape is
-                // checked against the interpreter's answer parsing when the test runs.
+                // Test values are literals: the parser refuses anything else.
                 | TestStepKind::Answer(_)
                 | TestStepKind::Respond { .. }
                 | TestStepKind::Complete(_) => {}

@@ -126,7 +126,11 @@ impl Expectation {
         if self.matches(&action) {
             Ok(())
         } else {
-            Err(format!("expected {}, but got {}", self.describe(), describe(&action)))
+            Err(format!(
+                "expected {}, but got {}",
+                self.describe(),
+                describe(&action)
+            ))
         }
     }
 
@@ -147,12 +151,20 @@ impl Expectation {
             | (Expectation::Component(want), Action::Component { component: got, .. })
             | (Expectation::SwitchTopic(want), Action::SwitchTopic { topic: got })
             | (Expectation::LiveChat(want), Action::LiveChat { queue: got, .. }) => want == got,
-            (Expectation::Request(method, url), Action::Request { method: m, url: u, .. }) => {
-                method == m && url == u
-            }
-            (Expectation::Done(procedure, outcome), Action::Done { procedure: p, outcome: o, .. }) => {
-                procedure == p && outcome == o
-            }
+            (
+                Expectation::Request(method, url),
+                Action::Request {
+                    method: m, url: u, ..
+                },
+            ) => method == m && url == u,
+            (
+                Expectation::Done(procedure, outcome),
+                Action::Done {
+                    procedure: p,
+                    outcome: o,
+                    ..
+                },
+            ) => procedure == p && outcome == o,
             _ => false,
         }
     }

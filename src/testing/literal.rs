@@ -9,7 +9,9 @@ use crate::syntax::ast::{Expr, ExprKind, FieldInit, TemplatePart, UnaryOp};
 pub fn literal_to_json(expr: &Expr) -> Json {
     match &expr.kind {
         ExprKind::Int(value) => Json::from(*value),
-        ExprKind::Number(value) => serde_json::Number::from_f64(*value).map_or(Json::Null, Json::Number),
+        ExprKind::Number(value) => {
+            serde_json::Number::from_f64(*value).map_or(Json::Null, Json::Number)
+        }
         ExprKind::Bool(value) => Json::Bool(*value),
         ExprKind::Str(template) => Json::String(
             template
@@ -28,7 +30,11 @@ pub fn literal_to_json(expr: &Expr) -> Json {
                 .as_i64()
                 .and_then(i64::checked_neg)
                 .map(Json::from)
-                .or_else(|| n.as_f64().and_then(|f| serde_json::Number::from_f64(-f)).map(Json::Number))
+                .or_else(|| {
+                    n.as_f64()
+                        .and_then(|f| serde_json::Number::from_f64(-f))
+                        .map(Json::Number)
+                })
                 .unwrap_or(Json::Null),
             _ => Json::Null,
         },

@@ -45,7 +45,7 @@ pub fn run_tests(files: &[SourceFile], module: &Module) -> Result<Vec<TestResult
     for file in files {
         for item in &file.items {
             if let ItemKind::Test(test) = &item.kind {
-                let failure = TestRun::new(&program, module, file.id).run(test).err();
+                let failure = TestRun::new(&program, module, file.id).run(test);
                 results.push(TestResult {
                     name: test.name.value.clone(),
                     failure,
@@ -84,18 +84,19 @@ impl<'a> TestRun<'a> {
         }
     }
 
-    fn run(mut self, test: &TestDecl) -> Result<(), Diagnostic> {
-        for step in &test.steps {
-            self.step(step)?;
-        }
-        Ok(())
+    /// Runs the statements in order; the first failure becomes a diagnostic at it.
+    fn run(mut self, test: &TestDecl) -> Option<Diagnostic> {
+        test.steps.iter().find_map(|step| {
+            self.step(step).err().map(|message| {
+                Diagnostic::error(FAILURE_CODE, message, self.file, step.span.clone())
+                    .with_primary_label("this statement failed")
+            })
+        })
     }
 
-    fn step(&mut self, step: &TestStep) -> Result<(), Diagnostic> {
+    fn step(&mut self, step: &TestStep) -> Result<(), String> {
         if let Some(expectation) = Expectation::from_step(&step.kind, self.module) {
-            return expectation
-                .check(&mut self.pending)
-                .map_err(|message| self.failure(step, message));
+            return expectation.check(&mut self.pending);
         }
         match &step.kind {
             TestStepKind::Customer(fields) => {
@@ -108,10 +109,8 @@ impl<'a> TestRun<'a> {
                 Ok(())
             }
             kind => {
-                let event = self
-                    .event_for(kind)
-                    .map_err(|message| self.failure(step, message))?;
-                self.send(event).map_err(|message| self.failure(step, message))
+                let event = self.event_for(kind)?;
+                self.send(event)
             }
         }
     }
@@ -212,7 +211,9 @@ impl<'a> TestRun<'a> {
         for Output { action, .. } in step.outputs {
             match action {
                 Action::Error { code, message } => {
-                    return Err(format!("the interpreter refused this input: {code}: {message}"));
+                    return Err(format!(
+                        "the interpreter refused this input: {code}: {message}"
+                    ));
                 }
                 Action::Ask { ref var, .. } => self.asked = Some(var.clone()),
                 _ => {}
@@ -220,10 +221,5 @@ impl<'a> TestRun<'a> {
             self.pending.push(action);
         }
         Ok(())
-    }
-
-    fn failure(&self, step: &TestStep, message: String) -> Diagnostic {
-        Diagnostic::error(FAILURE_CODE, message, self.file, step.span.clone())
-            .with_primary_label("this statement failed")
     }
 }
