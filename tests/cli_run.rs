@@ -10,9 +10,15 @@ use serde_json::{Value, json};
 /// Runs `procc run` on the contract example with these input lines; returns every
 /// output line as JSON.
 fn session(inputs: &[Value], extra_args: &[&str]) -> Vec<Value> {
+    session_on("tests/fixtures/contract_example.proc", inputs, extra_args)
+}
+
+/// Runs `procc run` on `project` with these input lines, then one line that is not JSON
+/// (which must get `bad_input`); returns the other output lines as JSON.
+fn session_on(project: &str, inputs: &[Value], extra_args: &[&str]) -> Vec<Value> {
     let mut child = Command::new(env!("CARGO_BIN_EXE_procc"))
         .arg("run")
-        .arg("tests/fixtures/contract_example.proc")
+        .arg(project)
         .args(extra_args)
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .stdin(Stdio::piped())
@@ -219,4 +225,135 @@ fn interleaved_conversations_and_a_human_handoff() {
     assert_eq!(outputs[4]["outcome"], "completed");
     assert_eq!(outputs[4]["escalation"], true);
     assert_eq!(outputs[5]["outcome"], "cancelled");
+}
+
+#[test]
+fn every_kind_of_action_on_the_webshop_example_with_its_analytics() {
+    let dir = tempfile::tempdir().unwrap();
+    let events = dir.path().join("events.jsonl");
+    let events_arg = events.display().to_string();
+    let outputs = session_on(
+        "examples/webshop",
+        &[
+            json!({"conversation": "w", "event": "start",
+                   "customer": {"plan": "enterprise", "country": "DE", "orders": 1},
+                   "secrets": {"shop_token": "s3cr3t-value"}}),
+            event("w", "source", json!({"id": "src_pricing"})),
+            event("w", "click", json!({"procedure": "see_pricing"})),
+            event("w", "faq", json!({"id": "faq_refunds"})),
+            event("w", "click", json!({"procedure": "refund_time"})),
+            event("w", "unanswered", json!({})),
+            event("w", "click", json!({"procedure": "billing_help"})),
+            event("w", "message", json!({"text": "I want a demo"})),
+            event(
+                "w",
+                "click",
+                json!({"procedure": "book_demo", "vars": {"seats": "12"}}),
+            ),
+            event(
+                "w",
+                "answer",
+                json!({"var": "email", "value": "ann@example.com"}),
+            ),
+            event(
+                "w",
+                "result",
+                json!({"ok": true, "output": {"slot": "Monday 10:00"}}),
+            ),
+            event("w", "source", json!({"id": "src_size_chart"})),
+            event("w", "click", json!({"procedure": "size_guide"})),
+            event("w", "answer", json!({"var": "sku", "value": "SKU-1"})),
+            event("w", "result", json!({"ok": true})),
+        ],
+        &["--events", &events_arg],
+    );
+    let find = |action: &str| {
+        outputs
+            .iter()
+            .find(|o| o["action"] == action)
+            .unwrap_or_else(|| panic!("no {action} in {outputs:#?}"))
+    };
+    assert_eq!(
+        find("redirect")["url"],
+        "https://shop.example/pricing?plan=enterprise"
+    );
+    assert_eq!(
+        find("follow_up")["question"],
+        "How long does a refund take?"
+    );
+    assert_eq!(find("switch_topic")["topic"], "billing");
+    let component = find("component");
+    assert_eq!(component["component"], "calendar-booking");
+    assert_eq!(
+        component["input"],
+        json!({"email": "ann@example.com", "seats": 12})
+    );
+    let javascript = find("javascript");
+    assert!(
+        javascript["script"]
+            .as_str()
+            .unwrap()
+            .contains("window.SizeGuide.open")
+    );
+    assert_eq!(javascript["args"], json!({"sku": "SKU-1"}));
+    let says: Vec<&str> = outputs
+        .iter()
+        .filter(|o| o["action"] == "say")
+        .map(|o| o["text"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        says,
+        [
+            "See you at Monday 10:00!",
+            "We will prepare the demo for your team."
+        ]
+    );
+    let done: Vec<(&str, &str)> = outputs
+        .iter()
+        .filter(|o| o["action"] == "done")
+        .map(|o| {
+            (
+                o["procedure"].as_str().unwrap(),
+                o["outcome"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        done,
+        [
+            ("see_pricing", "completed"),
+            ("refund_time", "completed"),
+            ("billing_help", "completed"),
+            ("book_demo", "completed"),
+            ("size_guide", "completed")
+        ]
+    );
+
+    let log = std::fs::read_to_string(&events).expect("the events file is written");
+    assert!(
+        !log.contains("s3cr3t-value"),
+        "a secret reached the event log"
+    );
+    assert!(
+        !log.contains("ann@example.com"),
+        "an answer value reached the event log"
+    );
+    let kinds: Vec<String> = log
+        .lines()
+        .map(|line| {
+            let event: Value = serde_json::from_str(line).expect("each event is JSON");
+            assert_eq!(event["conversation"], "w");
+            assert!(
+                event["ts_ms"].as_u64().is_some(),
+                "stamped by the host: {event}"
+            );
+            event["event"].as_str().unwrap().to_string()
+        })
+        .collect();
+    for kind in ["offered", "clicked", "asked", "answered", "action", "done"] {
+        assert!(
+            kinds.iter().any(|k| k == kind),
+            "no {kind} event in {kinds:?}"
+        );
+    }
 }
