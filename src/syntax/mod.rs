@@ -97,11 +97,7 @@ impl FileParser<'_> {
     fn lexical_errors(&mut self, chunk: &Span) -> bool {
         let mut found = false;
         let mut unknown: Option<Span> = None;
-        let in_chunk = self
-            .tokens
-            .iter()
-            .filter(|t| t.span.start >= chunk.start && t.span.end <= chunk.end);
-        for token in in_chunk {
+        for token in split::tokens_in(self.tokens, chunk) {
             if token.kind == TokenKind::Unknown {
                 // Adjacent unknown characters make one error.
                 unknown = Some(match unknown.take() {

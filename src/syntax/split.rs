@@ -42,10 +42,7 @@ pub(crate) fn split(text: &str, tokens: &[Token], span: Span, mode: Mode) -> Vec
     let mut depth: usize = 0;
     let mut first_on_line = span.start == 0 || text.as_bytes().get(span.start - 1) == Some(&b'\n');
     let mut first_column = first_on_line;
-    let in_span: Vec<&Token> = tokens
-        .iter()
-        .filter(|t| t.span.start >= span.start && t.span.end <= span.end)
-        .collect();
+    let in_span = tokens_in(tokens, &span);
     for (index, token) in in_span.iter().enumerate() {
         match token.kind {
             TokenKind::Newline => {
@@ -98,7 +95,7 @@ pub(crate) fn split(text: &str, tokens: &[Token], span: Span, mode: Mode) -> Vec
 
 /// Whether the next token that is not whitespace is a `.`: `customer.plan` at the start
 /// of a continued expression line is not the `customer` declaration.
-fn followed_by_dot(rest: &[&Token]) -> bool {
+fn followed_by_dot(rest: &[Token]) -> bool {
     rest.iter()
         .find(|t| t.kind != TokenKind::Whitespace)
         .is_some_and(|t| t.kind == TokenKind::Dot)
@@ -111,9 +108,15 @@ pub(crate) fn is_declaration_keyword(word: &str) -> bool {
 
 /// Whether `span` holds any token that is not trivia.
 fn has_content(tokens: &[Token], span: Span) -> bool {
-    tokens
-        .iter()
-        .any(|t| t.span.start >= span.start && t.span.end <= span.end && !t.kind.is_trivia())
+    tokens_in(tokens, &span).iter().any(|t| !t.kind.is_trivia())
+}
+
+/// The tokens lying wholly inside `span`, found by binary search (tokens are in source
+/// order), so that handling one declaration costs its own size, not the file's.
+pub(crate) fn tokens_in<'t>(tokens: &'t [Token], span: &Span) -> &'t [Token] {
+    let first = tokens.partition_point(|t| t.span.start < span.start);
+    let end = tokens.partition_point(|t| t.span.end <= span.end);
+    tokens.get(first..end.max(first)).unwrap_or_default()
 }
 
 /// The index of the token that contains byte `offset` (the last token at the end).
