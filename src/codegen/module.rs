@@ -47,6 +47,31 @@ pub struct Module {
 /// The built-in types, at these indexes of [`Module::types`], in this order.
 pub const BUILTIN_TYPES: [&str; 6] = ["text", "int", "number", "bool", "date", "json"];
 
+/// The run-time representation of each of [`BUILTIN_TYPES`], in the same order.
+pub const BUILTIN_BASES: [BaseType; 6] = [
+    BaseType::Text,
+    BaseType::Int,
+    BaseType::Number,
+    BaseType::Bool,
+    BaseType::Date,
+    BaseType::Json,
+];
+
+/// The entries every module's type table starts with: one per built-in type.
+pub fn builtin_type_defs() -> Vec<TypeDef> {
+    BUILTIN_TYPES
+        .iter()
+        .zip(BUILTIN_BASES)
+        .map(|(name, base)| TypeDef {
+            name: (*name).to_string(),
+            base,
+            parent: None,
+            choices: Vec::new(),
+            check: None,
+        })
+        .collect()
+}
+
 /// The representation every value of a type has at run time.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum BaseType {

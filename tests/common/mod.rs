@@ -3,8 +3,8 @@
 
 use procc::codegen::isa::{Approver, Chunk, Instr, Method, Outcome, RequestSpec};
 use procc::codegen::module::{
-    AudienceDef, BUILTIN_TYPES, BaseType, FieldDef, Kind, Knowledge, Module, ProcDef, TriggerIndex,
-    TypeDef, VarDef,
+    AudienceDef, BaseType, FieldDef, Kind, Knowledge, Module, ProcDef, TriggerIndex, TypeDef,
+    VarDef, builtin_type_defs,
 };
 
 /// A chunk from code.
@@ -14,29 +14,6 @@ pub fn chunk(code: Vec<Instr>) -> Chunk {
         lines: vec![(0, 1)],
         file: 0,
     }
-}
-
-/// The built-in type table.
-pub fn builtin_types() -> Vec<TypeDef> {
-    let bases = [
-        BaseType::Text,
-        BaseType::Int,
-        BaseType::Number,
-        BaseType::Bool,
-        BaseType::Date,
-        BaseType::Json,
-    ];
-    BUILTIN_TYPES
-        .iter()
-        .zip(bases)
-        .map(|(n, b)| TypeDef {
-            name: n.to_string(),
-            base: b,
-            parent: None,
-            choices: vec![],
-            check: None,
-        })
-        .collect()
 }
 
 /// Index of the refund procedure's body chunk in [`good`].
@@ -132,7 +109,7 @@ pub fn good() -> Module {
         // 7: email check message
         chunk(vec![Str(13), Return]),
     ];
-    let mut types = builtin_types();
+    let mut types = builtin_type_defs();
     types.push(TypeDef {
         name: "email".into(),
         base: BaseType::Text,

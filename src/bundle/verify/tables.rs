@@ -3,7 +3,9 @@
 //! well formed.
 
 use super::error::{Rule, VerifyError};
-use crate::codegen::module::{BUILTIN_TYPES, BaseType, CheckDef, FieldDef, Module, TriggerIndex};
+use crate::codegen::module::{
+    BaseType, CheckDef, FieldDef, Module, TriggerIndex, builtin_type_defs,
+};
 
 /// Checks an index against a table length.
 pub(crate) fn in_range(
@@ -81,30 +83,17 @@ fn check_fields(
     Ok(())
 }
 
-fn builtin_base(i: usize) -> BaseType {
-    [
-        BaseType::Text,
-        BaseType::Int,
-        BaseType::Number,
-        BaseType::Bool,
-        BaseType::Date,
-        BaseType::Json,
-    ]
-    .get(i)
-    .copied()
-    .unwrap_or(BaseType::Json)
-}
-
 fn check_types(m: &Module) -> Result<(), VerifyError> {
-    for (i, name) in BUILTIN_TYPES.iter().enumerate() {
-        let ok = m.types.get(i).is_some_and(|t| {
-            t.name == *name && t.base == builtin_base(i) && t.parent.is_none() && t.check.is_none()
-        });
+    for (i, builtin) in builtin_type_defs().iter().enumerate() {
+        let ok = m.types.get(i).is_some_and(|t| t == builtin);
         if !ok {
             return Err(VerifyError::table(
                 Rule::BuiltinTypes,
                 "the type table",
-                format!("built-in type `{name}` is missing or altered at index {i}"),
+                format!(
+                    "built-in type `{}` is missing or altered at index {i}",
+                    builtin.name
+                ),
             ));
         }
     }

@@ -7,36 +7,19 @@ use super::expr::Scope;
 use super::{Gen, Result, missing};
 use crate::codegen::module::{
     AudienceDef, BUILTIN_TYPES, BaseType, CheckDef, ComponentDef, Dep, DepKind, FieldDef,
-    Knowledge, TypeDef, VarDef,
+    Knowledge, TypeDef, VarDef, builtin_type_defs,
 };
 use crate::semantics::{self, VarKey};
 use crate::syntax::ast::{
     Field, FileId, ItemKind, KnowledgeKind, TypeDecl, TypeExpr, TypeExprKind, VarItemKind,
 };
 
-const BUILTIN_BASES: [BaseType; 6] = [
-    BaseType::Text,
-    BaseType::Int,
-    BaseType::Number,
-    BaseType::Bool,
-    BaseType::Date,
-    BaseType::Json,
-];
-
 /// How many attempts a variable gets without `attempts`.
 const DEFAULT_ATTEMPTS: u32 = 3;
 
 /// Fills every table but the procedures.
 pub(super) fn lower_tables(g: &mut Gen<'_>) -> Result<()> {
-    for (name, base) in BUILTIN_TYPES.iter().zip(BUILTIN_BASES) {
-        g.module.types.push(TypeDef {
-            name: name.to_string(),
-            base,
-            parent: None,
-            choices: vec![],
-            check: None,
-        });
-    }
+    g.module.types = builtin_type_defs();
     let items = g.names.items.clone();
     // User type declarations first, in declaration order, so their indexes are stable;
     // standard-library types join when first used.

@@ -4,8 +4,8 @@ use std::sync::Arc;
 
 use crate::codegen::isa::{Chunk, ChunkId, Const, ConstId, Instr, ProcId, StrId, TypeId, VarId};
 use crate::codegen::module::{
-    AudienceDef, BUILTIN_TYPES, BaseType, CheckDef, Dep, DepKind, FieldDef, Kind, Module, ProcDef,
-    TypeDef, VarDef,
+    AudienceDef, BaseType, CheckDef, Dep, DepKind, FieldDef, Kind, Module, ProcDef, TypeDef,
+    VarDef, builtin_type_defs,
 };
 use crate::vm::Program;
 
@@ -39,25 +39,7 @@ pub struct Builder {
 
 impl Builder {
     pub fn new() -> Builder {
-        let bases = [
-            BaseType::Text,
-            BaseType::Int,
-            BaseType::Number,
-            BaseType::Bool,
-            BaseType::Date,
-            BaseType::Json,
-        ];
-        let types = BUILTIN_TYPES
-            .iter()
-            .zip(bases)
-            .map(|(name, base)| TypeDef {
-                name: (*name).into(),
-                base,
-                parent: None,
-                choices: vec![],
-                check: None,
-            })
-            .collect();
+        let types = builtin_type_defs();
         Builder {
             m: Module {
                 types,
