@@ -9,7 +9,8 @@
 //!   lowering from the AST (feature `compiler`);
 //! - [`bundle`]: the `.procb` format and its verifier (always);
 //! - [`vm`]: the sans-IO interpreter, one pure state machine per conversation (always);
-//! - [`runtime`]: tokio, HTTP for `api_call`, `procc serve`, storage (feature `runtime`);
+//! - `runtime`: tokio, HTTP for `api_call`, `procc serve`, storage (to come, feature
+//!   `runtime`; until then `procc run` emits `request` outputs for the host);
 //! - `cli`: the `procc` command (feature `cli`, in the binary).
 //!
 //! An embedding service that only runs bundles depends on the crate with
@@ -32,6 +33,3 @@ pub mod testing;
 pub mod bundle;
 pub mod codegen;
 pub mod vm;
-
-#[cfg(feature = "runtime")]
-pub mod runtime;

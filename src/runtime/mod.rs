@@ -1,1 +1,0 @@
-//! The tokio runtime: HTTP for `api_call`, `procc serve`, durable storage.
