@@ -78,7 +78,16 @@ proptest! {
         let mut h = H::new(program.clone());
         for input in inputs {
             let before = h.c.snapshot("c1");
+            // A host that restored the conversation from its snapshot must go on exactly
+            // as the one that kept it in memory.
+            let mut restored = H::new(program.clone());
+            if let Some(bytes) = &before {
+                prop_assert!(restored.c.restore("c1", bytes).is_ok());
+            }
+            let restored_step = restored.step(input.clone());
             let step = h.step(input);
+            prop_assert_eq!(&restored_step.outputs, &step.outputs);
+            prop_assert_eq!(restored.c.snapshot("c1"), h.c.snapshot("c1"));
             let outputs: Vec<Json> = step.outputs.iter().map(|o| serde_json::to_value(o).unwrap()).collect();
             if outputs.iter().any(|o| o["action"] == "error") {
                 prop_assert_eq!(outputs.len(), 1);
