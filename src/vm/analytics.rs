@@ -91,6 +91,11 @@ pub enum EventKind {
         /// The HTTP status, for an `api_call`.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         status: Option<u16>,
+        /// For an `api_call` whose response does not fit its `returns { .. }`: the JSON
+        /// path that did not match and the type it should have had
+        /// (`"$.id: expected text"`), which made the result a failure.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        mismatch: Option<String>,
     },
     /// A run ended.
     Done {

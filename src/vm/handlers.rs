@@ -11,7 +11,7 @@ use crate::codegen::isa::{Outcome, ProcId, VarId};
 use crate::codegen::module::Kind;
 
 use super::analytics::EventKind;
-use super::parse_answer::matches_fields;
+use super::parse_answer::returns_mismatch;
 use super::protocol::{Event, Feedback};
 use super::run::Stored;
 use super::session::{Cx, Effect, Reject, Run, Session, Wait};
@@ -255,18 +255,23 @@ impl Session {
             }
         };
         let prog = cx.prog;
-        let (success, json) = match effect {
+        let (success, json, mismatch) = match effect {
             Effect::Request => {
                 let response = response.unwrap_or(Json::Null);
                 let returns = prog
                     .procedure(proc)
                     .map_or(&[][..], |p| p.returns.as_slice());
-                let shaped = returns.is_empty() || matches_fields(prog, self, returns, &response);
-                let success = ok && status.is_none_or(|s| (200..300).contains(&s)) && shaped;
-                (success, response)
+                let answered = ok && status.is_none_or(|s| (200..300).contains(&s));
+                // The shape only matters for a success: a 4xx body is not a `returns`.
+                let mismatch = if answered && !returns.is_empty() {
+                    returns_mismatch(prog, self, returns, &response)
+                } else {
+                    None
+                };
+                (answered && mismatch.is_none(), response, mismatch)
             }
             Effect::Component(_) | Effect::Javascript | Effect::LiveChat => {
-                (ok, output.or(response).unwrap_or(Json::Null))
+                (ok, output.or(response).unwrap_or(Json::Null), None)
             }
         };
         let is_api = prog
@@ -276,6 +281,7 @@ impl Session {
             procedure: cx.proc_name(proc),
             ok: success,
             status: if is_api { status } else { None },
+            mismatch,
         });
         if let Some(run) = self.run.as_mut() {
             run.result = match json {

@@ -191,20 +191,28 @@ pub(crate) fn validate_var(
     Ok(value)
 }
 
-/// Whether a JSON object has every non-optional field with a value of its type.
-pub(crate) fn matches_fields(
+/// Where a JSON object fails a `returns { .. }` shape: `None` when every field parses
+/// by its declared type, otherwise the JSON path of the first field that does not and
+/// the type it should have had (`$.id: expected text`). Only names go in it, never the
+/// response's values, since the text is logged.
+pub(crate) fn returns_mismatch(
     prog: &Program,
     session: &Session,
     fields: &[crate::codegen::module::FieldDef],
     json: &Json,
-) -> bool {
+) -> Option<String> {
     let Json::Object(map) = json else {
-        return fields.is_empty();
+        return (!fields.is_empty()).then(|| "$: expected an object".to_owned());
     };
-    fields.iter().all(|field| {
+    fields.iter().find_map(|field| {
         let value = map.get(&field.name).unwrap_or(&Json::Null);
-        parse_typed(prog, field.ty, field.optional, value, Mode::Strict)
+        let fits = parse_typed(prog, field.ty, field.optional, value, Mode::Strict)
             .and_then(|v| type_checks(prog, session, field.ty, &v))
-            .is_ok()
+            .is_ok();
+        (!fits).then(|| {
+            let ty = prog.ty(field.ty).map_or("?", |t| t.name.as_str());
+            let optional = if field.optional { "?" } else { "" };
+            format!("$.{}: expected {ty}{optional}", field.name)
+        })
     })
 }

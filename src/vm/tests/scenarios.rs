@@ -477,6 +477,52 @@ fn api_failures_run_on_failure() {
 }
 
 #[test]
+fn a_response_that_misses_returns_is_logged_with_its_json_path() {
+    let cases = [
+        (
+            json!({"ok": true, "status": 200, "response": {"other": 1}}),
+            Some("$.refund_id: expected text"),
+        ),
+        (
+            json!({"ok": true, "status": 200, "response": {"refund_id": 7}}),
+            Some("$.refund_id: expected text"),
+        ),
+        (
+            json!({"ok": true, "status": 200, "response": [1]}),
+            Some("$: expected an object"),
+        ),
+        // A 5xx is a failure of its own: its body is not held to `returns`.
+        (
+            json!({"ok": true, "status": 503, "response": {"other": 1}}),
+            None,
+        ),
+    ];
+    for (result, mismatch) in cases {
+        let mut h = H::new(webshop());
+        h.send(pro());
+        h.send(json!({"event": "faq", "id": "faq_refunds"}));
+        h.send(json!({"event": "click", "procedure": "refund_order", "vars": {"email": "a@b.c", "order_id": "AB123456", "reason": "other"}}));
+        h.send(json!({"event": "approve", "granted": true}));
+        let mut input = result.clone();
+        input["event"] = json!("result");
+        let step = h.step(input);
+        let logged: Vec<Json> = step
+            .events
+            .iter()
+            .map(|e| serde_json::to_value(e).unwrap())
+            .filter(|e| e["event"] == "api_result")
+            .collect();
+        assert_eq!(logged.len(), 1, "{logged:?}");
+        assert_eq!(logged[0]["ok"], false);
+        assert_eq!(
+            logged[0].get("mismatch").and_then(Json::as_str),
+            mismatch,
+            "{result}"
+        );
+    }
+}
+
+#[test]
 fn live_chat_and_javascript_wait_for_results() {
     let mut h = H::new(webshop());
     h.send(pro());
