@@ -214,16 +214,12 @@ pub(crate) fn rule_name(rule: Rule) -> String {
              `request`, `done`, ...)"
         }
         Rule::expr
-        | Rule::or_expr
-        | Rule::and_expr
         | Rule::not_expr
         | Rule::cmp_expr
-        | Rule::sum
-        | Rule::product
-        | Rule::unary
-        | Rule::postfix
-        | Rule::paren
-        | Rule::call => "an expression",
+        | Rule::arith
+        | Rule::operand
+        | Rule::paren => "an expression",
+        Rule::call_args => "`(`",
         Rule::field_init => "a field (`name: value`)",
         Rule::field_access => "`.`",
         Rule::op_coalesce

@@ -1,12 +1,25 @@
-//! Expressions: operator levels folded left, prefix operators, postfix field access and
-//! calls, literals.
+//! Expressions: operator chains folded by precedence, prefix operators, field access
+//! and calls, literals.
+
+use std::sync::LazyLock;
 
 use pest::iterators::Pair;
+use pest::pratt_parser::{Assoc, Op, PrattParser};
 
 use super::{Lower, MAX_DEPTH, kids};
 use crate::syntax::ast::{BinaryOp, Expr, ExprKind, FieldInit, UnaryOp};
 use crate::syntax::errors::{INVALID_NUMBER, SYNTAX};
 use crate::syntax::grammar::Rule;
+
+/// The binary operators of `expr` and `arith`, loosest first.
+static PRECEDENCE: LazyLock<PrattParser<Rule>> = LazyLock::new(|| {
+    PrattParser::new()
+        .op(Op::infix(Rule::op_coalesce, Assoc::Left))
+        .op(Op::infix(Rule::kw_or, Assoc::Left))
+        .op(Op::infix(Rule::kw_and, Assoc::Left))
+        .op(Op::infix(Rule::add_op, Assoc::Left))
+        .op(Op::infix(Rule::mul_op, Assoc::Left))
+});
 
 impl Lower<'_> {
     /// Any expression-level pair (`expr`, `or_expr`, ..., `primary` alternatives).
@@ -31,64 +44,106 @@ impl Lower<'_> {
 
     fn expr_level(&mut self, pair: Pair<'_, Rule>) -> Option<Expr> {
         match pair.as_rule() {
-            Rule::expr
-            | Rule::or_expr
-            | Rule::and_expr
-            | Rule::cmp_expr
-            | Rule::sum
-            | Rule::product => self.binary_chain(pair),
-            Rule::not_expr | Rule::unary => self.prefix(pair),
-            Rule::postfix => self.postfix(pair),
+            Rule::expr | Rule::arith => self.binary_chain(pair),
+            Rule::cmp_expr => self.comparison(pair),
+            Rule::not_expr => self.not_expr(pair),
+            Rule::operand => self.operand(pair),
             _ => self.primary(pair),
         }
     }
 
-    /// `operand (op operand)*`, folded to the left.
+    /// `operand (op operand)*` of one operator family, folded by precedence (all
+    /// operators are left-associative).
     fn binary_chain(&mut self, pair: Pair<'_, Rule>) -> Option<Expr> {
-        let mut parts = kids(pair).into_iter();
-        let mut left = self.expr(parts.next()?)?;
-        while let Some(op) = parts.next() {
-            let op = binary_op(&op)?;
-            let right = self.expr(parts.next()?)?;
-            let span = left.span.start..right.span.end;
-            left = Expr {
-                kind: ExprKind::Binary(op, Box::new(left), Box::new(right)),
-                span,
-            };
-        }
-        Some(left)
+        PRECEDENCE
+            .map_primary(|operand| self.expr(operand))
+            .map_infix(|left, op, right| {
+                let (left, right) = (left?, right?);
+                let op = binary_op(&op)?;
+                let span = left.span.start..right.span.end;
+                Some(Expr {
+                    kind: ExprKind::Binary(op, Box::new(left), Box::new(right)),
+                    span,
+                })
+            })
+            .parse(pair.into_inner())
     }
 
-    /// `not X`, `-X`, or the level below. `-` directly before a number literal gives a
-    /// negative literal (so `-9223372036854775808` fits).
-    fn prefix(&mut self, pair: Pair<'_, Rule>) -> Option<Expr> {
-        let span = self.span(&pair);
-        let parts = kids(pair);
-        let first = parts.first()?;
-        let op = match first.as_rule() {
-            Rule::kw_not => UnaryOp::Not,
-            Rule::op_neg => UnaryOp::Neg,
-            _ => return self.expr(first.clone()),
+    /// `sum (cmp_op sum)?`: comparisons do not chain, the grammar sees to that.
+    fn comparison(&mut self, pair: Pair<'_, Rule>) -> Option<Expr> {
+        let mut parts = pair.into_inner();
+        let left = self.expr(parts.next()?)?;
+        let Some(op) = parts.next() else {
+            return Some(left);
         };
-        let operand = parts.get(1)?;
-        if op == UnaryOp::Neg
-            && let Some(number) = bare_number(operand)
-        {
-            let negated = format!("-{}", number.as_str());
-            return Some(self.number(&negated, span));
-        }
-        let operand = self.expr(operand.clone())?;
+        let op = binary_op(&op)?;
+        let right = self.expr(parts.next()?)?;
+        let span = left.span.start..right.span.end;
         Some(Expr {
-            kind: ExprKind::Unary(op, Box::new(operand)),
+            kind: ExprKind::Binary(op, Box::new(left), Box::new(right)),
             span,
         })
     }
 
-    /// A primary followed by `.field` accesses; `customer.x` and `secret.x` are special.
-    fn postfix(&mut self, pair: Pair<'_, Rule>) -> Option<Expr> {
-        let mut parts = kids(pair).into_iter();
-        let mut base = self.expr(parts.next()?)?;
-        for access in parts {
+    /// `not X`, or the comparison below.
+    fn not_expr(&mut self, pair: Pair<'_, Rule>) -> Option<Expr> {
+        let span = self.span(&pair);
+        let mut parts = pair.into_inner();
+        let first = parts.next()?;
+        if first.as_rule() != Rule::kw_not {
+            return self.expr(first);
+        }
+        let operand = self.expr(parts.next()?)?;
+        Some(Expr {
+            kind: ExprKind::Unary(UnaryOp::Not, Box::new(operand)),
+            span,
+        })
+    }
+
+    /// `-`* primary (arguments)? (`.field`)*: the accesses bind tighter than the signs.
+    /// A `-` directly before a bare number literal gives a negative literal (so
+    /// `-9223372036854775808` fits).
+    fn operand(&mut self, pair: Pair<'_, Rule>) -> Option<Expr> {
+        let mut signs = Vec::new();
+        let mut parts = kids(pair).into_iter().peekable();
+        while let Some(sign) = parts.next_if(|p| p.as_rule() == Rule::op_neg) {
+            signs.push(self.span(&sign).start);
+        }
+        let primary = parts.next()?;
+        let negative_literal = primary.as_rule() == Rule::number && parts.peek().is_none();
+        let mut base = match signs.pop() {
+            Some(start) if negative_literal => {
+                let span = start..self.span(&primary).end;
+                self.number(&format!("-{}", primary.as_str()), span)
+            }
+            sign => {
+                signs.extend(sign);
+                self.postfix(primary, parts)?
+            }
+        };
+        for start in signs.into_iter().rev() {
+            let span = start..base.span.end;
+            base = Expr {
+                kind: ExprKind::Unary(UnaryOp::Neg, Box::new(base)),
+                span,
+            };
+        }
+        Some(base)
+    }
+
+    /// A primary, its call arguments if it is a name followed by them, then its
+    /// `.field` accesses; `customer.x` and `secret.x` are special.
+    fn postfix<'i>(
+        &mut self,
+        primary: Pair<'i, Rule>,
+        rest: impl Iterator<Item = Pair<'i, Rule>>,
+    ) -> Option<Expr> {
+        let mut rest = rest.peekable();
+        let mut base = match rest.next_if(|p| p.as_rule() == Rule::call_args) {
+            Some(args) if primary.as_rule() == Rule::name => self.call(&primary, args)?,
+            _ => self.expr(primary)?,
+        };
+        for access in rest {
             let field = self.ident(&kids(access).into_iter().next()?);
             let span = base.span.start..field.span.end;
             let kind = match &base.kind {
@@ -99,6 +154,20 @@ impl Lower<'_> {
             base = Expr { kind, span };
         }
         Some(base)
+    }
+
+    /// `name(args)`.
+    fn call(&mut self, name: &Pair<'_, Rule>, args: Pair<'_, Rule>) -> Option<Expr> {
+        let name = self.ident(name);
+        let span = name.span.start..self.span(&args).end;
+        let args = kids(args)
+            .into_iter()
+            .map(|arg| self.expr(arg))
+            .collect::<Option<Vec<_>>>()?;
+        Some(Expr {
+            kind: ExprKind::Call(name, args),
+            span,
+        })
     }
 
     /// Literals, names, calls, lists, objects and parenthesised expressions.
@@ -116,14 +185,6 @@ impl Lower<'_> {
                     kind: inner.kind,
                     span,
                 });
-            }
-            Rule::call => {
-                let mut parts = kids(pair).into_iter();
-                let name = self.ident(&parts.next()?);
-                let args = parts
-                    .map(|arg| self.expr(arg))
-                    .collect::<Option<Vec<_>>>()?;
-                ExprKind::Call(name, args)
             }
             Rule::list_lit => ExprKind::List(
                 kids(pair)
@@ -171,26 +232,6 @@ impl Lower<'_> {
         };
         Expr { kind, span }
     }
-}
-
-/// The `number` pair when `pair` (a `unary`) is nothing but a number literal.
-fn bare_number<'i>(pair: &Pair<'i, Rule>) -> Option<Pair<'i, Rule>> {
-    if pair.as_rule() != Rule::unary {
-        return None;
-    }
-    let postfix = single_child(pair)?;
-    if postfix.as_rule() != Rule::postfix {
-        return None;
-    }
-    let number = single_child(&postfix)?;
-    (number.as_rule() == Rule::number).then_some(number)
-}
-
-/// The only child of `pair`, if it has exactly one.
-fn single_child<'i>(pair: &Pair<'i, Rule>) -> Option<Pair<'i, Rule>> {
-    let mut inner = pair.clone().into_inner();
-    let first = inner.next()?;
-    inner.next().is_none().then_some(first)
 }
 
 /// The operator of an operator pair.
