@@ -457,3 +457,34 @@ fn help_shows_the_form_of_the_declaration() {
     );
     assert_eq!(d[0].primary_label, "expected `:`");
 }
+
+#[test]
+fn a_large_file_parses_in_source_order_with_every_error() {
+    // Large enough to be parsed by several threads: their runs must join seamlessly.
+    let mut text = String::new();
+    let mut broken = Vec::new();
+    for i in 0..4000 {
+        if i % 500 == 7 {
+            broken.push(text.len() + "audience a{i} = ".len());
+            text.push_str(&format!("audience a{i} = customer.plan ==\n"));
+        } else {
+            text.push_str(&format!(
+                "procedure p{i}: follow_up {{\n  label \"Question {i}\"\n  question \"What about {i}?\"\n  trigger always\n}}\n"
+            ));
+        }
+    }
+    assert!(text.len() > 256 * 1024);
+    let (file, diagnostics) = parse(&text);
+    assert_eq!(file.items.len(), 4000 - broken.len());
+    let starts: Vec<usize> = file.items.iter().map(|item| item.span.start).collect();
+    assert!(starts.windows(2).all(|w| w[0] < w[1]), "items out of order");
+    assert_eq!(diagnostics.len(), broken.len(), "{diagnostics:#?}");
+    for (diagnostic, at) in diagnostics.iter().zip(&broken) {
+        assert_eq!(diagnostic.code, "E0001");
+        assert!(diagnostic.span.start > *at, "{diagnostic:?} before {at}");
+        assert!(
+            diagnostic.span.start < at + 40,
+            "{diagnostic:?} far from {at}"
+        );
+    }
+}

@@ -24,26 +24,93 @@ use crate::diagnostics::Diagnostic;
 
 /// Parses one `.proc` file. Returns the declarations that parsed (in source order) and
 /// the syntax errors of the others; it never panics, whatever the text.
+///
+/// Declarations parse independently, so a large file is parsed by several threads, each
+/// taking a contiguous run of declarations; the results are joined in source order, so
+/// the outcome is the same as parsing them one by one.
 pub fn parse_file(file: FileId, text: &str) -> (SourceFile, Vec<Diagnostic>) {
     let tokens = tokenize(text);
-    let mut parser = FileParser {
-        file,
-        text,
-        tokens: &tokens,
-        items: Vec::new(),
-        diagnostics: Vec::new(),
-    };
-    for chunk in split(text, &tokens, 0..text.len(), Mode::Normal) {
-        parser.chunk(chunk, true);
+    let chunks = split(text, &tokens, 0..text.len(), Mode::Normal);
+    let mut items = Vec::new();
+    let mut diagnostics = Vec::new();
+    for part in parse_in_parallel(file, text, &tokens, &chunks) {
+        items.extend(part.items);
+        diagnostics.extend(part.diagnostics);
     }
-    let source = SourceFile {
-        id: file,
-        items: parser.items,
-    };
-    (source, parser.diagnostics)
+    (SourceFile { id: file, items }, diagnostics)
 }
 
-/// The state of one [`parse_file`] call.
+/// Below this many bytes per thread, starting a thread costs more than it saves.
+const BYTES_PER_THREAD: usize = 64 * 1024;
+
+/// The stack of a parsing thread: as large as a main thread's, since parsing and
+/// lowering recurse on nested expressions.
+const PARSER_STACK: usize = 8 * 1024 * 1024;
+
+/// Parses the declarations `chunks` on up to `available_parallelism` threads; one
+/// [`FileParser`] per contiguous run of declarations, in source order.
+fn parse_in_parallel<'a>(
+    file: FileId,
+    text: &'a str,
+    tokens: &'a [Token],
+    chunks: &[Span],
+) -> Vec<FileParser<'a>> {
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(text.len() / BYTES_PER_THREAD)
+        .max(1);
+    let parse_run = |run: &[Span]| {
+        let mut parser = FileParser::new(file, text, tokens);
+        for chunk in run {
+            parser.chunk(chunk.clone(), true);
+        }
+        parser
+    };
+    if threads == 1 {
+        return vec![parse_run(chunks)];
+    }
+    let runs = balanced_runs(chunks, threads);
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = runs
+            .iter()
+            .map(|run| {
+                std::thread::Builder::new()
+                    .stack_size(PARSER_STACK)
+                    .spawn_scoped(scope, || parse_run(run))
+            })
+            .collect();
+        workers
+            .into_iter()
+            .zip(&runs)
+            .map(|(worker, run)| match worker {
+                Ok(handle) => handle
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+                // No thread to be had: parse this run here.
+                Err(_) => parse_run(run),
+            })
+            .collect()
+    })
+}
+
+/// Cuts `chunks` into at most `parts` contiguous runs of about equal size in bytes.
+fn balanced_runs(chunks: &[Span], parts: usize) -> Vec<&[Span]> {
+    let total: usize = chunks.iter().map(|c| c.len()).sum();
+    let target = total.div_ceil(parts.max(1)).max(1);
+    let mut runs = Vec::with_capacity(parts);
+    let (mut start, mut bytes) = (0, 0);
+    for (i, chunk) in chunks.iter().enumerate() {
+        bytes += chunk.len();
+        if bytes >= target && runs.len() + 1 < parts {
+            runs.push(&chunks[start..=i]);
+            (start, bytes) = (i + 1, 0);
+        }
+    }
+    runs.push(&chunks[start..]);
+    runs
+}
+
+/// The items and errors of a run of declarations of one file.
 struct FileParser<'a> {
     file: FileId,
     text: &'a str,
@@ -52,7 +119,17 @@ struct FileParser<'a> {
     diagnostics: Vec<Diagnostic>,
 }
 
-impl FileParser<'_> {
+impl<'a> FileParser<'a> {
+    fn new(file: FileId, text: &'a str, tokens: &'a [Token]) -> Self {
+        FileParser {
+            file,
+            text,
+            tokens,
+            items: Vec::new(),
+            diagnostics: Vec::new(),
+        }
+    }
+
     /// Parses the declaration in `chunk`. When it does not parse and `may_split` holds,
     /// it is split again eagerly (an unclosed block may have swallowed declarations).
     fn chunk(&mut self, chunk: Span, may_split: bool) {
