@@ -93,7 +93,7 @@ fn render(m: &Module, out: &mut String) -> std::fmt::Result {
         let names: Vec<_> = uses
             .iter()
             .filter(|u| u.chunk as usize == ci)
-            .map(|u| u.place.as_str())
+            .map(|u| u.place.describe(m))
             .collect();
         let file = m
             .files
@@ -166,7 +166,7 @@ pub fn to_json(m: &Module) -> Value {
                 .collect();
             json!({
                 "index": ci,
-                "uses": uses.iter().filter(|u| u.chunk as usize == ci).map(|u| u.place.clone()).collect::<Vec<_>>(),
+                "uses": uses.iter().filter(|u| u.chunk as usize == ci).map(|u| u.place.describe(m)).collect::<Vec<_>>(),
                 "file": m.files.get(c.file as usize),
                 "code": code,
             })

@@ -5,6 +5,8 @@
 
 pub mod render;
 
+use std::sync::OnceLock;
+
 use crate::syntax::ast::{FileId, Span};
 
 /// How bad a diagnostic is.
@@ -116,6 +118,10 @@ impl Diagnostic {
 #[derive(Clone, Debug, Default)]
 pub struct Sources {
     files: Vec<SourceText>,
+    /// Per file, the byte offset of every line's start, computed on first use: the
+    /// source map asks for the line of every instruction, so a scan from the start of
+    /// the file each time would make code generation quadratic.
+    line_starts: Vec<OnceLock<Vec<usize>>>,
 }
 
 /// One file's path (as shown to the user) and text.
@@ -140,6 +146,7 @@ impl Sources {
             path: path.into(),
             text: text.into(),
         });
+        self.line_starts.push(OnceLock::new());
         id
     }
 
@@ -170,9 +177,14 @@ impl Sources {
     pub fn line_col(&self, id: FileId, offset: usize) -> (usize, usize) {
         let text = &self.get(id).text;
         let offset = floor_char_boundary(text, offset.min(text.len()));
-        let before = &text[..offset];
-        let line = before.matches('\n').count() + 1;
-        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+        let starts = self.line_starts[id.0 as usize].get_or_init(|| {
+            std::iter::once(0)
+                .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+                .collect()
+        });
+        // The last line start at or before the offset (there is always line 1 at 0).
+        let line = starts.partition_point(|&start| start <= offset).max(1);
+        let line_start = starts[line - 1];
         let column = text[line_start..offset].chars().count() + 1;
         (line, column)
     }

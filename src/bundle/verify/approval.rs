@@ -15,34 +15,77 @@ use super::error::{Rule, VerifyError};
 use super::{ChunkCtx, effect_kind};
 use crate::codegen::isa::Instr;
 
-/// The chunk's control-flow graph: one node per instruction, node `i` is instruction `i`.
-fn cfg(code: &[Instr]) -> DiGraph<(), ()> {
-    let mut g = DiGraph::with_capacity(code.len(), code.len() * 2);
-    for _ in code {
-        g.add_node(());
+/// The chunk's control-flow graph over basic blocks: node `b` is the run of instructions
+/// from `starts[b]` up to the next start; `block_of[pc]` is the block of instruction `pc`.
+/// Blocks rather than single instructions keep the graph, and so the dominator
+/// computation, several times smaller.
+struct BlockGraph {
+    graph: DiGraph<(), ()>,
+    starts: Vec<usize>,
+    block_of: Vec<u32>,
+}
+
+/// Where an instruction may continue: its jump target, and the next instruction unless
+/// it only jumps or ends the run.
+fn successors(instr: &Instr) -> (Option<usize>, bool) {
+    match *instr {
+        Instr::Jump(t) => (Some(t as usize), false),
+        Instr::JumpIfFalse(t)
+        | Instr::JumpIfFalseKeep(t)
+        | Instr::JumpIfTrueKeep(t)
+        | Instr::JumpIfPresent(t)
+        | Instr::JumpIfFailed(t) => (Some(t as usize), true),
+        Instr::Return | Instr::Done(_) => (None, false),
+        _ => (None, true),
     }
+}
+
+fn block_graph(code: &[Instr]) -> BlockGraph {
     let n = code.len();
-    let mut edge = |from: usize, to: usize| {
-        if to < n {
-            g.add_edge(NodeIndex::new(from), NodeIndex::new(to), ());
-        }
-    };
+    // A block starts at 0, at every jump target, and after every jump or end.
+    let mut starts_here = vec![false; n];
+    if let Some(first) = starts_here.first_mut() {
+        *first = true;
+    }
     for (pc, instr) in code.iter().enumerate() {
-        match *instr {
-            Instr::Jump(t) => edge(pc, t as usize),
-            Instr::JumpIfFalse(t)
-            | Instr::JumpIfFalseKeep(t)
-            | Instr::JumpIfTrueKeep(t)
-            | Instr::JumpIfPresent(t)
-            | Instr::JumpIfFailed(t) => {
-                edge(pc, t as usize);
-                edge(pc, pc + 1);
-            }
-            Instr::Return | Instr::Done(_) => {}
-            _ => edge(pc, pc + 1),
+        let (target, falls_through) = successors(instr);
+        if let Some(t) = target.filter(|&t| t < n) {
+            starts_here[t] = true;
+        }
+        if (target.is_some() || !falls_through) && pc + 1 < n {
+            starts_here[pc + 1] = true;
         }
     }
-    g
+    let mut block_of = Vec::with_capacity(n);
+    let mut starts = Vec::new();
+    for (pc, &start) in starts_here.iter().enumerate() {
+        if start {
+            starts.push(pc);
+        }
+        block_of.push(starts.len() as u32 - 1);
+    }
+    let blocks = starts.len() as u32;
+    let mut graph = DiGraph::with_capacity(blocks as usize, blocks as usize * 2);
+    for _ in 0..blocks {
+        graph.add_node(());
+    }
+    for (pc, instr) in code.iter().enumerate() {
+        let ends_block = pc + 1 == n || starts_here[pc + 1];
+        if !ends_block {
+            continue;
+        }
+        let from = NodeIndex::new(block_of[pc] as usize);
+        let (target, falls_through) = successors(instr);
+        let next = falls_through.then_some(pc + 1);
+        for to in [target, next].into_iter().flatten().filter(|&t| t < n) {
+            graph.add_edge(from, NodeIndex::new(block_of[to] as usize), ());
+        }
+    }
+    BlockGraph {
+        graph,
+        starts,
+        block_of,
+    }
 }
 
 /// Checks rule 2 for the body of an irreversible procedure.
@@ -50,15 +93,21 @@ pub(crate) fn check_approval(cx: &ChunkCtx<'_>) -> Result<(), VerifyError> {
     if cx.code.is_empty() {
         return Ok(());
     }
-    let g = cfg(cx.code);
-    let doms = simple_fast(&g, NodeIndex::new(0));
-    let reachable = |i: usize| i == 0 || doms.immediate_dominator(NodeIndex::new(i)).is_some();
-    let approved = cx
-        .code
-        .iter()
-        .enumerate()
-        .any(|(i, instr)| matches!(instr, Instr::Approve(_)) && reachable(i));
-    if !approved {
+    let BlockGraph {
+        graph,
+        starts,
+        block_of,
+    } = block_graph(cx.code);
+    let doms = simple_fast(&graph, NodeIndex::new(0));
+    let block = |pc: usize| NodeIndex::new(block_of[pc] as usize);
+    let reachable = |pc: usize| block_of[pc] == 0 || doms.immediate_dominator(block(pc)).is_some();
+    let is_approve = |pc: usize| matches!(cx.code.get(pc), Some(Instr::Approve(_)));
+    // Blocks holding a reachable approval: everything they dominate runs after it.
+    let mut approving = vec![false; graph.node_count()];
+    for pc in (0..cx.code.len()).filter(|&pc| is_approve(pc) && reachable(pc)) {
+        approving[block_of[pc] as usize] = true;
+    }
+    if !approving.contains(&true) {
         return Err(cx.err(
             Rule::MissingApproval,
             0,
@@ -69,12 +118,11 @@ pub(crate) fn check_approval(cx: &ChunkCtx<'_>) -> Result<(), VerifyError> {
         if effect_kind(instr).is_none() || !reachable(pc) {
             continue;
         }
-        let dominated = doms
-            .strict_dominators(NodeIndex::new(pc))
-            .is_some_and(|mut ds| {
-                ds.any(|d| matches!(cx.code.get(d.index()), Some(Instr::Approve(_))))
-            });
-        if !dominated {
+        let approved_in_block = (starts[block_of[pc] as usize]..pc).any(is_approve);
+        let approved_before = doms
+            .strict_dominators(block(pc))
+            .is_some_and(|mut ds| ds.any(|d| approving[d.index()]));
+        if !approved_in_block && !approved_before {
             return Err(cx.err(
                 Rule::UnapprovedEffect,
                 pc as u32,

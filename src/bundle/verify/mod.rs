@@ -55,7 +55,7 @@ fn check_chunk(module: &Module, u: &roles::Use) -> Result<(), VerifyError> {
     let Some(chunk) = module.chunks.get(u.chunk as usize) else {
         return Err(VerifyError::table(
             Rule::IndexOutOfRange,
-            u.place.clone(),
+            u.place.describe(module),
             format!("chunk index {} is out of range", u.chunk),
         ));
     };
@@ -67,7 +67,7 @@ fn check_chunk(module: &Module, u: &roles::Use) -> Result<(), VerifyError> {
         owner: u.owner,
         kind: proc.map(|p| p.kind),
         chunk: u.chunk,
-        place: &u.place,
+        place: u.place,
         procedure: proc.map(|p| p.name.as_str()),
     };
     if chunk.code.is_empty() {
@@ -111,7 +111,7 @@ pub(crate) struct ChunkCtx<'m> {
     /// The chunk's index.
     pub chunk: ChunkId,
     /// Where it is used, for messages.
-    pub place: &'m str,
+    pub place: roles::Place,
     /// The owning procedure's name.
     pub procedure: Option<&'m str>,
 }
@@ -121,7 +121,7 @@ impl ChunkCtx<'_> {
     pub(crate) fn err(&self, rule: Rule, instr: u32, detail: impl Into<String>) -> VerifyError {
         VerifyError {
             rule,
-            place: self.place.to_string(),
+            place: self.place.describe(self.module),
             procedure: self.procedure.map(str::to_string),
             chunk: Some(self.chunk),
             instr: Some(instr),

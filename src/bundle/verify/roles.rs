@@ -3,7 +3,7 @@
 //! ends in `Done`, ...).
 
 use crate::codegen::isa::{ChunkId, ProcId, VarId};
-use crate::codegen::module::{BaseType, CheckDef, Module, TypeDef};
+use crate::codegen::module::{BaseType, Module, TypeDef};
 
 /// How a chunk is used.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -23,7 +23,7 @@ pub(crate) enum Role {
 }
 
 /// One use of a chunk.
-#[derive(Clone, Debug)]
+#[derive(Clone, Copy, Debug)]
 pub(crate) struct Use {
     /// The chunk used.
     pub chunk: ChunkId,
@@ -31,14 +31,73 @@ pub(crate) struct Use {
     pub role: Role,
     /// The procedure the use belongs to (its label, `when`, body, or local variable).
     pub owner: Option<ProcId>,
-    /// A noun phrase for error messages.
-    pub place: String,
+    /// Where it is used, described only when an error names it.
+    pub place: Place,
+}
+
+/// Where a chunk is used: a table entry and the part of it. Kept as indexes, since a
+/// bundle has tens of thousands of uses and only a refusal needs the words.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Place {
+    /// A check (`message`: its message) of a type.
+    TypeCheck { ty: usize, message: bool },
+    /// An audience's condition.
+    Audience(usize),
+    /// A variable's prompt.
+    Prompt(VarId),
+    /// A variable's `when`.
+    VarWhen(VarId),
+    /// A variable's default.
+    VarDefault(VarId),
+    /// A check (`message`: its message) of a variable.
+    VarCheck { var: VarId, message: bool },
+    /// A procedure's label.
+    Label(ProcId),
+    /// A procedure's `when`.
+    ProcWhen(ProcId),
+    /// A procedure's body.
+    Body(ProcId),
+}
+
+impl Place {
+    /// A noun phrase for error messages: "the `when` of variable `email`".
+    pub(crate) fn describe(self, m: &Module) -> String {
+        let name = |names: Option<&str>| names.unwrap_or("?").to_owned();
+        let ty = |i: usize| name(m.types.get(i).map(|t| t.name.as_str()));
+        let var = |i: VarId| name(m.vars.get(i as usize).map(|v| v.name.as_str()));
+        let proc = |i: ProcId| name(m.procedures.get(i as usize).map(|p| p.name.as_str()));
+        let check = |message: bool| {
+            if message {
+                "a check message"
+            } else {
+                "a check"
+            }
+        };
+        match self {
+            Place::TypeCheck { ty: t, message } => {
+                format!("{} of type `{}`", check(message), ty(t))
+            }
+            Place::Audience(a) => format!(
+                "audience `{}`",
+                name(m.audiences.get(a).map(|a| a.name.as_str()))
+            ),
+            Place::Prompt(v) => format!("the prompt of variable `{}`", var(v)),
+            Place::VarWhen(v) => format!("the `when` of variable `{}`", var(v)),
+            Place::VarDefault(v) => format!("the default of variable `{}`", var(v)),
+            Place::VarCheck { var: v, message } => {
+                format!("{} of variable `{}`", check(message), var(v))
+            }
+            Place::Label(p) => format!("the label of procedure `{}`", proc(p)),
+            Place::ProcWhen(p) => format!("the `when` of procedure `{}`", proc(p)),
+            Place::Body(p) => format!("procedure `{}`", proc(p)),
+        }
+    }
 }
 
 /// Every use of every chunk. Indexes have been checked by the table checks.
 pub(crate) fn uses(m: &Module) -> Vec<Use> {
-    let mut out = Vec::new();
-    let mut push = |chunk, role, owner, place: String| {
+    let mut out = Vec::with_capacity(m.chunks.len());
+    let mut push = |chunk, role, owner, place| {
         out.push(Use {
             chunk,
             role,
@@ -46,86 +105,74 @@ pub(crate) fn uses(m: &Module) -> Vec<Use> {
             place,
         })
     };
-    for t in &m.types {
+    for (ti, t) in m.types.iter().enumerate() {
         if let Some(c) = &t.check {
-            let base = t.base;
-            checks(&mut push, c, base, None, || format!("type `{}`", t.name));
+            push(
+                c.cond,
+                Role::CheckCond(t.base),
+                None,
+                Place::TypeCheck {
+                    ty: ti,
+                    message: false,
+                },
+            );
+            push(
+                c.message,
+                Role::CheckMessage(t.base),
+                None,
+                Place::TypeCheck {
+                    ty: ti,
+                    message: true,
+                },
+            );
         }
     }
-    for a in &m.audiences {
-        push(a.cond, Role::Guard, None, format!("audience `{}`", a.name));
+    for (ai, a) in m.audiences.iter().enumerate() {
+        push(a.cond, Role::Guard, None, Place::Audience(ai));
     }
     for (vi, v) in m.vars.iter().enumerate() {
-        let place = || format!("variable `{}`", v.name);
+        let vi = vi as VarId;
         let base = base_of(m.types.get(v.ty as usize));
         if let Some(c) = v.ask {
-            push(c, Role::Text, v.owner, format!("the prompt of {}", place()));
+            push(c, Role::Text, v.owner, Place::Prompt(vi));
         }
         if let Some(c) = v.when {
-            push(
-                c,
-                Role::Guard,
-                v.owner,
-                format!("the `when` of {}", place()),
-            );
+            push(c, Role::Guard, v.owner, Place::VarWhen(vi));
         }
         if let Some(c) = v.default {
-            push(
-                c,
-                Role::Default(vi as VarId),
-                v.owner,
-                format!("the default of {}", place()),
-            );
+            push(c, Role::Default(vi), v.owner, Place::VarDefault(vi));
         }
         for c in &v.checks {
-            checks(&mut push, c, base, v.owner, place);
+            push(
+                c.cond,
+                Role::CheckCond(base),
+                v.owner,
+                Place::VarCheck {
+                    var: vi,
+                    message: false,
+                },
+            );
+            push(
+                c.message,
+                Role::CheckMessage(base),
+                v.owner,
+                Place::VarCheck {
+                    var: vi,
+                    message: true,
+                },
+            );
         }
     }
     for (pi, p) in m.procedures.iter().enumerate() {
-        let owner = Some(pi as ProcId);
-        push(
-            p.label,
-            Role::Text,
-            owner,
-            format!("the label of procedure `{}`", p.name),
-        );
+        let pi = pi as ProcId;
+        let owner = Some(pi);
+        push(p.label, Role::Text, owner, Place::Label(pi));
         if let Some(c) = p.when {
-            push(
-                c,
-                Role::Guard,
-                owner,
-                format!("the `when` of procedure `{}`", p.name),
-            );
+            push(c, Role::Guard, owner, Place::ProcWhen(pi));
         }
-        push(
-            p.body,
-            Role::Body(pi as ProcId),
-            owner,
-            format!("procedure `{}`", p.name),
-        );
+        push(p.body, Role::Body(pi), owner, Place::Body(pi));
     }
     out
-}
-
-fn checks(
-    push: &mut impl FnMut(ChunkId, Role, Option<ProcId>, String),
-    c: &CheckDef,
-    base: BaseType,
-    owner: Option<ProcId>,
-    place: impl Fn() -> String,
-) {
-    push(
-        c.cond,
-        Role::CheckCond(base),
-        owner,
-        format!("a check of {}", place()),
-    );
-    push(
-        c.message,
-        Role::CheckMessage(base),
-        owner,
-        format!("a check message of {}", place()),
-    );
 }
 
 /// The base type of a type entry (`json` when missing, which table checks already refuse).
