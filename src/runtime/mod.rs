@@ -7,7 +7,11 @@
 //! `--no-default-features --features runtime`.
 
 pub mod driver;
+pub mod events;
 pub mod http;
+pub mod secrets;
 
 pub use driver::{handle_performing, handle_performing_observed};
+pub use events::EventLog;
 pub use http::{HttpClient, HttpError, HttpOutcome};
+pub use secrets::EnvSecrets;
