@@ -10,6 +10,7 @@ pub mod driver;
 pub mod events;
 pub mod http;
 pub mod secrets;
+pub mod serve;
 
 pub use driver::{handle_performing, handle_performing_observed};
 pub use events::EventLog;
