@@ -204,7 +204,10 @@ fn run_cases(server: &TestServer, refused_port: u16) -> (HashMap<String, Vec<Val
     let mut by_conversation: HashMap<String, Vec<Value>> = HashMap::new();
     for line in stdout.lines() {
         let value: Value = serde_json::from_str(line).unwrap();
-        assert_ne!(value["action"], "request", "procc performs the request itself");
+        assert_ne!(
+            value["action"], "request",
+            "procc performs the request itself"
+        );
         let conversation = value["conversation"].as_str().unwrap().to_owned();
         by_conversation.entry(conversation).or_default().push(value);
     }
@@ -318,7 +321,10 @@ fn every_outcome_of_a_real_http_call() {
     assert_eq!(shape_event["ok"], false);
     assert_eq!(shape_event["status"], 200);
     assert!(
-        shape_event["mismatch"].as_str().unwrap().starts_with("$.id"),
+        shape_event["mismatch"]
+            .as_str()
+            .unwrap()
+            .starts_with("$.id"),
         "{shape_event}"
     );
 }

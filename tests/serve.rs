@@ -131,18 +131,30 @@ fn input(conversation: &str, event: &str, fields: Value) -> Value {
 
 /// Starts a conversation and runs it up to the `ask` for `city`.
 fn up_to_city(serve: &Serve, conversation: &str) {
-    assert!(serve.send(input(conversation, "start", json!({"customer": {}}))).is_empty());
+    assert!(
+        serve
+            .send(input(conversation, "start", json!({"customer": {}})))
+            .is_empty()
+    );
     let offer = serve.send(input(conversation, "message", json!({})));
     assert_eq!(offer[0]["action"], "offer");
     let ask = serve.send(input(conversation, "click", json!({"procedure": "greet"})));
     assert_eq!(ask[0]["action"], "ask");
     assert_eq!(ask[0]["var"], "name");
-    let ask = serve.send(input(conversation, "answer", json!({"var": "name", "value": "Ann"})));
+    let ask = serve.send(input(
+        conversation,
+        "answer",
+        json!({"var": "name", "value": "Ann"}),
+    ));
     assert_eq!(ask[0]["var"], "city", "{ask:?}");
 }
 
 fn answer_city(serve: &Serve, conversation: &str, city: &str) -> Vec<Value> {
-    serve.send(input(conversation, "answer", json!({"var": "city", "value": city})))
+    serve.send(input(
+        conversation,
+        "answer",
+        json!({"var": "city", "value": city}),
+    ))
 }
 
 #[test]
@@ -224,7 +236,13 @@ fn a_new_bundle_lets_conversations_in_flight_finish_on_theirs() {
     up_to_city(&serve, "old");
     // SIGTERM: a graceful stop, exit code 0.
     let pid = serve.child.id().to_string();
-    assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
+    assert!(
+        Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
     let status = serve.child.wait().unwrap();
     assert!(status.success(), "{status:?}");
     drop(serve);
@@ -235,11 +253,19 @@ fn a_new_bundle_lets_conversations_in_flight_finish_on_theirs() {
     assert_eq!(outputs[1]["outcome"], "completed");
 
     // A new conversation starts on the new bundle.
-    assert!(serve.send(input("new", "start", json!({"customer": {}}))).is_empty());
+    assert!(
+        serve
+            .send(input("new", "start", json!({"customer": {}})))
+            .is_empty()
+    );
     let offer = serve.send(input("new", "message", json!({})));
     assert_eq!(offer[0]["procedures"][0]["label"], "Greet me (v2)");
     serve.send(input("new", "click", json!({"procedure": "greet"})));
-    let ask = serve.send(input("new", "answer", json!({"var": "name", "value": "Bo"})));
+    let ask = serve.send(input(
+        "new",
+        "answer",
+        json!({"var": "name", "value": "Bo"}),
+    ));
     assert_eq!(ask[0]["prompt"], "Which city?");
     let outputs = answer_city(&serve, "new", "Oslo");
     assert_eq!(outputs[0]["question"], "Welcome back, Bo of Oslo");
