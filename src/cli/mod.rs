@@ -5,6 +5,7 @@ mod check;
 mod inspect;
 mod output;
 mod run;
+mod serve;
 mod test;
 
 use std::path::PathBuf;
@@ -86,6 +87,8 @@ enum Command {
     },
     /// Run the session protocol on stdin/stdout (one JSON object per line).
     Run(run::RunArgs),
+    /// Serve the session protocol over HTTP, with conversations in a durable store.
+    Serve(serve::ServeArgs),
     /// Run the `test` blocks: prints each test, then `N passed, N failed`.
     Test(CompileArgs),
 }
@@ -108,6 +111,7 @@ pub fn main() -> ExitCode {
         Command::Build { compile, output } => build::run(&compile, &output),
         Command::Inspect { bundle, format } => inspect::run(&bundle, format),
         Command::Run(args) => run::run(&args),
+        Command::Serve(args) => serve::run(&args),
         Command::Test(args) => test::run(&args),
     };
     ExitCode::from(code)

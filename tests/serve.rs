@@ -1,0 +1,277 @@
+//! `procc serve`: the session protocol over HTTP, durable across `kill -9`, conversations
+//! finishing on their own bundle after a restart with a new one.
+
+#![cfg(all(feature = "cli", unix))]
+
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+const PROJECT_V1: &str = r#"
+var name: text { ask "Your name?" }
+
+procedure greet: follow_up {
+  label "Greet me"
+  needs name
+  var city: text { ask "Your city?" }
+  question "Hello {name} from {city}"
+  trigger always
+}
+"#;
+
+const PROJECT_V2: &str = r#"
+var name: text { ask "What is your name?" }
+
+procedure greet: follow_up {
+  label "Greet me (v2)"
+  needs name
+  var city: text { ask "Which city?" }
+  question "Welcome back, {name} of {city}"
+  trigger always
+}
+"#;
+
+/// A running `procc serve`, killed when dropped.
+struct Serve {
+    child: Child,
+    port: u16,
+}
+
+impl Drop for Serve {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn write_project(dir: &Path, source: &str) {
+    std::fs::create_dir_all(dir).unwrap();
+    std::fs::write(dir.join("greet.proc"), source).unwrap();
+}
+
+impl Serve {
+    fn start(project: &Path, store: &Path) -> Serve {
+        let port = free_port();
+        let child = Command::new(env!("CARGO_BIN_EXE_procc"))
+            .arg("serve")
+            .arg(project)
+            .arg("--addr")
+            .arg(format!("127.0.0.1:{port}"))
+            .arg("--store")
+            .arg(store)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let serve = Serve { child, port };
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            if let Ok((200, _)) = serve.try_request("GET", "/v1/health", "") {
+                return serve;
+            }
+            assert!(Instant::now() < deadline, "procc serve did not come up");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    fn try_request(&self, method: &str, path: &str, body: &str) -> std::io::Result<(u16, String)> {
+        let mut stream = TcpStream::connect(("127.0.0.1", self.port))?;
+        write!(
+            stream,
+            "{method} {path} HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        )?;
+        let mut response = String::new();
+        stream.read_to_string(&mut response)?;
+        let status = response
+            .split_whitespace()
+            .nth(1)
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(0);
+        let body = response
+            .split_once("\r\n\r\n")
+            .map(|(_, b)| b.to_owned())
+            .unwrap_or_default();
+        Ok((status, body))
+    }
+
+    /// Posts an input; returns the HTTP status and the body as JSON.
+    fn post(&self, body: &str) -> (u16, Value) {
+        let (status, body) = self.try_request("POST", "/v1/events", body).unwrap();
+        (status, serde_json::from_str(&body).unwrap_or(Value::Null))
+    }
+
+    /// Posts an input that must succeed; returns its outputs.
+    fn send(&self, input: Value) -> Vec<Value> {
+        let (status, body) = self.post(&input.to_string());
+        assert_eq!(status, 200, "{body}");
+        body["outputs"].as_array().unwrap().clone()
+    }
+}
+
+fn input(conversation: &str, event: &str, fields: Value) -> Value {
+    let mut value = json!({"conversation": conversation, "event": event});
+    if let (Some(object), Value::Object(more)) = (value.as_object_mut(), fields) {
+        object.extend(more);
+    }
+    value
+}
+
+/// Starts a conversation and runs it up to the `ask` for `city`.
+fn up_to_city(serve: &Serve, conversation: &str) {
+    assert!(
+        serve
+            .send(input(conversation, "start", json!({"customer": {}})))
+            .is_empty()
+    );
+    let offer = serve.send(input(conversation, "message", json!({})));
+    assert_eq!(offer[0]["action"], "offer");
+    let ask = serve.send(input(conversation, "click", json!({"procedure": "greet"})));
+    assert_eq!(ask[0]["action"], "ask");
+    assert_eq!(ask[0]["var"], "name");
+    let ask = serve.send(input(
+        conversation,
+        "answer",
+        json!({"var": "name", "value": "Ann"}),
+    ));
+    assert_eq!(ask[0]["var"], "city", "{ask:?}");
+}
+
+fn answer_city(serve: &Serve, conversation: &str, city: &str) -> Vec<Value> {
+    serve.send(input(
+        conversation,
+        "answer",
+        json!({"var": "city", "value": city}),
+    ))
+}
+
+#[test]
+fn health_events_bad_json_and_concurrent_conversations() {
+    let dir = tempfile::tempdir().unwrap();
+    let project = dir.path().join("v1");
+    write_project(&project, PROJECT_V1);
+    let serve = Serve::start(&project, &dir.path().join("store"));
+
+    let (status, health) = serve.try_request("GET", "/v1/health", "").unwrap();
+    assert_eq!(status, 200);
+    assert!(health.contains("ok"));
+
+    // Bad JSON: 400 with the protocol's error object.
+    let (status, body) = serve.post("{not json");
+    assert_eq!(status, 400);
+    assert_eq!(body["action"], "error");
+    assert_eq!(body["code"], "bad_input");
+    assert_eq!(body["outputs"][0]["code"], "bad_input");
+    // An event for a conversation that has not started: the protocol's error output.
+    let outputs = serve.send(input("nobody", "message", json!({})));
+    assert_eq!(outputs[0]["code"], "unknown_conversation");
+
+    // Many conversations at once, each in order.
+    let serve = std::sync::Arc::new(serve);
+    let threads: Vec<_> = (0..8)
+        .map(|i| {
+            let serve = serve.clone();
+            std::thread::spawn(move || {
+                for round in 0..5 {
+                    let conversation = format!("c{i}-{round}");
+                    up_to_city(&serve, &conversation);
+                    let outputs = answer_city(&serve, &conversation, &format!("City{i}"));
+                    assert_eq!(outputs[0]["question"], format!("Hello Ann from City{i}"));
+                    assert_eq!(outputs[1]["outcome"], "completed");
+                    let ended = serve.send(input(&conversation, "end", json!({})));
+                    assert!(ended.is_empty());
+                    let gone = serve.send(input(&conversation, "message", json!({})));
+                    assert_eq!(gone[0]["code"], "unknown_conversation");
+                }
+            })
+        })
+        .collect();
+    for thread in threads {
+        thread.join().unwrap();
+    }
+}
+
+#[test]
+fn kill_9_mid_conversation_then_restart_continues_exactly() {
+    let dir = tempfile::tempdir().unwrap();
+    let project = dir.path().join("v1");
+    write_project(&project, PROJECT_V1);
+    let store = dir.path().join("store");
+    let serve = Serve::start(&project, &store);
+    up_to_city(&serve, "k");
+    drop(serve); // SIGKILL: no chance to flush anything
+
+    let serve = Serve::start(&project, &store);
+    let outputs = answer_city(&serve, "k", "Paris");
+    assert_eq!(outputs[0]["action"], "follow_up");
+    assert_eq!(outputs[0]["question"], "Hello Ann from Paris");
+    assert_eq!(outputs[1]["action"], "done");
+    assert_eq!(outputs[1]["outcome"], "completed");
+    // The name stays known: a second run only asks the local city.
+    let ask = serve.send(input("k", "click", json!({"procedure": "greet"})));
+    assert_eq!(ask[0]["var"], "city");
+}
+
+#[test]
+fn a_new_bundle_lets_conversations_in_flight_finish_on_theirs() {
+    let dir = tempfile::tempdir().unwrap();
+    let v1 = dir.path().join("v1");
+    let v2 = dir.path().join("v2");
+    write_project(&v1, PROJECT_V1);
+    write_project(&v2, PROJECT_V2);
+    let store = dir.path().join("store");
+    let mut serve = Serve::start(&v1, &store);
+    up_to_city(&serve, "old");
+    // SIGTERM: a graceful stop, exit code 0.
+    let pid = serve.child.id().to_string();
+    assert!(
+        Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let status = serve.child.wait().unwrap();
+    assert!(status.success(), "{status:?}");
+    drop(serve);
+
+    let serve = Serve::start(&v2, &store);
+    let outputs = answer_city(&serve, "old", "Paris");
+    assert_eq!(outputs[0]["question"], "Hello Ann from Paris");
+    assert_eq!(outputs[1]["outcome"], "completed");
+
+    // A new conversation starts on the new bundle.
+    assert!(
+        serve
+            .send(input("new", "start", json!({"customer": {}})))
+            .is_empty()
+    );
+    let offer = serve.send(input("new", "message", json!({})));
+    assert_eq!(offer[0]["procedures"][0]["label"], "Greet me (v2)");
+    serve.send(input("new", "click", json!({"procedure": "greet"})));
+    let ask = serve.send(input(
+        "new",
+        "answer",
+        json!({"var": "name", "value": "Bo"}),
+    ));
+    assert_eq!(ask[0]["prompt"], "Which city?");
+    let outputs = answer_city(&serve, "new", "Oslo");
+    assert_eq!(outputs[0]["question"], "Welcome back, Bo of Oslo");
+
+    // `start` again on the old conversation moves it to the new bundle.
+    serve.send(input("old", "start", json!({"customer": {}})));
+    let offer = serve.send(input("old", "message", json!({})));
+    assert_eq!(offer[0]["procedures"][0]["label"], "Greet me (v2)");
+}
