@@ -4,6 +4,8 @@ mod build;
 mod check;
 mod inspect;
 mod output;
+mod preview;
+mod report;
 mod run;
 mod test;
 
@@ -88,6 +90,10 @@ enum Command {
     Run(run::RunArgs),
     /// Run the `test` blocks: prints each test, then `N passed, N failed`.
     Test(CompileArgs),
+    /// Try procedures in an interactive conversation in the terminal.
+    Preview(preview::PreviewArgs),
+    /// Summarise analytics event logs per procedure: a table, JSON or an HTML page.
+    Report(report::ReportArgs),
 }
 
 /// Runs the command line and returns the process's exit code.
@@ -109,6 +115,8 @@ pub fn main() -> ExitCode {
         Command::Inspect { bundle, format } => inspect::run(&bundle, format),
         Command::Run(args) => run::run(&args),
         Command::Test(args) => test::run(&args),
+        Command::Preview(args) => preview::run(&args),
+        Command::Report(args) => report::run(&args),
     };
     ExitCode::from(code)
 }
