@@ -9,8 +9,8 @@
 //!   lowering from the AST (feature `compiler`);
 //! - [`bundle`]: the `.procb` format and its verifier (always);
 //! - [`vm`]: the sans-IO interpreter, one pure state machine per conversation (always);
-//! - `runtime`: tokio, HTTP for `api_call`, `procc serve`, storage (to come, feature
-//!   `runtime`; until then `procc run` emits `request` outputs for the host);
+//! - `runtime`: tokio, HTTP for `api_call`, `procc serve`, durable storage (feature
+//!   `runtime`);
 //! - `cli`: the `procc` command (feature `cli`, in the binary).
 //!
 //! An embedding service that only runs bundles depends on the crate with
@@ -32,4 +32,6 @@ pub mod testing;
 
 pub mod bundle;
 pub mod codegen;
+#[cfg(feature = "runtime")]
+pub mod runtime;
 pub mod vm;

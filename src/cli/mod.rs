@@ -7,6 +7,7 @@ mod output;
 mod preview;
 mod report;
 mod run;
+mod serve;
 mod test;
 
 use std::path::PathBuf;
@@ -88,6 +89,8 @@ enum Command {
     },
     /// Run the session protocol on stdin/stdout (one JSON object per line).
     Run(run::RunArgs),
+    /// Serve the session protocol over HTTP, with conversations in a durable store.
+    Serve(serve::ServeArgs),
     /// Run the `test` blocks: prints each test, then `N passed, N failed`.
     Test(CompileArgs),
     /// Try procedures in an interactive conversation in the terminal.
@@ -114,6 +117,7 @@ pub fn main() -> ExitCode {
         Command::Build { compile, output } => build::run(&compile, &output),
         Command::Inspect { bundle, format } => inspect::run(&bundle, format),
         Command::Run(args) => run::run(&args),
+        Command::Serve(args) => serve::run(&args),
         Command::Test(args) => test::run(&args),
         Command::Preview(args) => preview::run(&args),
         Command::Report(args) => report::run(&args),

@@ -5,7 +5,8 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use procc::codegen::module::Module;
-use procc::vm::{Conversations, Program, parse_input_line};
+use procc::runtime::{EnvSecrets, EventLog, HttpClient, HttpOutcome, handle_performing_observed};
+use procc::vm::{Action, Conversations, Program, parse_input_line};
 
 use super::{EXIT_FAILURE, EXIT_OK, EXIT_USAGE};
 
@@ -36,10 +37,35 @@ pub fn run(args: &RunArgs) -> u8 {
             return EXIT_FAILURE;
         }
     };
-    let mut events = match args.events.as_deref().map(EventLog::create).transpose() {
+    let events = match args.events.as_deref().map(EventLog::create).transpose() {
         Ok(events) => events,
-        Err(code) => return code,
+        Err(error) => {
+            eprintln!("error: cannot write the events log: {error}");
+            return EXIT_USAGE;
+        }
     };
+    // procc performs the HTTP itself unless the host asked to: a current-thread tokio
+    // runtime is enough, since inputs are handled one at a time.
+    let performer = if args.host_http {
+        None
+    } else {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build();
+        match (runtime, HttpClient::new()) {
+            (Ok(runtime), Ok(http)) => Some((runtime, http)),
+            (Err(error), _) => {
+                eprintln!("error: cannot start the runtime: {error}");
+                return EXIT_FAILURE;
+            }
+            (_, Err(error)) => {
+                eprintln!("error: {error}");
+                return EXIT_FAILURE;
+            }
+        }
+    };
+    let secrets = EnvSecrets::from_env();
+    let declared = program.module().secrets.clone();
     let mut conversations = Conversations::new(program);
     let stdin = std::io::stdin();
     let stdout = std::io::stdout();
@@ -53,10 +79,22 @@ pub fn run(args: &RunArgs) -> u8 {
             continue;
         }
         let outputs = match parse_input_line(&line) {
-            Ok(input) => {
-                let step = conversations.handle(input);
-                if let Some(log) = events.as_mut() {
-                    log.write(&step.events);
+            Ok(mut input) => {
+                secrets.fill(&declared, &mut input);
+                let step = match &performer {
+                    None => conversations.handle(input),
+                    Some((runtime, http)) => runtime.block_on(handle_performing_observed(
+                        http,
+                        |input| conversations.handle(input),
+                        input,
+                        report_failure,
+                    )),
+                };
+                if let Some(log) = &events {
+                    let written = log.write(&step.events).and_then(|()| log.flush());
+                    if let Err(error) = written {
+                        eprintln!("error: cannot write the events log: {error}");
+                    }
                 }
                 step.outputs
             }
@@ -70,6 +108,17 @@ pub fn run(args: &RunArgs) -> u8 {
         let _ = out.flush();
     }
     EXIT_OK
+}
+
+/// Tells the operator on stderr why a request failed (never its URL, headers or body,
+/// which may hold secrets).
+pub fn report_failure(request: &Action, outcome: &HttpOutcome) {
+    if let (Action::Request { method, .. }, Some(error)) = (request, &outcome.error) {
+        eprintln!(
+            "procc: {method} request failed after {} attempt(s): {error}",
+            outcome.attempts
+        );
+    }
 }
 
 /// Loads a bundle (one path ending in `.procb`) or compiles the given `.proc` paths.
@@ -120,35 +169,4 @@ pub fn load_bundle(path: &Path) -> Result<Module, u8> {
         eprintln!("error: {} is refused: {error}", path.display());
         EXIT_FAILURE
     })
-}
-
-/// The analytics log: one JSON object per line, stamped with the host's clock.
-struct EventLog {
-    file: std::io::BufWriter<std::fs::File>,
-}
-
-impl EventLog {
-    fn create(path: &Path) -> Result<EventLog, u8> {
-        let file = std::fs::File::create(path).map_err(|error| {
-            eprintln!("error: cannot write {}: {error}", path.display());
-            EXIT_USAGE
-        })?;
-        Ok(EventLog {
-            file: std::io::BufWriter::new(file),
-        })
-    }
-
-    fn write(&mut self, events: &[procc::vm::AnalyticsEvent]) {
-        let millis = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_millis() as u64);
-        for event in events {
-            let mut json = serde_json::to_value(event).unwrap_or_default();
-            if let Some(object) = json.as_object_mut() {
-                object.insert("ts_ms".to_string(), millis.into());
-            }
-            let _ = writeln!(self.file, "{json}");
-        }
-        let _ = self.file.flush();
-    }
 }

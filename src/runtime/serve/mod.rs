@@ -1,0 +1,88 @@
+//! `procc serve`: the session protocol over HTTP, conversations kept in a durable store.
+//!
+//! - [`Server`]: the core (usable without HTTP): bundles by content hash, one lock per
+//!   conversation (its inputs applied one at a time, in arrival order; different
+//!   conversations concurrently), HTTP for `api_call`, and each conversation's new
+//!   state made durable before its outputs are returned.
+//! - [`committer`]: group commit, many conversations' writes in one transaction.
+//! - [`store`]: the [`SessionStore`] trait; [`RedbStore`] the embedded implementation.
+//! - [`routes`]: the axum routes; [`serve`] runs them until a shutdown signal.
+//!
+//! Conversations keep the bundle they started on: the store keeps every bundle by hash
+//! and each conversation's bundle hash with its snapshot, so after a restart with a new
+//! bundle, conversations in flight finish on theirs while `start` uses the new one.
+
+pub mod committer;
+pub mod redb_store;
+pub mod routes;
+mod server;
+pub mod store;
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+pub use redb_store::RedbStore;
+pub use routes::{DEFAULT_BODY_LIMIT, router};
+pub use server::{ServeError, Server, ServerOptions, hex};
+pub use store::{BundleHash, SessionStore, StoreError, StoredSession, Write};
+
+/// How often buffered analytics events are flushed to their file.
+const EVENTS_FLUSH_EVERY: Duration = Duration::from_millis(200);
+
+/// Serves `server` on `listener` until `shutdown` completes, then stops taking
+/// connections, lets requests in progress finish, and flushes the analytics log. The
+/// caller joins the store's writer thread after dropping the last `Arc<Server>`.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    server: Arc<Server>,
+    body_limit: usize,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let flusher = server.events().cloned().map(|log| {
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(EVENTS_FLUSH_EVERY);
+            loop {
+                tick.tick().await;
+                if let Err(error) = log.flush() {
+                    eprintln!("procc serve: cannot write the events log: {error}");
+                }
+            }
+        })
+    });
+    let app = router(server.clone(), body_limit);
+    let result = axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown)
+        .await;
+    if let Some(flusher) = flusher {
+        flusher.abort();
+    }
+    if let Some(log) = server.events() {
+        log.flush()?;
+    }
+    result
+}
+
+/// Completes on SIGTERM or ctrl-c (SIGINT).
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = terminate => {}
+    }
+}
