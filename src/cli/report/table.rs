@@ -17,8 +17,9 @@ pub fn percent(rate: Option<f64>) -> String {
     rate.map_or_else(|| "-".to_owned(), |r| format!("{:.0}%", r * 100.0))
 }
 
-/// Lays out rows under a header: the first column left-aligned, the others right-aligned.
-fn layout(header: &[&str], rows: &[Vec<String>]) -> String {
+/// Lays out rows under a header; the columns whose index is in `left` are left-aligned
+/// (text), the others right-aligned (numbers).
+fn layout(header: &[&str], rows: &[Vec<String>], left: &[usize]) -> String {
     let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
     for row in rows {
         for (width, cell) in widths.iter_mut().zip(row) {
@@ -31,7 +32,7 @@ fn layout(header: &[&str], rows: &[Vec<String>]) -> String {
             .zip(&widths)
             .enumerate()
             .map(|(i, (cell, width))| {
-                if i == 0 {
+                if left.contains(&i) {
                     format!("{cell:<width$}")
                 } else {
                     format!("{cell:>width$}")
@@ -81,7 +82,7 @@ pub fn summary(summary: &Summary) -> String {
             ]
         })
         .collect();
-    let mut out = layout(&header, &rows);
+    let mut out = layout(&header, &rows, &[0]);
     out.push_str(&format!(
         "\n{} conversation{}, {} escalated ({}); {} event{}\n",
         summary.conversations,
@@ -121,7 +122,7 @@ pub fn runs(procedure: &str, runs: &[Run], show_file: bool) -> String {
         "{procedure}: {} run{}\n\n{}",
         runs.len(),
         plural(runs.len() as u64),
-        layout(&header, &rows)
+        layout(&header, &rows, &[0, 1, 3])
     )
 }
 
