@@ -27,6 +27,10 @@ h1{font-size:26px;margin:0 0 4px}
 .stats b{font-size:15px}
 .dot{display:inline-block;width:9px;height:9px;border-radius:50%;margin-right:5px}
 svg text{font-family:system-ui,sans-serif}
+svg.funnel{display:block;width:100%;height:auto}
+svg.outcomes{display:block;width:100%;height:14px}
+.bar{border-radius:7px;overflow:hidden;margin-top:14px}
+.grid>*{min-width:0}
 footer{color:#9ca3af;font-size:12px;margin-top:28px}
 ";
 
@@ -86,7 +90,8 @@ pub fn page(summary: &Summary, files: &[String]) -> String {
     }
     html.push_str(
         "</section>\n<footer>Made by <code>procc report</code>. Completion rate = completed ÷ \
-         clicked; an escalation is a completed run of an escalation procedure.</footer>\n\
+         clicked; the small percentages are of the funnel's step above; an escalation is a \
+         completed run of an escalation procedure.</footer>\n\
          </main></body></html>\n",
     );
     html
@@ -146,9 +151,9 @@ fn card(html: &mut String, p: &ProcedureStats, conversations: u64) {
 
 /// Offered → clicked → completed as centred bars joined by shaded trapezoids.
 fn funnel(html: &mut String, p: &ProcedureStats) {
-    const WIDTH: f64 = 500.0;
-    const LABELS: f64 = 92.0;
-    const AREA: f64 = 300.0;
+    const WIDTH: f64 = 460.0;
+    const LABELS: f64 = 80.0;
+    const AREA: f64 = 280.0;
     const BAR: f64 = 30.0;
     const GAP: f64 = 18.0;
     let steps = [
@@ -161,7 +166,7 @@ fn funnel(html: &mut String, p: &ProcedureStats) {
     let height = 3.0 * BAR + 2.0 * GAP;
     let _ = write!(
         html,
-        "<svg width=\"{WIDTH}\" height=\"{height}\" viewBox=\"0 0 {WIDTH} {height}\" role=\"img\" \
+        "<svg class=\"funnel\" viewBox=\"0 0 {WIDTH} {height}\" role=\"img\" \
          aria-label=\"funnel: offered {}, clicked {}, completed {}\">",
         p.offered, p.clicked, p.completed
     );
@@ -190,7 +195,7 @@ fn funnel(html: &mut String, p: &ProcedureStats) {
              <text x=\"{:.1}\" y=\"{:.1}\" font-size=\"15\" font-weight=\"700\" fill=\"#111827\">{count}</text>",
             centre - width / 2.0,
             y + BAR / 2.0 + 4.5,
-            LABELS + AREA + 16.0,
+            LABELS + AREA + 14.0,
             y + BAR / 2.0 + 5.0
         );
         if i > 0
@@ -199,9 +204,10 @@ fn funnel(html: &mut String, p: &ProcedureStats) {
             let rate = (*previous > 0).then(|| *count as f64 / *previous as f64);
             let _ = write!(
                 html,
-                "<text x=\"{:.1}\" y=\"{:.1}\" font-size=\"12\" fill=\"#9ca3af\">{} of {}</text>",
-                LABELS + AREA + 48.0,
+                "<text x=\"{:.1}\" y=\"{:.1}\" font-size=\"12\" fill=\"#9ca3af\">{}<title>{} of {}</title></text>",
+                LABELS + AREA + 52.0,
                 y + BAR / 2.0 + 4.5,
+                percent(rate),
                 percent(rate),
                 steps.get(i - 1).map_or("", |s| s.0)
             );
@@ -224,8 +230,8 @@ fn outcomes(html: &mut String, p: &ProcedureStats) {
     const WIDTH: f64 = 480.0;
     let _ = write!(
         html,
-        "<svg width=\"{WIDTH}\" height=\"14\" viewBox=\"0 0 {WIDTH} 14\" role=\"img\" \
-         aria-label=\"outcomes\" style=\"margin-top:12px\"><rect width=\"{WIDTH}\" height=\"14\" \
+        "<div class=\"bar\"><svg class=\"outcomes\" viewBox=\"0 0 {WIDTH} 14\" preserveAspectRatio=\"none\" role=\"img\" \
+         aria-label=\"outcomes\"><rect width=\"{WIDTH}\" height=\"14\" \
          rx=\"7\" fill=\"#f3f4f6\"/>"
     );
     let mut x = 0.0;
@@ -240,7 +246,7 @@ fn outcomes(html: &mut String, p: &ProcedureStats) {
         );
         x += width;
     }
-    html.push_str("</svg><div class=\"stats\">");
+    html.push_str("</svg></div><div class=\"stats\">");
     for ((name, colour), count) in OUTCOMES.iter().zip(counts) {
         if *name == "unfinished" && count == 0 {
             continue;
