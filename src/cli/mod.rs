@@ -4,6 +4,8 @@ mod build;
 mod check;
 mod inspect;
 mod output;
+mod preview;
+mod report;
 mod run;
 mod serve;
 mod test;
@@ -91,6 +93,10 @@ enum Command {
     Serve(serve::ServeArgs),
     /// Run the `test` blocks: prints each test, then `N passed, N failed`.
     Test(CompileArgs),
+    /// Try procedures in an interactive conversation in the terminal.
+    Preview(preview::PreviewArgs),
+    /// Summarise analytics event logs per procedure: a table, JSON or an HTML page.
+    Report(report::ReportArgs),
 }
 
 /// Runs the command line and returns the process's exit code.
@@ -113,6 +119,8 @@ pub fn main() -> ExitCode {
         Command::Run(args) => run::run(&args),
         Command::Serve(args) => serve::run(&args),
         Command::Test(args) => test::run(&args),
+        Command::Preview(args) => preview::run(&args),
+        Command::Report(args) => report::run(&args),
     };
     ExitCode::from(code)
 }
