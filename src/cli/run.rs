@@ -26,16 +26,9 @@ pub struct RunArgs {
 
 /// Serves the protocol until the end of stdin.
 pub fn run(args: &RunArgs) -> u8 {
-    let module = match load_module(&args.paths) {
-        Ok(module) => module,
+    let program = match load_program(&args.paths) {
+        Ok(program) => program,
         Err(code) => return code,
-    };
-    let program = match Program::new(module) {
-        Ok(program) => Arc::new(program),
-        Err(error) => {
-            eprintln!("error: the bundle cannot run: {error}");
-            return EXIT_FAILURE;
-        }
     };
     let events = match args.events.as_deref().map(EventLog::create).transpose() {
         Ok(events) => events,
@@ -119,6 +112,15 @@ pub fn report_failure(request: &Action, outcome: &HttpOutcome) {
             outcome.attempts
         );
     }
+}
+
+/// Loads or compiles the paths (see [`load_module`]) and prepares the module to run.
+pub fn load_program(paths: &[PathBuf]) -> Result<Arc<Program>, u8> {
+    let module = load_module(paths)?;
+    Program::new(module).map(Arc::new).map_err(|error| {
+        eprintln!("error: the bundle cannot run: {error}");
+        EXIT_FAILURE
+    })
 }
 
 /// Loads a bundle (one path ending in `.procb`) or compiles the given `.proc` paths.

@@ -18,10 +18,9 @@ use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use procc::vm::Program;
 use serde_json::{Map, Value as Json};
 
-use super::{ColorChoice, EXIT_FAILURE, EXIT_OK, EXIT_USAGE};
+use super::{ColorChoice, EXIT_OK, EXIT_USAGE};
 use input::Lines;
 use render::{Painter, Redactor, Tone};
 use session::{Flow, Preview};
@@ -49,16 +48,9 @@ pub struct PreviewArgs {
 
 /// Runs a preview until the end of input or `/quit`.
 pub fn run(args: &PreviewArgs) -> u8 {
-    let module = match super::run::load_module(&args.paths) {
-        Ok(module) => module,
+    let program = match super::run::load_program(&args.paths) {
+        Ok(program) => program,
         Err(code) => return code,
-    };
-    let program = match Program::new(module) {
-        Ok(program) => Arc::new(program),
-        Err(error) => {
-            eprintln!("error: the bundle cannot run: {error}");
-            return EXIT_FAILURE;
-        }
     };
     let secrets = match secrets(args, &program.module().secrets) {
         Ok(secrets) => secrets,
