@@ -51,7 +51,10 @@ mod conversations;
 mod date;
 mod eval;
 mod handlers;
+mod guards;
 mod input;
+#[cfg(feature = "jit")]
+mod jit;
 mod ops;
 mod parse_answer;
 mod program;
