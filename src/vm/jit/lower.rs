@@ -634,6 +634,20 @@ impl<'a, 'f> Lowerer<'a, 'f> {
                 let c = self.b.ins().icmp_imm_s(cc, ord, 0);
                 self.bool_leaf(c)
             }
+            Plan::NotFinite(negate) => {
+                let (s, tag) = if tl == NUMBER { (l, tl) } else { (r, tr) };
+                let x = self.float(s, tag);
+                let abs = self.b.ins().fabs(x);
+                let inf = self.b.ins().f64const(f64::INFINITY);
+                // `abs < inf` is finite; its negation covers NaN too.
+                let cc = if negate {
+                    FloatCC::LessThan
+                } else {
+                    FloatCC::UnorderedOrGreaterThanOrEqual
+                };
+                let c = self.b.ins().fcmp(cc, abs, inf);
+                self.bool_leaf(c)
+            }
             Plan::BoolEq(negate) => {
                 let (x, y) = (self.flag(l), self.flag(r));
                 let cc = if negate {

@@ -30,6 +30,8 @@ pub(super) enum Plan {
     TextCmp(IntCC),
     /// Text equality; `true` negates it.
     TextEq(bool),
+    /// Whether the number operand is not finite; `true` negates it.
+    NotFinite(bool),
     /// Bool equality; `true` negates it.
     BoolEq(bool),
     /// Date comparison with this condition.
@@ -116,6 +118,9 @@ fn equality(l: u8, r: u8, negate: bool) -> Plan {
             IntCC::Equal
         }),
         (l, r) if mixed_date(l, r) => Plan::Fallback,
+        // A non-finite number (never built by the interpreter, but a host may hand
+        // one in) has the JSON form `null`, like an absent value.
+        (NUMBER, ABSENT) | (ABSENT, NUMBER) => Plan::NotFinite(negate),
         // Different JSON kinds (null, string, number, bool) are never equal.
         _ => Plan::Bool(negate),
     }
