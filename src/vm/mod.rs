@@ -50,8 +50,8 @@ pub mod analytics;
 mod conversations;
 mod date;
 mod eval;
-mod handlers;
 mod guards;
+mod handlers;
 mod input;
 #[cfg(feature = "jit")]
 mod jit;

@@ -255,7 +255,11 @@ impl<'a, 'f> Lowerer<'a, 'f> {
                 Tag::Dyn(v) => (None, v),
             };
             tags.push(known);
-            args.extend([BlockArg::Value(tag), BlockArg::Value(s.a), BlockArg::Value(s.b)]);
+            args.extend([
+                BlockArg::Value(tag),
+                BlockArg::Value(s.a),
+                BlockArg::Value(s.b),
+            ]);
         }
         let merge = match self.merges.get_mut(&target) {
             Some(merge) => {
@@ -347,10 +351,10 @@ impl<'a, 'f> Lowerer<'a, 'f> {
     fn load_value(&mut self, ptr: ir::Value) -> Slot {
         let flags = MemFlagsData::trusted();
         let tag = self.b.ins().uload8(I64, flags, ptr, 0);
-        let other = self
-            .b
-            .ins()
-            .icmp_imm_s(IntCC::UnsignedGreaterThan, tag, i64::from(LAST_SCALAR));
+        let other =
+            self.b
+                .ins()
+                .icmp_imm_s(IntCC::UnsignedGreaterThan, tag, i64::from(LAST_SCALAR));
         self.exit_if(other, self.fallback);
         let a = self.b.ins().load(I64, flags, ptr, PAYLOAD);
         Slot::Scalar(Scalar {
@@ -417,9 +421,10 @@ impl<'a, 'f> Lowerer<'a, 'f> {
         match leaf {
             Leaf::Value(tag, a, b) => {
                 let t = self.b.ins().iconst(I64, i64::from(tag));
-                self.b
-                    .ins()
-                    .jump(join, &[BlockArg::Value(t), BlockArg::Value(a), BlockArg::Value(b)]);
+                self.b.ins().jump(
+                    join,
+                    &[BlockArg::Value(t), BlockArg::Value(a), BlockArg::Value(b)],
+                );
                 uses.push((join, tag));
             }
             Leaf::Error => {
@@ -687,7 +692,11 @@ impl<'a, 'f> Lowerer<'a, 'f> {
             }
             Plan::TextIn => {
                 // `l in r`: the haystack is the right operand.
-                let c = self.call(self.sigs.two, helpers::text_contains as *const (), &[r.b, l.b]);
+                let c = self.call(
+                    self.sigs.two,
+                    helpers::text_contains as *const (),
+                    &[r.b, l.b],
+                );
                 let b = self.zero();
                 Leaf::Value(BOOL, c, b)
             }
@@ -746,7 +755,10 @@ impl<'a, 'f> Lowerer<'a, 'f> {
                 return None;
             }
             Tag::Dyn(tag) => {
-                let not_bool = self.b.ins().icmp_imm_s(IntCC::NotEqual, tag, i64::from(BOOL));
+                let not_bool = self
+                    .b
+                    .ins()
+                    .icmp_imm_s(IntCC::NotEqual, tag, i64::from(BOOL));
                 self.exit_if(not_bool, self.error);
             }
         }
@@ -799,7 +811,11 @@ impl<'a, 'f> Lowerer<'a, 'f> {
                     return Ok(());
                 }
                 let var = self.b.ins().iconst(I64, i64::from(var));
-                let ptr = self.call(self.sigs.two, helpers::load_var as *const (), &[self.ctx, var]);
+                let ptr = self.call(
+                    self.sigs.two,
+                    helpers::load_var as *const (),
+                    &[self.ctx, var],
+                );
                 let slot = self.load_value(ptr);
                 self.push(stack, slot)?;
             }
@@ -885,7 +901,10 @@ impl<'a, 'f> Lowerer<'a, 'f> {
                     Slot::Scalar(Scalar {
                         tag: Tag::Dyn(tag), ..
                     }) => {
-                        let c = self.b.ins().icmp_imm_s(IntCC::NotEqual, tag, i64::from(ABSENT));
+                        let c = self
+                            .b
+                            .ins()
+                            .icmp_imm_s(IntCC::NotEqual, tag, i64::from(ABSENT));
                         let a = self.b.ins().uextend(I64, c);
                         let b = self.zero();
                         Slot::Scalar(Scalar {
@@ -951,7 +970,10 @@ impl<'a, 'f> Lowerer<'a, 'f> {
                         tag: Tag::Dyn(tag), ..
                     }) => {
                         let (block, args) = self.jump_edge(len, pc, target, stack)?;
-                        let absent = self.b.ins().icmp_imm_s(IntCC::Equal, tag, i64::from(ABSENT));
+                        let absent = self
+                            .b
+                            .ins()
+                            .icmp_imm_s(IntCC::Equal, tag, i64::from(ABSENT));
                         let next = self.b.create_block();
                         self.b.ins().brif(absent, next, &[], block, &args);
                         self.b.switch_to_block(next);
@@ -969,7 +991,8 @@ impl<'a, 'f> Lowerer<'a, 'f> {
                         }
                         Tag::Known(_) => self.b.ins().iconst(types::I32, i64::from(NOT_BOOL)),
                         Tag::Dyn(tag) => {
-                            let is_bool = self.b.ins().icmp_imm_s(IntCC::Equal, tag, i64::from(BOOL));
+                            let is_bool =
+                                self.b.ins().icmp_imm_s(IntCC::Equal, tag, i64::from(BOOL));
                             let flag = self.flag(s);
                             let flag = self.b.ins().uextend(types::I32, flag);
                             let not_bool = self.b.ins().iconst(types::I32, i64::from(NOT_BOOL));

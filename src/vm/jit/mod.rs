@@ -123,7 +123,12 @@ fn guard_chunks(module: &Module) -> Vec<ChunkId> {
         .map(|a| a.cond)
         .chain(module.procedures.iter().filter_map(|p| p.when))
         .chain(module.vars.iter().filter_map(|v| v.when))
-        .chain(module.vars.iter().flat_map(|v| v.checks.iter().map(|c| c.cond)))
+        .chain(
+            module
+                .vars
+                .iter()
+                .flat_map(|v| v.checks.iter().map(|c| c.cond)),
+        )
         .chain(module.types.iter().filter_map(|t| t.check.map(|c| c.cond)))
         .collect();
     chunks.sort_unstable();
@@ -150,7 +155,8 @@ impl Jit {
         let target = jit.target_config();
         let helper_sig = |params: usize| {
             let mut sig = Signature::new(call_conv);
-            sig.params.extend((0..params).map(|_| AbiParam::new(types::I64)));
+            sig.params
+                .extend((0..params).map(|_| AbiParam::new(types::I64)));
             sig.returns.push(AbiParam::new(types::I64));
             sig
         };
@@ -167,7 +173,8 @@ impl Jit {
             };
             ctx.func.signature = guard_sig.clone();
             let builder = cranelift_frontend::FunctionBuilder::new(&mut ctx.func, &mut builder_ctx);
-            let lowered = Lowerer::new(builder, module, &mut texts, helper_sig, target).lower(&code.code);
+            let lowered =
+                Lowerer::new(builder, module, &mut texts, helper_sig, target).lower(&code.code);
             let id = match lowered {
                 Ok(()) => jit
                     .declare_anonymous_function(&guard_sig)

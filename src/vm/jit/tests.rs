@@ -41,9 +41,19 @@ fn consts() -> Vec<Const> {
 
 /// The string pool; the last one is a regex.
 fn strings() -> Vec<String> {
-    ["", "a", "pro", "NL", "enterprise", "2024-01-01", "ab", "é", "^[a-z]+$"]
-        .map(String::from)
-        .to_vec()
+    [
+        "",
+        "a",
+        "pro",
+        "NL",
+        "enterprise",
+        "2024-01-01",
+        "ab",
+        "é",
+        "^[a-z]+$",
+    ]
+    .map(String::from)
+    .to_vec()
 }
 
 const REGEX: u32 = 8;
@@ -223,7 +233,7 @@ fn expr(unsupported: bool) -> impl Strategy<Value = E> {
         let mut options = vec![
             (
                 prop_oneof![Just(UnaryOp::Not), Just(UnaryOp::Neg)],
-                inner.clone()
+                inner.clone(),
             )
                 .prop_map(move |(op, a)| E::Unary(op, b(a)))
                 .boxed(),
@@ -252,7 +262,7 @@ fn expr(unsupported: bool) -> impl Strategy<Value = E> {
                     Just(Builtin::EndsWith)
                 ],
                 inner.clone(),
-                inner.clone()
+                inner.clone(),
             )
                 .prop_map(|(f, x, y)| E::Call(f, vec![x, y]))
                 .boxed(),
