@@ -36,7 +36,11 @@ procedure more: follow_up {
         r#"{"conversation":"idle","event":"start","customer":{"plan":"pro","orders":3},"secrets":{"token":"t0k"}}"#,
     );
     let snapshot = conversations.snapshot("idle").expect("the session exists");
-    assert!(snapshot.len() > 5, "header and state: {} bytes", snapshot.len());
+    assert!(
+        snapshot.len() > 5,
+        "header and state: {} bytes",
+        snapshot.len()
+    );
     assert!(snapshot.len() <= 256, "{} bytes", snapshot.len());
     let session = Session::from_snapshot(&program, &snapshot).expect("restores");
     assert_eq!(session.to_snapshot(&program), snapshot);

@@ -61,6 +61,41 @@ pub(super) fn verified() -> bool {
     *OK.get_or_init(probe)
 }
 
+/// Where a `String` keeps its data pointer and length (byte offsets inside the
+/// `String`), probed once; `None` when the probe is not conclusive, and texts are then
+/// compared by helpers only.
+pub(super) fn string_layout() -> Option<(i32, i32)> {
+    static LAYOUT: OnceLock<Option<(i32, i32)>> = OnceLock::new();
+    *LAYOUT.get_or_init(probe_string)
+}
+
+fn probe_string() -> Option<(i32, i32)> {
+    const WORDS: usize = 3;
+    if std::mem::size_of::<String>() != WORDS * 8 || usize::BITS != 64 {
+        return None;
+    }
+    let mut found: Option<(usize, usize)> = None;
+    for (len, capacity) in [(3, 37), (5, 64)] {
+        let mut text = String::with_capacity(capacity);
+        text.push_str(&"abcde"[..len]);
+        // SAFETY: a `String` is three initialised machine words (checked above), with
+        // no padding; they are only compared as integers.
+        let words: [usize; WORDS] = unsafe { std::mem::transmute_copy(&text) };
+        let at = |x: usize| {
+            let mut hits = (0..WORDS).filter(|&i| words[i] == x);
+            let first = hits.next()?;
+            hits.next().is_none().then_some(first)
+        };
+        let here = (at(text.as_ptr() as usize)?, at(text.len())?);
+        at(text.capacity())?;
+        if found.is_some_and(|f| f != here) {
+            return None;
+        }
+        found = Some(here);
+    }
+    found.map(|(ptr, len)| (ptr as i32 * 8, len as i32 * 8))
+}
+
 fn tag_of(value: &Value) -> u8 {
     // SAFETY: `Value` is `repr(C, u8)`, so its first byte is the initialised tag.
     unsafe { *(value as *const Value).cast::<u8>() }
@@ -105,5 +140,6 @@ mod tests {
     #[test]
     fn the_layout_is_what_native_code_assumes() {
         assert!(super::verified());
+        assert!(super::string_layout().is_some());
     }
 }

@@ -67,6 +67,8 @@ struct Scalar {
     a: ir::Value,
     /// For texts: the address of the `Value::Text`.
     b: ir::Value,
+    /// A text constant's string id, when known at compile time.
+    text: Option<u32>,
 }
 
 /// One slot of the simulated stack.
@@ -126,6 +128,8 @@ pub(super) struct Lowerer<'a, 'f> {
     /// Whether the current block can be reached.
     live: bool,
     target: TargetFrontendConfig,
+    /// Where a `String` keeps its pointer and length, when known.
+    string_layout: Option<(i32, i32)>,
 }
 
 impl<'a, 'f> Lowerer<'a, 'f> {
@@ -160,6 +164,7 @@ impl<'a, 'f> Lowerer<'a, 'f> {
             merges: HashMap::new(),
             live: true,
             target,
+            string_layout: super::layout::string_layout(),
         }
     }
 
@@ -224,6 +229,7 @@ impl<'a, 'f> Lowerer<'a, 'f> {
             tag: Tag::Known(tag),
             a,
             b,
+            text: None,
         })
     }
 
@@ -322,6 +328,7 @@ impl<'a, 'f> Lowerer<'a, 'f> {
                     tag: known.map_or(Tag::Dyn(p[0]), Tag::Known),
                     a: p[1],
                     b: p[2],
+                    text: None,
                 })
             })
             .collect())
@@ -361,6 +368,7 @@ impl<'a, 'f> Lowerer<'a, 'f> {
             tag: Tag::Dyn(tag),
             a,
             b: ptr,
+            text: None,
         })
     }
 
@@ -464,6 +472,7 @@ impl<'a, 'f> Lowerer<'a, 'f> {
             tag,
             a: p[1],
             b: p[2],
+            text: None,
         })
     }
 
@@ -625,7 +634,10 @@ impl<'a, 'f> Lowerer<'a, 'f> {
                 self.bool_leaf(c)
             }
             Plan::TextEq(negate) => {
-                let eq = self.text_helper(helpers::text_eq as *const (), l, r);
+                let eq = match self.inline_text_eq(l, r) {
+                    Some(eq) => eq,
+                    None => self.text_helper(helpers::text_eq as *const (), l, r),
+                };
                 let eq = if negate {
                     self.b.ins().bxor_imm_u(eq, 1)
                 } else {
@@ -713,6 +725,74 @@ impl<'a, 'f> Lowerer<'a, 'f> {
         }
     }
 
+    /// Equality of a text with a short text constant, inline: compare the lengths,
+    /// then the bytes against immediates. `None` when neither side is such a constant
+    /// or the `String` layout is unknown. Gives 0 or 1 as an `i64`.
+    fn inline_text_eq(&mut self, l: Scalar, r: Scalar) -> Option<ir::Value> {
+        const MAX_INLINE: usize = 32;
+        let (ptr_at, len_at) = self.string_layout?;
+        let (other, id) = match (l.text, r.text) {
+            (_, Some(id)) => (l, id),
+            (Some(id), None) => (r, id),
+            (None, None) => return None,
+        };
+        let bytes = self.module.strings.get(id as usize)?.as_bytes();
+        if bytes.len() > MAX_INLINE {
+            return None;
+        }
+        let flags = MemFlagsData::trusted();
+        let len = self.b.ins().load(I64, flags, other.b, PAYLOAD + len_at);
+        let same_len = self
+            .b
+            .ins()
+            .icmp_imm_s(IntCC::Equal, len, bytes.len() as i64);
+        let same_len = self.b.ins().uextend(I64, same_len);
+        if bytes.is_empty() {
+            return Some(same_len);
+        }
+        let compare = self.b.create_block();
+        let join = self.b.create_block();
+        self.b.append_block_param(join, I64);
+        self.b
+            .ins()
+            .brif(same_len, compare, &[], join, &[BlockArg::Value(same_len)]);
+        self.b.switch_to_block(compare);
+        let data = self.b.ins().load(I64, flags, other.b, PAYLOAD + ptr_at);
+        let mut diff = self.b.ins().iconst(I64, 0);
+        let mut at = 0;
+        while at < bytes.len() {
+            let width = [8, 4, 2, 1]
+                .into_iter()
+                .find(|w| at + w <= bytes.len())
+                .unwrap_or(1);
+            let ty = match width {
+                8 => I64,
+                4 => types::I32,
+                2 => types::I16,
+                _ => types::I8,
+            };
+            let mut word = [0u8; 8];
+            word[..width].copy_from_slice(&bytes[at..at + width]);
+            let expected = i64::from_le_bytes(word);
+            // In bounds: the lengths are equal, so the text has `bytes.len()` bytes.
+            let loaded = self.b.ins().load(ty, MemFlagsData::new(), data, at as i32);
+            let loaded = if ty == I64 {
+                loaded
+            } else {
+                self.b.ins().uextend(I64, loaded)
+            };
+            let expected = self.b.ins().iconst(I64, expected);
+            let x = self.b.ins().bxor(loaded, expected);
+            diff = self.b.ins().bor(diff, x);
+            at += width;
+        }
+        let equal = self.b.ins().icmp_imm_s(IntCC::Equal, diff, 0);
+        let equal = self.b.ins().uextend(I64, equal);
+        self.b.ins().jump(join, &[BlockArg::Value(equal)]);
+        self.b.switch_to_block(join);
+        Some(self.b.block_params(join)[0])
+    }
+
     /// `needle in [items]`: any item equal to the needle.
     fn in_list(&mut self, needle: Scalar, items: &[Slot]) -> Lowered<Option<Scalar>> {
         let mut acc = self.b.ins().iconst(I64, 0);
@@ -731,6 +811,7 @@ impl<'a, 'f> Lowerer<'a, 'f> {
             tag: Tag::Known(BOOL),
             a: acc,
             b,
+            text: None,
         }))
     }
 
@@ -800,6 +881,7 @@ impl<'a, 'f> Lowerer<'a, 'f> {
                         tag: Tag::Known(TEXT),
                         a,
                         b,
+                        text: Some(id),
                     });
                     self.push(stack, slot)?;
                 }
@@ -911,6 +993,7 @@ impl<'a, 'f> Lowerer<'a, 'f> {
                             tag: Tag::Known(BOOL),
                             a,
                             b,
+                            text: None,
                         })
                     }
                 };

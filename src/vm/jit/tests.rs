@@ -292,7 +292,12 @@ fn value() -> impl Strategy<Value = Value> {
         Just("2024-01-01"),
         Just("ab"),
         Just("é"),
-        Just("B")
+        Just("B"),
+        Just("abcdefg"),
+        Just("abcdefh"),
+        Just("bbcdefg"),
+        Just("enterprisE"),
+        Just("a text longer than the inline compare limit")
     ]
     .prop_map(|t| Value::Text(t.to_owned()));
     let int = prop_oneof![
