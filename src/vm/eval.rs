@@ -318,6 +318,15 @@ pub(crate) fn eval(env: &Env<'_>, chunk: ChunkId) -> Result<Value, RuntimeError>
 
 /// Runs a guard (audience, `when`, check condition): a run-time error makes it false.
 pub(crate) fn eval_guard(env: &Env<'_>, chunk: ChunkId) -> bool {
+    // A native guard decides unless it meets a value it does not model.
+    #[cfg(feature = "jit")]
+    if let Some(holds) = env
+        .prog
+        .native_guard(chunk)
+        .and_then(|guard| super::jit::run(guard, env).decided())
+    {
+        return holds;
+    }
     matches!(eval(env, chunk), Ok(Value::Bool(true)))
 }
 

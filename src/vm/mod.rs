@@ -50,8 +50,11 @@ pub mod analytics;
 mod conversations;
 mod date;
 mod eval;
+mod guards;
 mod handlers;
 mod input;
+#[cfg(feature = "jit")]
+mod jit;
 mod ops;
 mod parse_answer;
 mod program;

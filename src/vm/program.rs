@@ -51,13 +51,44 @@ pub struct Program {
     locals: Vec<Vec<VarId>>,
     /// The first bytes of the module's hash: ties snapshots to the program.
     fingerprint: [u8; 4],
+    /// Guards compiled to native code (`None` when built with [`Program::interpreted`]).
+    #[cfg(feature = "jit")]
+    jit: Option<super::jit::Jit>,
 }
 
 impl Program {
     /// Prepares a module: compiles every regex used by `Matches`, indexes names, and
     /// checks that every table reference (types, chunks, variables, procedures, trigger
-    /// lists) is in range, so lookups during a run cannot fail on them.
+    /// lists) is in range, so lookups during a run cannot fail on them. With the `jit`
+    /// feature, guards in the native tier's subset are compiled to native code too
+    /// (see [`Program::native_guards`]); [`Program::interpreted`] opts out.
     pub fn new(module: Module) -> Result<Program, ProgramError> {
+        Program::prepare(module, true)
+    }
+
+    /// Like [`Program::new`], but every guard runs in the interpreter, even with the
+    /// `jit` feature (for embedders who want no generated code, and for comparisons).
+    pub fn interpreted(module: Module) -> Result<Program, ProgramError> {
+        Program::prepare(module, false)
+    }
+
+    /// How many guard chunks run as native code (0 without the `jit` feature, with
+    /// [`Program::interpreted`], or on a host Cranelift does not support).
+    pub fn native_guards(&self) -> usize {
+        #[cfg(feature = "jit")]
+        if let Some(jit) = &self.jit {
+            return jit.compiled();
+        }
+        0
+    }
+
+    /// The native function of a guard chunk, if it was compiled.
+    #[cfg(feature = "jit")]
+    pub(crate) fn native_guard(&self, chunk: ChunkId) -> Option<super::jit::GuardFn> {
+        self.jit.as_ref().and_then(|jit| jit.guard(chunk))
+    }
+
+    fn prepare(module: Module, native: bool) -> Result<Program, ProgramError> {
         check_tables(&module)?;
         let mut regexes = HashMap::new();
         for chunk in &module.chunks {
@@ -119,7 +150,13 @@ impl Program {
         let hash = blake3::hash(&encoded);
         let mut fingerprint = [0; 4];
         fingerprint.copy_from_slice(&hash.as_bytes()[..4]);
+        #[cfg(feature = "jit")]
+        let jit = native.then(|| super::jit::Jit::compile(&module));
+        #[cfg(not(feature = "jit"))]
+        let _ = native;
         Ok(Program {
+            #[cfg(feature = "jit")]
+            jit,
             fingerprint,
             sources: index(&module.sources),
             faqs: index(&module.faqs),

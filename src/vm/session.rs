@@ -169,6 +169,18 @@ impl<'a> Cx<'a> {
 }
 
 impl Session {
+    /// The customer attributes, in the order of the program's customer schema
+    /// (`Absent` for a missing optional one).
+    pub fn customer(&self) -> &[Value] {
+        &self.customer
+    }
+
+    /// A known variable's value (answered, provided, saved, defaulted, or absent by
+    /// its `when`); `None` while it is not known.
+    pub fn known(&self, var: VarId) -> Option<&Value> {
+        self.known.get(&var)
+    }
+
     /// Starts a conversation: checks `customer` against the schema (a missing required
     /// attribute, a wrong type or a failing type check is `invalid_customer`) and keeps
     /// the declared secrets (others are ignored).

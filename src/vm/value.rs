@@ -6,7 +6,12 @@ use serde_json::Value as Json;
 use super::date::{format_date, parse_date};
 
 /// A run-time value.
+///
+/// `repr(C, u8)` fixes the layout (a one-byte tag in declaration order, then the
+/// payload at a fixed offset) so the native tier (`vm::jit`, feature `jit`) can read
+/// scalar payloads straight from a value; see `docs/jit.md`.
 #[derive(Clone, Debug, PartialEq)]
+#[repr(C, u8)]
 pub enum Value {
     /// No value: an absent optional, a variable whose `when` was false, a missing field.
     Absent,

@@ -1,0 +1,245 @@
+//! The native tier (feature `jit`): guards compiled by Cranelift.
+//!
+//! When a [`Program`](super::Program) is built with the tier on (the default with the
+//! feature), every guard chunk — audience conditions, procedure and variable `when`s,
+//! type and variable `check` conditions — whose instructions are in the supported
+//! subset is compiled to a native function, all at once, into one code region owned by
+//! the program. Guards are a few dozen instructions, so compiling them eagerly costs
+//! tens of microseconds each, once per loaded bundle, and keeps the hot path free of
+//! counters, locks and compile pauses in the middle of a conversation.
+//!
+//! A native guard returns one of five codes ([`Verdict`]): true, false, a run-time
+//! error, a value that is not a bool, or "fall back": a value native code does not
+//! model (a list or JSON from a variable, text concatenation, a date compared with a
+//! text) — then the interpreter evaluates the guard, so the result is always exactly
+//! the interpreter's. Chunks outside the subset are never compiled and stay
+//! interpreted. See `docs/jit.md`.
+
+mod helpers;
+mod layout;
+mod lower;
+mod plan;
+#[cfg(test)]
+mod tests;
+
+use std::sync::Mutex;
+
+use cranelift_codegen::ir::{AbiParam, Signature, types};
+use cranelift_codegen::settings::{self, Configurable};
+use cranelift_frontend::FunctionBuilderContext;
+use cranelift_jit::{JITBuilder, JITModule};
+use cranelift_module::{Module as _, default_libcall_names};
+
+use crate::codegen::isa::ChunkId;
+use crate::codegen::module::Module;
+
+use super::eval::Env;
+use layout::GuardCtx;
+use lower::{Lowerer, Texts};
+
+/// A compiled guard.
+pub(crate) type GuardFn = unsafe extern "C" fn(*const GuardCtx) -> u32;
+
+/// What a native guard found.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Verdict {
+    /// The guard holds.
+    True,
+    /// The guard's value is `false`.
+    False,
+    /// A run-time error (overflow, a type mismatch, division by zero...).
+    Error,
+    /// The value is not a bool.
+    NotBool,
+    /// Native code cannot decide: run the interpreter.
+    Fallback,
+}
+
+impl Verdict {
+    /// Whether the guard holds, unless the interpreter must decide.
+    pub(crate) fn decided(self) -> Option<bool> {
+        match self {
+            Verdict::True => Some(true),
+            Verdict::False | Verdict::Error | Verdict::NotBool => Some(false),
+            Verdict::Fallback => None,
+        }
+    }
+}
+
+/// The guards of one program compiled to native code.
+pub(crate) struct Jit {
+    /// By chunk id: the native function, when the chunk was compiled.
+    guards: Vec<Option<GuardFn>>,
+    /// How many chunks were compiled.
+    compiled: usize,
+    /// Text constants the code points into.
+    _texts: Texts,
+    /// The executable memory; freed when the program is dropped.
+    _code: CodeMemory,
+}
+
+impl std::fmt::Debug for Jit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Jit {{ compiled: {} }}", self.compiled)
+    }
+}
+
+/// Owns the code region. `Mutex` only makes it `Sync`; it is never locked while the
+/// program lives.
+struct CodeMemory(Option<Mutex<JITModule>>);
+
+impl Drop for CodeMemory {
+    fn drop(&mut self) {
+        if let Some(module) = self.0.take() {
+            let module = module.into_inner().unwrap_or_else(|p| p.into_inner());
+            // SAFETY: the code is dropped with its `Jit`, which is dropped with its
+            // `Program`; no guard can be running or called afterwards, since calls
+            // borrow the program.
+            unsafe { module.free_memory() };
+        }
+    }
+}
+
+fn new_module() -> Option<JITModule> {
+    let mut flags = settings::builder();
+    flags.set("opt_level", "speed").ok()?;
+    flags.set("is_pic", "false").ok()?;
+    flags.set("use_colocated_libcalls", "false").ok()?;
+    let isa = cranelift_native::builder()
+        .ok()?
+        .finish(settings::Flags::new(flags))
+        .ok()?;
+    Some(JITModule::new(JITBuilder::with_isa(
+        isa,
+        default_libcall_names(),
+    )))
+}
+
+/// Every guard chunk of the module, sorted, without duplicates.
+fn guard_chunks(module: &Module) -> Vec<ChunkId> {
+    let mut chunks: Vec<ChunkId> = module
+        .audiences
+        .iter()
+        .map(|a| a.cond)
+        .chain(module.procedures.iter().filter_map(|p| p.when))
+        .chain(module.vars.iter().filter_map(|v| v.when))
+        .chain(
+            module
+                .vars
+                .iter()
+                .flat_map(|v| v.checks.iter().map(|c| c.cond)),
+        )
+        .chain(module.types.iter().filter_map(|t| t.check.map(|c| c.cond)))
+        .collect();
+    chunks.sort_unstable();
+    chunks.dedup();
+    chunks
+}
+
+impl Jit {
+    /// Compiles every guard chunk of `module` that is in the supported subset. Never
+    /// fails: what cannot be compiled (or a host Cranelift does not support) stays
+    /// interpreted.
+    pub(crate) fn compile(module: &Module) -> Jit {
+        let mut guards = vec![None; module.chunks.len()];
+        let mut texts = Texts::default();
+        let Some(mut jit) = layout::verified().then(new_module).flatten() else {
+            return Jit {
+                guards,
+                compiled: 0,
+                _texts: texts,
+                _code: CodeMemory(None),
+            };
+        };
+        let call_conv = jit.isa().default_call_conv();
+        let target = jit.target_config();
+        let helper_sig = |params: usize| {
+            let mut sig = Signature::new(call_conv);
+            sig.params
+                .extend((0..params).map(|_| AbiParam::new(types::I64)));
+            sig.returns.push(AbiParam::new(types::I64));
+            sig
+        };
+        let mut guard_sig = Signature::new(call_conv);
+        guard_sig.params.push(AbiParam::new(types::I64));
+        guard_sig.returns.push(AbiParam::new(types::I32));
+
+        let mut ctx = jit.make_context();
+        let mut builder_ctx = FunctionBuilderContext::new();
+        let mut defined = Vec::new();
+        for chunk in guard_chunks(module) {
+            let Some(code) = module.chunks.get(chunk as usize) else {
+                continue;
+            };
+            ctx.func.signature = guard_sig.clone();
+            let builder = cranelift_frontend::FunctionBuilder::new(&mut ctx.func, &mut builder_ctx);
+            let lowered =
+                Lowerer::new(builder, module, &mut texts, helper_sig, target).lower(&code.code);
+            let id = match lowered {
+                Ok(()) => jit
+                    .declare_anonymous_function(&guard_sig)
+                    .ok()
+                    .filter(|&id| jit.define_function(id, &mut ctx).is_ok()),
+                Err(_) => {
+                    // An abandoned builder leaves its context half-used.
+                    builder_ctx = FunctionBuilderContext::new();
+                    None
+                }
+            };
+            jit.clear_context(&mut ctx);
+            if let Some(id) = id {
+                defined.push((chunk, id));
+            }
+        }
+        if jit.finalize_definitions().is_err() {
+            defined.clear();
+        }
+        for &(chunk, id) in &defined {
+            let address = jit.get_finalized_function(id);
+            if let Some(slot) = guards.get_mut(chunk as usize) {
+                // SAFETY: the function was compiled with `guard_sig`, the C convention
+                // of `(*const GuardCtx) -> u32`.
+                *slot = Some(unsafe { std::mem::transmute::<*const u8, GuardFn>(address) });
+            }
+        }
+        Jit {
+            compiled: defined.len(),
+            guards,
+            _texts: texts,
+            _code: CodeMemory(Some(Mutex::new(jit))),
+        }
+    }
+
+    /// The native function of a chunk, if it was compiled.
+    pub(crate) fn guard(&self, chunk: ChunkId) -> Option<GuardFn> {
+        self.guards.get(chunk as usize).copied().flatten()
+    }
+
+    /// How many guard chunks run natively.
+    pub(crate) fn compiled(&self) -> usize {
+        self.compiled
+    }
+}
+
+/// Runs a native guard in `env`. `guard` must come from the [`Jit`] of `env.prog`.
+pub(crate) fn run(guard: GuardFn, env: &Env<'_>) -> Verdict {
+    let customer = &env.session.customer;
+    let ctx = GuardCtx {
+        customer: customer.as_ptr(),
+        customer_len: customer.len(),
+        value: env.value.map_or(std::ptr::null(), |v| v as *const _),
+        env: (env as *const Env<'_>).cast(),
+    };
+    // SAFETY: the function was compiled from a chunk of this program's module. It
+    // reads only through `ctx`, whose pointers are valid for this call, checks every
+    // customer index against `customer_len`, and calls only the helpers of
+    // `helpers.rs`, which cannot panic.
+    let code = unsafe { guard(&ctx) };
+    match code {
+        lower::TRUE => Verdict::True,
+        lower::FALSE => Verdict::False,
+        lower::ERROR => Verdict::Error,
+        lower::NOT_BOOL => Verdict::NotBool,
+        _ => Verdict::Fallback,
+    }
+}
