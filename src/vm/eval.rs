@@ -317,6 +317,7 @@ pub(crate) fn eval(env: &Env<'_>, chunk: ChunkId) -> Result<Value, RuntimeError>
 }
 
 /// Runs a guard (audience, `when`, check condition): a run-time error makes it false.
+#[inline]
 pub(crate) fn eval_guard(env: &Env<'_>, chunk: ChunkId) -> bool {
     // A native guard decides unless it meets a value it does not model.
     #[cfg(feature = "jit")]

@@ -14,6 +14,7 @@ impl Program {
     /// Whether a guard chunk (an audience condition or a `when`) holds for `session`:
     /// native code when it was compiled, the interpreter otherwise. A run-time error
     /// or a value that is not a bool counts as false, as everywhere in the interpreter.
+    #[inline]
     pub fn eval_guard(&self, chunk: ChunkId, session: &Session) -> bool {
         eval_guard(&Env::new(self, session), chunk)
     }
@@ -21,6 +22,7 @@ impl Program {
     /// Whether a check condition holds for `value` (`value` in the expression). With
     /// `var`, the variable under check reads as `value` too, as when an answer is
     /// validated.
+    #[inline]
     pub fn eval_check(
         &self,
         chunk: ChunkId,

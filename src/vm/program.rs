@@ -84,6 +84,7 @@ impl Program {
 
     /// The native function of a guard chunk, if it was compiled.
     #[cfg(feature = "jit")]
+    #[inline]
     pub(crate) fn native_guard(&self, chunk: ChunkId) -> Option<super::jit::GuardFn> {
         self.jit.as_ref().and_then(|jit| jit.guard(chunk))
     }

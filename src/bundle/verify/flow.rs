@@ -8,6 +8,7 @@
 //! waiting at jump targets are stored, so memory stays proportional to the open jumps.
 
 use std::collections::BTreeMap;
+use std::fmt;
 
 use super::ChunkCtx;
 use super::error::{Rule, VerifyError};
@@ -157,7 +158,7 @@ impl Machine<'_, '_> {
         }
     }
 
-    fn want(&self, v: Val, allowed: &[Ty], what: &str) -> Result<(), VerifyError> {
+    fn want(&self, v: Val, allowed: &[Ty], what: &dyn fmt::Display) -> Result<(), VerifyError> {
         if v.ty.fits(allowed) {
             Ok(())
         } else {
@@ -186,7 +187,7 @@ impl Machine<'_, '_> {
     fn cond(&mut self, keep: bool) -> Result<Val, VerifyError> {
         let v = if keep { self.peek()? } else { self.pop()? };
         self.clean(v, "a jump condition")?;
-        self.want(v, &[Ty::Bool], "a jump condition")?;
+        self.want(v, &[Ty::Bool], &"a jump condition")?;
         Ok(v)
     }
 }
@@ -264,7 +265,7 @@ fn step(cx: &ChunkCtx<'_>, pc: u32, instr: Instr, s: State) -> Result<Next, Veri
         }
         Instr::GetField(_) => {
             let v = k.pop()?;
-            k.want(v, &[], "a field access")?;
+            k.want(v, &[], &"a field access")?;
             k.push(Val {
                 ty: Ty::Any,
                 absent: true,
@@ -315,11 +316,11 @@ fn step(cx: &ChunkCtx<'_>, pc: u32, instr: Instr, s: State) -> Result<Next, Veri
             let v = k.pop()?;
             let ty = match op {
                 UnaryOp::Not => {
-                    k.want(v, &[Ty::Bool], "`not`")?;
+                    k.want(v, &[Ty::Bool], &"`not`")?;
                     Ty::Bool
                 }
                 UnaryOp::Neg => {
-                    k.want(v, &[Ty::Int, Ty::Number], "negation")?;
+                    k.want(v, &[Ty::Int, Ty::Number], &"negation")?;
                     if v.ty == Ty::Int { Ty::Int } else { Ty::Number }
                 }
             };
@@ -350,7 +351,7 @@ fn step(cx: &ChunkCtx<'_>, pc: u32, instr: Instr, s: State) -> Result<Next, Veri
         }
         Instr::Matches(_) => {
             let v = k.pop()?;
-            k.want(v, &[Ty::Text], "`matches`")?;
+            k.want(v, &[Ty::Text], &"`matches`")?;
             k.push(Val {
                 ty: Ty::Bool,
                 absent: false,
@@ -411,7 +412,7 @@ fn step(cx: &ChunkCtx<'_>, pc: u32, instr: Instr, s: State) -> Result<Next, Veri
         Instr::OpenComponent(_) => {
             let v = k.pop()?;
             k.clean(v, "a component's input")?;
-            k.want(v, &[], "a component's input")?;
+            k.want(v, &[], &"a component's input")?;
         }
         Instr::SwitchTopic(_) => {}
         Instr::LiveChat => {
@@ -422,15 +423,15 @@ fn step(cx: &ChunkCtx<'_>, pc: u32, instr: Instr, s: State) -> Result<Next, Veri
             // Body, query and headers may carry secrets: that is what they are for.
             let parts = k.pop_n(3)?;
             if let [_body, query, headers] = parts.as_slice() {
-                k.want(*query, &[], "a request's query")?;
-                k.want(*headers, &[], "a request's headers")?;
+                k.want(*query, &[], &"a request's query")?;
+                k.want(*headers, &[], &"a request's headers")?;
             }
             k.text_sink("a request URL")?;
         }
         Instr::Javascript(_) => {
             let v = k.pop()?;
             k.clean(v, "JavaScript arguments")?;
-            k.want(v, &[], "JavaScript arguments")?;
+            k.want(v, &[], &"JavaScript arguments")?;
         }
         Instr::Await => k.s.awaited = true,
         Instr::JumpIfFailed(t) => {
@@ -499,7 +500,8 @@ fn numeric(t: Ty) -> bool {
 }
 
 fn binary(k: &Machine<'_, '_>, op: BinaryOp, l: Val, r: Val) -> Result<Ty, VerifyError> {
-    let what = format!("`{op:?}`");
+    // Named only in an error: formatting it for every operator would allocate.
+    let what = Backticked(&op);
     Ok(match op {
         BinaryOp::Eq | BinaryOp::Ne | BinaryOp::Lt | BinaryOp::Le | BinaryOp::Gt | BinaryOp::Ge => {
             Ty::Bool
@@ -551,7 +553,7 @@ fn call(k: &Machine<'_, '_>, f: Builtin, args: &[Val]) -> Result<Ty, VerifyError
             format!("`{f:?}` takes {arity} arguments, not {}", args.len()),
         ));
     }
-    let what = format!("`{f:?}`");
+    let what = Backticked(&f);
     let first = args.first().copied().unwrap_or(Val::of(Ty::Any));
     Ok(match f {
         Builtin::Len => {
@@ -612,5 +614,14 @@ fn expected(role: Role) -> &'static str {
         Role::Text | Role::CheckMessage(_) => "a text",
         Role::Default(_) => "a value of the variable's type",
         Role::Body(_) => "nothing",
+    }
+}
+
+/// An operator or builtin's name in backticks, formatted only when an error shows it.
+struct Backticked<'a, T: fmt::Debug>(&'a T);
+
+impl<T: fmt::Debug> fmt::Display for Backticked<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "`{:?}`", self.0)
     }
 }

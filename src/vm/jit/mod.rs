@@ -211,6 +211,7 @@ impl Jit {
     }
 
     /// The native function of a chunk, if it was compiled.
+    #[inline]
     pub(crate) fn guard(&self, chunk: ChunkId) -> Option<GuardFn> {
         self.guards.get(chunk as usize).copied().flatten()
     }
@@ -222,6 +223,7 @@ impl Jit {
 }
 
 /// Runs a native guard in `env`. `guard` must come from the [`Jit`] of `env.prog`.
+#[inline]
 pub(crate) fn run(guard: GuardFn, env: &Env<'_>) -> Verdict {
     let customer = &env.session.customer;
     let ctx = GuardCtx {
