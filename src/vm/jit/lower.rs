@@ -793,26 +793,61 @@ impl<'a, 'f> Lowerer<'a, 'f> {
         Some(self.b.block_params(join)[0])
     }
 
-    /// `needle in [items]`: any item equal to the needle.
+    /// `needle in [items]`: any item equal to the needle. The needle's tag is tested
+    /// once, not once per item: each comparison is then emitted with it known.
     fn in_list(&mut self, needle: Scalar, items: &[Slot]) -> Lowered<Option<Scalar>> {
-        let mut acc = self.b.ins().iconst(I64, 0);
-        for item in items {
-            let Slot::Scalar(item) = item else {
-                return Err(Refuse);
-            };
-            let table = |a: u8, b: u8| plan::binary(BinaryOp::Eq, a, b);
-            let Some(eq) = self.binary(*item, needle, table) else {
-                return Ok(None);
-            };
-            acc = self.b.ins().bor(acc, eq.a);
+        let items = items
+            .iter()
+            .map(|item| match item {
+                Slot::Scalar(item) => Ok(*item),
+                Slot::List(..) => Err(Refuse),
+            })
+            .collect::<Lowered<Vec<Scalar>>>()?;
+        let equal = |a: u8, b: u8| plan::binary(BinaryOp::Eq, a, b);
+        // Needle tags share one case only where every comparison's result is a constant
+        // (`false`, an error, a fallback): any emitted comparison depends on the tag.
+        let outcomes = |t: u8| -> Vec<Result<Plan, u8>> {
+            items
+                .iter()
+                .map(|item| match item.tag {
+                    Tag::Known(it) => match equal(it, t) {
+                        constant @ (Plan::Bool(_) | Plan::Error | Plan::Fallback) => Ok(constant),
+                        _ => Err(t),
+                    },
+                    Tag::Dyn(_) => Err(t),
+                })
+                .collect()
+        };
+        let join = self.join_block();
+        let mut uses = Vec::new();
+        self.dispatch(
+            needle.tag,
+            outcomes,
+            |this, t, uses| {
+                let needle = Scalar {
+                    tag: Tag::Known(t),
+                    ..needle
+                };
+                let mut acc = this.b.ins().iconst(I64, 0);
+                for item in &items {
+                    let Some(eq) = this.binary(*item, needle, equal) else {
+                        // Every path of this comparison left the function.
+                        return Ok(());
+                    };
+                    acc = this.b.ins().bor(acc, eq.a);
+                }
+                let zero = this.zero();
+                this.finish_leaf(Leaf::Value(BOOL, acc, zero), join, uses);
+                Ok(())
+            },
+            &mut uses,
+        )?;
+        let result = self.after_join(join, &uses);
+        if result.is_some() {
+            // A case above may have ended every one of its paths; the join is reached.
+            self.live = true;
         }
-        let b = self.zero();
-        Ok(Some(Scalar {
-            tag: Tag::Known(BOOL),
-            a: acc,
-            b,
-            text: None,
-        }))
+        Ok(result)
     }
 
     /// Pushes an operation's result, or notes that every path left the function.
