@@ -4,33 +4,27 @@
 
 #![cfg(feature = "cli")]
 
+mod support;
+
 use std::io::{Read, Write};
 use std::net::TcpListener;
 use std::process::{Command, Output, Stdio};
+
 use std::time::Duration;
+use support::run_with_stdin;
 
 const WEBSHOP_CUSTOMER: &str = r#"{"plan":"pro","country":"NL","orders":3}"#;
 
 /// Runs `procc preview ARGS` with `script` on stdin.
 fn preview(args: &[&str], script: &str) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_procc"))
-        .arg("preview")
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env("NO_COLOR", "1")
-        .env_remove("PROCC_SECRET_SHOP_TOKEN")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("procc runs");
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(script.as_bytes())
-        .expect("script written");
-    child.wait_with_output().expect("procc ends")
+    run_with_stdin(
+        support::procc()
+            .arg("preview")
+            .args(args)
+            .env("NO_COLOR", "1")
+            .env_remove("PROCC_SECRET_SHOP_TOKEN"),
+        script,
+    )
 }
 
 fn stdout(output: &Output) -> String {
