@@ -49,6 +49,13 @@ impl EnvSecrets {
         self.values.is_empty()
     }
 
+    /// The environment's value of the declared secret `name`, if any.
+    pub fn value(&self, name: &str) -> Option<&str> {
+        self.values
+            .get(&name.to_ascii_uppercase())
+            .map(String::as_str)
+    }
+
     /// Adds to a `start` input the declared secrets it does not give (absent or `null`)
     /// and the environment has. Other inputs are left alone.
     pub fn fill(&self, declared: &[String], input: &mut Input) {
@@ -66,10 +73,10 @@ impl EnvSecrets {
             if given {
                 continue;
             }
-            if let Some(value) = self.values.get(&name.to_uppercase()) {
+            if let Some(value) = self.value(name) {
                 secrets
                     .get_or_insert_with(Default::default)
-                    .insert(name.clone(), Json::String(value.clone()));
+                    .insert(name.clone(), Json::String(value.to_owned()));
             }
         }
     }

@@ -18,6 +18,7 @@ use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use procc::runtime::secrets::EnvSecrets;
 use serde_json::{Map, Value as Json};
 
 use super::{ColorChoice, EXIT_OK, EXIT_USAGE};
@@ -183,13 +184,13 @@ fn secrets(args: &PreviewArgs, declared: &[String]) -> Result<Map<String, Json>,
         }
         map.insert(name.to_owned(), Json::String(value.to_owned()));
     }
+    let environment = EnvSecrets::from_env();
     for name in declared {
         if map.contains_key(name) {
             continue;
         }
-        let var = format!("PROCC_SECRET_{}", name.to_ascii_uppercase());
-        if let Ok(value) = std::env::var(&var) {
-            map.insert(name.clone(), Json::String(value));
+        if let Some(value) = environment.value(name) {
+            map.insert(name.clone(), Json::String(value.to_owned()));
         }
     }
     Ok(map)
