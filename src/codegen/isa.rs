@@ -153,6 +153,21 @@ pub enum Method {
     Delete,
 }
 
+impl Instr {
+    /// Where a jump may go: the target of every jump instruction, `None` for others.
+    pub fn jump_target(&self) -> Option<u32> {
+        match *self {
+            Instr::Jump(t)
+            | Instr::JumpIfFalse(t)
+            | Instr::JumpIfFalseKeep(t)
+            | Instr::JumpIfTrueKeep(t)
+            | Instr::JumpIfPresent(t)
+            | Instr::JumpIfFailed(t) => Some(t),
+            _ => None,
+        }
+    }
+}
+
 impl Method {
     /// The method's name as HTTP writes it.
     pub fn as_str(self) -> &'static str {

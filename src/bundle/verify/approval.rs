@@ -28,16 +28,9 @@ struct BlockGraph {
 /// Where an instruction may continue: its jump target, and the next instruction unless
 /// it only jumps or ends the run.
 fn successors(instr: &Instr) -> (Option<usize>, bool) {
-    match *instr {
-        Instr::Jump(t) => (Some(t as usize), false),
-        Instr::JumpIfFalse(t)
-        | Instr::JumpIfFalseKeep(t)
-        | Instr::JumpIfTrueKeep(t)
-        | Instr::JumpIfPresent(t)
-        | Instr::JumpIfFailed(t) => (Some(t as usize), true),
-        Instr::Return | Instr::Done(_) => (None, false),
-        _ => (None, true),
-    }
+    let target = instr.jump_target().map(|t| t as usize);
+    let falls_through = !matches!(instr, Instr::Jump(_) | Instr::Return | Instr::Done(_));
+    (target, falls_through)
 }
 
 fn block_graph(code: &[Instr]) -> BlockGraph {

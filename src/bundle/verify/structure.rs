@@ -50,12 +50,7 @@ pub(crate) fn check_structure(cx: &ChunkCtx<'_>) -> Result<(), VerifyError> {
             Instr::OpenComponent(i) => index(i, m.components.len(), "component")?,
             Instr::SwitchTopic(i) => index(i, m.topics.len(), "topic")?,
             Instr::Offer(p) => index(p, m.procedures.len(), "procedure")?,
-            Instr::Jump(t)
-            | Instr::JumpIfFalse(t)
-            | Instr::JumpIfFalseKeep(t)
-            | Instr::JumpIfTrueKeep(t)
-            | Instr::JumpIfPresent(t)
-            | Instr::JumpIfFailed(t) => {
+            _ if let Some(t) = instr.jump_target() => {
                 if t <= pc {
                     return Err(cx.err(Rule::BackwardJump, pc, format!("a jump goes back to {t}")));
                 }
