@@ -15,7 +15,9 @@ use super::value::{MAX_NESTING, Value};
 /// The deepest operand stack a chunk may build.
 pub(crate) const MAX_STACK: usize = 1024;
 
-/// What an expression can read.
+/// What an expression can read. `Copy`, so that a guard's hot path can keep it in
+/// registers (see [`eval_guard`]).
+#[derive(Clone, Copy)]
 pub(crate) struct Env<'a> {
     /// The program.
     pub prog: &'a Program,
@@ -23,8 +25,9 @@ pub(crate) struct Env<'a> {
     pub session: &'a Session,
     /// `value` in a check.
     pub value: Option<&'a Value>,
-    /// A variable's candidate value while its own checks run: `LoadVar` of it reads this.
-    pub candidate: Option<(VarId, &'a Value)>,
+    /// The variable whose candidate answer `value` is while its own checks run:
+    /// `LoadVar` of it reads `value`.
+    pub candidate: Option<VarId>,
 }
 
 impl<'a> Env<'a> {
@@ -119,8 +122,8 @@ pub(crate) fn exec(
             if env.prog.var(var).is_none() {
                 return Err(bad("variable", var));
             }
-            let value = match env.candidate {
-                Some((id, value)) if id == var => value.clone(),
+            let value = match (env.candidate, env.value) {
+                (Some(id), Some(value)) if id == var => value.clone(),
                 _ => env
                     .session
                     .known
@@ -328,14 +331,15 @@ pub(crate) fn eval_guard(env: &Env<'_>, chunk: ChunkId) -> bool {
     {
         return holds;
     }
-    interpret_guard(env, chunk)
+    interpret_guard(*env, chunk)
 }
 
-/// The interpreter's answer for a guard. Kept out of line so that the native path
-/// above stays a few instructions with no stack frame of its own.
+/// The interpreter's answer for a guard. Kept out of line, and given `env` by value,
+/// so that the native path above stays a few instructions and never needs `env` in
+/// memory.
 #[inline(never)]
-fn interpret_guard(env: &Env<'_>, chunk: ChunkId) -> bool {
-    matches!(eval(env, chunk), Ok(Value::Bool(true)))
+fn interpret_guard(env: Env<'_>, chunk: ChunkId) -> bool {
+    matches!(eval(&env, chunk), Ok(Value::Bool(true)))
 }
 
 /// Runs a template chunk to its rendered text.

@@ -34,7 +34,7 @@ impl Program {
             prog: self,
             session,
             value: Some(value),
-            candidate: var.map(|v| (v, value)),
+            candidate: var,
         };
         eval_guard(&env, chunk)
     }

@@ -161,7 +161,7 @@ fn run_check(
         prog,
         session,
         value: Some(value),
-        candidate: var.map(|v| (v, value)),
+        candidate: var,
     };
     if eval_guard(&env, check.cond) {
         return Ok(());

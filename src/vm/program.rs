@@ -51,9 +51,9 @@ pub struct Program {
     locals: Vec<Vec<VarId>>,
     /// The first bytes of the module's hash: ties snapshots to the program.
     fingerprint: [u8; 4],
-    /// Guards compiled to native code (`None` when built with [`Program::interpreted`]).
+    /// Guards compiled to native code (none when built with [`Program::interpreted`]).
     #[cfg(feature = "jit")]
-    jit: Option<super::jit::Jit>,
+    jit: super::jit::Jit,
 }
 
 impl Program {
@@ -76,9 +76,8 @@ impl Program {
     /// [`Program::interpreted`], or on a host Cranelift does not support).
     pub fn native_guards(&self) -> usize {
         #[cfg(feature = "jit")]
-        if let Some(jit) = &self.jit {
-            return jit.compiled();
-        }
+        return self.jit.compiled();
+        #[cfg(not(feature = "jit"))]
         0
     }
 
@@ -86,7 +85,7 @@ impl Program {
     #[cfg(feature = "jit")]
     #[inline]
     pub(crate) fn native_guard(&self, chunk: ChunkId) -> Option<super::jit::GuardFn> {
-        self.jit.as_ref().and_then(|jit| jit.guard(chunk))
+        self.jit.guard(chunk)
     }
 
     fn prepare(module: Module, native: bool) -> Result<Program, ProgramError> {
@@ -152,7 +151,11 @@ impl Program {
         let mut fingerprint = [0; 4];
         fingerprint.copy_from_slice(&hash.as_bytes()[..4]);
         #[cfg(feature = "jit")]
-        let jit = native.then(|| super::jit::Jit::compile(&module));
+        let jit = if native {
+            super::jit::Jit::compile(&module)
+        } else {
+            super::jit::Jit::interpreted()
+        };
         #[cfg(not(feature = "jit"))]
         let _ = native;
         Ok(Program {

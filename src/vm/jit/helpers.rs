@@ -1,28 +1,20 @@
 //! The Rust functions native guards call for what is not worth inlining: variable
 //! lookups (a `BTreeMap`), text operations and regexes.
 //!
-//! Native code calls them only with pointers it got from a live [`GuardCtx`] (values of
-//! the session, the check's value, the tier's text constants), during the one call the
-//! context was built for. None of them can panic: a panic cannot unwind out of an
+//! Native code calls them only with pointers it was called with or found through them
+//! (the session and program of the call, values of the session, the check's value, the
+//! tier's text constants), during that one call. None of them can panic: a panic cannot unwind out of an
 //! `extern "C"` function.
 
-use crate::vm::eval::Env;
+use crate::vm::program::Program;
+use crate::vm::session::Session;
 use crate::vm::value::Value;
-
-use super::layout::GuardCtx;
 
 /// What a variable reads when it is not known.
 static ABSENT: Value = Value::Absent;
 
 /// Result of a helper that failed (a missing regex).
 pub(super) const HELPER_ERROR: i64 = 2;
-
-/// # Safety
-/// `ctx` is the live context of the current call.
-unsafe fn env<'a>(ctx: *const GuardCtx) -> &'a Env<'a> {
-    // SAFETY: the caller built `ctx.env` from an `&Env` that outlives the call.
-    unsafe { &*(*ctx).env.cast::<Env<'a>>() }
-}
 
 /// # Safety
 /// `value` points to a live `Value`.
@@ -34,25 +26,31 @@ unsafe fn text<'a>(value: *const Value) -> &'a str {
     }
 }
 
-/// `LoadVar`: the candidate under check, else the known value, else absent.
-pub(super) unsafe extern "C" fn load_var(ctx: *const GuardCtx, var: u64) -> *const Value {
-    // SAFETY: called by native code with its own context.
-    let env = unsafe { env(ctx) };
+/// `LoadVar`: `value` when `var` is the variable under check (`candidate`), else the
+/// known value, else absent.
+pub(super) unsafe extern "C" fn load_var(
+    session: *const Session,
+    value: *const Value,
+    candidate: u64,
+    var: u64,
+) -> *const Value {
+    if var == candidate && !value.is_null() {
+        return value;
+    }
     let Ok(var) = u32::try_from(var) else {
         return &ABSENT;
     };
-    match env.candidate {
-        Some((id, value)) if id == var => value,
-        _ => env.session.known.get(&var).unwrap_or(&ABSENT),
-    }
+    // SAFETY: native code passes the session it was called with, live for the call.
+    let session = unsafe { &*session };
+    session.known.get(&var).unwrap_or(&ABSENT)
 }
 
 /// `Matches`: 1 when the text matches the regex `strings[id]`, 0 when not,
 /// [`HELPER_ERROR`] when the program has no such regex.
-pub(super) unsafe extern "C" fn matches(ctx: *const GuardCtx, id: u64, value: *const Value) -> i64 {
-    // SAFETY: called by native code with its own context and a live text value.
-    let (env, text) = unsafe { (env(ctx), text(value)) };
-    match u32::try_from(id).ok().and_then(|id| env.prog.regex(id)) {
+pub(super) unsafe extern "C" fn matches(prog: *const Program, id: u64, value: *const Value) -> i64 {
+    // SAFETY: native code passes the program it was called with and a live text value.
+    let (prog, text) = unsafe { (&*prog, text(value)) };
+    match u32::try_from(id).ok().and_then(|id| prog.regex(id)) {
         Some(regex) => i64::from(regex.is_match(text)),
         None => HELPER_ERROR,
     }

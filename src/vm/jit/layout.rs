@@ -1,5 +1,4 @@
-//! Where native code finds things in a [`Value`], and the view of a session a native
-//! guard is called with.
+//! Where native code finds things in a [`Value`].
 //!
 //! [`Value`] is `repr(C, u8)`: a one-byte tag (discriminants in declaration order),
 //! then the payload at the offset of a `repr(C)` union aligned to 8 bytes. The tags and
@@ -7,7 +6,6 @@
 //! values once, and the native tier stays off if anything differs, so a layout change
 //! can only make guards slower, never wrong.
 
-use std::ffi::c_void;
 use std::sync::OnceLock;
 
 use crate::vm::value::Value;
@@ -33,29 +31,7 @@ pub(super) const SCALARS: [u8; 6] = [ABSENT, TEXT, INT, NUMBER, BOOL, DATE];
 /// Offset of every variant's payload.
 pub(super) const PAYLOAD: i32 = 8;
 
-/// What a native guard is called with: a flat view of the [`super::super::eval::Env`]
-/// prepared by the caller for this one call.
-#[repr(C)]
-pub(crate) struct GuardCtx {
-    /// The session's customer attributes.
-    pub customer: *const Value,
-    /// How many there are (every `LoadCustomer` is bounds-checked against it).
-    pub customer_len: usize,
-    /// `value` of a check, or null.
-    pub value: *const Value,
-    /// The `Env` itself, for helpers that need the program or the variables.
-    pub env: *const c_void,
-}
-
-/// Byte offsets of the [`GuardCtx`] fields.
-pub(super) const CTX_CUSTOMER: i32 = 0;
-/// Offset of `customer_len`.
-pub(super) const CTX_CUSTOMER_LEN: i32 = 8;
-/// Offset of `value`.
-pub(super) const CTX_VALUE: i32 = 16;
-
-/// Whether values and the context really are laid out as the constants say (probed
-/// once per process).
+/// Whether values really are laid out as the constants say (probed once per process).
 pub(super) fn verified() -> bool {
     static OK: OnceLock<bool> = OnceLock::new();
     *OK.get_or_init(probe)
@@ -129,10 +105,7 @@ fn probe() -> bool {
         Value::Text(x) => offset_of(value, x) == payload,
         _ => true,
     });
-    let ctx_ok = std::mem::offset_of!(GuardCtx, customer) == CTX_CUSTOMER as usize
-        && std::mem::offset_of!(GuardCtx, customer_len) == CTX_CUSTOMER_LEN as usize
-        && std::mem::offset_of!(GuardCtx, value) == CTX_VALUE as usize;
-    tags_ok && offsets_ok && ctx_ok && std::mem::size_of::<Value>() >= 16
+    tags_ok && offsets_ok && std::mem::size_of::<Value>() >= 16
 }
 
 #[cfg(test)]

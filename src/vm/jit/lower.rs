@@ -27,10 +27,7 @@ use crate::vm::eval::MAX_STACK;
 use crate::vm::value::{MAX_NESTING, Value};
 
 use super::helpers;
-use super::layout::{
-    ABSENT, BOOL, CTX_CUSTOMER, CTX_CUSTOMER_LEN, CTX_VALUE, DATE, INT, LAST_SCALAR, NUMBER,
-    PAYLOAD, SCALARS, TEXT,
-};
+use super::layout::{ABSENT, BOOL, DATE, INT, LAST_SCALAR, NUMBER, PAYLOAD, SCALARS, TEXT};
 use super::plan::{self, Arith, Plan, Plan1};
 
 /// Return code: the guard is false.
@@ -45,6 +42,26 @@ pub(crate) const NOT_BOOL: u32 = 3;
 pub(crate) const FALLBACK: u32 = 4;
 
 const I64: ir::Type = types::I64;
+
+/// How many arguments a native guard takes (see [`super::GuardFn`]).
+pub(super) const GUARD_PARAMS: usize = 6;
+
+/// The arguments of the function being built.
+#[derive(Clone, Copy)]
+struct Params {
+    /// Address of the first customer attribute.
+    customer: ir::Value,
+    /// How many customer attributes there are.
+    customer_len: ir::Value,
+    /// Address of a check's `value`, or 0.
+    value: ir::Value,
+    /// The variable under check, or [`super::NO_CANDIDATE`].
+    candidate: ir::Value,
+    /// The `Session`, passed on to helpers.
+    session: ir::Value,
+    /// The `Program`, passed on to helpers.
+    prog: ir::Value,
+}
 
 /// The chunk is not compiled.
 #[derive(Debug)]
@@ -98,6 +115,7 @@ struct Sigs {
     one: SigRef,
     two: SigRef,
     three: SigRef,
+    four: SigRef,
 }
 
 /// Text constants: one boxed `Value::Text` per string used, at a stable address.
@@ -120,7 +138,12 @@ pub(super) struct Lowerer<'a, 'f> {
     b: FunctionBuilder<'f>,
     module: &'a Module,
     texts: &'a mut Texts,
-    ctx: ir::Value,
+    params: Params,
+    /// `0` and every scalar tag as an `i64`, defined once in the entry block. Every
+    /// edge passes these same values, so a block parameter that only ever receives
+    /// one of them is removed by Cranelift's constant-phi pass.
+    zero: ir::Value,
+    tags: [ir::Value; SCALARS.len()],
     error: Block,
     fallback: Block,
     sigs: Sigs,
@@ -133,8 +156,8 @@ pub(super) struct Lowerer<'a, 'f> {
 }
 
 impl<'a, 'f> Lowerer<'a, 'f> {
-    /// Starts a function `(ctx) -> u32` in `b`; `helper_sig(n)` is the signature of an
-    /// `n`-argument helper.
+    /// Starts a function of [`GUARD_PARAMS`] arguments in `b`; `helper_sig(n)` is the
+    /// signature of an `n`-argument helper.
     pub(super) fn new(
         mut b: FunctionBuilder<'f>,
         module: &'a Module,
@@ -145,19 +168,35 @@ impl<'a, 'f> Lowerer<'a, 'f> {
         let entry = b.create_block();
         b.append_block_params_for_function_params(entry);
         b.switch_to_block(entry);
-        let ctx = b.block_params(entry)[0];
+        let &[customer, customer_len, value, candidate, session, prog] = b.block_params(entry)
+        else {
+            unreachable!("the guard signature has {GUARD_PARAMS} parameters")
+        };
+        let params = Params {
+            customer,
+            customer_len,
+            value,
+            candidate,
+            session,
+            prog,
+        };
         let sigs = Sigs {
             one: b.import_signature(helper_sig(1)),
             two: b.import_signature(helper_sig(2)),
             three: b.import_signature(helper_sig(3)),
+            four: b.import_signature(helper_sig(4)),
         };
+        let zero = b.ins().iconst(I64, 0);
+        let tags = SCALARS.map(|t| b.ins().iconst(I64, i64::from(t)));
         let error = b.create_block();
         let fallback = b.create_block();
         Lowerer {
             b,
             module,
             texts,
-            ctx,
+            params,
+            zero,
+            tags,
             error,
             fallback,
             sigs,
@@ -218,8 +257,16 @@ impl<'a, 'f> Lowerer<'a, 'f> {
         }
     }
 
-    fn zero(&mut self) -> ir::Value {
-        self.b.ins().iconst(I64, 0)
+    fn zero(&self) -> ir::Value {
+        self.zero
+    }
+
+    /// A scalar tag as an `i64` (the shared value of the entry block).
+    fn tag_value(&mut self, tag: u8) -> ir::Value {
+        match self.tags.get(usize::from(tag)) {
+            Some(&value) => value,
+            None => self.b.ins().iconst(I64, i64::from(tag)),
+        }
     }
 
     fn known(&mut self, tag: u8, a: i64) -> Slot {
@@ -257,7 +304,7 @@ impl<'a, 'f> Lowerer<'a, 'f> {
                 return Err(Refuse);
             };
             let (known, tag) = match s.tag {
-                Tag::Known(t) => (Some(t), self.b.ins().iconst(I64, i64::from(t))),
+                Tag::Known(t) => (Some(t), self.tag_value(t)),
                 Tag::Dyn(v) => (None, v),
             };
             tags.push(known);
@@ -428,7 +475,7 @@ impl<'a, 'f> Lowerer<'a, 'f> {
     fn finish_leaf(&mut self, leaf: Leaf, join: Block, uses: &mut Vec<(Block, u8)>) {
         match leaf {
             Leaf::Value(tag, a, b) => {
-                let t = self.b.ins().iconst(I64, i64::from(tag));
+                let t = self.tag_value(tag);
                 self.b.ins().jump(
                     join,
                     &[BlockArg::Value(t), BlockArg::Value(a), BlockArg::Value(b)],
@@ -564,7 +611,7 @@ impl<'a, 'f> Lowerer<'a, 'f> {
                 let r = self.call(
                     self.sigs.three,
                     helpers::matches as *const (),
-                    &[self.ctx, id, s.b],
+                    &[self.params.prog, id, s.b],
                 );
                 let failed = self
                     .b
@@ -725,72 +772,125 @@ impl<'a, 'f> Lowerer<'a, 'f> {
         }
     }
 
-    /// Equality of a text with a short text constant, inline: compare the lengths,
-    /// then the bytes against immediates. `None` when neither side is such a constant
-    /// or the `String` layout is unknown. Gives 0 or 1 as an `i64`.
-    fn inline_text_eq(&mut self, l: Scalar, r: Scalar) -> Option<ir::Value> {
+    /// The bytes of a text constant short enough to compare inline, when the `String`
+    /// layout is known.
+    fn inline_text(&self, id: u32) -> Option<&'a [u8]> {
         const MAX_INLINE: usize = 32;
-        let (ptr_at, len_at) = self.string_layout?;
+        self.string_layout?;
+        let module: &'a Module = self.module;
+        let bytes = module.strings.get(id as usize)?.as_bytes();
+        (bytes.len() <= MAX_INLINE).then_some(bytes)
+    }
+
+    /// The length of the text whose `Value` is at `text`.
+    fn text_len(&mut self, text: ir::Value) -> Option<ir::Value> {
+        let (_, len_at) = self.string_layout?;
+        let flags = MemFlagsData::trusted();
+        Some(self.b.ins().load(I64, flags, text, PAYLOAD + len_at))
+    }
+
+    /// The bytes of the text at `text`, known to be `len` long, as words of 8, 4, 2
+    /// and 1 bytes (each widened to an `i64`), in order.
+    fn text_words(&mut self, text: ir::Value, len: usize) -> Option<Vec<ir::Value>> {
+        let (ptr_at, _) = self.string_layout?;
+        let data = self
+            .b
+            .ins()
+            .load(I64, MemFlagsData::trusted(), text, PAYLOAD + ptr_at);
+        let mut words = Vec::new();
+        let mut at = 0;
+        while at < len {
+            // In bounds: the text is known to have `len` bytes.
+            let (flags, offset) = (MemFlagsData::new(), at as i32);
+            let ins = self.b.ins();
+            let width = word_width(at, len);
+            let loaded = match width {
+                8 => ins.load(I64, flags, data, offset),
+                4 => ins.uload32(flags, data, offset),
+                2 => ins.uload16(I64, flags, data, offset),
+                _ => ins.uload8(I64, flags, data, offset),
+            };
+            words.push(loaded);
+            at += width;
+        }
+        Some(words)
+    }
+
+    /// 1 when `words` (from [`Self::text_words`]) hold exactly `bytes`, else 0: one
+    /// comparison for a text of one word, else the words' differences or-ed together.
+    fn words_equal(&mut self, words: &[ir::Value], bytes: &[u8]) -> ir::Value {
+        let mut expected = Vec::with_capacity(words.len());
+        let mut at = 0;
+        while at < bytes.len() {
+            let width = word_width(at, bytes.len());
+            let mut word = [0u8; 8];
+            word[..width].copy_from_slice(&bytes[at..at + width]);
+            expected.push(i64::from_le_bytes(word));
+            at += width;
+        }
+        let equal = match (words, expected.as_slice()) {
+            ([], _) | (_, []) => return self.b.ins().iconst(I64, 1),
+            ([word], [value]) => self.b.ins().icmp_imm_s(IntCC::Equal, *word, *value),
+            _ => {
+                let mut diff = self.zero();
+                for (&word, &value) in words.iter().zip(&expected) {
+                    let x = self.b.ins().bxor_imm_s(word, value);
+                    diff = self.b.ins().bor(diff, x);
+                }
+                self.b.ins().icmp_imm_s(IntCC::Equal, diff, 0)
+            }
+        };
+        self.b.ins().uextend(I64, equal)
+    }
+
+    /// Whether the text at `text` is one of `constants` (short texts of any lengths),
+    /// inline: the length is loaded once and switched on, and the text's words are
+    /// loaded once per length and compared with every constant of that length. Gives
+    /// 0 or 1 as an `i64`; `None` when the `String` layout is unknown.
+    fn inline_text_in(&mut self, text: ir::Value, constants: &[&[u8]]) -> Option<ir::Value> {
+        let mut by_len: Vec<(usize, Vec<&[u8]>)> = Vec::new();
+        for &bytes in constants {
+            match by_len.iter_mut().find(|(len, _)| *len == bytes.len()) {
+                Some((_, group)) if group.contains(&bytes) => {}
+                Some((_, group)) => group.push(bytes),
+                None => by_len.push((bytes.len(), vec![bytes])),
+            }
+        }
+        let len = self.text_len(text)?;
+        let join = self.b.create_block();
+        self.b.append_block_param(join, I64);
+        for (group_len, group) in by_len {
+            let same_len = self.b.ins().icmp_imm_s(IntCC::Equal, len, group_len as i64);
+            let compare = self.b.create_block();
+            let next = self.b.create_block();
+            self.b.ins().brif(same_len, compare, &[], next, &[]);
+            self.b.switch_to_block(compare);
+            let words = self.text_words(text, group_len)?;
+            let mut any = self.b.ins().iconst(I64, 0);
+            for bytes in group {
+                let equal = self.words_equal(&words, bytes);
+                any = self.b.ins().bor(any, equal);
+            }
+            self.b.ins().jump(join, &[BlockArg::Value(any)]);
+            self.b.switch_to_block(next);
+        }
+        let none = self.zero();
+        self.b.ins().jump(join, &[BlockArg::Value(none)]);
+        self.b.switch_to_block(join);
+        Some(self.b.block_params(join)[0])
+    }
+
+    /// Equality of a text with a short text constant, inline (see
+    /// [`Self::inline_text_in`]). `None` when neither side is such a constant or the
+    /// `String` layout is unknown. Gives 0 or 1 as an `i64`.
+    fn inline_text_eq(&mut self, l: Scalar, r: Scalar) -> Option<ir::Value> {
         let (other, id) = match (l.text, r.text) {
             (_, Some(id)) => (l, id),
             (Some(id), None) => (r, id),
             (None, None) => return None,
         };
-        let bytes = self.module.strings.get(id as usize)?.as_bytes();
-        if bytes.len() > MAX_INLINE {
-            return None;
-        }
-        let flags = MemFlagsData::trusted();
-        let len = self.b.ins().load(I64, flags, other.b, PAYLOAD + len_at);
-        let same_len = self
-            .b
-            .ins()
-            .icmp_imm_s(IntCC::Equal, len, bytes.len() as i64);
-        let same_len = self.b.ins().uextend(I64, same_len);
-        if bytes.is_empty() {
-            return Some(same_len);
-        }
-        let compare = self.b.create_block();
-        let join = self.b.create_block();
-        self.b.append_block_param(join, I64);
-        self.b
-            .ins()
-            .brif(same_len, compare, &[], join, &[BlockArg::Value(same_len)]);
-        self.b.switch_to_block(compare);
-        let data = self.b.ins().load(I64, flags, other.b, PAYLOAD + ptr_at);
-        let mut diff = self.b.ins().iconst(I64, 0);
-        let mut at = 0;
-        while at < bytes.len() {
-            let width = [8, 4, 2, 1]
-                .into_iter()
-                .find(|w| at + w <= bytes.len())
-                .unwrap_or(1);
-            let ty = match width {
-                8 => I64,
-                4 => types::I32,
-                2 => types::I16,
-                _ => types::I8,
-            };
-            let mut word = [0u8; 8];
-            word[..width].copy_from_slice(&bytes[at..at + width]);
-            let expected = i64::from_le_bytes(word);
-            // In bounds: the lengths are equal, so the text has `bytes.len()` bytes.
-            let loaded = self.b.ins().load(ty, MemFlagsData::new(), data, at as i32);
-            let loaded = if ty == I64 {
-                loaded
-            } else {
-                self.b.ins().uextend(I64, loaded)
-            };
-            let expected = self.b.ins().iconst(I64, expected);
-            let x = self.b.ins().bxor(loaded, expected);
-            diff = self.b.ins().bor(diff, x);
-            at += width;
-        }
-        let equal = self.b.ins().icmp_imm_s(IntCC::Equal, diff, 0);
-        let equal = self.b.ins().uextend(I64, equal);
-        self.b.ins().jump(join, &[BlockArg::Value(equal)]);
-        self.b.switch_to_block(join);
-        Some(self.b.block_params(join)[0])
+        let bytes = self.inline_text(id)?;
+        self.inline_text_in(other.b, &[bytes])
     }
 
     /// `needle in [items]`: any item equal to the needle. The needle's tag is tested
@@ -828,6 +928,14 @@ impl<'a, 'f> Lowerer<'a, 'f> {
                     tag: Tag::Known(t),
                     ..needle
                 };
+                if t == TEXT
+                    && let Some(constants) = this.text_constants(&items)
+                    && let Some(found) = this.inline_text_in(needle.b, &constants)
+                {
+                    let zero = this.zero();
+                    this.finish_leaf(Leaf::Value(BOOL, found, zero), join, uses);
+                    return Ok(());
+                }
                 let mut acc = this.b.ins().iconst(I64, 0);
                 for item in &items {
                     let Some(eq) = this.binary(*item, needle, equal) else {
@@ -848,6 +956,17 @@ impl<'a, 'f> Lowerer<'a, 'f> {
             self.live = true;
         }
         Ok(result)
+    }
+
+    /// The bytes of every item, when all are short text constants.
+    fn text_constants(&self, items: &[Scalar]) -> Option<Vec<&'a [u8]>> {
+        items
+            .iter()
+            .map(|item| match (item.tag, item.text) {
+                (Tag::Known(TEXT), Some(id)) => self.inline_text(id),
+                _ => None,
+            })
+            .collect()
     }
 
     /// Pushes an operation's result, or notes that every path left the function.
@@ -928,33 +1047,30 @@ impl<'a, 'f> Lowerer<'a, 'f> {
                     return Ok(());
                 }
                 let var = self.b.ins().iconst(I64, i64::from(var));
+                let p = self.params;
                 let ptr = self.call(
-                    self.sigs.two,
+                    self.sigs.four,
                     helpers::load_var as *const (),
-                    &[self.ctx, var],
+                    &[p.session, p.value, p.candidate, var],
                 );
                 let slot = self.load_value(ptr);
                 self.push(stack, slot)?;
             }
             Instr::LoadCustomer(i) => {
-                let flags = MemFlagsData::trusted();
-                let count = self.b.ins().load(I64, flags, self.ctx, CTX_CUSTOMER_LEN);
+                let count = self.params.customer_len;
                 let outside =
                     self.b
                         .ins()
                         .icmp_imm_s(IntCC::UnsignedLessThanOrEqual, count, i64::from(i));
                 self.exit_if(outside, self.error);
-                let base = self.b.ins().load(I64, flags, self.ctx, CTX_CUSTOMER);
+                let base = self.params.customer;
                 let offset = i64::from(i) * std::mem::size_of::<Value>() as i64;
                 let ptr = self.b.ins().iadd_imm_s(base, offset);
                 let slot = self.load_value(ptr);
                 self.push(stack, slot)?;
             }
             Instr::LoadValue => {
-                let ptr = self
-                    .b
-                    .ins()
-                    .load(I64, MemFlagsData::trusted(), self.ctx, CTX_VALUE);
+                let ptr = self.params.value;
                 let none = self.b.ins().icmp_imm_s(IntCC::Equal, ptr, 0);
                 self.exit_if(none, self.error);
                 let slot = self.load_value(ptr);
@@ -1164,5 +1280,15 @@ impl<'a, 'f> Lowerer<'a, 'f> {
             _ => return Err(Refuse),
         };
         self.push_result(stack, result)
+    }
+}
+
+/// The widest word (8, 4, 2 or 1 bytes) that fits at byte `at` of a `len`-byte text.
+fn word_width(at: usize, len: usize) -> usize {
+    match len - at {
+        8.. => 8,
+        4..=7 => 4,
+        2..=3 => 2,
+        _ => 1,
     }
 }

@@ -34,11 +34,27 @@ use crate::codegen::isa::ChunkId;
 use crate::codegen::module::Module;
 
 use super::eval::Env;
-use layout::GuardCtx;
+use super::program::Program;
+use super::session::Session;
+use super::value::Value;
 use lower::{Lowerer, Texts};
 
-/// A compiled guard.
-pub(crate) type GuardFn = unsafe extern "C" fn(*const GuardCtx) -> u32;
+/// A compiled guard, called with the fields of an [`Env`] spelled out: the session's
+/// customer attributes (pointer and count), the `value` of a check (or null), the
+/// variable under check (or [`NO_CANDIDATE`]), and the session and the program for
+/// helpers. Six register arguments on the hosts Cranelift supports here, so a call
+/// builds nothing in memory.
+pub(crate) type GuardFn = unsafe extern "C" fn(
+    *const Value,
+    usize,
+    *const Value,
+    u64,
+    *const Session,
+    *const Program,
+) -> u32;
+
+/// The `candidate` argument when no variable is under check.
+pub(crate) const NO_CANDIDATE: u64 = u64::MAX;
 
 /// What a native guard found.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -141,16 +157,11 @@ impl Jit {
     /// fails: what cannot be compiled (or a host Cranelift does not support) stays
     /// interpreted.
     pub(crate) fn compile(module: &Module) -> Jit {
+        let Some(mut jit) = layout::verified().then(new_module).flatten() else {
+            return Jit::interpreted();
+        };
         let mut guards = vec![None; module.chunks.len()];
         let mut texts = Texts::default();
-        let Some(mut jit) = layout::verified().then(new_module).flatten() else {
-            return Jit {
-                guards,
-                compiled: 0,
-                _texts: texts,
-                _code: CodeMemory(None),
-            };
-        };
         let call_conv = jit.isa().default_call_conv();
         let target = jit.target_config();
         let helper_sig = |params: usize| {
@@ -161,7 +172,9 @@ impl Jit {
             sig
         };
         let mut guard_sig = Signature::new(call_conv);
-        guard_sig.params.push(AbiParam::new(types::I64));
+        guard_sig
+            .params
+            .extend([AbiParam::new(types::I64); lower::GUARD_PARAMS]);
         guard_sig.returns.push(AbiParam::new(types::I32));
 
         let mut ctx = jit.make_context();
@@ -198,7 +211,7 @@ impl Jit {
             let address = jit.get_finalized_function(id);
             if let Some(slot) = guards.get_mut(chunk as usize) {
                 // SAFETY: the function was compiled with `guard_sig`, the C convention
-                // of `(*const GuardCtx) -> u32`.
+                // of `GuardFn`: six 64-bit arguments and a `u32`.
                 *slot = Some(unsafe { std::mem::transmute::<*const u8, GuardFn>(address) });
             }
         }
@@ -207,6 +220,16 @@ impl Jit {
             guards,
             _texts: texts,
             _code: CodeMemory(Some(Mutex::new(jit))),
+        }
+    }
+
+    /// No native guards: everything runs in the interpreter.
+    pub(crate) fn interpreted() -> Jit {
+        Jit {
+            guards: Vec::new(),
+            compiled: 0,
+            _texts: Texts::default(),
+            _code: CodeMemory(None),
         }
     }
 
@@ -226,17 +249,22 @@ impl Jit {
 #[inline]
 pub(crate) fn run(guard: GuardFn, env: &Env<'_>) -> Verdict {
     let customer = &env.session.customer;
-    let ctx = GuardCtx {
-        customer: customer.as_ptr(),
-        customer_len: customer.len(),
-        value: env.value.map_or(std::ptr::null(), |v| v as *const _),
-        env: (env as *const Env<'_>).cast(),
-    };
+    let value = env.value.map_or(std::ptr::null(), |v| v as *const Value);
+    let candidate = env.candidate.map_or(NO_CANDIDATE, u64::from);
     // SAFETY: the function was compiled from a chunk of this program's module. It
-    // reads only through `ctx`, whose pointers are valid for this call, checks every
-    // customer index against `customer_len`, and calls only the helpers of
-    // `helpers.rs`, which cannot panic.
-    let code = unsafe { guard(&ctx) };
+    // reads only through its arguments, which are valid for this call, checks every
+    // customer index against the count, and calls only the helpers of `helpers.rs`,
+    // which cannot panic.
+    let code = unsafe {
+        guard(
+            customer.as_ptr(),
+            customer.len(),
+            value,
+            candidate,
+            env.session,
+            env.prog,
+        )
+    };
     match code {
         lower::TRUE => Verdict::True,
         lower::FALSE => Verdict::False,

@@ -376,7 +376,7 @@ fn agree(
         prog: program,
         session,
         value,
-        candidate: value.filter(|_| candidate).map(|v| (0, v)),
+        candidate: value.filter(|_| candidate).map(|_| 0),
     };
     let expected = interpreted(&env);
     let Some(guard) = program.native_guard(0) else {
@@ -491,4 +491,52 @@ fn benchmark_shapes_compile() {
     assert!(!program.eval_guard(0, &session));
     let interpreted = Program::interpreted(module(Vec::new())).expect("valid");
     assert_eq!(interpreted.native_guards(), 0);
+}
+
+/// `text in [constants]` decides natively, with constants of several lengths, some
+/// sharing one: every input gets the answer of a plain Rust `contains`.
+#[test]
+fn text_lists_decide_natively() {
+    let constants = [3, 6, 7, 1, 0, 3];
+    let mut code = vec![Instr::LoadCustomer(0)];
+    code.extend(constants.map(Instr::Str));
+    code.extend([
+        Instr::MakeList(constants.len() as u16),
+        Instr::Binary(BinaryOp::In),
+        Instr::Return,
+    ]);
+    let program = Program::new(module(code)).expect("valid");
+    let guard = program.native_guard(0).expect("compiled");
+    let pool = strings();
+    let listed: Vec<&str> = constants
+        .iter()
+        .map(|&i| pool[i as usize].as_str())
+        .collect();
+    for text in [
+        "NL",
+        "ab",
+        "é",
+        "a",
+        "",
+        "NM",
+        "b",
+        "abc",
+        "N",
+        "enterprise",
+    ] {
+        let session = Session {
+            customer: vec![Value::Text(text.into())],
+            ..Session::default()
+        };
+        let expected = if listed.contains(&text) {
+            Verdict::True
+        } else {
+            Verdict::False
+        };
+        assert_eq!(
+            run(guard, &Env::new(&program, &session)),
+            expected,
+            "{text:?}"
+        );
+    }
 }
