@@ -324,12 +324,13 @@ pub(crate) fn eval(env: &Env<'_>, chunk: ChunkId) -> Result<Value, RuntimeError>
 pub(crate) fn eval_guard(env: &Env<'_>, chunk: ChunkId) -> bool {
     // A native guard decides unless it meets a value it does not model.
     #[cfg(feature = "jit")]
-    if let Some(holds) = env
-        .prog
-        .native_guard(chunk)
-        .and_then(|guard| super::jit::run(guard, env).decided())
-    {
-        return holds;
+    if let Some(guard) = env.prog.native_guard(chunk) {
+        use super::jit::Verdict;
+        match super::jit::run(guard, env) {
+            Verdict::True => return true,
+            Verdict::False | Verdict::Error | Verdict::NotBool => return false,
+            Verdict::Fallback => {}
+        }
     }
     interpret_guard(*env, chunk)
 }

@@ -209,6 +209,7 @@ impl<'a, 'f> Lowerer<'a, 'f> {
 
     /// Translates the chunk and finishes the function.
     pub(super) fn lower(mut self, code: &[Instr]) -> Lowered<()> {
+        self.check_customer_count(code);
         let mut stack: Vec<Slot> = Vec::new();
         for (pc, &instr) in code.iter().enumerate() {
             if self.merges.contains_key(&pc) {
@@ -234,6 +235,28 @@ impl<'a, 'f> Lowerer<'a, 'f> {
         self.b.seal_all_blocks();
         self.b.finalize(self.target);
         Ok(())
+    }
+
+    /// Checks once, on entry, that the session has every customer attribute the chunk
+    /// reads; the loads then need no check of their own. A session with fewer (not
+    /// one built from the bundle's schema) falls back to the interpreter, which
+    /// reports a missing attribute only on the paths that read it.
+    fn check_customer_count(&mut self, code: &[Instr]) {
+        let highest = code
+            .iter()
+            .filter_map(|instr| match instr {
+                Instr::LoadCustomer(i) => Some(*i),
+                _ => None,
+            })
+            .max();
+        if let Some(highest) = highest {
+            let short = self.b.ins().icmp_imm_s(
+                IntCC::UnsignedLessThanOrEqual,
+                self.params.customer_len,
+                i64::from(highest),
+            );
+            self.exit_if(short, self.fallback);
+        }
     }
 
     // ---- the stack -------------------------------------------------------------
@@ -391,9 +414,10 @@ impl<'a, 'f> Lowerer<'a, 'f> {
         }
     }
 
+    /// A bool's flag as an `i8`. Its payload's low byte is exactly 0 or 1: a Rust
+    /// `bool` in a loaded `Value::Bool`, a comparison's result in computed ones.
     fn flag(&mut self, s: Scalar) -> ir::Value {
-        let low = self.b.ins().band_imm_u(s.a, 0xff);
-        self.b.ins().icmp_imm_s(IntCC::NotEqual, low, 0)
+        self.b.ins().ireduce(types::I8, s.a)
     }
 
     fn date(&mut self, s: Scalar) -> ir::Value {
@@ -1057,12 +1081,8 @@ impl<'a, 'f> Lowerer<'a, 'f> {
                 self.push(stack, slot)?;
             }
             Instr::LoadCustomer(i) => {
-                let count = self.params.customer_len;
-                let outside =
-                    self.b
-                        .ins()
-                        .icmp_imm_s(IntCC::UnsignedLessThanOrEqual, count, i64::from(i));
-                self.exit_if(outside, self.error);
+                // In bounds: `check_customer_count` compared the count with the
+                // highest index on entry.
                 let base = self.params.customer;
                 let offset = i64::from(i) * std::mem::size_of::<Value>() as i64;
                 let ptr = self.b.ins().iadd_imm_s(base, offset);

@@ -71,17 +71,6 @@ pub(crate) enum Verdict {
     Fallback,
 }
 
-impl Verdict {
-    /// Whether the guard holds, unless the interpreter must decide.
-    pub(crate) fn decided(self) -> Option<bool> {
-        match self {
-            Verdict::True => Some(true),
-            Verdict::False | Verdict::Error | Verdict::NotBool => Some(false),
-            Verdict::Fallback => None,
-        }
-    }
-}
-
 /// The guards of one program compiled to native code.
 pub(crate) struct Jit {
     /// By chunk id: the native function, when the chunk was compiled.
@@ -252,8 +241,8 @@ pub(crate) fn run(guard: GuardFn, env: &Env<'_>) -> Verdict {
     let value = env.value.map_or(std::ptr::null(), |v| v as *const Value);
     let candidate = env.candidate.map_or(NO_CANDIDATE, u64::from);
     // SAFETY: the function was compiled from a chunk of this program's module. It
-    // reads only through its arguments, which are valid for this call, checks every
-    // customer index against the count, and calls only the helpers of `helpers.rs`,
+    // reads only through its arguments, which are valid for this call, checks the
+    // count of customer attributes against every index it reads, and calls only the helpers of `helpers.rs`,
     // which cannot panic.
     let code = unsafe {
         guard(
