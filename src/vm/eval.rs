@@ -4,6 +4,16 @@
 //! Bytecode only jumps forward, so a chunk runs at most `code.len()` instructions; the
 //! loop still counts fuel and refuses backward jumps, a deep stack, and any operand out
 //! of range, so a malformed bundle gives a [`RuntimeError`], never a panic or a hang.
+//!
+//! Operands are [`Operand`]s: a load borrows the customer attribute, variable or text
+//! constant it reads instead of cloning it, and an expression's stack lives inline on
+//! the Rust stack ([`ExprStack`]), so a guard like `customer.plan == "enterprise"`
+//! allocates nothing. A procedure body keeps its stack across suspensions, so its
+//! stack owns its values (`Vec<Value>`); [`exec`] works on either through [`Stack`].
+
+use std::borrow::Cow;
+
+use smallvec::SmallVec;
 
 use crate::codegen::isa::{ChunkId, Const, Instr, VarId};
 
@@ -42,51 +52,127 @@ impl<'a> Env<'a> {
     }
 }
 
+/// A value on the operand stack: borrowed from the environment (a customer attribute,
+/// a variable, a text constant of the program) or computed by an instruction.
+pub(crate) type Operand<'e> = Cow<'e, Value>;
+
+/// The operands of one instruction (`MakeList`, `Concat`, `Call`...), first pushed
+/// first; inline up to four.
+pub(crate) type Operands<'e> = SmallVec<[Operand<'e>; 4]>;
+
+/// An expression's operand stack: inline up to eight operands (guards rarely need
+/// more than three), on the heap beyond.
+pub(crate) type ExprStack<'e> = SmallVec<[Operand<'e>; 8]>;
+
+/// An operand stack [`exec`] can work on; every operation refuses underflow, and
+/// pushing refuses to grow past [`MAX_STACK`].
+pub(crate) trait Stack<'e> {
+    /// Pushes an operand.
+    fn push_operand(&mut self, operand: Operand<'e>) -> Result<(), RuntimeError>;
+    /// Pops the top operand.
+    fn pop_operand(&mut self) -> Result<Operand<'e>, RuntimeError>;
+    /// Pops `n` operands, first pushed first.
+    fn pop_operands(&mut self, n: usize) -> Result<Operands<'e>, RuntimeError>;
+    /// The top operand, if any.
+    fn top(&self) -> Option<&Value>;
+}
+
+fn underflow<T>() -> Result<T, RuntimeError> {
+    fail("operand stack underflow")
+}
+
+fn overflow() -> Result<(), RuntimeError> {
+    fail("operand stack overflow")
+}
+
+/// A procedure body's stack: it outlives the environment of one instruction, so it
+/// owns its values (a borrowed operand is cloned when pushed).
+impl<'e> Stack<'e> for Vec<Value> {
+    #[inline]
+    fn push_operand(&mut self, operand: Operand<'e>) -> Result<(), RuntimeError> {
+        if self.len() >= MAX_STACK {
+            return overflow();
+        }
+        self.push(operand.into_owned());
+        Ok(())
+    }
+
+    #[inline]
+    fn pop_operand(&mut self) -> Result<Operand<'e>, RuntimeError> {
+        self.pop()
+            .map_or_else(underflow, |value| Ok(Cow::Owned(value)))
+    }
+
+    #[inline]
+    fn pop_operands(&mut self, n: usize) -> Result<Operands<'e>, RuntimeError> {
+        let Some(from) = self.len().checked_sub(n) else {
+            return underflow();
+        };
+        Ok(self.drain(from..).map(Cow::Owned).collect())
+    }
+
+    #[inline]
+    fn top(&self) -> Option<&Value> {
+        self.last()
+    }
+}
+
+/// An expression's stack: operands borrow from the environment for the whole run.
+impl<'e> Stack<'e> for ExprStack<'e> {
+    #[inline]
+    fn push_operand(&mut self, operand: Operand<'e>) -> Result<(), RuntimeError> {
+        if self.len() >= MAX_STACK {
+            return overflow();
+        }
+        self.push(operand);
+        Ok(())
+    }
+
+    #[inline]
+    fn pop_operand(&mut self) -> Result<Operand<'e>, RuntimeError> {
+        self.pop().map_or_else(underflow, Ok)
+    }
+
+    #[inline]
+    fn pop_operands(&mut self, n: usize) -> Result<Operands<'e>, RuntimeError> {
+        let Some(from) = self.len().checked_sub(n) else {
+            return underflow();
+        };
+        Ok(self.drain(from..).collect())
+    }
+
+    #[inline]
+    fn top(&self) -> Option<&Value> {
+        self.last().map(|operand| &**operand)
+    }
+}
+
+/// Pops the top of a body's stack as an owned value.
+pub(crate) fn pop(stack: &mut Vec<Value>) -> Result<Value, RuntimeError> {
+    stack.pop().map_or_else(underflow, Ok)
+}
+
 /// What an instruction asks the loop to do next.
-pub(crate) enum Flow {
+pub(crate) enum Flow<'e> {
     /// Go on with the next instruction.
     Next,
     /// Go on at this (forward) instruction index.
     Jump(u32),
     /// The chunk's result.
-    Return(Value),
+    Return(Operand<'e>),
     /// A procedure step: only a body may run it.
     Step,
 }
 
-/// Pops the top of the stack.
-pub(crate) fn pop(stack: &mut Vec<Value>) -> Result<Value, RuntimeError> {
-    stack
-        .pop()
-        .ok_or_else(|| RuntimeError("operand stack underflow".into()))
-}
-
-/// Pushes, refusing to grow past [`MAX_STACK`].
-pub(crate) fn push(stack: &mut Vec<Value>, value: Value) -> Result<(), RuntimeError> {
-    if stack.len() >= MAX_STACK {
-        return fail("operand stack overflow");
-    }
-    stack.push(value);
-    Ok(())
-}
-
-/// Pops `n` values, first pushed first.
-pub(crate) fn pop_n(stack: &mut Vec<Value>, n: usize) -> Result<Vec<Value>, RuntimeError> {
-    if n > stack.len() {
-        return fail("operand stack underflow");
-    }
-    Ok(stack.split_off(stack.len() - n))
-}
-
-fn forward(pc: usize, target: u32) -> Result<Flow, RuntimeError> {
+fn forward<'e>(pc: usize, target: u32) -> Result<Flow<'e>, RuntimeError> {
     if (target as usize) <= pc {
         return fail(format!("jump from {pc} to {target} is not forward"));
     }
     Ok(Flow::Jump(target))
 }
 
-fn peek_bool(stack: &[Value]) -> Result<bool, RuntimeError> {
-    match stack.last() {
+fn peek_bool<'e>(stack: &impl Stack<'e>) -> Result<bool, RuntimeError> {
+    match stack.top() {
         Some(Value::Bool(flag)) => Ok(*flag),
         Some(other) => fail(format!("expected a bool, got {}", other.kind_name())),
         None => fail("operand stack underflow"),
@@ -94,12 +180,12 @@ fn peek_bool(stack: &[Value]) -> Result<bool, RuntimeError> {
 }
 
 /// Executes one instruction that any chunk may contain.
-pub(crate) fn exec(
-    env: &Env<'_>,
-    stack: &mut Vec<Value>,
+pub(crate) fn exec<'e>(
+    env: &Env<'e>,
+    stack: &mut impl Stack<'e>,
     pc: usize,
     instr: Instr,
-) -> Result<Flow, RuntimeError> {
+) -> Result<Flow<'e>, RuntimeError> {
     let module = env.prog.module();
     match instr {
         Instr::Const(id) => {
@@ -112,26 +198,21 @@ pub(crate) fn exec(
                 Some(Const::Absent) => Value::Absent,
                 None => return fail(format!("constant {id} out of range")),
             };
-            push(stack, value)?;
+            stack.push_operand(Cow::Owned(value))?;
         }
         Instr::Str(id) => {
-            let text = env.prog.string(id).ok_or_else(|| bad("string", id))?;
-            push(stack, Value::Text(text.to_owned()))?;
+            let text = env.prog.text_value(id).ok_or_else(|| bad("string", id))?;
+            stack.push_operand(Cow::Borrowed(text))?;
         }
         Instr::LoadVar(var) => {
             if env.prog.var(var).is_none() {
                 return Err(bad("variable", var));
             }
             let value = match (env.candidate, env.value) {
-                (Some(id), Some(value)) if id == var => value.clone(),
-                _ => env
-                    .session
-                    .known
-                    .get(&var)
-                    .cloned()
-                    .unwrap_or(Value::Absent),
+                (Some(id), Some(value)) if id == var => value,
+                _ => env.session.known.get(&var).unwrap_or(&ABSENT),
             };
-            push(stack, value)?;
+            stack.push_operand(Cow::Borrowed(value))?;
         }
         Instr::LoadCustomer(i) => {
             let value = env
@@ -139,7 +220,7 @@ pub(crate) fn exec(
                 .customer
                 .get(i as usize)
                 .ok_or_else(|| bad("customer attribute", i))?;
-            push(stack, value.clone())?;
+            stack.push_operand(Cow::Borrowed(value))?;
         }
         Instr::LoadSecret(i) => {
             if i as usize >= module.secrets.len() {
@@ -149,95 +230,100 @@ pub(crate) fn exec(
                 Some(Some(secret)) => Value::Text(secret.clone()),
                 _ => Value::Absent,
             };
-            push(stack, value)?;
+            stack.push_operand(Cow::Owned(value))?;
         }
         Instr::LoadValue => {
             let value = env
                 .value
-                .cloned()
                 .ok_or_else(|| RuntimeError("no `value` here".into()))?;
-            push(stack, value)?;
+            stack.push_operand(Cow::Borrowed(value))?;
         }
         Instr::LoadResult => {
-            let value = env
-                .session
-                .run
-                .as_ref()
-                .map_or(Value::Absent, |run| run.result.clone());
-            push(stack, value)?;
+            let value = env.session.run.as_ref().map_or(&ABSENT, |run| &run.result);
+            stack.push_operand(Cow::Borrowed(value))?;
         }
         Instr::GetField(id) => {
             let name = env.prog.string(id).ok_or_else(|| bad("string", id))?;
-            let value = match pop(stack)? {
-                Value::Json(serde_json::Value::Object(map)) => {
-                    map.get(name).map_or(Value::Absent, Value::from_json)
-                }
+            let operand = stack.pop_operand()?;
+            let value = match &*operand {
+                Value::Json(json) => match &**json {
+                    serde_json::Value::Object(map) => {
+                        map.get(name).map_or(Value::Absent, Value::from_json)
+                    }
+                    _ => return fail(format!("cannot read field {name} of json")),
+                },
                 Value::Absent => Value::Absent,
                 other => return fail(format!("cannot read field {name} of {}", other.kind_name())),
             };
-            push(stack, value)?;
+            stack.push_operand(Cow::Owned(value))?;
         }
         Instr::MakeList(n) => {
-            let items = pop_n(stack, n.into())?;
-            push(stack, nested(Value::List(items))?)?;
+            let items = stack.pop_operands(n.into())?;
+            let list = Value::List(items.into_iter().map(Cow::into_owned).collect());
+            stack.push_operand(Cow::Owned(nested(list)?))?;
         }
         Instr::MakeObject(n) => {
-            let items = pop_n(stack, usize::from(n) * 2)?;
+            let items = stack.pop_operands(usize::from(n) * 2)?;
             let mut map = serde_json::Map::new();
             let mut items = items.into_iter();
             while let (Some(key), Some(value)) = (items.next(), items.next()) {
-                let Value::Text(key) = key else {
-                    return fail(format!("object key must be text, got {}", key.kind_name()));
+                let key = match key.into_owned() {
+                    Value::Text(key) => key,
+                    other => {
+                        return fail(format!(
+                            "object key must be text, got {}",
+                            other.kind_name()
+                        ));
+                    }
                 };
                 map.insert(key, value.to_json());
             }
-            push(stack, nested(Value::Json(serde_json::Value::Object(map)))?)?;
+            let object = Value::json(serde_json::Value::Object(map));
+            stack.push_operand(Cow::Owned(nested(object)?))?;
         }
         Instr::Concat(n) => {
-            let parts = pop_n(stack, n.into())?;
-            let text: String = parts.iter().map(Value::render).collect();
-            push(stack, Value::Text(text))?;
+            let parts = stack.pop_operands(n.into())?;
+            let text: String = parts.iter().map(|part| part.render()).collect();
+            stack.push_operand(Cow::Owned(Value::Text(text)))?;
         }
         Instr::Pop => {
-            pop(stack)?;
+            stack.pop_operand()?;
         }
         Instr::Dup => {
-            let top = stack
-                .last()
-                .cloned()
-                .ok_or_else(|| RuntimeError("operand stack underflow".into()))?;
-            push(stack, top)?;
+            let top = stack.pop_operand()?;
+            stack.push_operand(top.clone())?;
+            stack.push_operand(top)?;
         }
         Instr::Unary(op) => {
-            let operand = pop(stack)?;
-            push(stack, ops::unary(op, operand)?)?;
+            let operand = stack.pop_operand()?;
+            stack.push_operand(Cow::Owned(ops::unary(op, &operand)?))?;
         }
         Instr::Binary(op) => {
-            let right = pop(stack)?;
-            let left = pop(stack)?;
-            push(stack, ops::binary(op, left, right)?)?;
+            let right = stack.pop_operand()?;
+            let left = stack.pop_operand()?;
+            stack.push_operand(Cow::Owned(ops::binary(op, &left, &right)?))?;
         }
         Instr::Call(builtin, argc) => {
-            let args = pop_n(stack, argc.into())?;
-            push(stack, ops::call(builtin, args)?)?;
+            let args = stack.pop_operands(argc.into())?;
+            stack.push_operand(Cow::Owned(ops::call(builtin, &args)?))?;
         }
         Instr::Matches(id) => {
             let regex = env.prog.regex(id).ok_or_else(|| bad("regex", id))?;
-            let matched = match pop(stack)? {
-                Value::Text(text) => regex.is_match(&text),
+            let matched = match &*stack.pop_operand()? {
+                Value::Text(text) => regex.is_match(text),
                 Value::Absent => false,
                 other => return fail(format!("matches needs text, got {}", other.kind_name())),
             };
-            push(stack, Value::Bool(matched))?;
+            stack.push_operand(Cow::Owned(Value::Bool(matched)))?;
         }
         Instr::Exists => {
-            let present = !pop(stack)?.is_absent();
-            push(stack, Value::Bool(present))?;
+            let present = !stack.pop_operand()?.is_absent();
+            stack.push_operand(Cow::Owned(Value::Bool(present)))?;
         }
         Instr::Jump(target) => return forward(pc, target),
         Instr::JumpIfFalse(target) => {
             let flag = peek_bool(stack)?;
-            pop(stack)?;
+            stack.pop_operand()?;
             if !flag {
                 return forward(pc, target);
             }
@@ -246,22 +332,22 @@ pub(crate) fn exec(
             if !peek_bool(stack)? {
                 return forward(pc, target);
             }
-            pop(stack)?;
+            stack.pop_operand()?;
         }
         Instr::JumpIfTrueKeep(target) => {
             if peek_bool(stack)? {
                 return forward(pc, target);
             }
-            pop(stack)?;
+            stack.pop_operand()?;
         }
-        Instr::JumpIfPresent(target) => match stack.last() {
+        Instr::JumpIfPresent(target) => match stack.top() {
             Some(Value::Absent) => {
-                pop(stack)?;
+                stack.pop_operand()?;
             }
             Some(_) => return forward(pc, target),
-            None => return fail("operand stack underflow"),
+            None => return underflow(),
         },
-        Instr::Return => return Ok(Flow::Return(pop(stack)?)),
+        Instr::Return => return Ok(Flow::Return(stack.pop_operand()?)),
         Instr::Collect(_)
         | Instr::Approve(_)
         | Instr::FollowUp
@@ -282,6 +368,9 @@ pub(crate) fn exec(
     Ok(Flow::Next)
 }
 
+/// What a variable, a missing result or an absent attribute reads as.
+static ABSENT: Value = Value::Absent;
+
 /// Refuses a value nested beyond [`MAX_NESTING`] (forward-only code can still nest a
 /// list in a list many thousand times).
 fn nested(value: Value) -> Result<Value, RuntimeError> {
@@ -297,12 +386,18 @@ fn bad(what: &str, index: u32) -> RuntimeError {
 
 /// Runs an expression chunk to its value.
 pub(crate) fn eval(env: &Env<'_>, chunk: ChunkId) -> Result<Value, RuntimeError> {
+    eval_operand(env, chunk).map(Cow::into_owned)
+}
+
+/// Runs an expression chunk to its value, borrowed from the environment when the
+/// chunk returns what it loaded.
+fn eval_operand<'e>(env: &Env<'e>, chunk: ChunkId) -> Result<Operand<'e>, RuntimeError> {
     let code = &env
         .prog
         .chunk(chunk)
         .ok_or_else(|| bad("chunk", chunk))?
         .code;
-    let mut stack = Vec::new();
+    let mut stack = ExprStack::new();
     let mut pc = 0usize;
     // Forward-only code runs each instruction at most once; fuel is the belt to that.
     for _ in 0..=code.len() {
@@ -340,7 +435,7 @@ pub(crate) fn eval_guard(env: &Env<'_>, chunk: ChunkId) -> bool {
 /// memory.
 #[inline(never)]
 fn interpret_guard(env: Env<'_>, chunk: ChunkId) -> bool {
-    matches!(eval(&env, chunk), Ok(Value::Bool(true)))
+    matches!(eval_operand(&env, chunk).as_deref(), Ok(Value::Bool(true)))
 }
 
 /// Runs a template chunk to its rendered text.

@@ -285,7 +285,7 @@ impl Session {
         });
         if let Some(run) = self.run.as_mut() {
             run.result = match json {
-                Json::Object(_) | Json::Array(_) => Value::Json(json),
+                Json::Object(_) | Json::Array(_) => Value::json(json),
                 other => Value::from_json(&other),
             };
             run.failed = !success;

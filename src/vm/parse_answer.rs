@@ -128,7 +128,7 @@ pub(crate) fn parse_typed(
             _ => None,
         }
         .ok_or_else(|| "Please give a date as YYYY-MM-DD.".to_owned()),
-        BaseType::Json => Ok(Value::Json(json.clone())),
+        BaseType::Json => Ok(Value::json(json.clone())),
     }
 }
 

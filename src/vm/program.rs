@@ -8,6 +8,8 @@ use regex::Regex;
 use crate::codegen::isa::{Chunk, ChunkId, Instr, ProcId, StrId, TypeId, VarId};
 use crate::codegen::module::{DepKind, Module, ProcDef, TypeDef, VarDef};
 
+use super::value::Value;
+
 /// Why a module cannot be run.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ProgramError {
@@ -49,6 +51,11 @@ pub struct Program {
     guard_dependents: Vec<Vec<VarId>>,
     /// For each procedure, its local variables.
     locals: Vec<Vec<VarId>>,
+    /// For each string, its index in `text_values` when an `Instr::Str` pushes it
+    /// (`u32::MAX` otherwise).
+    text_slots: Vec<u32>,
+    /// The strings `Instr::Str` pushes, as values the interpreter's operands borrow.
+    text_values: Vec<Value>,
     /// The first bytes of the module's hash: ties snapshots to the program.
     fingerprint: [u8; 4],
     /// Guards compiled to native code (none when built with [`Program::interpreted`]).
@@ -91,8 +98,20 @@ impl Program {
     fn prepare(module: Module, native: bool) -> Result<Program, ProgramError> {
         check_tables(&module)?;
         let mut regexes = HashMap::new();
+        let mut text_slots = vec![u32::MAX; module.strings.len()];
+        let mut text_values = Vec::new();
         for chunk in &module.chunks {
             for instr in &chunk.code {
+                if let Instr::Str(id) = *instr
+                    && let (Some(slot), Some(text)) = (
+                        text_slots.get_mut(id as usize),
+                        module.strings.get(id as usize),
+                    )
+                    && *slot == u32::MAX
+                {
+                    *slot = text_values.len() as u32;
+                    text_values.push(Value::Text(text.clone()));
+                }
                 if let Instr::Matches(id) = *instr {
                     if regexes.contains_key(&id) {
                         continue;
@@ -162,6 +181,8 @@ impl Program {
             #[cfg(feature = "jit")]
             jit,
             fingerprint,
+            text_slots,
+            text_values,
             sources: index(&module.sources),
             faqs: index(&module.faqs),
             module,
@@ -231,6 +252,12 @@ impl Program {
 
     pub(crate) fn ty(&self, id: TypeId) -> Option<&TypeDef> {
         self.module.types.get(id as usize)
+    }
+
+    /// The string `Instr::Str(id)` pushes, as a value.
+    pub(crate) fn text_value(&self, id: StrId) -> Option<&Value> {
+        let slot = *self.text_slots.get(id as usize)?;
+        self.text_values.get(slot as usize)
     }
 
     pub(crate) fn string(&self, id: StrId) -> Option<&str> {

@@ -312,13 +312,17 @@ impl Session {
         let headers = pop(stack)?;
         let mut url = pop(stack)?.render();
         let texts = |value: Value, what: &str| -> Result<Vec<(String, String)>, RuntimeError> {
-            match value {
-                Value::Absent => Ok(Vec::new()),
-                Value::Json(Json::Object(map)) => Ok(map
+            if let Value::Json(json) = &value
+                && let Json::Object(map) = &**json
+            {
+                return Ok(map
                     .iter()
                     .filter(|(_, v)| !v.is_null())
                     .map(|(k, v)| (k.clone(), Value::from_json(v).render()))
-                    .collect()),
+                    .collect());
+            }
+            match value {
+                Value::Absent => Ok(Vec::new()),
                 other => fail(format!(
                     "request {what} must be an object, got {}",
                     other.kind_name()

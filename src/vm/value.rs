@@ -27,11 +27,18 @@ pub enum Value {
     Date(i32),
     /// A list built by a list literal.
     List(Vec<Value>),
-    /// Untyped JSON (a `json` variable, a result, an object literal).
-    Json(Json),
+    /// Untyped JSON (a `json` variable, a result, an object literal). Boxed: JSON is
+    /// rare on the hot paths, and inline it would make every value 80 bytes instead of
+    /// 32.
+    Json(Box<Json>),
 }
 
 impl Value {
+    /// Untyped JSON as a value (boxed; see [`Value::Json`]).
+    pub fn json(json: Json) -> Value {
+        Value::Json(Box::new(json))
+    }
+
     /// Renders the value the way templates show it (§7): text as is, `int` in decimal,
     /// `number` in its shortest round-trip form, `bool` as `true`/`false`, `date` as
     /// `YYYY-MM-DD`, lists and JSON as compact JSON, an absent value as nothing.
@@ -58,7 +65,7 @@ impl Value {
             Value::Bool(flag) => Json::Bool(*flag),
             Value::Date(days) => Json::String(format_date(*days)),
             Value::List(items) => Json::Array(items.iter().map(Value::to_json).collect()),
-            Value::Json(json) => json.clone(),
+            Value::Json(json) => (**json).clone(),
         }
     }
 
@@ -74,7 +81,7 @@ impl Value {
                 Some(int) => Value::Int(int),
                 None => number.as_f64().map_or(Value::Absent, Value::Number),
             },
-            Json::Array(_) | Json::Object(_) => Value::Json(json.clone()),
+            Json::Array(_) | Json::Object(_) => Value::json(json.clone()),
         }
     }
 
@@ -196,7 +203,7 @@ impl<'de> Deserialize<'de> for Value {
             Stored::Date(days) => Value::Date(days),
             Stored::List(items) => Value::List(items),
             Stored::Json(text) => {
-                Value::Json(serde_json::from_str(&text).map_err(serde::de::Error::custom)?)
+                Value::json(serde_json::from_str(&text).map_err(serde::de::Error::custom)?)
             }
         })
     }
@@ -218,7 +225,7 @@ mod tests {
         assert_eq!(Value::Absent.render(), "");
         let list = Value::List(vec![Value::Text("a".into()), Value::Int(1)]);
         assert_eq!(list.render(), r#"["a",1]"#);
-        assert_eq!(Value::Json(json!({"a": [1, 2]})).render(), r#"{"a":[1,2]}"#);
+        assert_eq!(Value::json(json!({"a": [1, 2]})).render(), r#"{"a":[1,2]}"#);
     }
 
     #[test]
@@ -228,7 +235,7 @@ mod tests {
         assert_eq!(Value::from_json(&json!(null)), Value::Absent);
         assert_eq!(Value::Date(1).to_json(), json!("1970-01-02"));
         assert_eq!(Value::Absent.to_json(), json!(null));
-        let value = Value::List(vec![Value::Json(json!({"k": 1.5})), Value::Number(2.0)]);
+        let value = Value::List(vec![Value::json(json!({"k": 1.5})), Value::Number(2.0)]);
         let bytes = postcard::to_allocvec(&value).unwrap();
         assert_eq!(postcard::from_bytes::<Value>(&bytes).unwrap(), value);
     }

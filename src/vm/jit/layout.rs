@@ -93,7 +93,7 @@ fn probe() -> bool {
         (Value::Bool(true), BOOL),
         (Value::Date(-3), DATE),
         (Value::List(Vec::new()), 6),
-        (Value::Json(serde_json::Value::Null), 7),
+        (Value::json(serde_json::Value::Null), 7),
     ];
     let tags_ok = values.iter().all(|(value, tag)| tag_of(value) == *tag);
     let payload = PAYLOAD as usize;

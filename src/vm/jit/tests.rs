@@ -331,8 +331,8 @@ fn value() -> impl Strategy<Value = Value> {
         any::<bool>().prop_map(Value::Bool),
         prop_oneof![Just(0i32), Just(19_723), Just(i32::MIN), Just(i32::MAX)].prop_map(Value::Date),
         Just(Value::List(vec![Value::Int(1), Value::Text("a".into())])),
-        Just(Value::Json(json!({"a": 1}))),
-        Just(Value::Json(json!(3))),
+        Just(Value::json(json!({"a": 1}))),
+        Just(Value::json(json!(3))),
     ]
 }
 
@@ -489,7 +489,7 @@ fn benchmark_shapes_compile() {
     // false).
     assert_eq!(run(guard, &Env::new(&program, &session)), Verdict::Fallback);
     assert!(!program.eval_guard(0, &session));
-    session.customer[0] = Value::Json(json!("pro"));
+    session.customer[0] = Value::json(json!("pro"));
     assert_eq!(run(guard, &Env::new(&program, &session)), Verdict::Fallback);
     assert!(!program.eval_guard(0, &session));
     let interpreted = Program::interpreted(module(Vec::new())).expect("valid");
