@@ -105,7 +105,7 @@ impl Session {
         cx.event(EventKind::Clicked {
             procedure: name.to_owned(),
         });
-        self.run = Some(Run {
+        self.run = Some(Box::new(Run {
             proc,
             pc: 0,
             stack: Vec::new(),
@@ -114,7 +114,7 @@ impl Session {
             effect: None,
             result: Value::Absent,
             failed: false,
-        });
+        }));
         for (var, json) in &values {
             self.store(cx, *var, json, true);
         }

@@ -31,8 +31,9 @@ pub struct Session {
     pub(crate) known: BTreeMap<VarId, Value>,
     /// Procedures offered and not dismissed since, sorted.
     pub(crate) offered: Vec<ProcId>,
-    /// The running procedure, if any.
-    pub(crate) run: Option<Run>,
+    /// The running procedure, if any. Boxed: most sessions are idle between
+    /// procedures, and inline the run would double every idle session's size.
+    pub(crate) run: Option<Box<Run>>,
     /// Requests sent so far: makes each request's idempotency key unique.
     pub(crate) requests: u32,
 }

@@ -72,8 +72,15 @@ type Lowered<T> = Result<T, Refuse>;
 /// A tag known at compile time or computed at run time (an `i64`).
 #[derive(Clone, Copy)]
 enum Tag {
+    /// Known at compile time.
     Known(u8),
+    /// A run-time tag known to be a scalar's (at most `LAST_SCALAR`).
     Dyn(ir::Value),
+    /// A run-time tag just loaded: it may still be a list's or JSON's, which hand the
+    /// guard to the interpreter. The test is left to the first consumer, so that a
+    /// dispatch can test its likely tags first and range-check only on its default
+    /// path (see [`Lowerer::checked`]).
+    Unchecked(ir::Value),
 }
 
 /// One scalar on the simulated stack.
@@ -326,9 +333,9 @@ impl<'a, 'f> Lowerer<'a, 'f> {
             let Slot::Scalar(s) = slot else {
                 return Err(Refuse);
             };
-            let (known, tag) = match s.tag {
+            let (known, tag) = match self.checked(s.tag) {
                 Tag::Known(t) => (Some(t), self.tag_value(t)),
-                Tag::Dyn(v) => (None, v),
+                Tag::Dyn(v) | Tag::Unchecked(v) => (None, v),
             };
             tags.push(known);
             args.extend([
@@ -425,22 +432,39 @@ impl<'a, 'f> Lowerer<'a, 'f> {
         self.b.ins().sextend(I64, low)
     }
 
-    /// Reads the value at `ptr`: a list or JSON hands the guard to the interpreter.
+    /// Reads the value at `ptr`; its tag is [`Tag::Unchecked`] until first used.
     fn load_value(&mut self, ptr: ir::Value) -> Slot {
         let flags = MemFlagsData::trusted();
         let tag = self.b.ins().uload8(I64, flags, ptr, 0);
+        // Any `Value` has a word at the payload offset, whatever its variant.
+        let a = self.b.ins().load(I64, flags, ptr, PAYLOAD);
+        Slot::Scalar(Scalar {
+            tag: Tag::Unchecked(tag),
+            a,
+            b: ptr,
+            text: None,
+        })
+    }
+
+    /// `tag`, range-checked if it was not yet: a list or JSON leaves for the fallback
+    /// exit.
+    fn checked(&mut self, tag: Tag) -> Tag {
+        match tag {
+            Tag::Unchecked(value) => {
+                self.exit_if_not_scalar(value);
+                Tag::Dyn(value)
+            }
+            known_or_checked => known_or_checked,
+        }
+    }
+
+    /// Leaves for the fallback exit unless the run-time `tag` is a scalar's.
+    fn exit_if_not_scalar(&mut self, tag: ir::Value) {
         let other =
             self.b
                 .ins()
                 .icmp_imm_s(IntCC::UnsignedGreaterThan, tag, i64::from(LAST_SCALAR));
         self.exit_if(other, self.fallback);
-        let a = self.b.ins().load(I64, flags, ptr, PAYLOAD);
-        Slot::Scalar(Scalar {
-            tag: Tag::Dyn(tag),
-            a,
-            b: ptr,
-            text: None,
-        })
     }
 
     fn call(&mut self, sig: SigRef, f: *const (), args: &[ir::Value]) -> ir::Value {
@@ -467,11 +491,10 @@ impl<'a, 'f> Lowerer<'a, 'f> {
         mut leaf: impl FnMut(&mut Self, u8, &mut Vec<(Block, u8)>) -> Lowered<()>,
         join_uses: &mut Vec<(Block, u8)>,
     ) -> Lowered<()> {
-        let Tag::Dyn(value) = tag else {
-            let Tag::Known(t) = tag else {
-                return Err(Refuse);
-            };
-            return leaf(self, t, join_uses);
+        let (value, unchecked) = match tag {
+            Tag::Known(t) => return leaf(self, t, join_uses),
+            Tag::Dyn(value) => (value, false),
+            Tag::Unchecked(value) => (value, true),
         };
         // Group tags by outcome; the largest group is the default (no test).
         let outcomes: Vec<K> = SCALARS.iter().map(|&t| cases(t)).collect();
@@ -491,6 +514,10 @@ impl<'a, 'f> Lowerer<'a, 'f> {
             self.b.switch_to_block(case);
             leaf(self, t, join_uses)?;
             self.b.switch_to_block(next);
+        }
+        if unchecked {
+            // Only here: the cases above matched scalar tags exactly.
+            self.exit_if_not_scalar(value);
         }
         leaf(self, SCALARS[default_index], join_uses)
     }
@@ -554,7 +581,9 @@ impl<'a, 'f> Lowerer<'a, 'f> {
         let r_tag = r.tag;
         let r_cases = |tl: u8| match r_tag {
             Tag::Known(tr) => vec![table(tl, tr)],
-            Tag::Dyn(_) => SCALARS.iter().map(|&tr| table(tl, tr)).collect::<Vec<_>>(),
+            Tag::Dyn(_) | Tag::Unchecked(_) => {
+                SCALARS.iter().map(|&tr| table(tl, tr)).collect::<Vec<_>>()
+            }
         };
         let result = self.dispatch(
             l.tag,
@@ -938,7 +967,7 @@ impl<'a, 'f> Lowerer<'a, 'f> {
                         constant @ (Plan::Bool(_) | Plan::Error | Plan::Fallback) => Ok(constant),
                         _ => Err(t),
                     },
-                    Tag::Dyn(_) => Err(t),
+                    Tag::Dyn(_) | Tag::Unchecked(_) => Err(t),
                 })
                 .collect()
         };
@@ -1007,13 +1036,13 @@ impl<'a, 'f> Lowerer<'a, 'f> {
     /// Requires a bool (an error otherwise) and returns its flag; `None` when it is
     /// known not to be one (the block then ends in the error exit).
     fn expect_bool(&mut self, s: Scalar) -> Option<ir::Value> {
-        match s.tag {
+        match self.checked(s.tag) {
             Tag::Known(BOOL) => {}
             Tag::Known(_) => {
                 self.fail();
                 return None;
             }
-            Tag::Dyn(tag) => {
+            Tag::Dyn(tag) | Tag::Unchecked(tag) => {
                 let not_bool = self
                     .b
                     .ins()
@@ -1151,8 +1180,10 @@ impl<'a, 'f> Lowerer<'a, 'f> {
                     Slot::Scalar(Scalar {
                         tag: Tag::Known(t), ..
                     }) => self.known(BOOL, i64::from(t != ABSENT)),
+                    // A list or JSON is present too: no range check needed.
                     Slot::Scalar(Scalar {
-                        tag: Tag::Dyn(tag), ..
+                        tag: Tag::Dyn(tag) | Tag::Unchecked(tag),
+                        ..
                     }) => {
                         let c = self
                             .b
@@ -1220,8 +1251,10 @@ impl<'a, 'f> Lowerer<'a, 'f> {
                         self.b.ins().jump(block, &args);
                         self.live = false;
                     }
+                    // The edge range-checks what it carries.
                     Slot::Scalar(Scalar {
-                        tag: Tag::Dyn(tag), ..
+                        tag: Tag::Dyn(tag) | Tag::Unchecked(tag),
+                        ..
                     }) => {
                         let (block, args) = self.jump_edge(len, pc, target, stack)?;
                         let absent = self
@@ -1238,13 +1271,13 @@ impl<'a, 'f> Lowerer<'a, 'f> {
             Instr::Return => {
                 let code = match Self::pop(stack)? {
                     Slot::List(..) => self.b.ins().iconst(types::I32, i64::from(NOT_BOOL)),
-                    Slot::Scalar(s) => match s.tag {
+                    Slot::Scalar(s) => match self.checked(s.tag) {
                         Tag::Known(BOOL) => {
                             let flag = self.flag(s);
                             self.b.ins().uextend(types::I32, flag)
                         }
                         Tag::Known(_) => self.b.ins().iconst(types::I32, i64::from(NOT_BOOL)),
-                        Tag::Dyn(tag) => {
+                        Tag::Dyn(tag) | Tag::Unchecked(tag) => {
                             let is_bool =
                                 self.b.ins().icmp_imm_s(IntCC::Equal, tag, i64::from(BOOL));
                             let flag = self.flag(s);
