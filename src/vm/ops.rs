@@ -311,4 +311,33 @@ mod tests {
         assert!(call::<Value>(Builtin::Len, &[]).is_err());
         assert!(call(Builtin::Lower, &[Value::Int(1)]).is_err());
     }
+
+    fn scalar() -> impl proptest::strategy::Strategy<Value = Value> {
+        use proptest::prelude::*;
+        prop_oneof![
+            Just(Value::Absent),
+            prop::sample::select(vec!["", "a", "pro", "1970-01-01", "3"]).prop_map(t),
+            prop::sample::select(vec![0i64, 3, -1]).prop_map(Value::Int),
+            any::<bool>().prop_map(Value::Bool),
+            prop::sample::select(vec![0i32, 1, -1]).prop_map(Value::Date),
+            Just(Value::Number(3.0)),
+            Just(Value::json(serde_json::json!("pro"))),
+        ]
+    }
+
+    proptest::proptest! {
+        /// The fast paths of `equal` give what its general rule gives: numbers
+        /// numerically, anything else by its JSON form (JSON scalars read first).
+        #[test]
+        fn equality_fast_paths_follow_the_rule(a in scalar(), b in scalar()) {
+            let (na, nb) = (normalise(&a), normalise(&b));
+            let numeric = |v: &Value| matches!(v, Value::Int(_) | Value::Number(_));
+            let rule = if numeric(&na) && numeric(&nb) {
+                as_float(&na).ok() == as_float(&nb).ok()
+            } else {
+                na.to_json() == nb.to_json()
+            };
+            proptest::prop_assert_eq!(equal(&a, &b), rule);
+        }
+    }
 }
