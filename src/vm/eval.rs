@@ -64,54 +64,69 @@ pub(crate) type Operands<'e> = SmallVec<[Operand<'e>; 4]>;
 /// more than three), on the heap beyond.
 pub(crate) type ExprStack<'e> = SmallVec<[Operand<'e>; 8]>;
 
-/// An operand stack [`exec`] can work on; every operation refuses underflow, and
-/// pushing refuses to grow past [`MAX_STACK`].
+/// An operand stack [`exec`] can work on. Implementations give the four primitives;
+/// the checked operations (underflow, [`MAX_STACK`]) are shared.
 pub(crate) trait Stack<'e> {
-    /// Pushes an operand.
-    fn push_operand(&mut self, operand: Operand<'e>) -> Result<(), RuntimeError>;
-    /// Pops the top operand.
-    fn pop_operand(&mut self) -> Result<Operand<'e>, RuntimeError>;
-    /// Pops `n` operands, first pushed first.
-    fn pop_operands(&mut self, n: usize) -> Result<Operands<'e>, RuntimeError>;
+    /// How many operands are on the stack.
+    fn depth(&self) -> usize;
+    /// Pushes without checking the depth.
+    fn push_unchecked(&mut self, operand: Operand<'e>);
+    /// Removes the top operand, if any.
+    fn take_top(&mut self) -> Option<Operand<'e>>;
+    /// Removes the operands from position `from` up, first pushed first.
+    fn take_from(&mut self, from: usize) -> Operands<'e>;
     /// The top operand, if any.
     fn top(&self) -> Option<&Value>;
+
+    /// Pushes an operand, refusing to grow past [`MAX_STACK`].
+    #[inline]
+    fn push_operand(&mut self, operand: Operand<'e>) -> Result<(), RuntimeError> {
+        if self.depth() >= MAX_STACK {
+            return fail("operand stack overflow");
+        }
+        self.push_unchecked(operand);
+        Ok(())
+    }
+
+    /// Pops the top operand.
+    #[inline]
+    fn pop_operand(&mut self) -> Result<Operand<'e>, RuntimeError> {
+        self.take_top().map_or_else(underflow, Ok)
+    }
+
+    /// Pops `n` operands, first pushed first.
+    #[inline]
+    fn pop_operands(&mut self, n: usize) -> Result<Operands<'e>, RuntimeError> {
+        match self.depth().checked_sub(n) {
+            Some(from) => Ok(self.take_from(from)),
+            None => underflow(),
+        }
+    }
 }
 
 fn underflow<T>() -> Result<T, RuntimeError> {
     fail("operand stack underflow")
 }
 
-fn overflow() -> Result<(), RuntimeError> {
-    fail("operand stack overflow")
-}
-
 /// A procedure body's stack: it outlives the environment of one instruction, so it
 /// owns its values (a borrowed operand is cloned when pushed).
 impl<'e> Stack<'e> for Vec<Value> {
-    #[inline]
-    fn push_operand(&mut self, operand: Operand<'e>) -> Result<(), RuntimeError> {
-        if self.len() >= MAX_STACK {
-            return overflow();
-        }
+    fn depth(&self) -> usize {
+        self.len()
+    }
+
+    fn push_unchecked(&mut self, operand: Operand<'e>) {
         self.push(operand.into_owned());
-        Ok(())
     }
 
-    #[inline]
-    fn pop_operand(&mut self) -> Result<Operand<'e>, RuntimeError> {
-        self.pop()
-            .map_or_else(underflow, |value| Ok(Cow::Owned(value)))
+    fn take_top(&mut self) -> Option<Operand<'e>> {
+        self.pop().map(Cow::Owned)
     }
 
-    #[inline]
-    fn pop_operands(&mut self, n: usize) -> Result<Operands<'e>, RuntimeError> {
-        let Some(from) = self.len().checked_sub(n) else {
-            return underflow();
-        };
-        Ok(self.drain(from..).map(Cow::Owned).collect())
+    fn take_from(&mut self, from: usize) -> Operands<'e> {
+        self.drain(from..).map(Cow::Owned).collect()
     }
 
-    #[inline]
     fn top(&self) -> Option<&Value> {
         self.last()
     }
@@ -119,29 +134,22 @@ impl<'e> Stack<'e> for Vec<Value> {
 
 /// An expression's stack: operands borrow from the environment for the whole run.
 impl<'e> Stack<'e> for ExprStack<'e> {
-    #[inline]
-    fn push_operand(&mut self, operand: Operand<'e>) -> Result<(), RuntimeError> {
-        if self.len() >= MAX_STACK {
-            return overflow();
-        }
+    fn depth(&self) -> usize {
+        self.len()
+    }
+
+    fn push_unchecked(&mut self, operand: Operand<'e>) {
         self.push(operand);
-        Ok(())
     }
 
-    #[inline]
-    fn pop_operand(&mut self) -> Result<Operand<'e>, RuntimeError> {
-        self.pop().map_or_else(underflow, Ok)
+    fn take_top(&mut self) -> Option<Operand<'e>> {
+        self.pop()
     }
 
-    #[inline]
-    fn pop_operands(&mut self, n: usize) -> Result<Operands<'e>, RuntimeError> {
-        let Some(from) = self.len().checked_sub(n) else {
-            return underflow();
-        };
-        Ok(self.drain(from..).collect())
+    fn take_from(&mut self, from: usize) -> Operands<'e> {
+        self.drain(from..).collect()
     }
 
-    #[inline]
     fn top(&self) -> Option<&Value> {
         self.last().map(|operand| &**operand)
     }
@@ -149,7 +157,7 @@ impl<'e> Stack<'e> for ExprStack<'e> {
 
 /// Pops the top of a body's stack as an owned value.
 pub(crate) fn pop(stack: &mut Vec<Value>) -> Result<Value, RuntimeError> {
-    stack.pop().map_or_else(underflow, Ok)
+    stack.pop_operand().map(Cow::into_owned)
 }
 
 /// What an instruction asks the loop to do next.
