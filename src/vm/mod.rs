@@ -62,6 +62,7 @@ pub mod protocol;
 mod run;
 mod session;
 mod snapshot;
+pub mod url;
 mod value;
 
 #[cfg(test)]
