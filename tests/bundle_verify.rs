@@ -106,7 +106,7 @@ fn a_backward_jump_is_refused() {
 #[test]
 fn a_jump_out_of_the_chunk_is_refused() {
     let mut m = good();
-    body(&mut m, REDIRECT_BODY)[2] = Instr::JumpIfPresent(7);
+    body(&mut m, REDIRECT_BODY)[2] = Instr::JumpIfPresent(8);
     assert_eq!(refused(&m).rule, Rule::JumpOutOfChunk);
 }
 

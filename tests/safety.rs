@@ -428,7 +428,7 @@ fn a_test_without_its_secret_line_sees_no_request() {
         delete_contact("https://api.example"),
         r#"
 test "forgot the secret" {
-  send message
+  send message "hi"
   click remove
   expect ask handle
   answer "ann"

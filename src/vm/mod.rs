@@ -61,6 +61,7 @@ mod program;
 pub mod protocol;
 mod run;
 mod session;
+pub mod redact;
 mod snapshot;
 pub mod url;
 mod value;
