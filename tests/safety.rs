@@ -3,6 +3,7 @@
 
 #![cfg(feature = "cli")]
 
+mod common;
 mod support;
 
 use std::collections::HashMap;
@@ -20,7 +21,6 @@ struct Received {
     method: String,
     target: String,
     headers: HashMap<String, String>,
-    body: String,
 }
 
 /// A recording HTTP/1.1 server; `answer(target)` gives the status and extra headers.
@@ -83,7 +83,6 @@ fn serve_one(stream: TcpStream, log: &Mutex<Vec<Received>>, answer: Answer, port
         method,
         target,
         headers,
-        body: String::from_utf8_lossy(&body).into_owned(),
     });
     let body = r#"{"id":"R1"}"#;
     let mut stream = stream;
@@ -519,4 +518,97 @@ fn the_events_log_is_appended_to() {
     assert!(first > 0);
     assert_eq!(text.lines().count(), 2 * first, "{text}");
     assert!(text.contains(r#""conversation":"a""#));
+}
+
+#[test]
+fn the_store_is_owner_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let store_dir = dir.path().join("store");
+    let _store = procc::runtime::serve::RedbStore::open(&store_dir).unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&store_dir), 0o700);
+        let files: Vec<_> = std::fs::read_dir(&store_dir).unwrap().flatten().collect();
+        assert!(!files.is_empty());
+        for file in files {
+            assert_eq!(mode(&file.path()), 0o600, "{:?}", file.path());
+        }
+    }
+}
+
+#[test]
+fn test_failures_hide_the_tests_secrets_where_they_flow() {
+    let source = format!(
+        "{}\n{}",
+        delete_contact("https://api.example"),
+        r#"
+test "wrong path" {
+  secret tok = "example"
+  send message "hi"
+  click remove
+  expect ask handle
+  answer "ann"
+  expect approve
+  approve
+  expect request DELETE "https://api.example/elsewhere"
+}
+"#
+    );
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("p.proc"), source).unwrap();
+    let output = procc().arg("test").arg(dir.path()).output().unwrap();
+    let message = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(!message.contains("Bearer example"), "{message}");
+    assert!(message.contains("Bearer ••••"), "{message}");
+    // The secret is hidden in the header, not in the URL's host where it is plain text.
+    assert!(message.contains("https://api.example/contacts/ann"), "{message}");
+}
+
+#[test]
+fn preview_hides_a_secret_only_where_it_flows() {
+    let source = r#"
+secret k
+procedure look: api_call {
+  label "Look"
+  request GET "https://api.fitco.example/classes" {
+    header "X-Key" = "{secret.k}"
+  }
+  trigger always
+}
+"#;
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("p.proc"), source).unwrap();
+    let output = run_with_stdin(
+        procc()
+            .arg("preview")
+            .arg(dir.path())
+            .args(["--customer", "{}", "--secret", "k=x"])
+            .env("NO_COLOR", "1"),
+        "hello\n1\n",
+    );
+    let transcript = String::from_utf8_lossy(&output.stdout);
+    assert!(transcript.contains("https://api.fitco.example/classes"), "{transcript}");
+    assert!(transcript.contains("X-Key: ••••"), "{transcript}");
+}
+
+// ---- 7a. only verified modules run --------------------------------------------------
+
+#[test]
+fn the_library_refuses_to_run_a_module_the_verifier_refuses() {
+    let mut module = common::good();
+    // The finding: the approval replaced by a `Pop` (the prompt is popped instead).
+    module.chunks[common::REFUND_BODY].code[2] = procc::codegen::isa::Instr::Pop;
+    match procc::vm::Program::new(module.clone()) {
+        Err(procc::vm::ProgramError::Unverified(e)) => {
+            assert_eq!(e.rule, procc::bundle::Rule::MissingApproval)
+        }
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+    assert!(procc::vm::Program::new(common::good()).is_ok());
 }

@@ -117,7 +117,7 @@ pub fn run(args: &PreviewArgs) -> u8 {
             painter.paint(
                 Tone::Dim,
                 &format!(
-                    "secrets not given (requests will lack them): {}; use --secret NAME=VALUE",
+                    "secrets not given (requests that need them are not sent): {}; use --secret NAME=VALUE",
                     missing.join(", ")
                 )
             )
