@@ -84,7 +84,10 @@ pub(crate) enum Refusal {
 
 impl Refusal {
     /// The `reason` of the failed run.
-    #[allow(dead_code, reason = "read by the outcome blocks' `reason` (revision 2)")]
+    #[allow(
+        dead_code,
+        reason = "read by the outcome blocks' `reason` (revision 2)"
+    )]
     pub(crate) fn as_str(self) -> &'static str {
         match self {
             Refusal::Action => "action",

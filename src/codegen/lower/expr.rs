@@ -99,8 +99,7 @@ impl Gen<'_> {
                 }
             }
         }
-        let n =
-            u16::try_from(t.parts.len()).map_err(|_| missing("a URL has too many parts"))?;
+        let n = u16::try_from(t.parts.len()).map_err(|_| missing("a URL has too many parts"))?;
         e.push(Instr::Concat(n));
         Ok(())
     }
