@@ -68,6 +68,8 @@ mod value;
 mod tests;
 
 pub use analytics::{AnalyticsEvent, EventKind};
+/// Dates as `YYYY-MM-DD` (the runtime's log timestamps use the same calendar).
+pub(crate) use date::format_date;
 pub use conversations::Conversations;
 pub use input::{parse_input_json, parse_input_line};
 pub use ops::RuntimeError;

@@ -65,6 +65,14 @@ pub trait SessionStore: Send + Sync + 'static {
     fn put_bundle(&self, hash: &BundleHash, bytes: &[u8]) -> Result<(), StoreError>;
     /// A bundle kept earlier.
     fn bundle(&self, hash: &BundleHash) -> Result<Option<Vec<u8>>, StoreError>;
+    /// Answers when the store can be read (`GET /v1/ready`).
+    fn ping(&self) -> Result<(), StoreError>;
+    /// Moves a conversation's record that cannot be restored out of the way, atomically,
+    /// into a quarantine kept for inspection with `reason`; the conversation then reads
+    /// as absent. Durable.
+    fn quarantine(&self, conversation: &str, reason: &str) -> Result<(), StoreError>;
+    /// The ids of every stored conversation (for idle expiry after a restart).
+    fn conversations(&self) -> Result<Vec<String>, StoreError>;
 }
 
 impl<S: SessionStore + ?Sized> SessionStore for Arc<S> {
@@ -79,5 +87,14 @@ impl<S: SessionStore + ?Sized> SessionStore for Arc<S> {
     }
     fn bundle(&self, hash: &BundleHash) -> Result<Option<Vec<u8>>, StoreError> {
         (**self).bundle(hash)
+    }
+    fn ping(&self) -> Result<(), StoreError> {
+        (**self).ping()
+    }
+    fn quarantine(&self, conversation: &str, reason: &str) -> Result<(), StoreError> {
+        (**self).quarantine(conversation, reason)
+    }
+    fn conversations(&self) -> Result<Vec<String>, StoreError> {
+        (**self).conversations()
     }
 }
