@@ -53,7 +53,9 @@ pub struct ServeArgs {
 
 /// A duration: a whole number followed by `ms`, `s`, `m`, `h` or `d` (`500ms`, `30m`).
 fn parse_duration(text: &str) -> Result<Duration, String> {
-    let digits = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());
+    let digits = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
     let (number, unit) = text.split_at(digits);
     let number: u64 = number
         .parse()
@@ -187,7 +189,17 @@ mod tests {
         assert_eq!(parse_duration("30m"), Ok(Duration::from_secs(1800)));
         assert_eq!(parse_duration("2h"), Ok(Duration::from_secs(7200)));
         assert_eq!(parse_duration("1d"), Ok(Duration::from_secs(86_400)));
-        for bad in ["", "10", "m", "1.5s", "-1s", "0s", "0ms", "10x", "99999999999999999999h"] {
+        for bad in [
+            "",
+            "10",
+            "m",
+            "1.5s",
+            "-1s",
+            "0s",
+            "0ms",
+            "10x",
+            "99999999999999999999h",
+        ] {
             assert!(parse_duration(bad).is_err(), "{bad}");
         }
     }

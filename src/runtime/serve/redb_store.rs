@@ -169,7 +169,10 @@ impl SessionStore for RedbStore {
             drop(record);
             let mut quarantine = tx.open_table(QUARANTINE).map_err(err)?;
             quarantine
-                .insert(format!("{conversation}#{millis}").as_str(), value.as_slice())
+                .insert(
+                    format!("{conversation}#{millis}").as_str(),
+                    value.as_slice(),
+                )
                 .map_err(err)?;
         }
         tx.commit().map_err(err)

@@ -231,7 +231,11 @@ async fn read_body(options: &RouteOptions, mut body: Body) -> Result<Vec<u8>, Re
 fn parse(body: &[u8]) -> Result<Input, Output> {
     match std::str::from_utf8(body) {
         Ok(text) => parse_input_line(text),
-        Err(_) => Err(error_output(None, "bad_input", "the body is not UTF-8 text")),
+        Err(_) => Err(error_output(
+            None,
+            "bad_input",
+            "the body is not UTF-8 text",
+        )),
     }
 }
 

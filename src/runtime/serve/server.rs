@@ -462,7 +462,11 @@ impl Server {
     }
 
     /// Ends one idle conversation under its lock; `None` when there was nothing to end.
-    async fn end_idle(&self, slot: &mut Slot, conversation: &str) -> Result<Option<Step>, ServeError> {
+    async fn end_idle(
+        &self,
+        slot: &mut Slot,
+        conversation: &str,
+    ) -> Result<Option<Step>, ServeError> {
         if !slot.loaded {
             self.restore(conversation, slot)?;
         }
