@@ -4,8 +4,10 @@
 //!   conversation (its inputs applied one at a time, in arrival order; different
 //!   conversations concurrently), HTTP for `api_call`, and each conversation's new
 //!   state made durable before its outputs are returned.
-//! - [`committer`]: group commit, many conversations' writes in one transaction.
-//! - [`store`]: the [`SessionStore`] trait; [`RedbStore`] the embedded implementation.
+//! - [`store`]: the async [`SessionStore`] trait; [`RedbStore`] the embedded
+//!   implementation (one process; [`committer`]: group commit, many conversations'
+//!   writes in one transaction), [`PgStore`] the PostgreSQL one (several processes on
+//!   one database, one transaction holding the conversation's row lock per input).
 //! - [`routes`]: the axum routes; [`serve`] runs them until a shutdown signal.
 //!
 //! Conversations keep the bundle they started on: the store keeps every bundle by hash
@@ -13,6 +15,7 @@
 //! bundle, conversations in flight finish on theirs while `start` uses the new one.
 
 pub mod committer;
+pub mod pg_store;
 pub mod redb_store;
 pub mod routes;
 mod server;
@@ -22,17 +25,20 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
+pub use pg_store::PgStore;
 pub use redb_store::RedbStore;
 pub use routes::{DEFAULT_BODY_LIMIT, router};
 pub use server::{ServeError, Server, ServerOptions, hex};
-pub use store::{BundleHash, SessionStore, StoreError, StoredSession, Write};
+pub use store::{
+    Begun, BundleHash, Change, Lease, SessionStore, StoreError, StoreFuture, StoredSession, Write,
+};
 
 /// How often buffered analytics events are flushed to their file.
 const EVENTS_FLUSH_EVERY: Duration = Duration::from_millis(200);
 
 /// Serves `server` on `listener` until `shutdown` completes, then stops taking
 /// connections, lets requests in progress finish, and flushes the analytics log. The
-/// caller joins the store's writer thread after dropping the last `Arc<Server>`.
+/// store's last writes are waited for when the last `Arc<Server>` is dropped.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     server: Arc<Server>,

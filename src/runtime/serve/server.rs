@@ -12,8 +12,7 @@ use super::super::driver::handle_performing_observed;
 use super::super::events::EventLog;
 use super::super::http::{HttpClient, HttpOutcome};
 use super::super::secrets::EnvSecrets;
-use super::committer::Committer;
-use super::store::{BundleHash, SessionStore, StoreError, StoredSession, Write};
+use super::store::{BundleHash, Change, SessionStore, StoreError, StoredSession};
 
 /// Why the server cannot start or cannot take an input.
 #[derive(Debug)]
@@ -58,11 +57,12 @@ struct Live {
     session: Session,
 }
 
-/// One conversation's slot; its lock orders the conversation's inputs.
+/// One conversation's slot; its lock orders the conversation's inputs in this process
+/// (a shared store's lease orders them across processes).
 #[derive(Debug, Default)]
 struct Slot {
-    /// Whether `live` and `stored` reflect the store (false until first read, and after a
-    /// failed write).
+    /// Whether `live` and `stored` reflect the store (false until first read, after a
+    /// failed write, and always between inputs on a shared store).
     loaded: bool,
     live: Option<Live>,
     /// The snapshot the store holds, to skip writes that change nothing.
@@ -93,7 +93,8 @@ pub struct Server {
     current: Arc<Loaded>,
     bundles: Mutex<HashMap<BundleHash, Arc<Loaded>>>,
     store: Arc<dyn SessionStore>,
-    committer: Committer,
+    /// Whether other processes use the store too (then nothing is cached).
+    shared: bool,
     http: HttpClient,
     secrets: EnvSecrets,
     events: Option<Arc<EventLog>>,
@@ -120,28 +121,28 @@ fn load_bundle(hash: BundleHash, bytes: &[u8]) -> Result<Loaded, String> {
 }
 
 impl Server {
-    /// Verifies the bundle, keeps it in the store by its hash, and starts the store's
-    /// writer thread (returned: join it after the server is dropped, to wait for the
-    /// last writes).
-    pub fn new(
-        options: ServerOptions,
-    ) -> Result<(Server, std::thread::JoinHandle<()>), ServeError> {
+    /// Verifies the bundle and keeps it in the store by its hash. The store's own
+    /// resources (the embedded store's writer thread, a database pool) go with the last
+    /// reference to it.
+    pub async fn new(options: ServerOptions) -> Result<Server, ServeError> {
         let hash: BundleHash = *blake3::hash(&options.bundle).as_bytes();
         let current = Arc::new(load_bundle(hash, &options.bundle).map_err(ServeError::Bundle)?);
-        options.store.put_bundle(&hash, &options.bundle)?;
-        let (committer, writer) = Committer::start(options.store.clone())
-            .map_err(|e| ServeError::Store(StoreError(e.to_string())))?;
-        let server = Server {
+        options.store.put_bundle(&hash, &options.bundle).await?;
+        Ok(Server {
             bundles: Mutex::new(HashMap::from([(hash, current.clone())])),
             current,
+            shared: options.store.shared(),
             store: options.store,
-            committer,
             http: options.http,
             secrets: options.secrets,
             events: options.events,
             shards: (0..SHARDS).map(|_| Mutex::default()).collect(),
-        };
-        Ok((server, writer))
+        })
+    }
+
+    /// Whether the store answers now.
+    pub async fn store_ready(&self) -> Result<(), StoreError> {
+        self.store.ping().await
     }
 
     /// The content hash of the bundle new conversations start on.
@@ -179,7 +180,7 @@ impl Server {
         }
     }
 
-    fn bundle(&self, hash: &BundleHash) -> Result<Arc<Loaded>, ServeError> {
+    async fn bundle(&self, hash: &BundleHash) -> Result<Arc<Loaded>, ServeError> {
         if let Some(loaded) = self
             .bundles
             .lock()
@@ -188,7 +189,7 @@ impl Server {
         {
             return Ok(loaded.clone());
         }
-        let bytes = self.store.bundle(hash)?.ok_or_else(|| {
+        let bytes = self.store.bundle(hash).await?.ok_or_else(|| {
             ServeError::Restore(format!("bundle {} is not in the store", hex(hash)))
         })?;
         let loaded = Arc::new(load_bundle(*hash, &bytes).map_err(ServeError::Restore)?);
@@ -199,11 +200,12 @@ impl Server {
         Ok(loaded)
     }
 
-    fn restore(&self, conversation: &str, slot: &mut Slot) -> Result<(), ServeError> {
+    /// Puts the stored state of a conversation in its slot.
+    async fn restore(&self, slot: &mut Slot, stored: Option<StoredSession>) -> Result<(), ServeError> {
         slot.live = None;
         slot.stored = None;
-        if let Some(stored) = self.store.load(conversation)? {
-            let bundle = self.bundle(&stored.bundle)?;
+        if let Some(stored) = stored {
+            let bundle = self.bundle(&stored.bundle).await?;
             let session = Session::from_snapshot(&bundle.program, &stored.snapshot)
                 .map_err(|e| ServeError::Restore(e.to_string()))?;
             slot.live = Some(Live { bundle, session });
@@ -222,12 +224,14 @@ impl Server {
         let slot_arc = self.slot(&conversation);
         let mut slot = slot_arc.lock().await;
         let result = self.handle_locked(&mut slot, input).await;
-        if result.is_err() {
-            // Memory may be ahead of the store: read it again next time.
+        if result.is_err() || self.shared {
+            // Memory may be ahead of the store, or another process may change it next:
+            // read it again next time.
             slot.loaded = false;
             slot.live = None;
+            slot.stored = None;
         }
-        let empty = slot.loaded && slot.live.is_none();
+        let empty = slot.live.is_none();
         drop(slot);
         if empty {
             self.forget_if_unused(&conversation, &slot_arc);
@@ -242,10 +246,14 @@ impl Server {
     }
 
     async fn handle_locked(&self, slot: &mut Slot, input: Input) -> Result<Step, ServeError> {
-        if !slot.loaded {
-            self.restore(&input.conversation, slot)?;
+        let begun = self
+            .store
+            .begin(&input.conversation, self.shared || !slot.loaded)
+            .await?;
+        if let Some(stored) = begun.stored {
+            self.restore(slot, stored).await?;
         }
-        let conversation = input.conversation.clone();
+        let lease = begun.lease;
         let step = if matches!(input.event, Event::Start { .. }) {
             self.start(slot, input).await
         } else {
@@ -262,7 +270,10 @@ impl Server {
                 }
             }
         };
-        self.persist(slot, &conversation).await?;
+        // Durable before anything is answered.
+        let (change, stored) = Self::change(slot);
+        lease.finish(change).await?;
+        slot.stored = stored;
         Ok(step)
     }
 
@@ -313,31 +324,27 @@ impl Server {
         .await
     }
 
-    /// Makes the slot's state durable (when it changed) before anything is answered.
-    async fn persist(&self, slot: &mut Slot, conversation: &str) -> Result<(), ServeError> {
+    /// What the store must record of the slot's state (`None`: nothing changed), and
+    /// the snapshot it then holds.
+    fn change(slot: &Slot) -> (Option<Change>, Option<Vec<u8>>) {
         let snapshot = slot.live.as_ref().map(|live| {
             (
                 live.bundle.hash,
                 live.session.to_snapshot(&live.bundle.program),
             )
         });
-        let write = match (&snapshot, &slot.stored) {
-            (None, None) => return Ok(()),
-            (Some((_, new)), Some(old)) if new == old => return Ok(()),
-            (Some((hash, new)), _) => Write::Put {
-                conversation: conversation.to_owned(),
-                session: StoredSession {
-                    bundle: *hash,
+        match (snapshot, &slot.stored) {
+            (None, None) => (None, None),
+            (Some((_, new)), Some(old)) if new == *old => (None, Some(new)),
+            (Some((bundle, new)), _) => (
+                Some(Change::Put(StoredSession {
+                    bundle,
                     snapshot: new.clone(),
-                },
-            },
-            (None, Some(_)) => Write::Delete {
-                conversation: conversation.to_owned(),
-            },
-        };
-        self.committer.commit(write).await?;
-        slot.stored = snapshot.map(|(_, bytes)| bytes);
-        Ok(())
+                })),
+                Some(new),
+            ),
+            (None, Some(_)) => (Some(Change::Delete), None),
+        }
     }
 }
 
