@@ -6,9 +6,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use procc::runtime::serve::log::{self, Level};
+use procc::runtime::serve::pg_store::DEFAULT_POOL_SIZE;
 use procc::runtime::serve::{
-    ConnectionLimits, DEFAULT_BODY_LIMIT, RedbStore, RouteOptions, Server, ServerOptions, Token,
-    hex, serve, shutdown_signal,
+    ConnectionLimits, DEFAULT_BODY_LIMIT, PgStore, RedbStore, RouteOptions, ServeError, Server,
+    ServerOptions, SessionStore, StoreError, Token, hex, serve, shutdown_signal,
 };
 use procc::runtime::{EnvSecrets, EventLog, HttpClient};
 
@@ -24,9 +25,13 @@ pub struct ServeArgs {
     /// The address to listen on.
     #[arg(long, default_value = "127.0.0.1:8080")]
     addr: SocketAddr,
-    /// The directory of the durable session store.
+    /// Where conversations are kept: a directory (the embedded store), or a PostgreSQL
+    /// URL `postgres://USER@HOST:PORT/DB` shared by several `procc serve` processes.
     #[arg(long, default_value = "./procc-data")]
-    store: PathBuf,
+    store: String,
+    /// With a PostgreSQL store: the most database connections this process opens.
+    #[arg(long, default_value_t = DEFAULT_POOL_SIZE)]
+    store_connections: usize,
     /// Write analytics events as JSON lines to this file.
     #[arg(long)]
     events: Option<PathBuf>,
@@ -75,6 +80,36 @@ fn parse_duration(text: &str) -> Result<Duration, String> {
         .ok_or_else(|| format!("`{text}` must be above zero and in range"))
 }
 
+/// Whether `--store` names a PostgreSQL database rather than a directory.
+fn is_postgres_url(store: &str) -> bool {
+    store.starts_with("postgres://") || store.starts_with("postgresql://")
+}
+
+/// Opens the store `--store` names.
+async fn open_store(args: &ServeArgs) -> Result<Arc<dyn SessionStore>, StoreError> {
+    if is_postgres_url(&args.store) {
+        Ok(Arc::new(
+            PgStore::connect(&args.store, args.store_connections).await?,
+        ))
+    } else {
+        Ok(Arc::new(RedbStore::open(&PathBuf::from(&args.store))?))
+    }
+}
+
+/// The store as shown in the log: a URL without its password.
+fn store_label(store: &str) -> String {
+    let Some((scheme, rest)) = store.split_once("://").filter(|_| is_postgres_url(store)) else {
+        return store.to_owned();
+    };
+    match rest.rsplit_once('@') {
+        Some((credentials, host)) => {
+            let user = credentials.split(':').next().unwrap_or_default();
+            format!("{scheme}://{user}@{host}")
+        }
+        None => store.to_owned(),
+    }
+}
+
 /// Serves until SIGTERM or ctrl-c.
 pub fn run(args: &ServeArgs) -> u8 {
     let token = match args.token_file.as_deref().map(Token::from_file).transpose() {
@@ -89,13 +124,6 @@ pub fn run(args: &ServeArgs) -> u8 {
         Err(code) => return code,
     };
     let bundle = procc::bundle::encode(&module);
-    let store = match RedbStore::open(&args.store) {
-        Ok(store) => Arc::new(store),
-        Err(error) => {
-            eprintln!("error: {error}");
-            return EXIT_USAGE;
-        }
-    };
     let events = match args.events.as_deref().map(EventLog::create).transpose() {
         Ok(events) => events.map(Arc::new),
         Err(error) => {
@@ -105,20 +133,6 @@ pub fn run(args: &ServeArgs) -> u8 {
     };
     let http = match HttpClient::new() {
         Ok(http) => http,
-        Err(error) => {
-            eprintln!("error: {error}");
-            return EXIT_FAILURE;
-        }
-    };
-    let (server, writer) = match Server::new(ServerOptions {
-        bundle,
-        store,
-        http,
-        secrets: EnvSecrets::from_env(),
-        events,
-        idle_timeout: args.idle_timeout,
-    }) {
-        Ok(started) => started,
         Err(error) => {
             eprintln!("error: {error}");
             return EXIT_FAILURE;
@@ -134,8 +148,34 @@ pub fn run(args: &ServeArgs) -> u8 {
             return EXIT_FAILURE;
         }
     };
-    let server = Arc::new(server);
     let code = runtime.block_on(async {
+        let store = match open_store(args).await {
+            Ok(store) => store,
+            Err(error) => {
+                eprintln!("error: {error}");
+                return EXIT_USAGE;
+            }
+        };
+        let server = match Server::new(ServerOptions {
+            bundle,
+            store,
+            http,
+            secrets: EnvSecrets::from_env(),
+            events,
+            idle_timeout: args.idle_timeout,
+        })
+        .await
+        {
+            Ok(server) => Arc::new(server),
+            Err(error @ ServeError::Store(_)) => {
+                eprintln!("error: {error}");
+                return EXIT_USAGE;
+            }
+            Err(error) => {
+                eprintln!("error: {error}");
+                return EXIT_FAILURE;
+            }
+        };
         let listener = match tokio::net::TcpListener::bind(args.addr).await {
             Ok(listener) => listener,
             Err(error) => {
@@ -149,7 +189,7 @@ pub fn run(args: &ServeArgs) -> u8 {
             format!(
                 "listening on http://{addr} (bundle {}, store {})",
                 hex(&server.bundle_hash()),
-                args.store.display()
+                store_label(&args.store)
             ),
         );
         let routes = RouteOptions {
@@ -170,14 +210,11 @@ pub fn run(args: &ServeArgs) -> u8 {
             }
         }
     });
-    // Tasks cut at the shutdown deadline are dropped with the runtime; then every
-    // Arc<Server> is gone: the writer drains its queue and stops.
+    // The last Arc<Server> went with `serve`: the embedded store's writer has drained.
     drop(runtime);
-    let _ = writer.join();
     log::message(Level::Info, "stopped");
     code
 }
-
 #[cfg(test)]
 mod tests {
     use super::*;

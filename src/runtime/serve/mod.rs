@@ -4,8 +4,10 @@
 //!   conversation (its inputs applied one at a time, in arrival order; different
 //!   conversations concurrently), HTTP for `api_call`, and each conversation's new
 //!   state made durable before its outputs are returned.
-//! - [`committer`]: group commit, many conversations' writes in one transaction.
-//! - [`store`]: the [`SessionStore`] trait; [`RedbStore`] the embedded implementation.
+//! - [`store`]: the async [`SessionStore`] trait; [`RedbStore`] the embedded
+//!   implementation (one process; [`committer`]: group commit, many conversations'
+//!   writes in one transaction), [`PgStore`] the PostgreSQL one (several processes on
+//!   one database, one transaction holding the conversation's row lock per input).
 //! - [`routes`]: the axum routes (auth, request log, metrics, OpenAPI); [`connections`]:
 //!   the accept loop (timeouts, connection limit, shutdown deadline); [`serve`] runs
 //!   them until a shutdown signal, and expires idle conversations.
@@ -20,6 +22,7 @@ pub mod committer;
 pub mod connections;
 pub mod log;
 pub mod metrics;
+pub mod pg_store;
 pub mod redb_store;
 pub mod routes;
 mod server;
@@ -31,10 +34,13 @@ use std::time::Duration;
 
 pub use auth::Token;
 pub use connections::ConnectionLimits;
+pub use pg_store::PgStore;
 pub use redb_store::RedbStore;
 pub use routes::{DEFAULT_BODY_LIMIT, OPENAPI, ROUTES, RouteOptions, router};
 pub use server::{ServeError, Server, ServerOptions, hex};
-pub use store::{BundleHash, SessionStore, StoreError, StoredSession, Write};
+pub use store::{
+    Begun, BundleHash, Change, Lease, SessionStore, StoreError, StoreFuture, StoredSession, Write,
+};
 
 use log::Level;
 
@@ -43,8 +49,8 @@ const EVENTS_FLUSH_EVERY: Duration = Duration::from_millis(200);
 
 /// Serves `server` on `listener` until `shutdown` completes, then stops taking
 /// connections, lets requests in progress finish (within the shutdown deadline, inputs
-/// whose clients left included), and flushes the analytics log. The caller joins the
-/// store's writer thread after dropping the last `Arc<Server>`.
+/// whose clients left included), and flushes the analytics log. The store's last writes
+/// are waited for when the last `Arc<Server>` is dropped.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     server: Arc<Server>,

@@ -17,10 +17,9 @@ use super::super::driver::handle_performing_observed;
 use super::super::events::EventLog;
 use super::super::http::{HttpClient, HttpOutcome};
 use super::super::secrets::EnvSecrets;
-use super::committer::Committer;
 use super::log::{self, Level};
 use super::metrics::Metrics;
-use super::store::{BundleHash, SessionStore, StoreError, StoredSession, Write};
+use super::store::{BundleHash, Change, Lease, SessionStore, StoreError, StoredSession};
 
 /// Why the server cannot start or cannot take an input.
 #[derive(Debug)]
@@ -69,11 +68,12 @@ struct Live {
     session: Session,
 }
 
-/// One conversation's slot; its lock orders the conversation's inputs.
+/// One conversation's slot; its lock orders the conversation's inputs in this process
+/// (a shared store's lease orders them across processes).
 #[derive(Debug)]
 struct Slot {
-    /// Whether `live` and `stored` reflect the store (false until first read, and after a
-    /// failed write).
+    /// Whether `live` and `stored` reflect the store (false until first read, after a
+    /// failed write, and always between inputs on a shared store).
     loaded: bool,
     live: Option<Live>,
     /// The snapshot the store holds, to skip writes that change nothing.
@@ -153,7 +153,8 @@ pub struct ServerOptions {
     pub secrets: EnvSecrets,
     /// The analytics log, if any.
     pub events: Option<Arc<EventLog>>,
-    /// End conversations with no input for this long (`--idle-timeout`).
+    /// End conversations with no input for this long (`--idle-timeout`; the embedded
+    /// store only).
     pub idle_timeout: Option<Duration>,
 }
 
@@ -162,7 +163,8 @@ pub struct Server {
     current: Arc<Loaded>,
     bundles: Mutex<HashMap<BundleHash, Arc<Loaded>>>,
     store: Arc<dyn SessionStore>,
-    committer: Committer,
+    /// Whether other processes use the store too (then nothing is cached).
+    shared: bool,
     http: HttpClient,
     secrets: EnvSecrets,
     events: Option<Arc<EventLog>>,
@@ -195,22 +197,26 @@ fn load_bundle(hash: BundleHash, bytes: &[u8]) -> Result<Loaded, String> {
 }
 
 impl Server {
-    /// Verifies the bundle, keeps it in the store by its hash, and starts the store's
-    /// writer thread (returned: join it after the server is dropped, to wait for the
-    /// last writes).
-    pub fn new(
-        options: ServerOptions,
-    ) -> Result<(Server, std::thread::JoinHandle<()>), ServeError> {
+    /// Verifies the bundle and keeps it in the store by its hash. The store's own
+    /// resources (the embedded store's writer thread, a database pool) go with the last
+    /// reference to it.
+    pub async fn new(options: ServerOptions) -> Result<Server, ServeError> {
         let hash: BundleHash = *blake3::hash(&options.bundle).as_bytes();
         let current = Arc::new(load_bundle(hash, &options.bundle).map_err(ServeError::Bundle)?);
-        options.store.put_bundle(&hash, &options.bundle)?;
-        let (committer, writer) = Committer::start(options.store.clone())
-            .map_err(|e| ServeError::Store(StoreError(e.to_string())))?;
+        options.store.put_bundle(&hash, &options.bundle).await?;
+        let shared = options.store.shared();
+        if shared && options.idle_timeout.is_some() {
+            return Err(ServeError::Store(StoreError(
+                "--idle-timeout needs the embedded store: a shared store's conversations \
+                 may be busy in another process"
+                    .to_owned(),
+            )));
+        }
         let server = Server {
             bundles: Mutex::new(HashMap::from([(hash, current.clone())])),
             current,
+            shared,
             store: options.store,
-            committer,
             http: options.http,
             secrets: options.secrets,
             events: options.events,
@@ -223,11 +229,11 @@ impl Server {
         if server.idle_timeout.is_some() {
             // Conversations stored by an earlier run are not in memory yet: give each an
             // (unloaded) slot from now, so that they expire too if nothing comes.
-            for conversation in server.store.conversations()? {
+            for conversation in server.store.conversations().await? {
                 drop(server.slot(&conversation));
             }
         }
-        Ok((server, writer))
+        Ok(server)
     }
 
     /// The server's metrics (`GET /metrics`).
@@ -242,15 +248,14 @@ impl Server {
         self.metrics.render()
     }
 
-    /// Whether the server can take inputs: the store answers (the bundle is loaded from
-    /// [`Server::new`] on).
-    pub fn ready(&self) -> Result<(), ServeError> {
-        Ok(self.store.ping()?)
-    }
-
     /// The idle timeout, if conversations expire.
     pub fn idle_timeout(&self) -> Option<Duration> {
         self.idle_timeout
+    }
+
+    /// Whether the store answers now.
+    pub async fn store_ready(&self) -> Result<(), StoreError> {
+        self.store.ping().await
     }
 
     /// The content hash of the bundle new conversations start on.
@@ -294,7 +299,7 @@ impl Server {
         }
     }
 
-    fn bundle(&self, hash: &BundleHash) -> Result<Arc<Loaded>, ServeError> {
+    async fn bundle(&self, hash: &BundleHash) -> Result<Arc<Loaded>, ServeError> {
         if let Some(loaded) = self
             .bundles
             .lock()
@@ -303,7 +308,7 @@ impl Server {
         {
             return Ok(loaded.clone());
         }
-        let bytes = self.store.bundle(hash)?.ok_or_else(|| {
+        let bytes = self.store.bundle(hash).await?.ok_or_else(|| {
             ServeError::Restore(format!("bundle {} is not in the store", hex(hash)))
         })?;
         let loaded = Arc::new(load_bundle(*hash, &bytes).map_err(ServeError::Restore)?);
@@ -314,39 +319,58 @@ impl Server {
         Ok(loaded)
     }
 
-    /// Reads a conversation from the store into its slot. A record that cannot be
-    /// restored (its snapshot does not decode, its bundle is gone or refused) is moved
-    /// to the store's quarantine and reported once: the conversation reads as absent, so
-    /// `start` can begin it again, and the record stays for inspection.
-    fn restore(&self, conversation: &str, slot: &mut Slot) -> Result<(), ServeError> {
+    /// Puts the stored state of a conversation in its slot.
+    async fn restore(
+        &self,
+        slot: &mut Slot,
+        stored: Option<StoredSession>,
+    ) -> Result<(), ServeError> {
         slot.live = None;
         slot.stored = None;
-        if let Some(stored) = self.store.load(conversation)? {
-            match self.revive(&stored) {
-                Ok(live) => {
-                    slot.live = Some(live);
-                    slot.stored = Some(stored.snapshot);
-                }
-                Err(ServeError::Restore(why)) => {
-                    self.store.quarantine(conversation, &why)?;
-                    let mut fields = Map::new();
-                    fields.insert("conversation".to_owned(), conversation.into());
-                    fields.insert("message".to_owned(), "conversation quarantined".into());
-                    fields.insert("reason".to_owned(), why.into());
-                    log::write(Level::Error, fields);
-                }
-                Err(other) => return Err(other),
-            }
+        if let Some(stored) = stored {
+            let bundle = self.bundle(&stored.bundle).await?;
+            let session = Session::from_snapshot(&bundle.program, &stored.snapshot)
+                .map_err(|e| ServeError::Restore(e.to_string()))?;
+            slot.live = Some(Live { bundle, session });
+            slot.stored = Some(stored.snapshot);
         }
         slot.loaded = true;
         Ok(())
     }
 
-    fn revive(&self, stored: &StoredSession) -> Result<Live, ServeError> {
-        let bundle = self.bundle(&stored.bundle)?;
-        let session = Session::from_snapshot(&bundle.program, &stored.snapshot)
-            .map_err(|e| ServeError::Restore(e.to_string()))?;
-        Ok(Live { bundle, session })
+    /// Takes the conversation for one input, restoring it into the slot when the store
+    /// reads it. A record that cannot be restored (its snapshot does not decode, its
+    /// bundle is gone or refused) is moved to the store's quarantine and reported once:
+    /// the conversation then reads as absent, so `start` can begin it again, and the
+    /// record stays for inspection.
+    async fn begin(
+        &self,
+        slot: &mut Slot,
+        conversation: &str,
+    ) -> Result<Box<dyn Lease>, ServeError> {
+        let begun = self
+            .store
+            .begin(conversation, self.shared || !slot.loaded)
+            .await?;
+        let Some(stored) = begun.stored else {
+            return Ok(begun.lease);
+        };
+        let why = match self.restore(slot, stored).await {
+            Ok(()) => return Ok(begun.lease),
+            Err(ServeError::Restore(why)) => why,
+            Err(other) => return Err(other),
+        };
+        // Let go of the conversation, move its record aside, and take it again.
+        begun.lease.finish(None).await?;
+        self.store.quarantine(conversation, &why).await?;
+        let mut fields = Map::new();
+        fields.insert("conversation".to_owned(), conversation.into());
+        fields.insert("message".to_owned(), "conversation quarantined".into());
+        fields.insert("reason".to_owned(), why.into());
+        log::write(Level::Error, fields);
+        let again = self.store.begin(conversation, true).await?;
+        self.restore(slot, again.stored.flatten()).await?;
+        Ok(again.lease)
     }
 
     /// Handles one input: applies it to its conversation (one at a time per
@@ -363,12 +387,13 @@ impl Server {
         };
         slot.last = Instant::now();
         let result = self.handle_locked(&mut slot, input).await;
-        // On an error, memory may be ahead of the store: dropping `slot` unsettled makes
-        // the next input read it again.
-        if result.is_ok() {
+        // On an error memory may be ahead of the store, and on a shared store another
+        // process may change it next: dropping `slot` unsettled makes the next input
+        // read it again.
+        if result.is_ok() && !self.shared {
             slot.settle();
         }
-        let empty = slot.loaded && slot.live.is_none();
+        let empty = !slot.settled || slot.live.is_none();
         drop(slot);
         if empty {
             self.forget_if_unused(&conversation, &slot_arc);
@@ -377,7 +402,6 @@ impl Server {
         self.record(&step);
         Ok(step)
     }
-
     /// Handles one input in a task of its own, so that it runs to its end (applied,
     /// durable) even when the caller stops waiting: a client that disconnects mid-request
     /// must not cut an input in half. [`Server::drain`] waits for such tasks.
@@ -467,10 +491,9 @@ impl Server {
         slot: &mut Slot,
         conversation: &str,
     ) -> Result<Option<Step>, ServeError> {
-        if !slot.loaded {
-            self.restore(conversation, slot)?;
-        }
+        let lease = self.begin(slot, conversation).await?;
         let Some(Live { bundle, session }) = slot.live.take() else {
+            lease.finish(None).await?;
             return Ok(None);
         };
         let mut state = Some(session);
@@ -480,15 +503,12 @@ impl Server {
         };
         let step = self.perform(&bundle, &mut state, end).await;
         slot.live = state.map(|session| Live { bundle, session });
-        self.persist(slot, conversation).await?;
+        self.persist(slot, lease).await?;
         Ok(Some(step))
     }
 
     async fn handle_locked(&self, slot: &mut Slot, input: Input) -> Result<Step, ServeError> {
-        if !slot.loaded {
-            self.restore(&input.conversation, slot)?;
-        }
-        let conversation = input.conversation.clone();
+        let lease = self.begin(slot, &input.conversation).await?;
         let step = if matches!(input.event, Event::Start { .. }) {
             self.start(slot, input).await
         } else {
@@ -505,7 +525,7 @@ impl Server {
                 }
             }
         };
-        self.persist(slot, &conversation).await?;
+        self.persist(slot, lease).await?;
         Ok(step)
     }
 
@@ -557,33 +577,37 @@ impl Server {
     }
 
     /// Makes the slot's state durable (when it changed) before anything is answered.
-    async fn persist(&self, slot: &mut Slot, conversation: &str) -> Result<(), ServeError> {
+    async fn persist(&self, slot: &mut Slot, lease: Box<dyn Lease>) -> Result<(), ServeError> {
+        let (change, stored) = Self::change(slot);
+        let began = Instant::now();
+        let finished = lease.finish(change).await;
+        self.metrics.store(began.elapsed());
+        finished?;
+        slot.stored = stored;
+        Ok(())
+    }
+
+    /// What the store must record of the slot's state (`None`: nothing changed), and
+    /// the snapshot it then holds.
+    fn change(slot: &Slot) -> (Option<Change>, Option<Vec<u8>>) {
         let snapshot = slot.live.as_ref().map(|live| {
             (
                 live.bundle.hash,
                 live.session.to_snapshot(&live.bundle.program),
             )
         });
-        let write = match (&snapshot, &slot.stored) {
-            (None, None) => return Ok(()),
-            (Some((_, new)), Some(old)) if new == old => return Ok(()),
-            (Some((hash, new)), _) => Write::Put {
-                conversation: conversation.to_owned(),
-                session: StoredSession {
-                    bundle: *hash,
+        match (snapshot, &slot.stored) {
+            (None, None) => (None, None),
+            (Some((_, new)), Some(old)) if new == *old => (None, Some(new)),
+            (Some((bundle, new)), _) => (
+                Some(Change::Put(StoredSession {
+                    bundle,
                     snapshot: new.clone(),
-                },
-            },
-            (None, Some(_)) => Write::Delete {
-                conversation: conversation.to_owned(),
-            },
-        };
-        let began = Instant::now();
-        let committed = self.committer.commit(write).await;
-        self.metrics.store(began.elapsed());
-        committed?;
-        slot.stored = snapshot.map(|(_, bytes)| bytes);
-        Ok(())
+                })),
+                Some(new),
+            ),
+            (None, Some(_)) => (Some(Change::Delete), None),
+        }
     }
 }
 
