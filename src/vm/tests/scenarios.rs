@@ -862,3 +862,28 @@ fn a_host_can_keep_sessions_itself() {
     assert!(slot.is_none());
     assert_eq!(step.outputs.len(), 1);
 }
+
+#[test]
+fn snapshots_carry_their_format_and_a_newer_one_is_refused_not_misread() {
+    let mut h = H::new(webshop());
+    h.send(pro());
+    h.send(json!({"event": "faq", "id": "faq_refunds"}));
+    let bytes = h.c.snapshot("c1").unwrap();
+    assert_eq!(bytes[0], crate::vm::snapshot::FORMAT);
+    let mut newer = bytes.clone();
+    newer[0] = crate::vm::snapshot::FORMAT + 1;
+    let refused = h.c.restore("c1", &newer).unwrap_err();
+    assert_eq!(
+        refused,
+        crate::vm::SnapshotError::Newer(crate::vm::snapshot::FORMAT + 1)
+    );
+    assert!(refused.to_string().contains("newer"), "{refused}");
+    let mut unknown = bytes.clone();
+    unknown[0] = 0;
+    assert_eq!(
+        h.c.restore("c1", &unknown),
+        Err(crate::vm::SnapshotError::Format)
+    );
+    // The conversation is left as it was.
+    assert_eq!(h.c.snapshot("c1").unwrap(), bytes);
+}
