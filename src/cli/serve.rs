@@ -54,6 +54,9 @@ pub struct ServeArgs {
     /// On SIGTERM, wait at most this long for requests in progress.
     #[arg(long, value_name = "DURATION", value_parser = parse_duration, default_value = "10s")]
     shutdown_timeout: Duration,
+    /// Refuse the bundle unless this public key signed it (repeatable).
+    #[arg(long, value_name = "PUB")]
+    trust: Vec<PathBuf>,
 }
 
 /// A duration: a whole number followed by `ms`, `s`, `m`, `h` or `d` (`500ms`, `30m`).
@@ -119,7 +122,7 @@ pub fn run(args: &ServeArgs) -> u8 {
             return EXIT_USAGE;
         }
     };
-    let module = match load_module(&args.paths) {
+    let module = match load_module(&args.paths, &args.trust) {
         Ok(module) => module,
         Err(code) => return code,
     };

@@ -7,8 +7,8 @@
 //!
 //! Versions: postcard is not self-describing, so any change to what a [`Session`]
 //! encodes (a new field, a reordered enum) is a new format. Whoever makes one bumps
-//! [`FORMAT`], keeps the previous shape frozen (a `SessionV1` with the old fields and a
-//! conversion into today's [`Session`]) and adds its arm to [`decode`]: a host upgraded
+//! [`FORMAT`], keeps the previous shape frozen (as `snapshot_v1.rs` keeps format 1, with
+//! its conversion into today's [`Session`]) and adds its arm to [`decode`]: a host upgraded
 //! in place (`procc serve` on its store) then still restores every conversation written
 //! before. A snapshot of a newer format than this build knows is refused as
 //! [`SnapshotError::Newer`], never misread.
@@ -18,8 +18,9 @@ use crate::codegen::isa::Instr;
 use super::program::Program;
 use super::session::{Effect, Session, Wait};
 
-/// The snapshot format this build writes (and the newest it reads).
-pub const FORMAT: u8 = 1;
+/// The snapshot format this build writes (and the newest it reads). Format 1 (before
+/// sessions had a nonce and runs their approval lock and refusal) is still read.
+pub const FORMAT: u8 = 2;
 
 /// Why a snapshot cannot be restored.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -62,6 +63,7 @@ impl std::error::Error for SnapshotError {}
 fn decode(format: u8, body: &[u8]) -> Result<Session, SnapshotError> {
     match format {
         FORMAT => postcard::from_bytes(body).map_err(|e| SnapshotError::Corrupt(e.to_string())),
+        1 => super::snapshot_v1::decode(body).map_err(|e| SnapshotError::Corrupt(e.to_string())),
         _ => Err(SnapshotError::Format),
     }
 }
