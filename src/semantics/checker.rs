@@ -31,6 +31,8 @@ pub struct Checker<'a> {
     pub components: HashMap<String, ComponentTypes>,
     /// The names of every procedure's local variables (tests may name them).
     pub all_locals: HashSet<String>,
+    /// Every `then` hand-over seen so far, for the cycle check.
+    pub then_edges: Vec<super::outcomes::ThenEdge>,
 }
 
 /// A component's declared inputs and outputs.
@@ -80,6 +82,7 @@ impl<'a> Checker<'a> {
             offered: HashSet::new(),
             components: HashMap::new(),
             all_locals: HashSet::new(),
+            then_edges: Vec::new(),
         }
     }
 

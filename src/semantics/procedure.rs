@@ -6,6 +6,7 @@ use std::collections::{HashMap, HashSet};
 use super::checker::{Checker, has_when};
 use super::codes;
 use super::graph::{VarGraph, VarKey};
+use super::outcomes::Block;
 use super::scope::{Outcome, Scope, Vars};
 use super::suggest::did_you_mean;
 use super::symbols::{Decl, duplicate};
@@ -13,7 +14,7 @@ use super::types::Ty;
 use crate::diagnostics::Diagnostic;
 use crate::syntax::ast::{
     FieldInit, FileId, Ident, KnowledgeKind, ProcItem, ProcItemKind, ProcedureDecl, RequestDecl,
-    RequestItemKind, Span, Stmt, StmtKind, TriggerKind,
+    RequestItemKind, Span, TriggerKind,
 };
 
 /// The procedure kinds.
@@ -29,9 +30,6 @@ pub const KINDS: &[&str] = &[
 
 /// The HTTP methods a request may use.
 pub const METHODS: &[&str] = &["GET", "POST", "PUT", "PATCH", "DELETE"];
-
-/// The kinds that wait for a `result` (and so may have `on failure`).
-const WAITING: &[&str] = &["component", "api_call", "javascript", "live_chat"];
 
 /// Each kind's required item.
 fn required_item(kind: &str) -> Option<&'static str> {
@@ -73,6 +71,8 @@ fn item_keyword(item: &ProcItemKind) -> (&'static str, Option<&'static str>) {
         ProcItemKind::Args(_) => ("args", Some("javascript")),
         ProcItemKind::OnSuccess(_) => ("on success", None),
         ProcItemKind::OnFailure(_) => ("on failure", None),
+        ProcItemKind::OnDenied(_) => ("on denied", None),
+        ProcItemKind::OnCancelled(_) => ("on cancelled", None),
     }
 }
 
@@ -82,8 +82,15 @@ const REPEATABLE: &[&str] = &["trigger", "audience", "needs", "var"];
 /// What the body's expressions see.
 struct Body<'s> {
     file: FileId,
+    /// The procedure's name.
+    name: &'s str,
     locals: &'s HashMap<String, Ty>,
     collected: &'s HashSet<String>,
+    /// The locals, all optional: in `on failure` and `on cancelled` a run may end
+    /// before its variables are collected.
+    unsure_locals: &'s HashMap<String, Ty>,
+    /// No conversation variable is sure to be known there either.
+    nothing: &'s HashSet<String>,
 }
 
 impl Body<'_> {
@@ -96,6 +103,24 @@ impl Body<'_> {
                 collected: Some(self.collected),
             },
         )
+    }
+
+    /// The scope of an outcome block: after collection for `on success` and
+    /// `on denied` (the approval comes after every variable), anywhere for the others.
+    fn outcome_scope<'p>(&'p self, block: Block, outcome: Outcome<'p>) -> Scope<'p> {
+        let mut scope = match block {
+            Block::Success | Block::Denied => self.scope(""),
+            Block::Failure | Block::Cancelled => Scope::new(
+                self.file,
+                "",
+                Vars::Procedure {
+                    locals: self.unsure_locals,
+                    collected: Some(self.nothing),
+                },
+            ),
+        };
+        scope.outcome = outcome;
+        scope
     }
 }
 
@@ -114,10 +139,18 @@ impl<'a> Checker<'a> {
                 VarKey::Local { .. } => None,
             })
             .collect();
+        let unsure_locals: HashMap<String, Ty> = locals
+            .iter()
+            .map(|(name, ty)| (name.clone(), ty.clone().optional()))
+            .collect();
+        let nothing = HashSet::new();
         let body = Body {
             file,
+            name: &decl.name.name,
             locals: &locals,
             collected: &collected,
+            unsure_locals: &unsure_locals,
+            nothing: &nothing,
         };
         let mut returns: Option<HashMap<String, Ty>> = None;
         let mut outputs: Option<HashMap<String, Ty>> = None;
@@ -205,21 +238,6 @@ impl<'a> Checker<'a> {
                     }),
                 );
             }
-            if keyword == "on failure"
-                && let Some(kind) = kind
-                && !WAITING.contains(&kind)
-            {
-                self.diags.push(
-                    Diagnostic::error(
-                        codes::ON_FAILURE_NOT_WAITING,
-                        format!("a `{kind}` procedure cannot fail, so it has no `on failure`"),
-                        file,
-                        item.span.clone(),
-                    )
-                    .with_primary_label("never runs")
-                    .with_help("`on failure` is for kinds that wait for a result: component, api_call, javascript, live_chat"),
-                );
-            }
         }
         let missing = |what: &str, help: String| {
             Diagnostic::error(
@@ -248,6 +266,23 @@ impl<'a> Checker<'a> {
             ));
         }
         self.diags.extend(found);
+        if let Some(denied) = first.get("on denied")
+            && !first.contains_key("approve")
+        {
+            self.diags.push(
+                Diagnostic::error(
+                    codes::DENIED_WITHOUT_APPROVE,
+                    format!(
+                        "procedure `{}` has `on denied` but no `approve` step",
+                        decl.name.name
+                    ),
+                    file,
+                    denied.span.clone(),
+                )
+                .with_primary_label("never runs: nothing can be denied")
+                .with_help("add `approve by customer \"...\"` (or `by staff`), or remove `on denied`"),
+            );
+        }
         if let Some(irreversible) = first.get("irreversible") {
             if !first.contains_key("approve") {
                 self.diags.push(
@@ -412,8 +447,22 @@ impl<'a> Checker<'a> {
                     self.expr(&field.value, body.scope("`args`"));
                 }
             }
-            ProcItemKind::OnSuccess(stmts) => self.statements(stmts, body, success),
-            ProcItemKind::OnFailure(stmts) => self.statements(stmts, body, Outcome::None),
+            ProcItemKind::OnSuccess(stmts) => {
+                let scope = body.outcome_scope(Block::Success, success);
+                self.outcome_block(body.name, stmts, scope, Block::Success);
+            }
+            ProcItemKind::OnFailure(stmts) => {
+                let scope = body.outcome_scope(Block::Failure, Outcome::Failure);
+                self.outcome_block(body.name, stmts, scope, Block::Failure);
+            }
+            ProcItemKind::OnDenied(stmts) => {
+                let scope = body.outcome_scope(Block::Denied, Outcome::None);
+                self.outcome_block(body.name, stmts, scope, Block::Denied);
+            }
+            ProcItemKind::OnCancelled(stmts) => {
+                let scope = body.outcome_scope(Block::Cancelled, Outcome::None);
+                self.outcome_block(body.name, stmts, scope, Block::Cancelled);
+            }
             ProcItemKind::Escalation | ProcItemKind::Irreversible | ProcItemKind::Reversible => {}
         }
     }
@@ -605,41 +654,6 @@ impl<'a> Checker<'a> {
         diag.help = did_you_mean(&method.name, METHODS.iter().copied())
             .or_else(|| Some(format!("use one of {}", METHODS.join(", "))));
         self.diags.push(diag);
-    }
-
-    fn statements(&mut self, stmts: &[Stmt], body: &Body<'_>, outcome: Outcome<'_>) {
-        let file = body.file;
-        for stmt in stmts {
-            let mut scope = body.scope("");
-            scope.outcome = outcome;
-            match &stmt.kind {
-                StmtKind::Say(template) => self.template(template, scope.at("`say`")),
-                StmtKind::Suggest(template) => self.template(template, scope.at("`suggest`")),
-                StmtKind::Save { var, value } => {
-                    let accept = |d: &Decl<'_>| matches!(d, Decl::Var(_));
-                    let target = self.lookup(file, var, "a conversation variable", accept);
-                    let place = format!("`save {}`", var.name);
-                    match target.and_then(|_| self.conv_types.get(&var.name).cloned()) {
-                        Some(ty) => {
-                            self.used.insert(var.name.clone());
-                            self.expect(value, scope.at(&place), &ty);
-                        }
-                        None => {
-                            self.expr(value, scope.at(&place));
-                        }
-                    }
-                }
-                StmtKind::Offer(procedure) => {
-                    let accept = |d: &Decl<'_>| matches!(d, Decl::Procedure(_));
-                    if self
-                        .lookup(file, procedure, "a procedure", accept)
-                        .is_some()
-                    {
-                        self.offered.insert(procedure.name.clone());
-                    }
-                }
-            }
-        }
     }
 
     /// The warnings about one procedure: unmarked non-GET api_call, live_chat without
