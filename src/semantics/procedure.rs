@@ -86,11 +86,6 @@ struct Body<'s> {
     name: &'s str,
     locals: &'s HashMap<String, Ty>,
     collected: &'s HashSet<String>,
-    /// The locals, all optional: in `on failure` and `on cancelled` a run may end
-    /// before its variables are collected.
-    unsure_locals: &'s HashMap<String, Ty>,
-    /// No conversation variable is sure to be known there either.
-    nothing: &'s HashSet<String>,
 }
 
 impl Body<'_> {
@@ -105,20 +100,11 @@ impl Body<'_> {
         )
     }
 
-    /// The scope of an outcome block: after collection for `on success` and
-    /// `on denied` (the approval comes after every variable), anywhere for the others.
-    fn outcome_scope<'p>(&'p self, block: Block, outcome: Outcome<'p>) -> Scope<'p> {
-        let mut scope = match block {
-            Block::Success | Block::Denied => self.scope(""),
-            Block::Failure | Block::Cancelled => Scope::new(
-                self.file,
-                "",
-                Vars::Procedure {
-                    locals: self.unsure_locals,
-                    collected: Some(self.nothing),
-                },
-            ),
-        };
+    /// The scope of an outcome block. Variables are typed as in the body: a run that
+    /// ends before collecting one (`on failure` for `attempts`, `on cancelled`) reads
+    /// it as absent, which a template renders as nothing (docs/language-notes.md).
+    fn outcome_scope<'p>(&'p self, outcome: Outcome<'p>) -> Scope<'p> {
+        let mut scope = self.scope("");
         scope.outcome = outcome;
         scope
     }
@@ -139,18 +125,11 @@ impl<'a> Checker<'a> {
                 VarKey::Local { .. } => None,
             })
             .collect();
-        let unsure_locals: HashMap<String, Ty> = locals
-            .iter()
-            .map(|(name, ty)| (name.clone(), ty.clone().optional()))
-            .collect();
-        let nothing = HashSet::new();
         let body = Body {
             file,
             name: &decl.name.name,
             locals: &locals,
             collected: &collected,
-            unsure_locals: &unsure_locals,
-            nothing: &nothing,
         };
         let mut returns: Option<HashMap<String, Ty>> = None;
         let mut outputs: Option<HashMap<String, Ty>> = None;
@@ -448,19 +427,19 @@ impl<'a> Checker<'a> {
                 }
             }
             ProcItemKind::OnSuccess(stmts) => {
-                let scope = body.outcome_scope(Block::Success, success);
+                let scope = body.outcome_scope(success);
                 self.outcome_block(body.name, stmts, scope, Block::Success);
             }
             ProcItemKind::OnFailure(stmts) => {
-                let scope = body.outcome_scope(Block::Failure, Outcome::Failure);
+                let scope = body.outcome_scope(Outcome::Failure);
                 self.outcome_block(body.name, stmts, scope, Block::Failure);
             }
             ProcItemKind::OnDenied(stmts) => {
-                let scope = body.outcome_scope(Block::Denied, Outcome::None);
+                let scope = body.outcome_scope(Outcome::None);
                 self.outcome_block(body.name, stmts, scope, Block::Denied);
             }
             ProcItemKind::OnCancelled(stmts) => {
-                let scope = body.outcome_scope(Block::Cancelled, Outcome::None);
+                let scope = body.outcome_scope(Outcome::None);
                 self.outcome_block(body.name, stmts, scope, Block::Cancelled);
             }
             ProcItemKind::Escalation | ProcItemKind::Irreversible | ProcItemKind::Reversible => {}

@@ -229,6 +229,7 @@ mod tests {
     fn click(p: &str) -> EventKind {
         EventKind::Clicked {
             procedure: p.into(),
+            after: None,
         }
     }
 
@@ -236,8 +237,43 @@ mod tests {
         EventKind::Done {
             procedure: p.into(),
             outcome: outcome.into(),
+            reason: None,
             escalation,
         }
+    }
+
+    fn failed(p: &str, reason: &str) -> EventKind {
+        EventKind::Done {
+            procedure: p.into(),
+            outcome: "failed".into(),
+            reason: Some(reason.into()),
+            escalation: false,
+        }
+    }
+
+    #[test]
+    fn counts_failures_by_reason() {
+        let records = vec![
+            rec("a", 0, click("p")),
+            rec("a", 1, failed("p", "attempts")),
+            rec("b", 0, click("p")),
+            rec("b", 1, failed("p", "action")),
+            rec("c", 0, click("p")),
+            rec("c", 1, failed("p", "action")),
+            rec("d", 0, click("p")),
+            rec("d", 1, done("p", "failed", false)),
+        ];
+        let summary = summarise(&records);
+        let p = &summary.procedures[0];
+        assert_eq!(p.failed, 4);
+        let by_reason: Vec<(&str, u64)> = p
+            .failed_by_reason
+            .iter()
+            .map(|(r, n)| (r.as_str(), *n))
+            .collect();
+        assert_eq!(by_reason, [("action", 2), ("attempts", 1), ("unknown", 1)]);
+        let table = super::super::table::summary(&summary);
+        assert!(table.contains("failed by reason"), "{table}");
     }
 
     #[test]
