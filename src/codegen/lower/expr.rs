@@ -84,6 +84,30 @@ impl Gen<'_> {
         Ok(())
     }
 
+    /// Pushes a URL template's text: the template's own text as written, each
+    /// interpolated value percent-encoded where it stands (§7), always through one
+    /// `Concat` so the verifier sees the URL's parts.
+    pub(super) fn url_template(
+        &mut self,
+        e: &mut Emitter,
+        scope: Scope<'_>,
+        t: &Template,
+    ) -> Result<()> {
+        for part in &t.parts {
+            match part {
+                TemplatePart::Text { value, .. } => e.push(Instr::Str(self.string(value))),
+                TemplatePart::Expr(x) => {
+                    self.expr(e, scope, x)?;
+                    e.push(Instr::UrlEncode);
+                }
+            }
+        }
+        let n =
+            u16::try_from(t.parts.len()).map_err(|_| missing("a URL has too many parts"))?;
+        e.push(Instr::Concat(n));
+        Ok(())
+    }
+
     /// Pushes `{key: value, ...}` as a JSON object.
     pub(super) fn object(
         &mut self,
