@@ -158,8 +158,10 @@ impl Session {
         });
         // A cancelled run never hands over: the customer is doing something else.
         if let Some(next) = run.then.filter(|_| outcome != Outcome::Cancelled)
+            && cx.hand_overs < cx.prog.module().procedures.len()
             && self.eligible(cx, next)
         {
+            cx.hand_overs += 1;
             self.begin(cx, next, Some(procedure));
         }
     }

@@ -197,6 +197,10 @@ pub(crate) struct Cx<'a> {
     pub prog: &'a Program,
     pub conv: &'a str,
     pub step: Step,
+    /// `then` hand-overs made while handling this input. The verifier refuses cycles;
+    /// the interpreter still stops a chain longer than the procedure table, so even an
+    /// unverified module cannot hand over forever.
+    pub hand_overs: usize,
 }
 
 impl<'a> Cx<'a> {
@@ -205,6 +209,7 @@ impl<'a> Cx<'a> {
             prog,
             conv,
             step: Step::default(),
+            hand_overs: 0,
         }
     }
 
