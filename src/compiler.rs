@@ -156,6 +156,7 @@ impl Compilation {
             &self.sources,
             &self.analysis.graph,
             &self.analysis.imported,
+            &self.analysis.date_literals,
         )
     }
 }

@@ -434,7 +434,7 @@ fn build() -> (Vec<SourceFile>, Sources, VarGraph, Vec<(FileId, usize)>) {
 #[test]
 fn the_example_lowers_to_a_module_that_verifies() {
     let (files, sources, graph, imported) = build();
-    let m = generate(&files, &sources, &graph, &imported).expect("lowers");
+    let m = generate(&files, &sources, &graph, &imported, &Default::default()).expect("lowers");
     if let Err(e) = verify(&m) {
         panic!("{e}\n{}", procc::bundle::disasm::disassemble(&m));
     }
@@ -521,6 +521,6 @@ fn a_missing_name_is_an_error_not_a_panic() {
         ),
         0,
     ));
-    let e = generate(&files, &sources, &graph, &imported).unwrap_err();
+    let e = generate(&files, &sources, &graph, &imported, &Default::default()).unwrap_err();
     assert!(e.message.contains("nowhere"), "{e}");
 }

@@ -24,7 +24,8 @@ pub mod types;
 pub mod walk;
 mod warnings;
 
-pub use graph::{DepKind, VarGraph, VarKey};
+pub use checker::DateLiterals;
+pub use graph::{CollectStep, DepKind, VarGraph, VarKey};
 
 use crate::diagnostics::{Diagnostic, Sources};
 use crate::syntax::ast::{FileId, Item, ItemKind, SourceFile};
@@ -41,6 +42,9 @@ pub struct Analysis {
     pub imported: Vec<(FileId, usize)>,
     /// The variable dependency graph.
     pub graph: VarGraph,
+    /// Text literals that stand for dates (a comparison with a date, a list of dates,
+    /// `??`, an argument), which code generation emits as date constants.
+    pub date_literals: DateLiterals,
 }
 
 /// Analyses the files of one build. `files` includes the standard library's files
@@ -99,6 +103,7 @@ pub fn analyze(files: &[SourceFile], sources: &Sources, stdlib: &[FileId]) -> An
     }
     checker.unused_warnings(stdlib);
 
+    let date_literals = std::mem::take(&mut checker.date_literals);
     let mut diagnostics = checker.diags;
     diagnostics.sort_by(|a, b| {
         (a.file, a.span.start, a.span.end, a.code).cmp(&(b.file, b.span.start, b.span.end, b.code))
@@ -107,6 +112,7 @@ pub fn analyze(files: &[SourceFile], sources: &Sources, stdlib: &[FileId]) -> An
         diagnostics,
         imported,
         graph,
+        date_literals,
     }
 }
 

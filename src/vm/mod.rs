@@ -27,7 +27,7 @@
 //!     procedures: vec![ProcDef {
 //!         name: "more".into(), kind: Kind::FollowUp, label: 0, description: None,
 //!         escalation: false, irreversible: false, audiences: vec![], when: None,
-//!         body: 1, collects: vec![], returns: vec![],
+//!         body: 1, collects: vec![], returns: vec![], requires: vec![],
 //!     }],
 //!     triggers: TriggerIndex { always: vec![0], ..TriggerIndex::default() },
 //!     ..Module::default()
@@ -48,7 +48,6 @@
 
 pub mod analytics;
 mod conversations;
-mod date;
 mod eval;
 mod guards;
 mod handlers;

@@ -19,6 +19,15 @@ enum StepFlow {
     Jump(u32),
     Suspend(Wait),
     Finish(Outcome),
+    /// The run ends `failed` early, for this reason, through the common failure path.
+    Fail(FailReason),
+}
+
+/// Why a run ends `failed` before its action (`reason` in `on failure`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum FailReason {
+    /// A `require` did not hold; its message was said first.
+    Require,
 }
 
 /// The result of storing a value into a variable.
@@ -74,9 +83,19 @@ impl Session {
                     self.finish(cx, outcome);
                     return;
                 }
+                Ok(StepFlow::Fail(reason)) => {
+                    self.fail_run(cx, reason);
+                    return;
+                }
             }
         }
         // Fell off the end, ran out of fuel, or hit a run-time error.
+        self.finish(cx, Outcome::Failed);
+    }
+
+    /// Ends the run `failed` for `reason` before its action: the common failure path.
+    pub(crate) fn fail_run(&mut self, cx: &mut Cx<'_>, reason: FailReason) {
+        let _ = reason;
         self.finish(cx, Outcome::Failed);
     }
 
@@ -221,10 +240,35 @@ impl Session {
                 }
                 self.offer(cx, &[target]);
             }
+            Instr::Require(index) => return self.require(cx, proc, index),
             Instr::Done(outcome) => return Ok(StepFlow::Finish(outcome)),
             _ => return fail(format!("{instr:?} is not a procedure step")),
         }
         Ok(StepFlow::Next)
+    }
+
+    /// `Require(i)`: a requirement that holds lets the run go on; one that does not
+    /// (or cannot be evaluated) says its message and ends the run `failed` with reason
+    /// `require`.
+    fn require(
+        &mut self,
+        cx: &mut Cx<'_>,
+        proc: ProcId,
+        index: u32,
+    ) -> Result<StepFlow, RuntimeError> {
+        let prog = cx.prog;
+        let def = prog
+            .procedure(proc)
+            .and_then(|p| p.requires.get(index as usize))
+            .ok_or_else(|| RuntimeError(format!("requirement {index} out of range")))?;
+        if eval_guard(&Env::new(prog, self), def.cond) {
+            return Ok(StepFlow::Next);
+        }
+        // A message that cannot be rendered is not said; the run still ends.
+        if let Ok(text) = eval_text(&Env::new(prog, self), def.message) {
+            cx.out(Action::Say { text });
+        }
+        Ok(StepFlow::Fail(FailReason::Require))
     }
 
     fn set_effect(&mut self, effect: Effect) {

@@ -36,6 +36,12 @@ pub struct Session {
     pub(crate) run: Option<Box<Run>>,
     /// Requests sent so far: makes each request's idempotency key unique.
     pub(crate) requests: u32,
+    /// The time of the input being handled (its `at`), read by `today()` and `hour()`.
+    /// It belongs to one input, not to the conversation: set before an input is applied
+    /// and cleared after, so it is never in a snapshot and a later input without `at`
+    /// cannot see an old time.
+    #[serde(skip)]
+    pub(crate) at: Option<jiff::Timestamp>,
 }
 
 /// A suspended run of a procedure body.

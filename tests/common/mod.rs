@@ -177,6 +177,7 @@ pub fn good() -> Module {
                 when: None,
                 body: 1,
                 collects: vec![0],
+                requires: vec![],
                 returns: vec![FieldDef {
                     name: "refund_id".into(),
                     ty: 0,
@@ -194,6 +195,7 @@ pub fn good() -> Module {
                 when: None,
                 body: 3,
                 collects: vec![],
+                requires: vec![],
                 returns: vec![],
             },
         ],

@@ -57,6 +57,15 @@ pub(crate) enum Place {
     ProcWhen(ProcId),
     /// A procedure's body.
     Body(ProcId),
+    /// A procedure's `require` (`message`: its message).
+    Require {
+        /// The procedure.
+        proc: ProcId,
+        /// Its position among the procedure's requirements.
+        index: usize,
+        /// The message rather than the condition.
+        message: bool,
+    },
 }
 
 impl Place {
@@ -90,6 +99,16 @@ impl Place {
             Place::Label(p) => format!("the label of procedure `{}`", proc(p)),
             Place::ProcWhen(p) => format!("the `when` of procedure `{}`", proc(p)),
             Place::Body(p) => format!("procedure `{}`", proc(p)),
+            Place::Require {
+                proc: p,
+                index,
+                message,
+            } => format!(
+                "the {} of requirement {} of procedure `{}`",
+                if message { "message" } else { "condition" },
+                index + 1,
+                proc(p)
+            ),
         }
     }
 }
@@ -171,6 +190,15 @@ pub(crate) fn uses(m: &Module) -> Vec<Use> {
             push(c, Role::Guard, owner, Place::ProcWhen(pi));
         }
         push(p.body, Role::Body(pi), owner, Place::Body(pi));
+        for (index, r) in p.requires.iter().enumerate() {
+            let place = |message| Place::Require {
+                proc: pi,
+                index,
+                message,
+            };
+            push(r.cond, Role::Guard, owner, place(false));
+            push(r.message, Role::Text, owner, place(true));
+        }
     }
     out
 }

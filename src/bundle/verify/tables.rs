@@ -227,7 +227,12 @@ fn check_vars(m: &Module) -> Result<(), VerifyError> {
 fn check_procedures(m: &Module) -> Result<(), VerifyError> {
     for (pi, p) in m.procedures.iter().enumerate() {
         let place = || format!("procedure `{}`", p.name);
-        for chunk in [Some(p.label), p.when, Some(p.body)].into_iter().flatten() {
+        let requires = p.requires.iter().flat_map(|r| [r.cond, r.message]);
+        for chunk in [Some(p.label), p.when, Some(p.body)]
+            .into_iter()
+            .flatten()
+            .chain(requires)
+        {
             in_range(chunk, m.chunks.len(), "chunk", place)?;
         }
         if let Some(d) = p.description {

@@ -23,7 +23,7 @@ use std::fmt;
 use crate::codegen::isa::{Chunk, ChunkId, Const, ConstId, StrId};
 use crate::codegen::module::Module;
 use crate::diagnostics::Sources;
-use crate::semantics::VarGraph;
+use crate::semantics::{DateLiterals, VarGraph};
 use crate::syntax::ast::{FileId, SourceFile, Span};
 
 /// Code generation met something semantic analysis should have refused.
@@ -57,11 +57,14 @@ pub(super) fn missing(message: impl Into<String>) -> CodegenError {
 /// items of standard-library files are included only when listed in `imported` (or,
 /// for types, when something uses them). A file is a standard-library file when it
 /// appears in `imported` or its path starts with `std/`.
+/// `dates` are the text literals semantic analysis read as dates (see
+/// [`crate::semantics::Analysis::date_literals`]); they become date constants.
 pub fn generate(
     files: &[SourceFile],
     sources: &Sources,
     graph: &VarGraph,
     imported: &[(FileId, usize)],
+    dates: &DateLiterals,
 ) -> Result<Module> {
     let names = names::Names::collect(files, sources, imported)?;
     let mut g = Gen {
@@ -71,6 +74,7 @@ pub fn generate(
         },
         sources,
         graph,
+        dates,
         names,
         strings: HashMap::new(),
         consts: HashMap::new(),
@@ -101,6 +105,8 @@ struct Gen<'a> {
     sources: &'a Sources,
     /// The variable graph: collection order and dependencies.
     graph: &'a VarGraph,
+    /// Text literals that stand for dates.
+    dates: &'a DateLiterals,
     /// Every declaration's index.
     names: names::Names<'a>,
     strings: HashMap<String, StrId>,

@@ -215,6 +215,7 @@ impl Builder {
             when: None,
             body: u32::MAX,
             collects: vec![],
+            requires: vec![],
             returns: vec![],
         });
         (self.m.procedures.len() - 1) as ProcId
