@@ -23,7 +23,7 @@ use std::fmt;
 use crate::codegen::isa::{Chunk, ChunkId, Const, ConstId, StrId};
 use crate::codegen::module::Module;
 use crate::diagnostics::Sources;
-use crate::semantics::{DateLiterals, VarGraph};
+use crate::semantics::{Analysis, DateLiterals, VarGraph};
 use crate::syntax::ast::{FileId, SourceFile, Span};
 
 /// Code generation met something semantic analysis should have refused.
@@ -53,20 +53,14 @@ pub(super) fn missing(message: impl Into<String>) -> CodegenError {
 
 /// Lowers a checked program, reporting what is missing instead of panicking.
 ///
-/// `files` are every parsed file of the build (user files, then the standard library);
-/// items of standard-library files are included only when listed in `imported` (or,
-/// for types, when something uses them). A file is a standard-library file when it
-/// appears in `imported` or its path starts with `std/`.
-/// `dates` are the text literals semantic analysis read as dates (see
-/// [`crate::semantics::Analysis::date_literals`]); they become date constants.
-pub fn generate(
-    files: &[SourceFile],
-    sources: &Sources,
-    graph: &VarGraph,
-    imported: &[(FileId, usize)],
-    dates: &DateLiterals,
-) -> Result<Module> {
-    let names = names::Names::collect(files, sources, imported)?;
+/// `files` are every parsed file of the build (user files, then the standard library)
+/// and `analysis` is what semantic analysis made of them: which files are the standard
+/// library's (their items are included only when imported, or, for types, when
+/// something uses them), the variable dependency graph, and the text literals read as
+/// dates (they become date constants).
+pub fn generate(files: &[SourceFile], sources: &Sources, analysis: &Analysis) -> Result<Module> {
+    let graph = &analysis.graph;
+    let names = names::Names::collect(files, analysis)?;
     let mut g = Gen {
         module: Module {
             files: sources.iter().map(|(_, s)| s.path.clone()).collect(),
@@ -74,7 +68,7 @@ pub fn generate(
         },
         sources,
         graph,
-        dates,
+        dates: &analysis.date_literals,
         names,
         strings: HashMap::new(),
         consts: HashMap::new(),
