@@ -3,7 +3,8 @@
 //! ```text
 //! offset  size  content
 //! 0       6     magic  b"PROCB\0"
-//! 6       2     format version, u16 little-endian (currently 1)
+//! 6       2     format version, u16 little-endian (currently 2: language revision 2's
+//!               outcome chunks, `if` and `then`; version 1 bundles are refused)
 //! 8       32    blake3 hash of the payload
 //! 40      ..    payload: the Module, encoded with postcard
 //! ```
@@ -20,7 +21,7 @@ use crate::codegen::module::Module;
 /// The first six bytes of every bundle.
 pub const MAGIC: &[u8; 6] = b"PROCB\0";
 /// The format version this build writes and reads.
-pub const FORMAT_VERSION: u16 = 1;
+pub const FORMAT_VERSION: u16 = 2;
 /// The length of the header (magic, version, hash).
 pub const HEADER_LEN: usize = 6 + 2 + 32;
 
@@ -82,9 +83,13 @@ impl fmt::Display for BundleError {
             BundleError::BadMagic => {
                 f.write_str("not a procc bundle: the file does not start with PROCB.")
             }
+            BundleError::UnsupportedVersion { found } if *found < FORMAT_VERSION => write!(
+                f,
+                "this bundle has format version {found}, written by an older procc (before language revision 2); this procc reads version {FORMAT_VERSION}: rebuild it from its .proc files with `procc build`."
+            ),
             BundleError::UnsupportedVersion { found } => write!(
                 f,
-                "unsupported bundle format version {found} (this procc reads version {FORMAT_VERSION})."
+                "unsupported bundle format version {found} (this procc reads version {FORMAT_VERSION}): it was written by a newer procc."
             ),
             BundleError::HashMismatch => {
                 f.write_str("the bundle is corrupt: its content hash does not match its content.")

@@ -34,6 +34,8 @@ pub struct Checker<'a> {
     /// Text literals that stand for dates (where a date is expected), by file and
     /// start offset: code generation emits them as date constants.
     pub date_literals: DateLiterals,
+    /// Every `then` hand-over seen so far, for the cycle check.
+    pub then_edges: Vec<super::outcomes::ThenEdge>,
 }
 
 /// Text literals read as dates, by file and the byte offset where the literal starts.
@@ -87,6 +89,7 @@ impl<'a> Checker<'a> {
             date_literals: DateLiterals::new(),
             components: HashMap::new(),
             all_locals: HashSet::new(),
+            then_edges: Vec::new(),
         }
     }
 

@@ -48,8 +48,6 @@ pub const DUPLICATE_ITEM: &str = "E0133";
 pub const IRREVERSIBLE_WITHOUT_APPROVE: &str = "E0135";
 /// Both `irreversible` and `reversible`.
 pub const REVERSIBLE_AND_IRREVERSIBLE: &str = "E0136";
-/// `on failure` in a kind that does not wait for a result.
-pub const ON_FAILURE_NOT_WAITING: &str = "E0137";
 /// `open` does not give an input the component declares.
 pub const MISSING_INPUT: &str = "E0138";
 /// `open` gives an input the component does not declare.
@@ -69,6 +67,19 @@ pub const INVALID_JAVASCRIPT: &str = "E0147";
 
 /// A secret flowing anywhere but request headers, query and body.
 pub const SECRET_FLOW: &str = "E0160";
+
+/// An `if` condition that is not a `bool`.
+pub const IF_NOT_BOOL: &str = "E0191";
+/// `reason`, `status` or `response` (or `result`) outside the blocks that have them.
+pub const OUTCOME_NAME_OUTSIDE: &str = "E0192";
+/// `then` hand-overs that can come back to a procedure.
+pub const THEN_CYCLE: &str = "E0193";
+/// A statement after a `then` in its block, or after the `if` it stands in.
+pub const THEN_NOT_LAST: &str = "E0194";
+/// `then` in `on cancelled`.
+pub const THEN_IN_CANCELLED: &str = "E0195";
+/// `on denied` in a procedure without `approve`.
+pub const DENIED_WITHOUT_APPROVE: &str = "E0196";
 
 /// `expect done P OUTCOME` with an unknown outcome.
 pub const UNKNOWN_OUTCOME: &str = "E0170";

@@ -340,6 +340,10 @@ impl<'a> Checker<'a> {
             ("result", _, Outcome::Result(_)) | ("response", _, Outcome::Response(_)) => {
                 return Ty::Json;
             }
+            // In `on failure` these name the failure, before any variable of that name.
+            ("reason", _, Outcome::Failure) => return Ty::Text,
+            ("status", _, Outcome::Failure) => return Ty::Int.optional(),
+            ("response", _, Outcome::Failure) => return Ty::Json.optional(),
             _ => {}
         }
         let conv = self.conv_types.get(text).cloned();
@@ -373,16 +377,30 @@ impl<'a> Checker<'a> {
                 }
             }
         }
-        let special = match text {
-            "value" => Some("`value` is only in scope in the `check` of a type or a variable"),
-            "result" => Some("`result` is only in scope in `on success` of a component procedure"),
-            "response" => {
-                Some("`response` is only in scope in `on success` of an api_call procedure")
-            }
+        if text == "value" {
+            let why = "`value` is only in scope in the `check` of a type or a variable";
+            self.not_here(scope, name, why);
+            return Ty::Error;
+        }
+        let outcome_name = match text {
+            "result" => Some("`result` is in scope only in `on success` of a component procedure"),
+            "response" => Some(
+                "`response` is in scope only in `on success` of an api_call procedure and in `on failure`",
+            ),
+            "reason" | "status" => Some("`reason` and `status` are in scope only in `on failure`"),
             _ => None,
         };
-        if let Some(why) = special {
-            self.not_here(scope, name, why);
+        if let Some(why) = outcome_name {
+            self.diags.push(
+                Diagnostic::error(
+                    codes::OUTCOME_NAME_OUTSIDE,
+                    format!("`{text}` is not in scope in {}", scope.place),
+                    scope.file,
+                    name.span.clone(),
+                )
+                .with_primary_label("only in the outcome blocks that have it")
+                .with_help(why),
+            );
             return Ty::Error;
         }
         if let Some(entry) = self.syms.values.get(text).copied() {

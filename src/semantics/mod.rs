@@ -15,6 +15,7 @@ mod decls;
 mod expr;
 mod external;
 pub mod graph;
+mod outcomes;
 mod procedure;
 mod scenario;
 mod scope;
@@ -99,6 +100,7 @@ pub fn analyze(files: &[SourceFile], sources: &Sources, stdlib: &[FileId]) -> An
             checker.check_procedure(*file, decl, &graph);
         }
     }
+    checker.then_cycles();
     for (file, item) in &items {
         if let ItemKind::Test(test) = &item.kind {
             checker.check_test(*file, test);

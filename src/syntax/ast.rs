@@ -323,7 +323,7 @@ pub enum ProcItemKind {
     Args(Vec<FieldInit>),
     /// `on success { ... }`.
     OnSuccess(Vec<Stmt>),
-    /// `on failure { ... }`.
+    /// `on failure { ... }`: `reason`, `status` and `response` are in scope.
     OnFailure(Vec<Stmt>),
     /// `require EXPR else TEMPLATE`: checked during collection as soon as what it
     /// mentions is known; when false the message is said and the run ends `failed`.
@@ -333,6 +333,10 @@ pub enum ProcItemKind {
         /// What is said when it does not.
         message: Template,
     },
+    /// `on denied { ... }` (only with an `approve` step).
+    OnDenied(Vec<Stmt>),
+    /// `on cancelled { ... }` (no `then` in it).
+    OnCancelled(Vec<Stmt>),
 }
 
 /// Who approves an `approve` step.
@@ -434,7 +438,8 @@ pub struct Script {
     pub line_starts: Vec<usize>,
 }
 
-/// A statement of an `on success` / `on failure` block.
+/// A statement of an outcome block (`on success`, `on failure`, `on denied`,
+/// `on cancelled`), or of a branch of an `if` in one.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Stmt {
     /// What it is.
@@ -459,6 +464,28 @@ pub enum StmtKind {
     Offer(Ident),
     /// `suggest TEMPLATE`: a follow-up question.
     Suggest(Template),
+    /// `if C { .. } else if C { .. } else { .. }`.
+    If(IfStmt),
+    /// `then PROC`: after this run's `done`, PROC starts as if clicked.
+    Then(Ident),
+}
+
+/// `if C { .. } else if C { .. } else { .. }`, its `else if`s flattened.
+#[derive(Clone, Debug, PartialEq)]
+pub struct IfStmt {
+    /// The `if` and each `else if`, in order: the first whose condition holds runs.
+    pub branches: Vec<IfBranch>,
+    /// The final `else` block, if any.
+    pub otherwise: Option<Vec<Stmt>>,
+}
+
+/// One conditional branch of an [`IfStmt`].
+#[derive(Clone, Debug, PartialEq)]
+pub struct IfBranch {
+    /// The condition (a `bool`; a run-time error counts as false).
+    pub cond: Expr,
+    /// The statements run when it holds.
+    pub body: Vec<Stmt>,
 }
 
 /// A string with `{expr}` interpolations (or a raw `"""` string, which has none).

@@ -27,7 +27,8 @@
 //!     procedures: vec![ProcDef {
 //!         name: "more".into(), kind: Kind::FollowUp, label: 0, description: None,
 //!         escalation: false, irreversible: false, audiences: vec![], when: None,
-//!         body: 1, collects: vec![], returns: vec![], requires: vec![],
+//!         body: 1, outcomes: Default::default(), collects: vec![], returns: vec![],
+//!         requires: vec![],
 //!     }],
 //!     triggers: TriggerIndex { always: vec![0], ..TriggerIndex::default() },
 //!     ..Module::default()

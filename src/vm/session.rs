@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value as Json};
 
-use crate::codegen::isa::{Approver, ProcId, VarId};
+use crate::codegen::isa::{Approver, ProcId, Reason, VarId};
 
 use super::analytics::{AnalyticsEvent, EventKind};
 use super::parse_answer::{Mode, parse_typed, type_checks};
@@ -64,6 +64,42 @@ pub(crate) struct Run {
     pub result: Value,
     /// Whether the awaited effect failed.
     pub failed: bool,
+    /// The HTTP status of the awaited request's answer, when one came.
+    pub status: Option<u16>,
+    /// While `on failure` runs: what it reads as `reason`, `status` and `response`.
+    pub failure: Option<Failure>,
+    /// The procedure a `then` hands over to after `done` (the last `then` executed).
+    pub then: Option<ProcId>,
+}
+
+impl Run {
+    /// A run of `proc` about to execute its first instruction.
+    pub(crate) fn new(proc: ProcId) -> Run {
+        Run {
+            proc,
+            pc: 0,
+            stack: Vec::new(),
+            wait: Wait::Nothing,
+            tries: None,
+            effect: None,
+            result: Value::Absent,
+            failed: false,
+            status: None,
+            failure: None,
+            then: None,
+        }
+    }
+}
+
+/// Why a run failed, as `on failure` sees it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub(crate) struct Failure {
+    /// `reason`.
+    pub reason: Reason,
+    /// `status`: the HTTP status, when the failure came from an HTTP answer.
+    pub status: Option<u16>,
+    /// `response`: the HTTP answer's body (`Absent` when there was none).
+    pub response: Value,
 }
 
 /// What a suspended run waits for.

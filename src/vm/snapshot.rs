@@ -10,8 +10,8 @@ use crate::codegen::isa::Instr;
 use super::program::Program;
 use super::session::{Effect, Session, Wait};
 
-/// The snapshot format version.
-const FORMAT: u8 = 1;
+/// The snapshot format version (2: runs keep the HTTP status, the failure and `then`).
+const FORMAT: u8 = 2;
 
 /// Why a snapshot cannot be restored.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -106,7 +106,13 @@ impl Session {
             _ => true,
         };
         let tries_ok = run.tries.is_none_or(|(v, _)| prog.var(v).is_some());
-        if !fits || !effect_ok || !tries_ok || run.stack.len() > super::eval::MAX_STACK {
+        let then_ok = run.then.is_none_or(|p| prog.procedure(p).is_some());
+        if !fits
+            || !effect_ok
+            || !tries_ok
+            || !then_ok
+            || run.stack.len() > super::eval::MAX_STACK
+        {
             return bad("suspended run");
         }
         Ok(())

@@ -14,7 +14,7 @@ use super::ChunkCtx;
 use super::error::{Rule, VerifyError};
 use super::roles::{Role, base_of};
 use super::types::{Ty, Val};
-use crate::codegen::isa::{BinaryOp, Builtin, Const, Instr, UnaryOp};
+use crate::codegen::isa::{BinaryOp, Builtin, Const, FailureField, Instr, UnaryOp};
 
 /// The deepest the operand stack may grow: one limit, proved here and enforced again by
 /// the interpreter.
@@ -37,9 +37,10 @@ struct Next {
 /// Runs the analysis over the chunk.
 pub(crate) fn check_flow(cx: &ChunkCtx<'_>) -> Result<(), VerifyError> {
     let mut pending: BTreeMap<u32, State> = BTreeMap::new();
+    // An `if` condition is evaluated where its statement stands, after the effect.
     let mut current = Some(State {
         stack: Vec::new(),
-        awaited: false,
+        awaited: matches!(cx.role, Role::Cond(_)),
     });
     for (pc, instr) in cx.code.iter().enumerate() {
         let pc = pc as u32;
@@ -264,6 +265,17 @@ fn step(cx: &ChunkCtx<'_>, pc: u32, instr: Instr, s: State) -> Result<Next, Veri
             }
             k.push(Val::of(Ty::Any))?;
         }
+        Instr::LoadFailure(field) => k.push(Val {
+            ty: match field {
+                FailureField::Reason => Ty::Text,
+                FailureField::Status => Ty::Int,
+                FailureField::Response => Ty::Any,
+            },
+            absent: field != FailureField::Reason,
+            secret: false,
+        })?,
+        Instr::JumpUnless { target, .. } => jump = Some((target, k.s.clone())),
+        Instr::Then(_) => {}
         Instr::GetField(_) => {
             let v = k.pop()?;
             k.want(v, &[], &"a field access")?;
@@ -471,7 +483,7 @@ fn step(cx: &ChunkCtx<'_>, pc: u32, instr: Instr, s: State) -> Result<Next, Veri
         // Checks a requirement (its chunks are verified by their roles) and may end the
         // run; it touches no operand.
         Instr::Offer(_) | Instr::Require(_) => {}
-        Instr::Done(_) => {
+        Instr::Done(_) | Instr::Fail(_) => {
             if !k.s.stack.is_empty() {
                 return Err(cx.err(
                     Rule::StackMismatch,
@@ -607,7 +619,7 @@ fn call(k: &Machine<'_, '_>, f: Builtin, args: &[Val]) -> Result<Ty, VerifyError
 fn check_return(k: &Machine<'_, '_>, v: Val) -> Result<(), VerifyError> {
     let cx = k.cx;
     let ok = match cx.role {
-        Role::Guard | Role::CheckCond(_) => v.ty.fits(&[Ty::Bool]),
+        Role::Guard | Role::CheckCond(_) | Role::Cond(_) => v.ty.fits(&[Ty::Bool]),
         Role::Text | Role::CheckMessage(_) => v.ty == Ty::Text && !v.absent,
         Role::Default(var) => {
             let want = cx
@@ -618,7 +630,7 @@ fn check_return(k: &Machine<'_, '_>, v: Val) -> Result<(), VerifyError> {
                 .unwrap_or(Ty::Any);
             compatible(v.ty, want)
         }
-        Role::Body(_) => false,
+        Role::Body(_) | Role::Outcome(..) => false,
     };
     if ok {
         Ok(())
@@ -637,10 +649,10 @@ fn check_return(k: &Machine<'_, '_>, v: Val) -> Result<(), VerifyError> {
 
 fn expected(role: Role) -> &'static str {
     match role {
-        Role::Guard | Role::CheckCond(_) => "a bool",
+        Role::Guard | Role::CheckCond(_) | Role::Cond(_) => "a bool",
         Role::Text | Role::CheckMessage(_) => "a text",
         Role::Default(_) => "a value of the variable's type",
-        Role::Body(_) => "nothing",
+        Role::Body(_) | Role::Outcome(..) => "nothing",
     }
 }
 

@@ -301,7 +301,7 @@ impl Preview {
             ..Input::new(self.conversation.clone(), event)
         });
         for e in &step.events {
-            if let EventKind::Clicked { procedure } = &e.kind {
+            if let EventKind::Clicked { procedure, .. } = &e.kind {
                 self.running = Some(procedure.clone());
             }
         }

@@ -1,21 +1,30 @@
 //! Procedures: their table entries, the trigger index, and their bodies.
 //!
 //! A body runs, whatever the order of the items: `Collect` for each variable of the
-//! collection order, with a `Require` for each requirement right after what it mentions; the approval (prompt, `Approve`); the kind's effect (for waiting
-//! kinds then `Await` and `JumpIfFailed` to the failure statements); the `on success`
-//! statements and `Done(Completed)`; then, for waiting kinds, the `on failure`
-//! statements and `Done(Failed)`. Each step starts a source-map line.
+//! collection order, with a `Require` for each requirement right after what it mentions
+//! (a requirement that does not hold ends the run as `Fail(Require)` does); the approval
+//! (prompt, `Approve`); the kind's effect (for waiting
+//! kinds then `Await` and `JumpIfFailed` to a `Fail(Action)`); the `on success`
+//! statements and `Done(Completed)`. Each step starts a source-map line.
+//!
+//! `on failure`, `on denied` and `on cancelled` are chunks of their own, each ending in
+//! `Done` with its outcome: a run can end that way from many places (attempts running
+//! out during collection, a denial, a click elsewhere), and the interpreter runs the
+//! chunk wherever it ends. An `if` is a `JumpUnless` over a guard chunk per branch and
+//! forward jumps to its end; `then` is a `Then` the interpreter acts on after `done`.
 
 use super::emit::Emitter;
 use super::expr::Scope;
 use super::names::find;
 use super::{Gen, Result, missing};
-use crate::codegen::isa::{Approver, Const, Instr, Method, Outcome, RequestSpec};
+use crate::codegen::isa::{
+    Approver, Const, Instr, Method, Outcome, OutcomeChunks, Reason, RequestSpec,
+};
 use crate::codegen::module::{Kind, ProcDef, RequireDef};
 use crate::semantics::CollectStep;
 use crate::syntax::ast::{
-    self, FileId, ProcItemKind, ProcedureDecl, RequestDecl, RequestItemKind, Stmt, StmtKind,
-    TriggerKind,
+    self, FileId, IfStmt, ProcItemKind, ProcedureDecl, RequestDecl, RequestItemKind, Stmt,
+    StmtKind, TriggerKind,
 };
 
 /// A request's timeout when none is given, in milliseconds.
@@ -43,6 +52,7 @@ impl Gen<'_> {
             procedure: Some(name),
             value: None,
             result: false,
+            failure: false,
         };
         let mut label = None;
         let mut def = ProcDef {
@@ -55,6 +65,7 @@ impl Gen<'_> {
             audiences: Vec::new(),
             when: None,
             body: 0,
+            outcomes: OutcomeChunks::default(),
             collects: Vec::new(),
             returns: Vec::new(),
             requires: Vec::new(),
@@ -119,6 +130,7 @@ impl Gen<'_> {
             steps.push(instr);
         }
         def.body = self.body(scope, p, kind, &steps)?;
+        def.outcomes = self.outcome_chunks(scope, p)?;
         Ok(def)
     }
 
@@ -187,14 +199,35 @@ impl Gen<'_> {
         e.push(Instr::Done(Outcome::Completed));
         if let Some(hole) = failed {
             e.land(hole);
-            for item in &p.items {
-                if let ProcItemKind::OnFailure(stmts) = &item.kind {
-                    self.statements(&mut e, scope, stmts)?;
-                }
-            }
-            e.push(Instr::Done(Outcome::Failed));
+            e.push(Instr::Fail(Reason::Action));
         }
         Ok(self.chunk(e.finish()))
+    }
+
+    /// The chunks of `on failure`, `on denied` and `on cancelled`, for the blocks given.
+    fn outcome_chunks(&mut self, scope: Scope<'_>, p: &ProcedureDecl) -> Result<OutcomeChunks> {
+        let mut chunks = OutcomeChunks::default();
+        for item in &p.items {
+            let (outcome, stmts, slot) = match &item.kind {
+                ProcItemKind::OnFailure(stmts) => (Outcome::Failed, stmts, &mut chunks.failure),
+                ProcItemKind::OnDenied(stmts) => (Outcome::Denied, stmts, &mut chunks.denied),
+                ProcItemKind::OnCancelled(stmts) => {
+                    (Outcome::Cancelled, stmts, &mut chunks.cancelled)
+                }
+                _ => continue,
+            };
+            let scope = Scope {
+                failure: outcome == Outcome::Failed,
+                ..scope
+            };
+            let mut e = Emitter::new(scope.file.0);
+            e.line(self.line(scope.file, &item.span));
+            self.statements(&mut e, scope, stmts)?;
+            e.line(self.line(scope.file, &item.span));
+            e.push(Instr::Done(outcome));
+            *slot = Some(self.chunk(e.finish()));
+        }
+        Ok(chunks)
     }
 
     /// Emits the kind's effect; for waiting kinds also `Await` and the jump to the
@@ -371,7 +404,35 @@ impl Gen<'_> {
                 StmtKind::Offer(p) => {
                     e.push(Instr::Offer(find(&self.names.procs, "procedure", &p.name)?))
                 }
+                StmtKind::Then(p) => {
+                    e.push(Instr::Then(find(&self.names.procs, "procedure", &p.name)?))
+                }
+                StmtKind::If(stmt) => self.if_statement(e, scope, stmt)?,
             }
+        }
+        Ok(())
+    }
+
+    /// `if`: each branch tests its condition chunk and skips to the next branch when it
+    /// does not hold; a branch that ran jumps to the end. Forward jumps only.
+    fn if_statement(&mut self, e: &mut Emitter, scope: Scope<'_>, stmt: &IfStmt) -> Result<()> {
+        let mut to_end = Vec::new();
+        let last = stmt.branches.len().saturating_sub(1);
+        for (i, branch) in stmt.branches.iter().enumerate() {
+            let cond = self.expr_chunk(scope, &branch.cond)?;
+            e.line(self.line(scope.file, &branch.cond.span));
+            let skip = e.jump_unless(cond);
+            self.statements(e, scope, &branch.body)?;
+            if i < last || stmt.otherwise.is_some() {
+                to_end.push(e.jump(Instr::Jump));
+            }
+            e.land(skip);
+        }
+        if let Some(otherwise) = &stmt.otherwise {
+            self.statements(e, scope, otherwise)?;
+        }
+        for hole in to_end {
+            e.land(hole);
         }
         Ok(())
     }

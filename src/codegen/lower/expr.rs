@@ -7,7 +7,7 @@
 use super::emit::Emitter;
 use super::names::find;
 use super::{Gen, Result, missing};
-use crate::codegen::isa::{self, Builtin, Const, Instr};
+use crate::codegen::isa::{self, Builtin, Const, FailureField, Instr};
 use crate::syntax::ast::{
     BinaryOp, Expr, ExprKind, FieldInit, FileId, Template, TemplatePart, UnaryOp,
 };
@@ -23,6 +23,8 @@ pub(super) struct Scope<'s> {
     pub value: Option<&'s str>,
     /// `result` / `response` are in scope (a waiting kind's `on success`).
     pub result: bool,
+    /// `reason` / `status` / `response` name the failure (`on failure`).
+    pub failure: bool,
 }
 
 impl<'s> Scope<'s> {
@@ -33,6 +35,7 @@ impl<'s> Scope<'s> {
             procedure: None,
             value: None,
             result: false,
+            failure: false,
         }
     }
 }
@@ -176,6 +179,17 @@ impl Gen<'_> {
         }
         if scope.result && (name == "result" || name == "response") {
             return Ok(Instr::LoadResult);
+        }
+        if scope.failure {
+            let field = match name {
+                "reason" => Some(FailureField::Reason),
+                "status" => Some(FailureField::Status),
+                "response" => Some(FailureField::Response),
+                _ => None,
+            };
+            if let Some(field) = field {
+                return Ok(Instr::LoadFailure(field));
+            }
         }
         self.names
             .lookup_var(scope.procedure, name)

@@ -214,6 +214,7 @@ impl Builder {
             audiences: vec![],
             when: None,
             body: u32::MAX,
+            outcomes: Default::default(),
             collects: vec![],
             requires: vec![],
             returns: vec![],
