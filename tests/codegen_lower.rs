@@ -433,6 +433,7 @@ fn build() -> (Vec<SourceFile>, Sources, Analysis) {
         imported: vec![(std, 0)],
         stdlib: vec![std],
         graph,
+        date_literals: Default::default(),
     };
     (files, sources, analysis)
 }

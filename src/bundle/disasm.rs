@@ -309,6 +309,7 @@ pub fn instruction(m: &Module, instr: &Instr) -> String {
         Instr::Collect(v) => format!("Collect {}", var(m, v)),
         Instr::Save(v) => format!("Save {}", var(m, v)),
         Instr::Offer(p) => format!("Offer {}", procedure(m, p)),
+        Instr::Require(i) => format!("Require #{}", u64::from(i) + 1),
         Instr::OpenComponent(i) => {
             format!(
                 "OpenComponent {}",

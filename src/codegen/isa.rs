@@ -144,6 +144,10 @@ pub enum Instr {
     Save(VarId),
     /// Emit an `offer` listing `procedures[i]` if it is eligible.
     Offer(ProcId),
+    /// Check the running procedure's `requires[i]`: when its condition does not hold
+    /// (a run-time error counts as not holding), say its message and end the run
+    /// `failed` with reason `require`, as [`Instr::Fail`] does.
+    Require(u32),
     /// `then P`: after this run's `done`, `procedures[i]` starts as if clicked, when it
     /// is eligible then. The last one executed wins (the compiler allows one per path).
     Then(ProcId),
@@ -367,6 +371,44 @@ pub enum Builtin {
     StartsWith,
     /// `ends_with(text, suffix)`.
     EndsWith,
+    /// `join(list, separator)`: the items rendered as template text, separated.
+    Join,
+    /// `today()` (0 arguments: UTC) or `today(zone)`: the date of the input's `at`.
+    Today,
+    /// `hour()` (0 arguments: UTC) or `hour(zone)`: the hour (0–23) of the input's `at`.
+    Hour,
+    /// `add_days(date, int)`.
+    AddDays,
+    /// `days_between(a, b)`: `b` minus `a`, in days.
+    DaysBetween,
+    /// `weekday(date)`: `"monday"` … `"sunday"`.
+    Weekday,
+}
+
+impl Builtin {
+    /// The numbers of arguments the built-in takes (`today` and `hour` take an
+    /// optional zone).
+    pub fn arities(self) -> &'static [u8] {
+        match self {
+            Builtin::Len
+            | Builtin::Lower
+            | Builtin::Upper
+            | Builtin::Trim
+            | Builtin::Weekday => &[1],
+            Builtin::Contains
+            | Builtin::StartsWith
+            | Builtin::EndsWith
+            | Builtin::Join
+            | Builtin::AddDays
+            | Builtin::DaysBetween => &[2],
+            Builtin::Today | Builtin::Hour => &[0, 1],
+        }
+    }
+
+    /// Whether the result depends on the input's time (`today`, `hour`).
+    pub fn reads_clock(self) -> bool {
+        matches!(self, Builtin::Today | Builtin::Hour)
+    }
 }
 
 /// A constant of the constant pool.

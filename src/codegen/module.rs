@@ -276,6 +276,18 @@ pub struct ProcDef {
     pub collects: Vec<VarId>,
     /// For an `api_call` with `returns`: the expected response fields.
     pub returns: Vec<FieldDef>,
+    /// The `require EXPR else TEMPLATE` items, in written order; the body checks each
+    /// with [`crate::codegen::isa::Instr::Require`] as soon as what it mentions is known.
+    pub requires: Vec<RequireDef>,
+}
+
+/// A procedure's `require EXPR else TEMPLATE`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RequireDef {
+    /// Chunk returning the bool that must hold.
+    pub cond: ChunkId,
+    /// Chunk returning the text said when it does not.
+    pub message: ChunkId,
 }
 
 /// Which procedures each trigger may offer, each list in declaration order.

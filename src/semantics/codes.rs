@@ -90,6 +90,21 @@ pub const DENIED_WITHOUT_APPROVE: &str = "E0196";
 /// `expect done P OUTCOME` with an unknown outcome.
 pub const UNKNOWN_OUTCOME: &str = "E0170";
 
+/// A text literal where a date is expected that is not a real `YYYY-MM-DD` day.
+pub const INVALID_DATE: &str = "E0200";
+/// A time-zone literal (`today(ZONE)`, `hour(ZONE)`) the IANA database does not know.
+pub const UNKNOWN_TIME_ZONE: &str = "E0201";
+/// The branches of an `if … then … else` expression have no common type.
+pub const IF_BRANCH_TYPES: &str = "E0202";
+/// The condition of an `if … then … else` expression is not a `bool`.
+pub const IF_CONDITION: &str = "E0203";
+/// The condition of a `require` is not a `bool`.
+pub const REQUIRE_CONDITION: &str = "E0204";
+/// `expect error CODE` with a code the protocol never gives.
+pub const UNKNOWN_ERROR_CODE: &str = "E0205";
+/// `at` in a test with a time that is not RFC 3339.
+pub const INVALID_TIME: &str = "E0206";
+
 /// A procedure that nothing can offer.
 pub const NEVER_OFFERED: &str = "W0100";
 /// A conversation variable nothing needs or mentions.

@@ -13,8 +13,8 @@ use super::symbols::{Decl, duplicate};
 use super::types::Ty;
 use crate::diagnostics::Diagnostic;
 use crate::syntax::ast::{
-    ExprKind, FieldInit, FileId, Ident, KnowledgeKind, ProcItem, ProcItemKind, ProcedureDecl,
-    RequestDecl, RequestItemKind, Span, Template, TemplatePart, TriggerKind,
+    Expr, ExprKind, FieldInit, FileId, Ident, KnowledgeKind, ProcItem, ProcItemKind,
+    ProcedureDecl, RequestDecl, RequestItemKind, Span, Template, TemplatePart, TriggerKind,
 };
 
 /// The procedure kinds.
@@ -71,13 +71,14 @@ fn item_keyword(item: &ProcItemKind) -> (&'static str, Option<&'static str>) {
         ProcItemKind::Args(_) => ("args", Some("javascript")),
         ProcItemKind::OnSuccess(_) => ("on success", None),
         ProcItemKind::OnFailure(_) => ("on failure", None),
+        ProcItemKind::Require { .. } => ("require", None),
         ProcItemKind::OnDenied(_) => ("on denied", None),
         ProcItemKind::OnCancelled(_) => ("on cancelled", None),
     }
 }
 
 /// Items that may be repeated.
-const REPEATABLE: &[&str] = &["trigger", "audience", "needs", "var"];
+const REPEATABLE: &[&str] = &["trigger", "audience", "needs", "var", "require"];
 
 /// What the body's expressions see.
 struct Body<'s> {
@@ -442,8 +443,33 @@ impl<'a> Checker<'a> {
                 let scope = body.outcome_scope(Outcome::None);
                 self.outcome_block(body.name, stmts, scope, Block::Cancelled);
             }
+            ProcItemKind::Require { cond, message } => {
+                self.requirement(cond, message, body.scope("a `require`"))
+            }
             ProcItemKind::Escalation | ProcItemKind::Irreversible | ProcItemKind::Reversible => {}
         }
+    }
+
+    /// `require EXPR else TEMPLATE`: a condition that is a `bool` (E0204) and a message.
+    /// Both see what the run collects; a conversation variable it does not collect is
+    /// optional there, as in every other item of the body.
+    fn requirement(&mut self, cond: &Expr, message: &Template, scope: Scope<'_>) {
+        let ty = self.expr(cond, scope);
+        if ty.is_optional() {
+            self.optional_error(scope, &cond.span, &ty);
+        } else if !ty.is_error() && !matches!(ty.base(), Ty::Bool | Ty::Json) {
+            self.diags.push(
+                Diagnostic::error(
+                    codes::REQUIRE_CONDITION,
+                    format!("the condition of `require` is `{ty}`, not a `bool`"),
+                    scope.file,
+                    cond.span.clone(),
+                )
+                .with_primary_label("expected a `bool`")
+                .with_help("a requirement states what must hold, e.g. `require amount <= 500 else \"…\"`"),
+            );
+        }
+        self.template(message, scope);
     }
 
     fn unique_keys(&mut self, file: FileId, fields: &[FieldInit], what: &str) {

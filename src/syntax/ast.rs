@@ -325,6 +325,14 @@ pub enum ProcItemKind {
     OnSuccess(Vec<Stmt>),
     /// `on failure { ... }`: `reason`, `status` and `response` are in scope.
     OnFailure(Vec<Stmt>),
+    /// `require EXPR else TEMPLATE`: checked during collection as soon as what it
+    /// mentions is known; when false the message is said and the run ends `failed`.
+    Require {
+        /// The condition that must hold.
+        cond: Expr,
+        /// What is said when it does not.
+        message: Template,
+    },
     /// `on denied { ... }` (only with an `approve` step).
     OnDenied(Vec<Stmt>),
     /// `on cancelled { ... }` (no `then` in it).
@@ -541,6 +549,15 @@ pub enum ExprKind {
     Binary(BinaryOp, Box<Expr>, Box<Expr>),
     /// A built-in function call such as `len(x)`.
     Call(Ident, Vec<Expr>),
+    /// `if C then A else B`.
+    If {
+        /// The condition.
+        cond: Box<Expr>,
+        /// The value when it holds.
+        then: Box<Expr>,
+        /// The value when it does not.
+        otherwise: Box<Expr>,
+    },
 }
 
 /// Prefix operators.
@@ -632,6 +649,15 @@ pub enum TestStepKind {
     SendUnanswered,
     /// `click P`.
     Click(Ident),
+    /// `click P { var: value, ... }`: a click with values the agent already extracted.
+    ClickWith {
+        /// The procedure.
+        procedure: Ident,
+        /// The values (literals), as the protocol's `click … vars`.
+        vars: Vec<FieldInit>,
+    },
+    /// `at "RFC3339"`: the time of the inputs that follow.
+    At(StrLit),
     /// `dismiss P`.
     Dismiss(Ident),
     /// `answer VALUE`.
@@ -686,6 +712,8 @@ pub enum TestStepKind {
     },
     /// `expect javascript`.
     ExpectJavascript,
+    /// `expect error CODE`: an `error` output with that code.
+    ExpectError(Ident),
     /// `expect done P OUTCOME`.
     ExpectDone {
         /// The procedure.

@@ -319,7 +319,12 @@ pub(crate) fn exec<'e>(
         }
         Instr::Call(builtin, argc) => {
             let args = stack.pop_operands(argc.into())?;
-            stack.push_operand(Cow::Owned(ops::call(builtin, &args)?))?;
+            let value = if builtin.reads_clock() {
+                ops::clock(builtin, &args, env.session.at)?
+            } else {
+                ops::call(builtin, &args)?
+            };
+            stack.push_operand(Cow::Owned(value))?;
         }
         Instr::Matches(id) => {
             let regex = env.prog.regex(id).ok_or_else(|| bad("regex", id))?;
@@ -392,6 +397,7 @@ pub(crate) fn exec<'e>(
         | Instr::Suggest
         | Instr::Save(_)
         | Instr::Offer(_)
+        | Instr::Require(_)
         | Instr::Done(_) => return Ok(Flow::Step),
     }
     Ok(Flow::Next)

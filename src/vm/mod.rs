@@ -41,7 +41,6 @@
 
 pub mod analytics;
 mod conversations;
-mod date;
 mod eval;
 mod guards;
 mod handlers;

@@ -351,6 +351,7 @@ impl Session {
                 }
                 self.offer(cx, &[target]);
             }
+            Instr::Require(index) => return self.require(cx, proc, index),
             Instr::Then(target) => {
                 if prog.procedure(target).is_none() {
                     return fail(format!("procedure {target} out of range"));
@@ -378,6 +379,30 @@ impl Session {
             run.failed = true;
             run.result = Value::Absent;
         }
+    }
+
+    /// `Require(i)`: a requirement that holds lets the run go on; one that does not
+    /// (or cannot be evaluated) says its message and ends the run `failed` with reason
+    /// `require`.
+    fn require(
+        &mut self,
+        cx: &mut Cx<'_>,
+        proc: ProcId,
+        index: u32,
+    ) -> Result<StepFlow, RuntimeError> {
+        let prog = cx.prog;
+        let def = prog
+            .procedure(proc)
+            .and_then(|p| p.requires.get(index as usize))
+            .ok_or_else(|| RuntimeError(format!("requirement {index} out of range")))?;
+        if eval_guard(&Env::new(prog, self), def.cond) {
+            return Ok(StepFlow::Next);
+        }
+        // A message that cannot be rendered is not said; the run still ends.
+        if let Ok(text) = eval_text(&Env::new(prog, self), def.message) {
+            cx.out(Action::Say { text });
+        }
+        Ok(StepFlow::Fail(Reason::Require))
     }
 
     fn set_effect(&mut self, effect: Effect) {

@@ -45,6 +45,12 @@ pub struct Session {
     /// A secret that was not supplied was read since the last request.
     #[serde(skip)]
     pub(crate) missing_secret: bool,
+    /// The time of the input being handled (its `at`), read by `today()` and `hour()`.
+    /// It belongs to one input, not to the conversation: set before an input is applied
+    /// and cleared after, so it is never in a snapshot and a later input without `at`
+    /// cannot see an old time.
+    #[serde(skip)]
+    pub(crate) at: Option<jiff::Timestamp>,
 }
 
 /// A suspended run of a procedure body.

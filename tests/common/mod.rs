@@ -179,6 +179,7 @@ pub fn good() -> Module {
                 body: 1,
                 outcomes: Default::default(),
                 collects: vec![0],
+                requires: vec![],
                 returns: vec![FieldDef {
                     name: "refund_id".into(),
                     ty: 0,
@@ -197,6 +198,7 @@ pub fn good() -> Module {
                 body: 3,
                 outcomes: Default::default(),
                 collects: vec![],
+                requires: vec![],
                 returns: vec![],
             },
         ],

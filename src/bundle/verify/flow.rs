@@ -540,7 +540,9 @@ fn step(cx: &ChunkCtx<'_>, pc: u32, instr: Instr, s: State) -> Result<Next, Veri
                 ));
             }
         }
-        Instr::Offer(_) => {}
+        // Checks a requirement (its chunks are verified by their roles) and may end the
+        // run; it touches no operand.
+        Instr::Offer(_) | Instr::Require(_) => {}
         Instr::Done(_) | Instr::Fail(_) => {
             if !k.s.stack.is_empty() {
                 return Err(cx.err(
@@ -615,15 +617,11 @@ fn binary(k: &Machine<'_, '_>, op: BinaryOp, l: Val, r: Val) -> Result<Ty, Verif
 }
 
 fn call(k: &Machine<'_, '_>, f: Builtin, args: &[Val]) -> Result<Ty, VerifyError> {
-    let arity = match f {
-        Builtin::Len | Builtin::Lower | Builtin::Upper | Builtin::Trim => 1,
-        Builtin::Contains | Builtin::StartsWith | Builtin::EndsWith => 2,
-    };
-    if args.len() != arity {
+    if !f.arities().iter().any(|&n| usize::from(n) == args.len()) {
         return Err(k.cx.err(
             Rule::OperandType,
             k.pc,
-            format!("`{f:?}` takes {arity} arguments, not {}", args.len()),
+            format!("`{f:?}` takes {:?} arguments, not {}", f.arities(), args.len()),
         ));
     }
     let what = Backticked(&f);
@@ -646,6 +644,34 @@ fn call(k: &Machine<'_, '_>, f: Builtin, args: &[Val]) -> Result<Ty, VerifyError
                 k.want(*a, &[Ty::Text], &what)?;
             }
             Ty::Bool
+        }
+        Builtin::Join => {
+            k.want(first, &[Ty::List], &what)?;
+            k.want(args[1], &[Ty::Text], &what)?;
+            Ty::Text
+        }
+        // The zone, when given, is a text.
+        Builtin::Today | Builtin::Hour => {
+            if let Some(zone) = args.first() {
+                k.want(*zone, &[Ty::Text], &what)?;
+            }
+            if f == Builtin::Today { Ty::Date } else { Ty::Int }
+        }
+        // A text that is a date stands for it (checked at run time, like a stored text).
+        Builtin::AddDays => {
+            k.want(first, &[Ty::Date, Ty::Text], &what)?;
+            k.want(args[1], &[Ty::Int], &what)?;
+            Ty::Date
+        }
+        Builtin::DaysBetween => {
+            for a in args {
+                k.want(*a, &[Ty::Date, Ty::Text], &what)?;
+            }
+            Ty::Int
+        }
+        Builtin::Weekday => {
+            k.want(first, &[Ty::Date, Ty::Text], &what)?;
+            Ty::Text
         }
     })
 }

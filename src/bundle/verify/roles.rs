@@ -72,6 +72,15 @@ pub(crate) enum Place {
     ProcWhen(ProcId),
     /// A procedure's body.
     Body(ProcId),
+    /// A procedure's `require` (`message`: its message).
+    Require {
+        /// The procedure.
+        proc: ProcId,
+        /// Its position among the procedure's requirements.
+        index: usize,
+        /// The message rather than the condition.
+        message: bool,
+    },
     /// A procedure's outcome block.
     Outcome(ProcId, Outcome),
     /// The condition of an `if` of a procedure.
@@ -109,6 +118,16 @@ impl Place {
             Place::Label(p) => format!("the label of procedure `{}`", proc(p)),
             Place::ProcWhen(p) => format!("the `when` of procedure `{}`", proc(p)),
             Place::Body(p) => format!("procedure `{}`", proc(p)),
+            Place::Require {
+                proc: p,
+                index,
+                message,
+            } => format!(
+                "the {} of requirement {} of procedure `{}`",
+                if message { "message" } else { "condition" },
+                index + 1,
+                proc(p)
+            ),
             Place::Outcome(p, o) => format!("`on {}` of procedure `{}`", block_name(o), proc(p)),
             Place::Cond(p) => format!("an `if` condition of procedure `{}`", proc(p)),
         }
@@ -192,6 +211,15 @@ pub(crate) fn uses(m: &Module) -> Vec<Use> {
             push(c, Role::Guard, owner, Place::ProcWhen(pi));
         }
         push(p.body, Role::Body(pi), owner, Place::Body(pi));
+        for (index, r) in p.requires.iter().enumerate() {
+            let place = |message| Place::Require {
+                proc: pi,
+                index,
+                message,
+            };
+            push(r.cond, Role::Guard, owner, place(false));
+            push(r.message, Role::Text, owner, place(true));
+        }
         let blocks = [
             (p.outcomes.failure, Outcome::Failed),
             (p.outcomes.denied, Outcome::Denied),

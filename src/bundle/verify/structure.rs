@@ -50,6 +50,14 @@ pub(crate) fn check_structure(cx: &ChunkCtx<'_>) -> Result<(), VerifyError> {
             Instr::OpenComponent(i) => index(i, m.components.len(), "component")?,
             Instr::SwitchTopic(i) => index(i, m.topics.len(), "topic")?,
             Instr::Offer(p) | Instr::Then(p) => index(p, m.procedures.len(), "procedure")?,
+            Instr::Require(i) => {
+                // A body may check only its own procedure's requirements.
+                let own = cx
+                    .owner
+                    .and_then(|p| m.procedures.get(p as usize))
+                    .map_or(0, |p| p.requires.len());
+                index(i, own, "requirement")?
+            }
             _ if let Some(t) = instr.jump_target() => {
                 if let Instr::JumpUnless { cond, .. } = *instr {
                     index(cond, m.chunks.len(), "chunk")?;
@@ -229,6 +237,7 @@ fn check_allowed(cx: &ChunkCtx<'_>, instr: &Instr, pc: u32) -> Result<(), Verify
         | Instr::Suggest
         | Instr::Save(_)
         | Instr::Offer(_)
+        | Instr::Require(_)
         | Instr::Done(_)
             if body_kind.is_none() =>
         {

@@ -298,8 +298,8 @@ impl Preview {
     /// Sends one event and shows its outputs; false when it was refused with an error.
     fn send(&mut self, event: Event) -> bool {
         let step = self.conversations.handle(Input {
-            conversation: self.conversation.clone(),
-            event,
+            at: Some(jiff::Timestamp::now()),
+            ..Input::new(self.conversation.clone(), event)
         });
         for e in &step.events {
             if let EventKind::Clicked { procedure, .. } = &e.kind {

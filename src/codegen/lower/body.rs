@@ -1,7 +1,9 @@
 //! Procedures: their table entries, the trigger index, and their bodies.
 //!
 //! A body runs, whatever the order of the items: `Collect` for each variable of the
-//! collection order; the approval (prompt, `Approve`); the kind's effect (for waiting
+//! collection order, with a `Require` for each requirement right after what it mentions
+//! (a requirement that does not hold ends the run as `Fail(Require)` does); the approval
+//! (prompt, `Approve`); the kind's effect (for waiting
 //! kinds then `Await` and `JumpIfFailed` to a `Fail(Action)`); the `on success`
 //! statements and `Done(Completed)`. Each step starts a source-map line.
 //!
@@ -18,7 +20,8 @@ use super::{Gen, Result, missing};
 use crate::codegen::isa::{
     Approver, Const, Instr, Method, Outcome, OutcomeChunks, Reason, RequestSpec,
 };
-use crate::codegen::module::{Kind, ProcDef};
+use crate::codegen::module::{Kind, ProcDef, RequireDef};
+use crate::semantics::CollectStep;
 use crate::syntax::ast::{
     self, FileId, IfStmt, ProcItemKind, ProcedureDecl, RequestDecl, RequestItemKind, Stmt,
     StmtKind, TriggerKind,
@@ -65,6 +68,7 @@ impl Gen<'_> {
             outcomes: OutcomeChunks::default(),
             collects: Vec::new(),
             returns: Vec::new(),
+            requires: Vec::new(),
         };
         for item in &p.items {
             match &item.kind {
@@ -100,20 +104,32 @@ impl Gen<'_> {
                         .map(|f| self.field(f))
                         .collect::<Result<_>>()?;
                 }
+                ProcItemKind::Require { cond, message } => def.requires.push(RequireDef {
+                    cond: self.expr_chunk(scope, cond)?,
+                    message: self.template_chunk(scope, message)?,
+                }),
                 _ => {}
             }
         }
         def.label = label.ok_or_else(|| missing(format!("procedure `{name}` has no label")))?;
-        for key in self.graph.collection_order(name) {
-            let var = self
-                .names
-                .vars
-                .get(&key)
-                .copied()
-                .ok_or_else(|| missing(format!("unknown variable `{}`", key.name())))?;
-            def.collects.push(var);
+        let mut steps = Vec::new();
+        for step in self.graph.collection_steps(name) {
+            let instr = match step {
+                CollectStep::Collect(key) => {
+                    let var =
+                        self.names.vars.get(&key).copied().ok_or_else(|| {
+                            missing(format!("unknown variable `{}`", key.name()))
+                        })?;
+                    def.collects.push(var);
+                    Instr::Collect(var)
+                }
+                CollectStep::Require(index) => Instr::Require(
+                    u32::try_from(index).map_err(|_| missing("too many requirements"))?,
+                ),
+            };
+            steps.push(instr);
         }
-        def.body = self.body(scope, p, kind, &def.collects)?;
+        def.body = self.body(scope, p, kind, &steps)?;
         def.outcomes = self.outcome_chunks(scope, p)?;
         Ok(def)
     }
@@ -151,13 +167,14 @@ impl Gen<'_> {
         scope: Scope<'_>,
         p: &ProcedureDecl,
         kind: Kind,
-        collects: &[u32],
+        steps: &[Instr],
     ) -> Result<u32> {
         let file = scope.file;
         let mut e = Emitter::new(file.0);
         e.line(self.line(file, &p.name.span));
-        for &v in collects {
-            e.push(Instr::Collect(v));
+        // Collection, with each requirement checked as soon as what it mentions is known.
+        for &step in steps {
+            e.push(step);
         }
         for item in &p.items {
             if let ProcItemKind::Approve { by, prompt, .. } = &item.kind {

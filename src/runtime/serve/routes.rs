@@ -68,7 +68,11 @@ async fn events(State(server): State<Arc<Server>>, body: Bytes) -> Response {
         }),
     };
     let input = match parsed {
-        Ok(input) => input,
+        // An input without `at` happened now (§7): `today()` and `hour()` read it.
+        Ok(mut input) => {
+            input.at.get_or_insert_with(jiff::Timestamp::now);
+            input
+        }
         Err(error) => return error_response(StatusCode::BAD_REQUEST, &error),
     };
     let conversation = input.conversation.clone();

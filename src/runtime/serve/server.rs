@@ -274,6 +274,7 @@ impl Server {
         self.secrets
             .fill(&current.program.module().secrets, &mut input);
         let conversation = input.conversation.clone();
+        let at = input.at;
         let mut fresh = None;
         let mut step = self.perform(&current, &mut fresh, input).await;
         let Some(session) = fresh else {
@@ -289,8 +290,8 @@ impl Server {
                 &mut old,
                 &bundle.program,
                 Input {
-                    conversation,
-                    event: Event::End,
+                    at,
+                    ..Input::new(conversation, Event::End)
                 },
             );
             step.outputs.splice(0..0, ended.outputs);

@@ -73,6 +73,10 @@ impl Lower<'_> {
             Rule::returns_item => ProcItemKind::Returns(self.fields(child(&inner, Rule::fields)?)?),
             Rule::script_item => ProcItemKind::Script(self.script(operand?)?),
             Rule::args_item => ProcItemKind::Args(self.object_fields(operand?)?),
+            Rule::require_item => ProcItemKind::Require {
+                cond: self.expr(operand?)?,
+                message: self.template(parts.get(3)?.clone())?,
+            },
             Rule::on_item => {
                 let which = parts.get(1)?.as_rule();
                 let stmts = self.stmts(parts)?;

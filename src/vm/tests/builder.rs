@@ -229,6 +229,7 @@ impl Builder {
             body: u32::MAX,
             outcomes: Default::default(),
             collects: vec![],
+            requires: vec![],
             returns: vec![],
         });
         (self.m.procedures.len() - 1) as ProcId
