@@ -296,3 +296,120 @@ fn a_test_block_that_expects_the_wrong_outcome_block_fails() {
     assert_eq!(output.status.code(), Some(1), "{stdout}");
     assert!(stdout.contains("10 passed, 1 failed"), "{stdout}");
 }
+
+#[test]
+fn inspect_shows_then_hand_overs_and_outcome_chunks() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let bundle = dir.path().join("rev2.procb");
+    let built = run_with_stdin(procc().args(["build", FIXTURE, "-o"]).arg(&bundle), "");
+    assert_eq!(
+        built.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&built.stderr)
+    );
+    let text = run_with_stdin(procc().arg("inspect").arg(&bundle), "");
+    let text = String::from_utf8_lossy(&text.stdout);
+    let refund = text.find("  refund: api_call").expect("refund listed");
+    let then = text[refund..].find("then: rate_us").expect("its hand-over");
+    assert!(then < text[refund..].find("collects:").unwrap_or(0), "{text}");
+    assert!(text.contains("`on failure` of procedure `refund`"), "{text}");
+    assert!(text.contains("Then rate_us"), "{text}");
+    assert!(text.contains("Fail action"), "{text}");
+    let json = run_with_stdin(
+        procc()
+            .arg("inspect")
+            .arg(&bundle)
+            .args(["--format", "json"]),
+        "",
+    );
+    let json: Value = serde_json::from_slice(&json.stdout).expect("JSON");
+    let procedures = json["procedures"].as_array().expect("procedures");
+    let refund = procedures
+        .iter()
+        .find(|p| p["name"] == "refund")
+        .expect("refund");
+    assert_eq!(refund["then"], json!(["rate_us"]));
+    assert!(refund["outcomes"]["denied"].is_u64());
+    let guide = procedures
+        .iter()
+        .find(|p| p["name"] == "guide")
+        .expect("guide");
+    assert_eq!(guide["then"], json!([]));
+    assert!(guide["outcomes"]["failure"].is_null());
+}
+
+#[test]
+fn report_counts_failed_runs_by_reason() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let events = dir.path().join("events.jsonl");
+    let mut stdin = String::new();
+    for (conversation, last) in [("a", "short"), ("b", "short")] {
+        for input in [
+            json!({"event": "start", "customer": {"plan": "pro"}}),
+            json!({"event": "faq", "id": "faq_refunds"}),
+            json!({"event": "click", "procedure": "refund"}),
+            json!({"event": "answer", "var": "order", "value": "short"}),
+            json!({"event": "answer", "var": "order", "value": last}),
+        ] {
+            let mut object = input.as_object().cloned().unwrap_or_default();
+            object.insert("conversation".into(), conversation.into());
+            stdin.push_str(&Value::Object(object).to_string());
+            stdin.push('\n');
+        }
+    }
+    stdin.push_str(r#"{"conversation":"c","event":"start","customer":{"plan":"pro"}}"#);
+    stdin.push_str("\n{\"conversation\":\"c\",\"event\":\"faq\",\"id\":\"faq_help\"}\n");
+    stdin.push_str("{\"conversation\":\"c\",\"event\":\"click\",\"procedure\":\"statement\"}\n");
+    let ran = run_with_stdin(
+        procc()
+            .args(["run", FIXTURE, "--host-http", "--events"])
+            .arg(&events),
+        &stdin,
+    );
+    assert_eq!(ran.status.code(), Some(0));
+    let report = run_with_stdin(procc().arg("report").arg(&events), "");
+    let table = String::from_utf8_lossy(&report.stdout);
+    let header = table
+        .lines()
+        .find(|l| l.starts_with("failed by reason"))
+        .unwrap_or_else(|| panic!("no reason table in {table}"));
+    let columns: Vec<&str> = header.split_whitespace().collect();
+    assert_eq!(
+        columns,
+        ["failed", "by", "reason", "attempts", "lookup", "require", "action", "missing"]
+    );
+    let row = |name: &str| -> Vec<String> {
+        table
+            .lines()
+            .skip_while(|l| !l.starts_with("failed by reason"))
+            .find(|l| l.starts_with(name))
+            .unwrap_or_else(|| panic!("no {name} row in {table}"))
+            .split_whitespace()
+            .map(str::to_owned)
+            .collect()
+    };
+    assert_eq!(row("refund"), ["refund", "2", "0", "0", "0", "0"]);
+    assert_eq!(row("statement"), ["statement", "0", "0", "0", "0", "1"]);
+}
+
+/// `rate_us` has no trigger and no `offer` names it: the `then` that hands over to it is
+/// what makes it reachable, so it gets no "nothing can offer" warning (W0100).
+#[test]
+fn a_then_target_counts_as_offered() {
+    let checked = run_with_stdin(procc().args(["check", FIXTURE, "--format", "json"]), "");
+    assert_eq!(checked.status.code(), Some(0));
+    let json: Value = serde_json::from_slice(&checked.stdout).expect("JSON");
+    assert_eq!(json["diagnostics"], json!([]), "{json}");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("unreached.proc");
+    let text = std::fs::read_to_string(FIXTURE).expect("fixture");
+    std::fs::write(&path, text.replace("    then rate_us\n", "")).expect("written");
+    let checked = run_with_stdin(procc().arg("check").arg(&path).args(["--format", "json"]), "");
+    let json: Value = serde_json::from_slice(&checked.stdout).expect("JSON");
+    let codes: Vec<&str> = json["diagnostics"]
+        .as_array()
+        .map(|d| d.iter().filter_map(|d| d["code"].as_str()).collect())
+        .unwrap_or_default();
+    assert_eq!(codes, ["W0100"], "{json}");
+}
