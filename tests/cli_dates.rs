@@ -297,3 +297,106 @@ fn a_library_host_that_passes_no_time_gets_a_run_time_error_not_a_date() {
         ]
     );
 }
+
+/// The fixture compiled and verified, for the library-level property test.
+fn fixture_program() -> Arc<procc::vm::Program> {
+    let mut sources = procc::diagnostics::Sources::new();
+    sources.add(PROJECT, std::fs::read_to_string(PROJECT).expect("fixture"));
+    let compilation = procc::compiler::compile(sources);
+    let module = compilation.generate().expect("lowers");
+    Arc::new(procc::vm::Program::new(module).expect("verifies"))
+}
+
+mod random_inputs {
+    use proptest::prelude::*;
+    use serde_json::{Value, json};
+
+    fn at() -> impl Strategy<Value = Option<String>> {
+        prop_oneof![
+            Just(None),
+            Just(Some("2026-03-02T09:30:00Z".to_owned())),
+            Just(Some("2026-03-02T23:59:59-11:00".to_owned())),
+            Just(Some("9999-12-31T23:59:59Z".to_owned())),
+            Just(Some("-009999-01-01T00:00:00Z".to_owned())),
+            Just(Some("not a time".to_owned())),
+            (0i64..4_000_000_000).prop_map(|s| jiff::Timestamp::from_second(s)
+                .ok()
+                .map(|t| t.to_string())),
+        ]
+    }
+
+    fn value() -> impl Strategy<Value = Value> {
+        prop_oneof![
+            Just(json!("2026-03-04")),
+            Just(json!("2026-02-30")),
+            Just(json!("9999-12-31")),
+            Just(json!("0000-01-01")),
+            Just(json!("lost")),
+            Just(json!("damaged")),
+            Just(json!("a@b.c")),
+            Just(json!(7)),
+            Just(json!(null)),
+            "[0-9-]{0,10}".prop_map(Value::from),
+        ]
+    }
+
+    fn event() -> impl Strategy<Value = Value> {
+        let name = prop::sample::select(vec![
+            "book_visit",
+            "open_hours",
+            "today_is",
+            "replace_card",
+            "day",
+            "email",
+            "reason",
+        ]);
+        prop_oneof![
+            Just(json!({"event": "start", "customer": {"name": "A", "vip": true, "card_age_days": 40, "birthday": "2000-02-29"}})),
+            Just(json!({"event": "start", "customer": {"name": "A", "vip": false, "card_age_days": 1}})),
+            Just(json!({"event": "message"})),
+            name.clone().prop_map(|p| json!({"event": "click", "procedure": p})),
+            (name.clone(), value()).prop_map(|(p, x)| json!({"event": "click", "procedure": p, "vars": {"day": x}})),
+            (name.clone(), value()).prop_map(|(v, x)| json!({"event": "answer", "var": v, "value": x})),
+            (name, value()).prop_map(|(v, x)| json!({"event": "provide", "vars": {v: x}})),
+            Just(json!({"event": "cancel"})),
+            Just(json!({"event": "end"})),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(128))]
+
+        /// Random inputs at random times never panic; an `error` changes nothing; a
+        /// conversation restored from its snapshot goes on exactly as the one in memory.
+        #[test]
+        fn dates_and_requirements_never_panic(
+            inputs in prop::collection::vec((event(), at()), 1..30),
+        ) {
+            let program = super::fixture_program();
+            let mut live = procc::vm::Conversations::new(program.clone());
+            for (mut event, at) in inputs {
+                event["conversation"] = json!("c");
+                if let Some(at) = at {
+                    event["at"] = json!(at);
+                }
+                let before = live.snapshot("c");
+                let mut restored = procc::vm::Conversations::new(program.clone());
+                if let Some(bytes) = &before {
+                    prop_assert!(restored.restore("c", bytes).is_ok());
+                }
+                let step = live.handle_line(&event.to_string());
+                let again = restored.handle_line(&event.to_string());
+                prop_assert_eq!(&step.outputs, &again.outputs);
+                prop_assert_eq!(live.snapshot("c"), restored.snapshot("c"));
+                let errors = step
+                    .outputs
+                    .iter()
+                    .filter(|o| matches!(o.action, procc::vm::Action::Error { .. }))
+                    .count();
+                if errors > 0 && event["event"] != "start" {
+                    prop_assert_eq!(live.snapshot("c"), before);
+                }
+            }
+        }
+    }
+}
