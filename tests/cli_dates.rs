@@ -400,3 +400,24 @@ mod random_inputs {
         }
     }
 }
+
+#[test]
+fn procc_inspect_shows_where_each_requirement_is_checked() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let bundle = dir.path().join("dates.procb");
+    let built = Command::new(env!("CARGO_BIN_EXE_procc"))
+        .args(["build", PROJECT, "-o"])
+        .arg(&bundle)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("procc build runs");
+    assert_eq!(built.status.code(), Some(0), "{}", String::from_utf8_lossy(&built.stderr));
+    let inspected = Command::new(env!("CARGO_BIN_EXE_procc"))
+        .arg("inspect")
+        .arg(&bundle)
+        .output()
+        .expect("procc inspect runs");
+    let text = String::from_utf8_lossy(&inspected.stdout);
+    assert!(text.contains("collects: email -> reason\n    requires: #1 first, #2 after reason"), "{text}");
+    assert!(text.contains("Require #2"), "{text}");
+}
