@@ -65,6 +65,10 @@ fn render(m: &Module, out: &mut String) -> std::fmt::Result {
                 order.join(" -> ")
             }
         )?;
+        let requires = requirement_places(m, p);
+        if !requires.is_empty() {
+            writeln!(out, "    requires: {}", requires.join(", "))?;
+        }
     }
     if !m.vars.is_empty() {
         writeln!(out, "\nvariables:")?;
@@ -141,6 +145,7 @@ pub fn to_json(m: &Module) -> Value {
                 "audiences": p.audiences.iter().map(|a| audience(m, *a)).collect::<Vec<_>>(),
                 "collects": p.collects.iter().map(|v| var(m, *v)).collect::<Vec<_>>(),
                 "then": then_of(m, p),
+                "requires": requirement_places(m, p),
                 "body": p.body,
                 "outcomes": {
                     "failure": p.outcomes.failure,
@@ -219,6 +224,25 @@ pub fn line_of(chunk: &Chunk, pc: u32) -> Option<u32> {
         .take_while(|(at, _)| *at <= pc)
         .last()
         .map(|(_, line)| *line)
+}
+
+/// Where each of a procedure's requirements is checked, read from its body: `#1 first`
+/// (before anything is collected) or `#2 after day` (right after that variable).
+fn requirement_places(m: &Module, p: &crate::codegen::module::ProcDef) -> Vec<String> {
+    let code = m.chunks.get(p.body as usize).map_or(&[][..], |c| &c.code[..]);
+    let mut last = None;
+    let mut places = Vec::new();
+    for instr in code {
+        match *instr {
+            Instr::Collect(v) => last = Some(v),
+            Instr::Require(i) => places.push(match last {
+                None => format!("#{} first", u64::from(i) + 1),
+                Some(v) => format!("#{} after {}", u64::from(i) + 1, var(m, v)),
+            }),
+            _ => {}
+        }
+    }
+    places
 }
 
 fn triggers_of(m: &Module, p: u32) -> Vec<String> {
