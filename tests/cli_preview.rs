@@ -169,7 +169,10 @@ fn a_request_needing_a_secret_not_given_is_not_sent() {
         "{transcript}"
     );
     assert!(!transcript.contains("HTTP request:"), "{transcript}");
-    assert!(transcript.contains("done: track_order failed"), "{transcript}");
+    assert!(
+        transcript.contains("done: track_order failed"),
+        "{transcript}"
+    );
 }
 
 #[test]

@@ -20,7 +20,9 @@ fn compile(source: &str) -> Option<Arc<Program>> {
         return None;
     }
     let module = compilation.generate().ok()?;
-    Some(Arc::new(Program::new(module).expect("an accepted program verifies")))
+    Some(Arc::new(
+        Program::new(module).expect("an accepted program verifies"),
+    ))
 }
 
 fn send(c: &mut Conversations, input: Value) -> Vec<Value> {
@@ -212,6 +214,7 @@ fn expr() -> impl Strategy<Value = String> {
             (inner.clone(), inner.clone()).prop_map(|(a, b)| format!("({a} + {b})")),
             (inner.clone(), inner.clone()).prop_map(|(a, b)| format!("({a} == {b})")),
             (inner.clone(), inner.clone()).prop_map(|(a, b)| format!("({a} / {b})")),
+            (inner.clone(), inner.clone()).prop_map(|(a, b)| format!("({a} - {b})")),
             inner.clone().prop_map(|e| format!("\"{{{e}}}\"")),
         ]
     })
@@ -220,10 +223,34 @@ fn expr() -> impl Strategy<Value = String> {
 /// Where the expression stands in the procedure.
 fn program_with(e: &str, place: u8) -> String {
     let (header, query, body, say, when) = match place {
-        0 => (format!("\"{{{e}}}\""), "\"1\"".to_owned(), format!("{{ x: {e} }}"), "\"ok\"".to_owned(), String::new()),
-        1 => ("\"k\"".to_owned(), format!("\"{{{e}}}\""), "{ x: 1 }".to_owned(), "\"ok\"".to_owned(), String::new()),
-        2 => ("\"k\"".to_owned(), "\"1\"".to_owned(), "{ x: 1 }".to_owned(), format!("\"{{{e}}}\""), String::new()),
-        _ => ("\"k\"".to_owned(), "\"1\"".to_owned(), "{ x: 1 }".to_owned(), "\"ok\"".to_owned(), format!("when {e}")),
+        0 => (
+            format!("\"{{{e}}}\""),
+            "\"1\"".to_owned(),
+            format!("{{ x: {e} }}"),
+            "\"ok\"".to_owned(),
+            String::new(),
+        ),
+        1 => (
+            "\"k\"".to_owned(),
+            format!("\"{{{e}}}\""),
+            "{ x: 1 }".to_owned(),
+            "\"ok\"".to_owned(),
+            String::new(),
+        ),
+        2 => (
+            "\"k\"".to_owned(),
+            "\"1\"".to_owned(),
+            "{ x: 1 }".to_owned(),
+            format!("\"{{{e}}}\""),
+            String::new(),
+        ),
+        _ => (
+            "\"k\"".to_owned(),
+            "\"1\"".to_owned(),
+            "{ x: 1 }".to_owned(),
+            "\"ok\"".to_owned(),
+            format!("when {e}"),
+        ),
     };
     format!(
         r#"
@@ -308,9 +335,11 @@ procedure oracle: api_call {
 "#;
     assert!(compile(source).is_none());
     // The same program with the secret as itself is accepted.
-    assert!(compile(&source.replace(
-        "1 / (len(\"{starts_with(secret.tok, code)}\") - 4)",
-        "secret.tok"
-    ))
-    .is_some());
+    assert!(
+        compile(&source.replace(
+            "1 / (len(\"{starts_with(secret.tok, code)}\") - 4)",
+            "secret.tok"
+        ))
+        .is_some()
+    );
 }

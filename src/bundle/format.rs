@@ -122,9 +122,9 @@ impl fmt::Display for BundleError {
             BundleError::BadSignatures => {
                 f.write_str("the bundle is corrupt: its signature section is malformed.")
             }
-            BundleError::Untrusted { signatures: 0 } => {
-                f.write_str("the bundle is not signed, and only bundles signed by a trusted key may run.")
-            }
+            BundleError::Untrusted { signatures: 0 } => f.write_str(
+                "the bundle is not signed, and only bundles signed by a trusted key may run.",
+            ),
             BundleError::Untrusted { signatures } => write!(
                 f,
                 "no trusted key signed the bundle ({signatures} signature(s), none valid by a trusted key)."

@@ -65,7 +65,10 @@ fn read_key(path: &Path) -> Result<procc::bundle::sign::SecretKey, u8> {
         EXIT_USAGE
     })?;
     procc::bundle::sign::read_secret(&text).map_err(|error| {
-        eprintln!("error: {} is not a procc signing key: {error}", path.display());
+        eprintln!(
+            "error: {} is not a procc signing key: {error}",
+            path.display()
+        );
         EXIT_USAGE
     })
 }

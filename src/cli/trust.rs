@@ -18,7 +18,10 @@ pub fn read_keys(paths: &[PathBuf]) -> Result<Vec<PublicKey>, u8> {
                 EXIT_USAGE
             })?;
             read_public(&text).map_err(|error| {
-                eprintln!("error: {} is not a procc public key: {error}", path.display());
+                eprintln!(
+                    "error: {} is not a procc public key: {error}",
+                    path.display()
+                );
                 EXIT_USAGE
             })
         })

@@ -153,7 +153,15 @@ impl HttpClient {
         loop {
             attempt += 1;
             let result = self
-                .attempt(&method, url, headers, body, timeout, idempotency_key, follow)
+                .attempt(
+                    &method,
+                    url,
+                    headers,
+                    body,
+                    timeout,
+                    idempotency_key,
+                    follow,
+                )
                 .await;
             let retryable = match &result {
                 Attempt::Response(status, _) => *status >= 500,
@@ -276,7 +284,10 @@ impl HttpClient {
                 Err(error) => return (failure(error), None),
             }
         }
-        (Attempt::Response(status.as_u16(), body_json(&bytes)), location)
+        (
+            Attempt::Response(status.as_u16(), body_json(&bytes)),
+            location,
+        )
     }
 }
 

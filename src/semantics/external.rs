@@ -85,7 +85,10 @@ impl<'a> Checker<'a> {
         }
         let path = &text[authority_end..];
         let path = &path[..path.find(['?', '#']).unwrap_or(path.len())];
-        if path.split('/').any(|segment| segment == "." || segment == "..") {
+        if path
+            .split('/')
+            .any(|segment| segment == "." || segment == "..")
+        {
             self.diags.push(
                 Diagnostic::error(
                     codes::URL_DOT_SEGMENT,

@@ -397,10 +397,7 @@ impl Preview {
 
     /// A remark of the preview itself.
     fn note(&self, text: &str) {
-        println!(
-            "  {}",
-            self.painter.paint(Tone::Dim, text)
-        );
+        println!("  {}", self.painter.paint(Tone::Dim, text));
     }
 
     /// Why a line was not taken.

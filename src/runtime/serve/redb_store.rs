@@ -33,12 +33,15 @@ impl RedbStore {
         std::fs::create_dir_all(dir)
             .map_err(|e| StoreError(format!("cannot create {}: {e}", dir.display())))?;
         let path = dir.join(FILE_NAME);
-        // The store holds secrets: owner-only, the directory and the file (§8).
-        owner_only(dir, 0o700)?;
+        // The store holds secrets: owner-only, the directory and the file (§8); a new
+        // file is created so, an existing one (an older procc's) is restricted.
+        let private =
+            |e: std::io::Error| StoreError(format!("cannot restrict {}: {e}", path.display()));
+        crate::runtime::private::restrict(dir, 0o700).map_err(private)?;
         if !path.exists() {
-            create_owner_only(&path)?;
+            crate::runtime::private::create_new(&path, 0o600).map_err(private)?;
         }
-        owner_only(&path, 0o600)?;
+        crate::runtime::private::restrict(&path, 0o600).map_err(private)?;
         let db = Database::create(&path).map_err(err)?;
         let tx = db.begin_write().map_err(err)?;
         tx.open_table(SESSIONS).map_err(err)?;
@@ -164,33 +167,4 @@ mod tests {
         );
         assert_eq!(store.bundle(&[0; 32]).unwrap(), None);
     }
-}
-
-/// Sets a path's permission bits (Unix; elsewhere the platform's defaults stay).
-fn owner_only(path: &Path, mode: u32) -> Result<(), StoreError> {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))
-            .map_err(|e| StoreError(format!("cannot restrict {}: {e}", path.display())))?;
-    }
-    #[cfg(not(unix))]
-    let _ = (path, mode);
-    Ok(())
-}
-
-/// Creates the empty store file owner-only from the start, so it is never readable
-/// by others, not even between its creation and a `chmod`.
-fn create_owner_only(path: &Path) -> Result<(), StoreError> {
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    options
-        .open(path)
-        .map(drop)
-        .map_err(|e| StoreError(format!("cannot create {}: {e}", path.display())))
 }
