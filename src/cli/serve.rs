@@ -3,11 +3,13 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Duration;
 
+use procc::runtime::serve::log::{self, Level};
 use procc::runtime::serve::pg_store::DEFAULT_POOL_SIZE;
 use procc::runtime::serve::{
-    DEFAULT_BODY_LIMIT, PgStore, RedbStore, ServeError, Server, ServerOptions, SessionStore,
-    StoreError, hex, serve, shutdown_signal,
+    ConnectionLimits, DEFAULT_BODY_LIMIT, PgStore, RedbStore, RouteOptions, ServeError, Server,
+    ServerOptions, SessionStore, StoreError, Token, hex, serve, shutdown_signal,
 };
 use procc::runtime::{EnvSecrets, EventLog, HttpClient};
 
@@ -28,7 +30,7 @@ pub struct ServeArgs {
     #[arg(long, default_value = "./procc-data")]
     store: String,
     /// With a PostgreSQL store: the most database connections this process opens.
-    #[arg(long, default_value_t = DEFAULT_POOL_SIZE)]
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_POOL_SIZE)]
     store_connections: usize,
     /// Write analytics events as JSON lines to this file.
     #[arg(long)]
@@ -36,6 +38,46 @@ pub struct ServeArgs {
     /// The largest request body accepted, in bytes.
     #[arg(long, default_value_t = DEFAULT_BODY_LIMIT)]
     body_limit: usize,
+    /// Require `Authorization: Bearer TOKEN` (this file's content, trimmed) on every
+    /// request but `GET /v1/health`.
+    #[arg(long, value_name = "FILE")]
+    token_file: Option<PathBuf>,
+    /// End conversations with no input for this long (e.g. `30m`), as `end` does.
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    idle_timeout: Option<Duration>,
+    /// Close a connection whose request head (or body) does not arrive within this time.
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration, default_value = "10s")]
+    read_timeout: Duration,
+    /// Serve at most this many connections at once (more wait to be accepted).
+    #[arg(long, value_name = "N", default_value_t = 1024)]
+    max_connections: usize,
+    /// On SIGTERM, wait at most this long for requests in progress.
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration, default_value = "10s")]
+    shutdown_timeout: Duration,
+}
+
+/// A duration: a whole number followed by `ms`, `s`, `m`, `h` or `d` (`500ms`, `30m`).
+fn parse_duration(text: &str) -> Result<Duration, String> {
+    let digits = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(digits);
+    let number: u64 = number
+        .parse()
+        .map_err(|_| format!("`{text}` is not a duration such as 500ms, 10s, 30m or 2h"))?;
+    let millis = match unit {
+        "ms" => 1,
+        "s" => 1000,
+        "m" => 60_000,
+        "h" => 3_600_000,
+        "d" => 86_400_000,
+        _ => return Err(format!("`{text}`: the unit must be ms, s, m, h or d")),
+    };
+    number
+        .checked_mul(millis)
+        .filter(|&n| n > 0)
+        .map(Duration::from_millis)
+        .ok_or_else(|| format!("`{text}` must be above zero and in range"))
 }
 
 /// Whether `--store` names a PostgreSQL database rather than a directory.
@@ -70,6 +112,13 @@ fn store_label(store: &str) -> String {
 
 /// Serves until SIGTERM or ctrl-c.
 pub fn run(args: &ServeArgs) -> u8 {
+    let token = match args.token_file.as_deref().map(Token::from_file).transpose() {
+        Ok(token) => token,
+        Err(error) => {
+            eprintln!("error: {error}");
+            return EXIT_USAGE;
+        }
+    };
     let module = match load_module(&args.paths) {
         Ok(module) => module,
         Err(code) => return code,
@@ -113,10 +162,12 @@ pub fn run(args: &ServeArgs) -> u8 {
             http,
             secrets: EnvSecrets::from_env(),
             events,
+            idle_timeout: args.idle_timeout,
         })
         .await
         {
             Ok(server) => Arc::new(server),
+            // The store refused (unreachable, a newer schema): a usage problem.
             Err(error @ ServeError::Store(_)) => {
                 eprintln!("error: {error}");
                 return EXIT_USAGE;
@@ -134,21 +185,62 @@ pub fn run(args: &ServeArgs) -> u8 {
             }
         };
         let addr = listener.local_addr().unwrap_or(args.addr);
-        eprintln!(
-            "procc serve: listening on http://{addr} (bundle {}, store {})",
-            hex(&server.bundle_hash()),
-            store_label(&args.store)
+        log::message(
+            Level::Info,
+            format!(
+                "listening on http://{addr} (bundle {}, store {})",
+                hex(&server.bundle_hash()),
+                store_label(&args.store)
+            ),
         );
-        match serve(listener, server, args.body_limit, shutdown_signal()).await {
+        let routes = RouteOptions {
+            body_limit: args.body_limit,
+            read_timeout: args.read_timeout,
+            token,
+        };
+        let limits = ConnectionLimits {
+            max_connections: args.max_connections,
+            read_timeout: args.read_timeout,
+            shutdown_timeout: args.shutdown_timeout,
+        };
+        match serve(listener, server, routes, limits, shutdown_signal()).await {
             Ok(()) => EXIT_OK,
             Err(error) => {
-                eprintln!("error: {error}");
+                log::message(Level::Error, error.to_string());
                 EXIT_FAILURE
             }
         }
     });
-    // The last Arc<Server> went with `serve`: the embedded store's writer has drained.
+    // Tasks cut at the shutdown deadline are dropped with the runtime; then every
+    // Arc<Server> is gone and the embedded store's writer has drained its queue.
     drop(runtime);
-    eprintln!("procc serve: stopped");
+    log::message(Level::Info, "stopped");
     code
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("500ms"), Ok(Duration::from_millis(500)));
+        assert_eq!(parse_duration("10s"), Ok(Duration::from_secs(10)));
+        assert_eq!(parse_duration("30m"), Ok(Duration::from_secs(1800)));
+        assert_eq!(parse_duration("2h"), Ok(Duration::from_secs(7200)));
+        assert_eq!(parse_duration("1d"), Ok(Duration::from_secs(86_400)));
+        for bad in [
+            "",
+            "10",
+            "m",
+            "1.5s",
+            "-1s",
+            "0s",
+            "0ms",
+            "10x",
+            "99999999999999999999h",
+        ] {
+            assert!(parse_duration(bad).is_err(), "{bad}");
+        }
+    }
 }
