@@ -30,7 +30,7 @@ pub struct ServeArgs {
     #[arg(long, default_value = "./procc-data")]
     store: String,
     /// With a PostgreSQL store: the most database connections this process opens.
-    #[arg(long, default_value_t = DEFAULT_POOL_SIZE)]
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_POOL_SIZE)]
     store_connections: usize,
     /// Write analytics events as JSON lines to this file.
     #[arg(long)]
@@ -170,6 +170,7 @@ pub fn run(args: &ServeArgs) -> u8 {
         .await
         {
             Ok(server) => Arc::new(server),
+            // The store refused (unreachable, a newer schema): a usage problem.
             Err(error @ ServeError::Store(_)) => {
                 eprintln!("error: {error}");
                 return EXIT_USAGE;
@@ -213,7 +214,8 @@ pub fn run(args: &ServeArgs) -> u8 {
             }
         }
     });
-    // The last Arc<Server> went with `serve`: the embedded store's writer has drained.
+    // Tasks cut at the shutdown deadline are dropped with the runtime; then every
+    // Arc<Server> is gone and the embedded store's writer has drained its queue.
     drop(runtime);
     log::message(Level::Info, "stopped");
     code

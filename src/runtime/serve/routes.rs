@@ -306,7 +306,7 @@ async fn health(State(app): State<Arc<App>>) -> Response {
 }
 
 async fn ready(State(app): State<Arc<App>>) -> Response {
-    match app.server.store_ready().await {
+    match app.server.ready().await {
         Ok(()) => json_response(
             StatusCode::OK,
             &json!({"status": "ready", "bundle": hex(&app.server.bundle_hash())}),
