@@ -214,6 +214,7 @@ fn expr() -> impl Strategy<Value = String> {
             (inner.clone(), inner.clone()).prop_map(|(a, b)| format!("({a} + {b})")),
             (inner.clone(), inner.clone()).prop_map(|(a, b)| format!("({a} == {b})")),
             (inner.clone(), inner.clone()).prop_map(|(a, b)| format!("({a} / {b})")),
+            (inner.clone(), inner.clone()).prop_map(|(a, b)| format!("({a} - {b})")),
             inner.clone().prop_map(|e| format!("\"{{{e}}}\"")),
         ]
     })

@@ -35,19 +35,11 @@ fn with_extension(name: &Path, ext: &str) -> PathBuf {
     PathBuf::from(text)
 }
 
-/// Creates a file that must not exist yet; a secret one is created owner-only (0600)
-/// from the start, so its content is never readable by others, not even briefly.
+/// Creates a file that must not exist yet; the secret key is owner-only (0600) from
+/// the start.
 fn write_new(path: &Path, bytes: &[u8], secret: bool) -> std::io::Result<()> {
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(if secret { 0o600 } else { 0o644 });
-    }
-    #[cfg(not(unix))]
-    let _ = secret;
-    let mut file = options.open(path)?;
+    let mode = if secret { 0o600 } else { 0o644 };
+    let mut file = procc::runtime::private::create_new(path, mode)?;
     file.write_all(bytes)?;
     file.sync_all()
 }

@@ -82,8 +82,8 @@ impl Gen<'_> {
     }
 
     /// Pushes a URL template's text: the template's own text as written, each
-    /// interpolated value percent-encoded where it stands (§7), always through one
-    /// `Concat` so the verifier sees the URL's parts.
+    /// interpolated value percent-encoded where it stands (§7), joined by one `Concat`
+    /// (the verifier checks that only constants and encoded values are joined).
     pub(super) fn url_template(
         &mut self,
         e: &mut Emitter,
@@ -99,8 +99,16 @@ impl Gen<'_> {
                 }
             }
         }
-        let n = u16::try_from(t.parts.len()).map_err(|_| missing("a URL has too many parts"))?;
-        e.push(Instr::Concat(n));
+        // A URL that is all text needs no `Concat` (and one with no parts is "").
+        match t.parts.as_slice() {
+            [TemplatePart::Text { .. }] => {}
+            [] => e.push(Instr::Str(self.string(""))),
+            parts => {
+                let n =
+                    u16::try_from(parts.len()).map_err(|_| missing("a URL has too many parts"))?;
+                e.push(Instr::Concat(n));
+            }
+        }
         Ok(())
     }
 
