@@ -312,35 +312,6 @@ impl SessionStore for RedbStore {
     }
 }
 
-/// Sets a path's permission bits (Unix; elsewhere the platform's defaults stay).
-fn owner_only(path: &Path, mode: u32) -> Result<(), StoreError> {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))
-            .map_err(|e| StoreError(format!("cannot restrict {}: {e}", path.display())))?;
-    }
-    #[cfg(not(unix))]
-    let _ = (path, mode);
-    Ok(())
-}
-
-/// Creates the empty store file owner-only from the start, so it is never readable
-/// by others, not even between its creation and a `chmod`.
-fn create_owner_only(path: &Path) -> Result<(), StoreError> {
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    options
-        .open(path)
-        .map(drop)
-        .map_err(|e| StoreError(format!("cannot create {}: {e}", path.display())))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
