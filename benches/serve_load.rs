@@ -178,7 +178,11 @@ fn main() {
     let events = latencies.len();
     println!(
         "procc serve ({instances} instance(s), store {}): {events} events over {connections} connections in {:.2} s: {:.0} events/s, p50 {:.2} ms, p99 {:.2} ms",
-        if store.starts_with("postgres") { "PostgreSQL" } else { "embedded" },
+        if store.starts_with("postgres") {
+            "PostgreSQL"
+        } else {
+            "embedded"
+        },
         elapsed.as_secs_f64(),
         events as f64 / elapsed.as_secs_f64(),
         percentile(&latencies, 0.50).as_secs_f64() * 1000.0,

@@ -424,7 +424,10 @@ fn refund_project(dir: &Path, api: &str) -> PathBuf {
 /// between `a` and `b`.
 fn up_to_approval(a: Client, b: Client, conversation: &str) {
     let c = conversation;
-    assert!(a.send(&input(c, "start", json!({"customer": {}}))).is_empty());
+    assert!(
+        a.send(&input(c, "start", json!({"customer": {}})))
+            .is_empty()
+    );
     let offer = b.send(&input(c, "message", json!({})));
     assert_eq!(offer[0]["procedures"][0]["id"], "refund", "{offer:?}");
     let ask = a.send(&input(c, "click", json!({"procedure": "refund"})));
@@ -434,7 +437,11 @@ fn up_to_approval(a: Client, b: Client, conversation: &str) {
 }
 
 fn approve(conversation: &str) -> Value {
-    input(conversation, "approve", json!({"granted": true, "by": "customer"}))
+    input(
+        conversation,
+        "approve",
+        json!({"granted": true, "by": "customer"}),
+    )
 }
 
 #[test]
@@ -531,13 +538,21 @@ fn kill_9_with_calls_in_flight_loses_nothing_and_calls_each_refund_under_one_key
     let (received, executed) = api.snapshot();
     assert_eq!(executed.len(), CONVERSATIONS, "one refund per conversation");
     for (i, (name, (retried, outputs))) in names.iter().zip(&answers).enumerate() {
-        assert_eq!(*retried, i % 2 == 0, "{name}: only A's clients had to retry");
+        assert_eq!(
+            *retried,
+            i % 2 == 0,
+            "{name}: only A's clients had to retry"
+        );
         let keys: HashSet<_> = received
             .iter()
             .filter(|(_, order)| order == name)
             .map(|(key, _)| key.clone())
             .collect();
-        assert_eq!(keys.len(), 1, "{name}: every send under one idempotency key");
+        assert_eq!(
+            keys.len(),
+            1,
+            "{name}: every send under one idempotency key"
+        );
         let key = keys.into_iter().next().unwrap();
         let sends = received.iter().filter(|(_, order)| order == name).count();
         assert_eq!(sends, if i % 2 == 0 { 2 } else { 1 }, "{name}");
@@ -565,7 +580,11 @@ fn kill_9_with_calls_in_flight_loses_nothing_and_calls_each_refund_under_one_key
         assert_eq!(offer[0]["action"], "offer", "{name}: {offer:?}");
         assert!(first.send(&input(name, "end", json!({}))).is_empty());
     }
-    assert_eq!(api.snapshot().1.len(), CONVERSATIONS, "no refund called again");
+    assert_eq!(
+        api.snapshot().1.len(),
+        CONVERSATIONS,
+        "no refund called again"
+    );
 }
 
 #[test]
@@ -588,7 +607,11 @@ fn a_new_bundle_keeps_old_conversations_on_theirs_across_both_processes() {
     // A rolling deploy: A comes back on v2 while B still runs v1.
     drop(a);
     let a = Serve::start(&v2, &store);
-    let done = a.send(&input(c, "answer", json!({"var": "city", "value": "Paris"})));
+    let done = a.send(&input(
+        c,
+        "answer",
+        json!({"var": "city", "value": "Paris"}),
+    ));
     assert_eq!(done[0]["question"], "Hello Ann from Paris", "{done:?}");
     assert_eq!(done[1]["outcome"], "completed");
 
@@ -624,7 +647,12 @@ fn a_database_with_a_newer_schema_or_none_at_all_is_refused() {
     let refused = Command::new(env!("CARGO_BIN_EXE_procc"))
         .arg("serve")
         .arg(&project)
-        .args(["--addr", &format!("127.0.0.1:{}", free_port()), "--store", &store])
+        .args([
+            "--addr",
+            &format!("127.0.0.1:{}", free_port()),
+            "--store",
+            &store,
+        ])
         .output()
         .unwrap();
     assert_eq!(refused.status.code(), Some(2));
@@ -636,12 +664,20 @@ fn a_database_with_a_newer_schema_or_none_at_all_is_refused() {
     let refused = Command::new(env!("CARGO_BIN_EXE_procc"))
         .arg("serve")
         .arg(&project)
-        .args(["--addr", &format!("127.0.0.1:{}", free_port()), "--store", &unreachable])
+        .args([
+            "--addr",
+            &format!("127.0.0.1:{}", free_port()),
+            "--store",
+            &unreachable,
+        ])
         .output()
         .unwrap();
     assert_eq!(refused.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&refused.stderr);
-    assert!(stderr.contains("error: session store: PostgreSQL"), "{stderr}");
+    assert!(
+        stderr.contains("error: session store: PostgreSQL"),
+        "{stderr}"
+    );
     assert!(!stderr.contains("panicked"), "{stderr}");
 }
 
@@ -674,15 +710,26 @@ fn idle_conversations_end_by_the_database_s_record_whichever_process_served_them
     // A must not end it by its own memory, nor B end "quiet", which it never saw.
     let deadline = Instant::now() + Duration::from_secs(60);
     while stored_rows(&store, "quiet") > 0 {
-        assert!(Instant::now() < deadline, "the idle conversation was not ended");
+        assert!(
+            Instant::now() < deadline,
+            "the idle conversation was not ended"
+        );
         let ask = b.send(&input("busy", "message", json!({})));
         assert!(ask.is_empty(), "busy is still running: {ask:?}");
         std::thread::sleep(Duration::from_millis(300));
     }
     assert_eq!(stored_rows(&store, "busy"), 1);
-    let done = a.send(&input("busy", "answer", json!({"var": "name", "value": "Ann"})));
+    let done = a.send(&input(
+        "busy",
+        "answer",
+        json!({"var": "name", "value": "Ann"}),
+    ));
     assert_eq!(done[0]["var"], "city", "{done:?}");
-    let gone = b.send(&input("quiet", "answer", json!({"var": "name", "value": "Ann"})));
+    let gone = b.send(&input(
+        "quiet",
+        "answer",
+        json!({"var": "name", "value": "Ann"}),
+    ));
     assert_eq!(gone[0]["code"], "unknown_conversation", "{gone:?}");
 }
 
@@ -711,7 +758,10 @@ fn an_undecodable_record_is_quarantined_in_the_database_and_start_begins_again()
     assert_eq!(kept[0][1].as_deref(), Some("ff00ff"));
     assert_eq!(stored_rows(&store, "bad"), 0);
     // Once only: the conversation begins again.
-    assert!(a.send(&input("bad", "start", json!({"customer": {}}))).is_empty());
+    assert!(
+        a.send(&input("bad", "start", json!({"customer": {}})))
+            .is_empty()
+    );
     let offer = b.send(&input("bad", "message", json!({})));
     assert_eq!(offer[0]["action"], "offer");
     assert_eq!(sql(&store, "SELECT id FROM procc_quarantine").len(), 1);
