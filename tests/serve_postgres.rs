@@ -255,6 +255,9 @@ struct ApiState {
     holding: bool,
 }
 
+/// What the test API saw: every request (method, path) and each executed call by key.
+type ApiLog = (Vec<(String, String)>, HashMap<String, (String, String)>);
+
 impl Api {
     fn start() -> (Arc<Api>, String) {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
@@ -341,7 +344,7 @@ impl Api {
         assert!(!timeout.timed_out(), "the API did not get {count} requests");
     }
 
-    fn snapshot(&self) -> (Vec<(String, String)>, HashMap<String, (String, String)>) {
+    fn snapshot(&self) -> ApiLog {
         let state = self.state.lock().unwrap();
         (state.received.clone(), state.executed.clone())
     }

@@ -54,6 +54,9 @@ pub struct ServeArgs {
     /// On SIGTERM, wait at most this long for requests in progress.
     #[arg(long, value_name = "DURATION", value_parser = parse_duration, default_value = "10s")]
     shutdown_timeout: Duration,
+    /// Refuse the bundle unless this public key signed it (repeatable).
+    #[arg(long, value_name = "PUB")]
+    trust: Vec<PathBuf>,
 }
 
 /// A duration: a whole number followed by `ms`, `s`, `m`, `h` or `d` (`500ms`, `30m`).
@@ -110,16 +113,23 @@ fn store_label(store: &str) -> String {
     }
 }
 
+/// Reports why serve cannot start; a closed or full stderr loses the message, not the
+/// exit code (`eprintln!` would panic).
+fn start_error(message: std::fmt::Arguments<'_>) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr().lock(), "error: {message}");
+}
+
 /// Serves until SIGTERM or ctrl-c.
 pub fn run(args: &ServeArgs) -> u8 {
     let token = match args.token_file.as_deref().map(Token::from_file).transpose() {
         Ok(token) => token,
         Err(error) => {
-            eprintln!("error: {error}");
+            start_error(format_args!("{error}"));
             return EXIT_USAGE;
         }
     };
-    let module = match load_module(&args.paths) {
+    let module = match load_module(&args.paths, &args.trust) {
         Ok(module) => module,
         Err(code) => return code,
     };
@@ -127,14 +137,14 @@ pub fn run(args: &ServeArgs) -> u8 {
     let events = match args.events.as_deref().map(EventLog::create).transpose() {
         Ok(events) => events.map(Arc::new),
         Err(error) => {
-            eprintln!("error: cannot write the events log: {error}");
+            start_error(format_args!("cannot write the events log: {error}"));
             return EXIT_USAGE;
         }
     };
     let http = match HttpClient::new() {
         Ok(http) => http,
         Err(error) => {
-            eprintln!("error: {error}");
+            start_error(format_args!("{error}"));
             return EXIT_FAILURE;
         }
     };
@@ -144,7 +154,7 @@ pub fn run(args: &ServeArgs) -> u8 {
     {
         Ok(runtime) => runtime,
         Err(error) => {
-            eprintln!("error: cannot start the runtime: {error}");
+            start_error(format_args!("cannot start the runtime: {error}"));
             return EXIT_FAILURE;
         }
     };
@@ -152,7 +162,7 @@ pub fn run(args: &ServeArgs) -> u8 {
         let store = match open_store(args).await {
             Ok(store) => store,
             Err(error) => {
-                eprintln!("error: {error}");
+                start_error(format_args!("{error}"));
                 return EXIT_USAGE;
             }
         };
@@ -169,18 +179,18 @@ pub fn run(args: &ServeArgs) -> u8 {
             Ok(server) => Arc::new(server),
             // The store refused (unreachable, a newer schema): a usage problem.
             Err(error @ ServeError::Store(_)) => {
-                eprintln!("error: {error}");
+                start_error(format_args!("{error}"));
                 return EXIT_USAGE;
             }
             Err(error) => {
-                eprintln!("error: {error}");
+                start_error(format_args!("{error}"));
                 return EXIT_FAILURE;
             }
         };
         let listener = match tokio::net::TcpListener::bind(args.addr).await {
             Ok(listener) => listener,
             Err(error) => {
-                eprintln!("error: cannot listen on {}: {error}", args.addr);
+                start_error(format_args!("cannot listen on {}: {error}", args.addr));
                 return EXIT_USAGE;
             }
         };
@@ -217,7 +227,6 @@ pub fn run(args: &ServeArgs) -> u8 {
     log::message(Level::Info, "stopped");
     code
 }
-
 #[cfg(test)]
 mod tests {
     use super::*;
