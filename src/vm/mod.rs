@@ -41,7 +41,6 @@
 
 pub mod analytics;
 mod conversations;
-mod date;
 mod eval;
 mod guards;
 mod handlers;
@@ -66,8 +65,6 @@ mod tests;
 pub use analytics::{AnalyticsEvent, EventKind};
 pub use conversations::Conversations;
 /// Dates as `YYYY-MM-DD` (the runtime's log timestamps use the same calendar).
-#[cfg(feature = "runtime")]
-pub(crate) use date::format_date;
 pub use input::{parse_input_json, parse_input_line};
 pub use ops::RuntimeError;
 pub use program::{Program, ProgramError};

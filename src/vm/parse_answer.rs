@@ -6,7 +6,7 @@ use serde_json::Value as Json;
 use crate::codegen::isa::{TypeId, VarId};
 use crate::codegen::module::{BaseType, CheckDef};
 
-use super::date::parse_date;
+use crate::calendar::parse_date;
 use super::eval::{Env, eval_guard, eval_text};
 use super::program::Program;
 use super::session::Session;

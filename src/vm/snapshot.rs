@@ -19,7 +19,8 @@ use super::program::Program;
 use super::session::{Effect, Session, Wait};
 
 /// The snapshot format this build writes (and the newest it reads). Format 1 (before
-/// sessions had a nonce and runs their approval lock and refusal) is still read.
+/// sessions had a nonce, runs their approval lock and refusal, and revision 2's run state:
+/// the HTTP status, the failure and the `then` hand-over) is still read.
 pub const FORMAT: u8 = 2;
 
 /// Why a snapshot cannot be restored.
@@ -130,7 +131,13 @@ impl Session {
             _ => true,
         };
         let tries_ok = run.tries.is_none_or(|(v, _)| prog.var(v).is_some());
-        if !fits || !effect_ok || !tries_ok || run.stack.len() > super::eval::MAX_STACK {
+        let then_ok = run.then.is_none_or(|p| prog.procedure(p).is_some());
+        if !fits
+            || !effect_ok
+            || !tries_ok
+            || !then_ok
+            || run.stack.len() > super::eval::MAX_STACK
+        {
             return bad("suspended run");
         }
         Ok(())

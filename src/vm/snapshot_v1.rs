@@ -65,6 +65,11 @@ pub(super) fn decode(body: &[u8]) -> Result<Session, postcard::Error> {
                 // the lock rule, and nothing had been refused.
                 approved: false,
                 refused: None,
+                // Revision 2's run state did not exist: no HTTP status, failure or
+                // `then` was pending.
+                status: None,
+                failure: None,
+                then: None,
             })
         }),
         requests: old.requests,

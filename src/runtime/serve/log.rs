@@ -41,7 +41,7 @@ pub fn timestamp() -> String {
     let rest = secs % 86_400;
     format!(
         "{}T{:02}:{:02}:{:02}.{:03}Z",
-        crate::vm::format_date(days),
+        crate::calendar::format_date(days),
         rest / 3600,
         rest % 3600 / 60,
         rest % 60,

@@ -266,7 +266,11 @@ async fn events(State(app): State<Arc<App>>, headers: HeaderMap, body: Body) -> 
         Err(unread) => return unread.response(app.options.body_limit),
     };
     let input = match parse(&body) {
-        Ok(input) => input,
+        // An input without `at` happened now (§7): `today()` and `hour()` read it.
+        Ok(mut input) => {
+            input.at.get_or_insert_with(jiff::Timestamp::now);
+            input
+        }
         Err(error) => return error_response(StatusCode::BAD_REQUEST, &error),
     };
     let logged = Logged {

@@ -507,6 +507,8 @@ impl Server {
         let end = Input {
             conversation: conversation.to_owned(),
             event: Event::End,
+            // The expiry happens now: `today()` in an `on cancelled` block reads it.
+            at: Some(jiff::Timestamp::now()),
         };
         let step = self.perform(&bundle, &mut state, end).await;
         slot.live = state.map(|session| Live { bundle, session });
@@ -552,6 +554,7 @@ impl Server {
         self.secrets
             .fill(&current.program.module().secrets, &mut input);
         let conversation = input.conversation.clone();
+        let at = input.at;
         let mut fresh = None;
         let mut step = self.perform(&current, &mut fresh, input).await;
         let Some(session) = fresh else {
@@ -567,8 +570,8 @@ impl Server {
                 &mut old,
                 &bundle.program,
                 Input {
-                    conversation,
-                    event: Event::End,
+                    at,
+                    ..Input::new(conversation, Event::End)
                 },
             );
             step.outputs.splice(0..0, ended.outputs);
