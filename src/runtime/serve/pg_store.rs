@@ -259,38 +259,37 @@ impl Drop for PgLease {
 }
 
 impl PgLease {
+    fn client(&self) -> Result<&Object, StoreError> {
+        self.client
+            .as_ref()
+            .ok_or_else(|| StoreError("the transaction is already finished".to_owned()))
+    }
+
     async fn finish(&mut self, change: Option<Change>) -> Result<(), StoreError> {
-        let Some(client) = self.client.as_ref() else {
-            return Err(StoreError("the transaction is already finished".to_owned()));
-        };
+        let conversation: &(dyn ToSql + Sync) = &self.conversation;
         match change {
-            // Nothing changed: only the time of the last input, for idle expiry.
-            None if self.existed && !self.quarantined => {
-                let touch = client.prepare_cached(TOUCH).await.map_err(db_err)?;
-                let params: [&(dyn ToSql + Sync); 1] = [&self.conversation];
-                let (touched, committed) = tokio::join!(
-                    client.execute(&touch, &params),
-                    client.batch_execute("COMMIT")
-                );
-                touched.map_err(db_err)?;
-                committed.map_err(db_err)?;
-            }
             // A quarantined record leaves an empty row behind: remove it.
-            None if self.quarantined => return self.finish_delete().await,
+            None if self.quarantined => {
+                self.commit_with(DELETE, &[conversation]).await?;
+            }
+            // Nothing changed: only the time of the last input, for idle expiry.
+            None if self.existed => {
+                self.commit_with(TOUCH, &[conversation]).await?;
+            }
             // Nothing stored, nothing changed: roll back the placeholder row.
-            None => client.batch_execute("ROLLBACK").await.map_err(db_err)?,
+            None => self
+                .client()?
+                .batch_execute("ROLLBACK")
+                .await
+                .map_err(db_err)?,
+            Some(Change::Delete) => {
+                self.commit_with(DELETE, &[conversation]).await?;
+            }
             Some(Change::Put(session)) => {
-                let update = client.prepare_cached(UPDATE).await.map_err(db_err)?;
                 let bundle = session.bundle.as_slice();
-                let params: [&(dyn ToSql + Sync); 3] =
-                    [&self.conversation, &bundle, &session.snapshot];
-                let (updated, committed) = tokio::join!(
-                    client.execute(&update, &params),
-                    client.batch_execute("COMMIT")
-                );
-                // A failed UPDATE makes that COMMIT a rollback: check the UPDATE first.
-                let updated = updated.map_err(db_err)?;
-                committed.map_err(db_err)?;
+                let updated = self
+                    .commit_with(UPDATE, &[conversation, &bundle, &session.snapshot])
+                    .await?;
                 if updated != 1 {
                     return Err(StoreError(format!(
                         "conversation {:?}: its row is gone",
@@ -298,35 +297,33 @@ impl PgLease {
                     )));
                 }
             }
-            Some(Change::Delete) => return self.finish_delete().await,
         }
         // Back to the pool, outside any transaction.
         self.client = None;
         Ok(())
     }
 
-    /// Deletes the conversation's row and commits.
-    async fn finish_delete(&mut self) -> Result<(), StoreError> {
-        let Some(client) = self.client.as_ref() else {
-            return Err(StoreError("the transaction is already finished".to_owned()));
-        };
-        let delete = client.prepare_cached(DELETE).await.map_err(db_err)?;
-        let params: [&(dyn ToSql + Sync); 1] = [&self.conversation];
-        let (deleted, committed) = tokio::join!(
-            client.execute(&delete, &params),
+    /// Runs one statement and COMMIT, pipelined (one round trip); the rows it changed.
+    async fn commit_with(
+        &self,
+        statement: &str,
+        params: &[&(dyn ToSql + Sync)],
+    ) -> Result<u64, StoreError> {
+        let client = self.client()?;
+        let statement = client.prepare_cached(statement).await.map_err(db_err)?;
+        let (changed, committed) = tokio::join!(
+            client.execute(&statement, params),
             client.batch_execute("COMMIT")
         );
-        deleted.map_err(db_err)?;
+        // A failed statement makes that COMMIT a rollback: report the statement first.
+        let changed = changed.map_err(db_err)?;
         committed.map_err(db_err)?;
-        self.client = None;
-        Ok(())
+        Ok(changed)
     }
 
     /// Copies the record into the quarantine and empties the row (keeping its lock).
     async fn quarantine(&mut self, reason: &str) -> Result<(), StoreError> {
-        let Some(client) = self.client.as_ref() else {
-            return Err(StoreError("the transaction is already finished".to_owned()));
-        };
+        let client = self.client()?;
         let params: [&(dyn ToSql + Sync); 2] = [&self.conversation, &reason];
         client.execute(QUARANTINE, &params).await.map_err(db_err)?;
         client.execute(EMPTY, &params[..1]).await.map_err(db_err)?;
