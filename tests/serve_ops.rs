@@ -750,3 +750,27 @@ fn collect_refs(value: &Value, refs: &mut Vec<String>) {
         _ => {}
     }
 }
+
+#[test]
+fn a_start_up_error_with_a_full_stderr_keeps_its_exit_code() {
+    let dir = tempfile::tempdir().unwrap();
+    let project = dir.path().join("p");
+    write_project(&project, GREET);
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = taken.local_addr().unwrap().to_string();
+    let full = std::fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/full")
+        .unwrap();
+    let status = std::process::Command::new(env!("CARGO_BIN_EXE_procc"))
+        .arg("serve")
+        .arg(&project)
+        .args(["--addr", &addr, "--store"])
+        .arg(dir.path().join("store"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::from(full))
+        .status()
+        .unwrap();
+    // The address is in use: a usage error (2), not a panic (101).
+    assert_eq!(status.code(), Some(2));
+}

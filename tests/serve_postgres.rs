@@ -88,8 +88,9 @@ fn fresh_database(name: &str) -> Option<String> {
     Some(format!("{server}/{database}"))
 }
 
-/// Runs a statement on `url` (the test's own client, not procc's).
-fn sql(url: &str, statement: &str) {
+/// Runs a statement on `url` (the test's own client, not procc's); the rows it
+/// returns, each value as text.
+fn sql(url: &str, statement: &str) -> Vec<Vec<Option<String>>> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -99,10 +100,21 @@ fn sql(url: &str, statement: &str) {
             .await
             .unwrap();
         let driver = tokio::spawn(connection);
-        client.batch_execute(statement).await.unwrap();
+        let messages = client.simple_query(statement).await.unwrap();
         drop(client);
         let _ = driver.await;
-    });
+        messages
+            .iter()
+            .filter_map(|message| match message {
+                tokio_postgres::SimpleQueryMessage::Row(row) => Some(
+                    (0..row.len())
+                        .map(|i| row.get(i).map(str::to_owned))
+                        .collect(),
+                ),
+                _ => None,
+            })
+            .collect()
+    })
 }
 
 fn free_port() -> u16 {
@@ -189,11 +201,16 @@ impl std::ops::Deref for Serve {
 
 impl Serve {
     fn start(project: &Path, store: &str) -> Serve {
+        Serve::start_with(project, store, &[])
+    }
+
+    fn start_with(project: &Path, store: &str, options: &[&str]) -> Serve {
         let port = free_port();
         let child = Command::new(env!("CARGO_BIN_EXE_procc"))
             .arg("serve")
             .arg(project)
             .args(["--addr", &format!("127.0.0.1:{port}"), "--store", store])
+            .args(options)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -237,6 +254,9 @@ struct ApiState {
     /// Whether answers are held back.
     holding: bool,
 }
+
+/// What the test API saw: every request (method, path) and each executed call by key.
+type ApiLog = (Vec<(String, String)>, HashMap<String, (String, String)>);
 
 impl Api {
     fn start() -> (Arc<Api>, String) {
@@ -324,7 +344,7 @@ impl Api {
         assert!(!timeout.timed_out(), "the API did not get {count} requests");
     }
 
-    fn snapshot(&self) -> (Vec<(String, String)>, HashMap<String, (String, String)>) {
+    fn snapshot(&self) -> ApiLog {
         let state = self.state.lock().unwrap();
         (state.received.clone(), state.executed.clone())
     }
@@ -662,4 +682,90 @@ fn a_database_with_a_newer_schema_or_none_at_all_is_refused() {
         "{stderr}"
     );
     assert!(!stderr.contains("panicked"), "{stderr}");
+}
+
+/// How many rows `procc_conversations` holds for `conversation`.
+fn stored_rows(store: &str, conversation: &str) -> usize {
+    let rows = sql(
+        store,
+        &format!("SELECT count(*) FROM procc_conversations WHERE id = '{conversation}'"),
+    );
+    rows[0][0].as_deref().unwrap().parse().unwrap()
+}
+
+#[test]
+fn idle_conversations_end_by_the_database_s_record_whichever_process_served_them() {
+    let Some(store) = fresh_database("idle") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let project = write_project(&dir.path().join("v1"), GREET_V1);
+    let idle = ["--idle-timeout", "2s"];
+    let a = Serve::start_with(&project, &store, &idle);
+    let b = Serve::start_with(&project, &store, &idle);
+    for c in ["quiet", "busy"] {
+        a.send(&input(c, "start", json!({"customer": {}})));
+        a.send(&input(c, "message", json!({})));
+        let ask = a.send(&input(c, "click", json!({"procedure": "greet"})));
+        assert_eq!(ask[0]["var"], "name");
+    }
+    // "busy" keeps having inputs, at B only (including ones that change nothing);
+    // A must not end it by its own memory, nor B end "quiet", which it never saw.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while stored_rows(&store, "quiet") > 0 {
+        assert!(
+            Instant::now() < deadline,
+            "the idle conversation was not ended"
+        );
+        let ask = b.send(&input("busy", "message", json!({})));
+        assert!(ask.is_empty(), "busy is still running: {ask:?}");
+        std::thread::sleep(Duration::from_millis(300));
+    }
+    assert_eq!(stored_rows(&store, "busy"), 1);
+    let done = a.send(&input(
+        "busy",
+        "answer",
+        json!({"var": "name", "value": "Ann"}),
+    ));
+    assert_eq!(done[0]["var"], "city", "{done:?}");
+    let gone = b.send(&input(
+        "quiet",
+        "answer",
+        json!({"var": "name", "value": "Ann"}),
+    ));
+    assert_eq!(gone[0]["code"], "unknown_conversation", "{gone:?}");
+}
+
+#[test]
+fn an_undecodable_record_is_quarantined_in_the_database_and_start_begins_again() {
+    let Some(store) = fresh_database("quarantine") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let project = write_project(&dir.path().join("v1"), GREET_V1);
+    let a = Serve::start(&project, &store);
+    let b = Serve::start(&project, &store);
+    a.send(&input("bad", "start", json!({"customer": {}})));
+    sql(
+        &store,
+        "UPDATE procc_conversations SET snapshot = '\\xff00ff'::bytea WHERE id = 'bad'",
+    );
+    let gone = b.send(&input("bad", "message", json!({})));
+    assert_eq!(gone[0]["code"], "unknown_conversation", "{gone:?}");
+    let kept = sql(
+        &store,
+        "SELECT reason, encode(snapshot, 'hex') FROM procc_quarantine WHERE id = 'bad'",
+    );
+    assert_eq!(kept.len(), 1, "{kept:?}");
+    assert!(!kept[0][0].as_deref().unwrap().is_empty());
+    assert_eq!(kept[0][1].as_deref(), Some("ff00ff"));
+    assert_eq!(stored_rows(&store, "bad"), 0);
+    // Once only: the conversation begins again.
+    assert!(
+        a.send(&input("bad", "start", json!({"customer": {}})))
+            .is_empty()
+    );
+    let offer = b.send(&input("bad", "message", json!({})));
+    assert_eq!(offer[0]["action"], "offer");
+    assert_eq!(sql(&store, "SELECT id FROM procc_quarantine").len(), 1);
 }

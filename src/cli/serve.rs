@@ -30,7 +30,7 @@ pub struct ServeArgs {
     #[arg(long, default_value = "./procc-data")]
     store: String,
     /// With a PostgreSQL store: the most database connections this process opens.
-    #[arg(long, default_value_t = DEFAULT_POOL_SIZE)]
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_POOL_SIZE)]
     store_connections: usize,
     /// Write analytics events as JSON lines to this file.
     #[arg(long)]
@@ -113,12 +113,19 @@ fn store_label(store: &str) -> String {
     }
 }
 
+/// Reports why serve cannot start; a closed or full stderr loses the message, not the
+/// exit code (`eprintln!` would panic).
+fn start_error(message: std::fmt::Arguments<'_>) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr().lock(), "error: {message}");
+}
+
 /// Serves until SIGTERM or ctrl-c.
 pub fn run(args: &ServeArgs) -> u8 {
     let token = match args.token_file.as_deref().map(Token::from_file).transpose() {
         Ok(token) => token,
         Err(error) => {
-            eprintln!("error: {error}");
+            start_error(format_args!("{error}"));
             return EXIT_USAGE;
         }
     };
@@ -130,14 +137,14 @@ pub fn run(args: &ServeArgs) -> u8 {
     let events = match args.events.as_deref().map(EventLog::create).transpose() {
         Ok(events) => events.map(Arc::new),
         Err(error) => {
-            eprintln!("error: cannot write the events log: {error}");
+            start_error(format_args!("cannot write the events log: {error}"));
             return EXIT_USAGE;
         }
     };
     let http = match HttpClient::new() {
         Ok(http) => http,
         Err(error) => {
-            eprintln!("error: {error}");
+            start_error(format_args!("{error}"));
             return EXIT_FAILURE;
         }
     };
@@ -147,7 +154,7 @@ pub fn run(args: &ServeArgs) -> u8 {
     {
         Ok(runtime) => runtime,
         Err(error) => {
-            eprintln!("error: cannot start the runtime: {error}");
+            start_error(format_args!("cannot start the runtime: {error}"));
             return EXIT_FAILURE;
         }
     };
@@ -155,7 +162,7 @@ pub fn run(args: &ServeArgs) -> u8 {
         let store = match open_store(args).await {
             Ok(store) => store,
             Err(error) => {
-                eprintln!("error: {error}");
+                start_error(format_args!("{error}"));
                 return EXIT_USAGE;
             }
         };
@@ -170,19 +177,20 @@ pub fn run(args: &ServeArgs) -> u8 {
         .await
         {
             Ok(server) => Arc::new(server),
+            // The store refused (unreachable, a newer schema): a usage problem.
             Err(error @ ServeError::Store(_)) => {
-                eprintln!("error: {error}");
+                start_error(format_args!("{error}"));
                 return EXIT_USAGE;
             }
             Err(error) => {
-                eprintln!("error: {error}");
+                start_error(format_args!("{error}"));
                 return EXIT_FAILURE;
             }
         };
         let listener = match tokio::net::TcpListener::bind(args.addr).await {
             Ok(listener) => listener,
             Err(error) => {
-                eprintln!("error: cannot listen on {}: {error}", args.addr);
+                start_error(format_args!("cannot listen on {}: {error}", args.addr));
                 return EXIT_USAGE;
             }
         };
@@ -213,7 +221,8 @@ pub fn run(args: &ServeArgs) -> u8 {
             }
         }
     });
-    // The last Arc<Server> went with `serve`: the embedded store's writer has drained.
+    // Tasks cut at the shutdown deadline are dropped with the runtime; then every
+    // Arc<Server> is gone and the embedded store's writer has drained its queue.
     drop(runtime);
     log::message(Level::Info, "stopped");
     code

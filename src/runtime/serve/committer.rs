@@ -67,6 +67,11 @@ impl Committer {
         Ok((Committer { queue }, thread))
     }
 
+    /// How many handles exist (this one included): the writer stops when none is left.
+    pub fn handles(&self) -> usize {
+        self.queue.strong_count()
+    }
+
     /// Commits one write durably, together with whatever else is waiting.
     pub async fn commit(&self, write: Write) -> Result<(), StoreError> {
         let (done, wait) = oneshot::channel();

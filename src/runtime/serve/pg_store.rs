@@ -4,9 +4,10 @@
 //! Tables (prefixed, to live beside others in an existing database):
 //! - `procc_schema(version)`: the schema version, one row; see [`SCHEMA_VERSION`].
 //! - `procc_bundles(hash, bytes)`: every bundle a conversation may run on.
-//! - `procc_conversations(id, bundle, snapshot, updated_at)`: one row per conversation.
-//! - `procc_quarantine(id, quarantined_at, reason, bundle, snapshot)`: records moved
-//!   aside because they could not be restored (schema version 2).
+//! - `procc_conversations(id, bundle, snapshot, updated_at)`: one row per conversation;
+//!   `updated_at` is its last input (for idle expiry, judged by the database's clock).
+//! - `procc_quarantine(id, quarantined_at, reason, bundle, snapshot)`: records that could
+//!   not be restored, moved aside for inspection.
 //!
 //! One input is one transaction holding the conversation's row lock from the read of its
 //! state to the write of the new one: `SELECT … FOR UPDATE` (a missing row is inserted
@@ -31,11 +32,10 @@ use super::store::{
 };
 
 /// The schema version this build knows; a database at a newer one is refused.
-pub const SCHEMA_VERSION: i32 = 2;
+pub const SCHEMA_VERSION: i32 = 1;
 
 /// The migrations, in order: `MIGRATIONS[n]` takes the schema from version `n` to `n + 1`.
-const MIGRATIONS: [&str; SCHEMA_VERSION as usize] = [
-    r#"
+const MIGRATIONS: [&str; SCHEMA_VERSION as usize] = [r#"
 CREATE TABLE procc_bundles (
     hash bytea PRIMARY KEY,
     bytes bytea NOT NULL,
@@ -47,8 +47,7 @@ CREATE TABLE procc_conversations (
     snapshot bytea,
     updated_at timestamptz NOT NULL DEFAULT now()
 );
-"#,
-    r#"
+CREATE INDEX procc_conversations_updated_at ON procc_conversations (updated_at);
 CREATE TABLE procc_quarantine (
     id text NOT NULL,
     quarantined_at timestamptz NOT NULL DEFAULT now(),
@@ -56,8 +55,7 @@ CREATE TABLE procc_quarantine (
     bundle bytea,
     snapshot bytea
 );
-"#,
-];
+"#];
 
 /// The advisory lock key that serialises schema migrations of concurrent starts.
 const MIGRATION_LOCK: i64 = 0x7072_6f63_6373_6368; // "procc sch"
@@ -65,17 +63,18 @@ const MIGRATION_LOCK: i64 = 0x7072_6f63_6373_6368; // "procc sch"
 /// The most connections one process opens, by default.
 pub const DEFAULT_POOL_SIZE: usize = 32;
 
-const SELECT_FOR_UPDATE: &str =
-    "SELECT bundle, snapshot FROM procc_conversations WHERE id = $1 FOR UPDATE";
+const SELECT_FOR_UPDATE: &str = "SELECT bundle, snapshot, \
+     extract(epoch FROM clock_timestamp() - updated_at)::float8 \
+     FROM procc_conversations WHERE id = $1 FOR UPDATE";
 const INSERT_PLACEHOLDER: &str =
     "INSERT INTO procc_conversations (id) VALUES ($1) ON CONFLICT (id) DO NOTHING";
 const UPDATE: &str =
     "UPDATE procc_conversations SET bundle = $2, snapshot = $3, updated_at = now() WHERE id = $1";
 const DELETE: &str = "DELETE FROM procc_conversations WHERE id = $1";
-/// Moves a row to the quarantine in one statement (atomic; it waits for the row's lock).
-const QUARANTINE: &str = "WITH moved AS (DELETE FROM procc_conversations WHERE id = $1 \
-    RETURNING bundle, snapshot) INSERT INTO procc_quarantine (id, reason, bundle, snapshot) \
-    SELECT $1, $2, bundle, snapshot FROM moved";
+const TOUCH: &str = "UPDATE procc_conversations SET updated_at = now() WHERE id = $1";
+const QUARANTINE: &str = "INSERT INTO procc_quarantine (id, reason, bundle, snapshot) \
+     SELECT id, $2, bundle, snapshot FROM procc_conversations WHERE id = $1";
+const EMPTY: &str = "UPDATE procc_conversations SET bundle = NULL, snapshot = NULL WHERE id = $1";
 
 /// A pool of connections to one PostgreSQL database.
 #[derive(Debug)]
@@ -182,11 +181,12 @@ impl PgStore {
         tx.commit().await.map_err(db_err)
     }
 
-    /// Takes the conversation's row lock in a new transaction and reads it.
+    /// Takes the conversation's row lock in a new transaction and reads it, with the
+    /// time since its last input.
     async fn lock(
         client: &Object,
         conversation: &str,
-    ) -> Result<Option<StoredSession>, StoreError> {
+    ) -> Result<(Option<StoredSession>, Option<Duration>), StoreError> {
         let select = client
             .prepare_cached(SELECT_FOR_UPDATE)
             .await
@@ -220,6 +220,7 @@ impl PgStore {
         };
         let bundle: Option<Vec<u8>> = row.try_get(0).map_err(db_err)?;
         let snapshot: Option<Vec<u8>> = row.try_get(1).map_err(db_err)?;
+        let idle: Option<f64> = row.try_get(2).map_err(db_err)?;
         let stored = match (bundle, snapshot) {
             (Some(bundle), Some(snapshot)) => Some(StoredSession {
                 bundle: bundle.as_slice().try_into().map_err(|_| {
@@ -230,7 +231,10 @@ impl PgStore {
             // A placeholder: no conversation yet.
             _ => None,
         };
-        Ok(stored)
+        let idle_for = idle
+            .filter(|_| stored.is_some())
+            .and_then(|seconds| Duration::try_from_secs_f64(seconds.max(0.0)).ok());
+        Ok((stored, idle_for))
     }
 }
 
@@ -239,6 +243,10 @@ impl PgStore {
 struct PgLease {
     client: Option<Object>,
     conversation: String,
+    /// Whether the conversation was stored when the lease began.
+    existed: bool,
+    /// Whether its record was quarantined under this lease (to be committed).
+    quarantined: bool,
 }
 
 impl Drop for PgLease {
@@ -251,25 +259,37 @@ impl Drop for PgLease {
 }
 
 impl PgLease {
+    fn client(&self) -> Result<&Object, StoreError> {
+        self.client
+            .as_ref()
+            .ok_or_else(|| StoreError("the transaction is already finished".to_owned()))
+    }
+
     async fn finish(&mut self, change: Option<Change>) -> Result<(), StoreError> {
-        let Some(client) = self.client.as_ref() else {
-            return Err(StoreError("the transaction is already finished".to_owned()));
-        };
+        let conversation: &(dyn ToSql + Sync) = &self.conversation;
         match change {
-            // Nothing changed: roll back (which also drops a placeholder row).
-            None => client.batch_execute("ROLLBACK").await.map_err(db_err)?,
+            // A quarantined record leaves an empty row behind: remove it.
+            None if self.quarantined => {
+                self.commit_with(DELETE, &[conversation]).await?;
+            }
+            // Nothing changed: only the time of the last input, for idle expiry.
+            None if self.existed => {
+                self.commit_with(TOUCH, &[conversation]).await?;
+            }
+            // Nothing stored, nothing changed: roll back the placeholder row.
+            None => self
+                .client()?
+                .batch_execute("ROLLBACK")
+                .await
+                .map_err(db_err)?,
+            Some(Change::Delete) => {
+                self.commit_with(DELETE, &[conversation]).await?;
+            }
             Some(Change::Put(session)) => {
-                let update = client.prepare_cached(UPDATE).await.map_err(db_err)?;
                 let bundle = session.bundle.as_slice();
-                let params: [&(dyn ToSql + Sync); 3] =
-                    [&self.conversation, &bundle, &session.snapshot];
-                let (updated, committed) = tokio::join!(
-                    client.execute(&update, &params),
-                    client.batch_execute("COMMIT")
-                );
-                // A failed UPDATE makes that COMMIT a rollback: check the UPDATE first.
-                let updated = updated.map_err(db_err)?;
-                committed.map_err(db_err)?;
+                let updated = self
+                    .commit_with(UPDATE, &[conversation, &bundle, &session.snapshot])
+                    .await?;
                 if updated != 1 {
                     return Err(StoreError(format!(
                         "conversation {:?}: its row is gone",
@@ -277,24 +297,63 @@ impl PgLease {
                     )));
                 }
             }
-            Some(Change::Delete) => {
-                let delete = client.prepare_cached(DELETE).await.map_err(db_err)?;
-                let params: [&(dyn ToSql + Sync); 1] = [&self.conversation];
-                let (deleted, committed) = tokio::join!(
-                    client.execute(&delete, &params),
-                    client.batch_execute("COMMIT")
-                );
-                deleted.map_err(db_err)?;
-                committed.map_err(db_err)?;
-            }
         }
         // Back to the pool, outside any transaction.
         self.client = None;
         Ok(())
     }
+
+    /// Runs one statement and COMMIT, pipelined (one round trip); the rows it changed.
+    async fn commit_with(
+        &self,
+        statement: &str,
+        params: &[&(dyn ToSql + Sync)],
+    ) -> Result<u64, StoreError> {
+        let client = self.client()?;
+        let statement = client.prepare_cached(statement).await.map_err(db_err)?;
+        let (changed, committed) = tokio::join!(
+            client.execute(&statement, params),
+            client.batch_execute("COMMIT")
+        );
+        // A failed statement makes that COMMIT a rollback: report the statement first.
+        let changed = changed.map_err(db_err)?;
+        committed.map_err(db_err)?;
+        Ok(changed)
+    }
+
+    /// Copies the record into the quarantine and empties the row (keeping its lock).
+    async fn quarantine(&mut self, reason: &str) -> Result<(), StoreError> {
+        let client = self.client()?;
+        let params: [&(dyn ToSql + Sync); 2] = [&self.conversation, &reason];
+        client.execute(QUARANTINE, &params).await.map_err(db_err)?;
+        client.execute(EMPTY, &params[..1]).await.map_err(db_err)?;
+        self.quarantined = true;
+        Ok(())
+    }
 }
 
 impl Lease for PgLease {
+    fn quarantine<'a>(&'a mut self, reason: &'a str) -> StoreFuture<'a, ()> {
+        // Committed with the lease's transaction, which `finish` then always commits.
+        Box::pin(async move { PgLease::quarantine(self, reason).await })
+    }
+
+    fn release(mut self: Box<Self>) -> StoreFuture<'static, ()> {
+        Box::pin(async move {
+            let Some(client) = self.client.as_ref() else {
+                return Ok(());
+            };
+            let end = if self.quarantined {
+                "COMMIT"
+            } else {
+                "ROLLBACK"
+            };
+            client.batch_execute(end).await.map_err(db_err)?;
+            self.client = None;
+            Ok(())
+        })
+    }
+
     fn finish(mut self: Box<Self>, change: Option<Change>) -> StoreFuture<'static, ()> {
         // On an error `self` drops with its client: the connection is closed, not reused.
         Box::pin(async move { PgLease::finish(&mut self, change).await })
@@ -309,15 +368,19 @@ impl SessionStore for PgStore {
     fn begin<'a>(&'a self, conversation: &'a str, _read: bool) -> StoreFuture<'a, Begun> {
         Box::pin(async move {
             let client = self.pool.get().await.map_err(pool_err)?;
-            let lease = PgLease {
+            let mut lease = PgLease {
                 client: Some(client),
                 conversation: conversation.to_owned(),
+                existed: false,
+                quarantined: false,
             };
             let client = lease.client.as_ref().ok_or_else(|| err("no connection"))?;
             // On an error the lease drops and closes the connection.
-            let stored = PgStore::lock(client, conversation).await?;
+            let (stored, idle_for) = PgStore::lock(client, conversation).await?;
+            lease.existed = stored.is_some();
             Ok(Begun {
                 stored: Some(stored),
+                idle_for,
                 lease: Box::new(lease),
             })
         })
@@ -360,17 +423,6 @@ impl SessionStore for PgStore {
         })
     }
 
-    fn quarantine<'a>(&'a self, conversation: &'a str, reason: &'a str) -> StoreFuture<'a, ()> {
-        Box::pin(async move {
-            let client = self.pool.get().await.map_err(pool_err)?;
-            client
-                .execute(QUARANTINE, &[&conversation, &reason])
-                .await
-                .map_err(db_err)?;
-            Ok(())
-        })
-    }
-
     fn conversations(&self) -> StoreFuture<'_, Vec<String>> {
         Box::pin(async move {
             let client = self.pool.get().await.map_err(pool_err)?;
@@ -384,6 +436,26 @@ impl SessionStore for PgStore {
             rows.iter()
                 .map(|row| row.try_get(0).map_err(db_err))
                 .collect()
+        })
+    }
+
+    fn idle_conversations(&self, idle: Duration) -> StoreFuture<'_, Option<Vec<String>>> {
+        Box::pin(async move {
+            let client = self.pool.get().await.map_err(pool_err)?;
+            let rows = client
+                .query(
+                    "SELECT id FROM procc_conversations WHERE snapshot IS NOT NULL \
+                     AND updated_at < now() - make_interval(secs => $1) \
+                     ORDER BY updated_at LIMIT 10000",
+                    &[&idle.as_secs_f64()],
+                )
+                .await
+                .map_err(db_err)?;
+            let ids = rows
+                .iter()
+                .map(|row| row.try_get(0).map_err(db_err))
+                .collect::<Result<_, _>>()?;
+            Ok(Some(ids))
         })
     }
 }

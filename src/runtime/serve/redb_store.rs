@@ -11,6 +11,7 @@
 use std::path::Path;
 use std::sync::Arc;
 use std::thread::JoinHandle;
+use std::time::Duration;
 
 use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
 
@@ -113,10 +114,13 @@ impl RedbStore {
         for entry in table.iter().map_err(err)? {
             let (key, value) = entry.map_err(err)?;
             let value = value.value();
-            let short = || StoreError("short quarantine record".to_owned());
-            let (length, rest) = value.split_first_chunk::<4>().ok_or_else(short)?;
+            let (length, rest) = value
+                .split_first_chunk::<4>()
+                .ok_or_else(|| StoreError("short quarantine record".to_owned()))?;
             let length = u32::from_le_bytes(*length) as usize;
-            let (reason, record) = rest.split_at_checked(length).ok_or_else(short)?;
+            let (reason, record) = rest
+                .split_at_checked(length)
+                .ok_or_else(|| StoreError("short quarantine record".to_owned()))?;
             all.push(Quarantined {
                 key: key.value().to_owned(),
                 reason: String::from_utf8_lossy(reason).into_owned(),
@@ -126,33 +130,8 @@ impl RedbStore {
         Ok(all)
     }
 
-    fn quarantine_now(&self, conversation: &str, reason: &str) -> Result<(), StoreError> {
-        let millis = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_millis());
-        let tx = self.db.begin_write().map_err(err)?;
-        {
-            let mut sessions = tx.open_table(SESSIONS).map_err(err)?;
-            let Some(record) = sessions.remove(conversation).map_err(err)? else {
-                return Ok(());
-            };
-            let reason_length = u32::try_from(reason.len()).unwrap_or(u32::MAX);
-            let mut value = reason_length.to_le_bytes().to_vec();
-            value.extend_from_slice(&reason.as_bytes()[..reason_length as usize]);
-            value.extend_from_slice(record.value());
-            drop(record);
-            let mut quarantine = tx.open_table(QUARANTINE).map_err(err)?;
-            quarantine
-                .insert(
-                    format!("{conversation}#{millis}").as_str(),
-                    value.as_slice(),
-                )
-                .map_err(err)?;
-        }
-        tx.commit().map_err(err)
-    }
-
-    fn conversations_now(&self) -> Result<Vec<String>, StoreError> {
+    /// The ids of every stored conversation.
+    pub fn conversations(&self) -> Result<Vec<String>, StoreError> {
         let tx = self.db.begin_read().map_err(err)?;
         let table = tx.open_table(SESSIONS).map_err(err)?;
         let mut all = Vec::new();
@@ -186,9 +165,12 @@ impl RedbStore {
 
 impl Drop for RedbStore {
     fn drop(&mut self) {
-        // The writer stops once every committer handle is gone and its queue is drained.
-        self.committer = None;
-        if let Some(writer) = self.writer.take() {
+        // The writer stops once every committer handle is gone and its queue is drained:
+        // wait for it, unless a lease still holds a handle (an input cut at the shutdown
+        // deadline, dropped later, maybe on this very thread); that write was never
+        // answered, and redb's commit is atomic either way.
+        let last = self.committer.take().is_some_and(|c| c.handles() == 1);
+        if let Some(writer) = self.writer.take().filter(|_| last) {
             let _ = writer.join();
         }
     }
@@ -222,14 +204,51 @@ fn apply(db: &Database, writes: &[Write]) -> Result<(), StoreError> {
     tx.commit().map_err(err)
 }
 
+/// Moves `conversation`'s record to the quarantine table, in one durable transaction.
+fn quarantine(db: &Database, conversation: &str, reason: &str) -> Result<(), StoreError> {
+    let millis = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis());
+    let tx = db.begin_write().map_err(err)?;
+    {
+        let mut sessions = tx.open_table(SESSIONS).map_err(err)?;
+        let Some(record) = sessions.remove(conversation).map_err(err)? else {
+            return Ok(());
+        };
+        let reason_length = u32::try_from(reason.len()).unwrap_or(u32::MAX);
+        let reason = &reason.as_bytes()[..reason_length as usize];
+        let mut value = reason_length.to_le_bytes().to_vec();
+        value.extend_from_slice(reason);
+        value.extend_from_slice(record.value());
+        drop(record);
+        let mut quarantine = tx.open_table(QUARANTINE).map_err(err)?;
+        quarantine
+            .insert(
+                format!("{conversation}#{millis}").as_str(),
+                value.as_slice(),
+            )
+            .map_err(err)?;
+    }
+    tx.commit().map_err(err)
+}
+
 /// An embedded store's lease: this process is the only user, so holding the
 /// conversation is the server's in-memory lock; the change goes to the group commit.
 struct RedbLease {
+    db: Arc<Database>,
     committer: Option<Committer>,
     conversation: String,
 }
 
 impl Lease for RedbLease {
+    fn release(self: Box<Self>) -> StoreFuture<'static, ()> {
+        Box::pin(async { Ok(()) })
+    }
+
+    fn quarantine<'a>(&'a mut self, reason: &'a str) -> StoreFuture<'a, ()> {
+        Box::pin(async move { quarantine(&self.db, &self.conversation, reason) })
+    }
+
     fn finish(self: Box<Self>, change: Option<Change>) -> StoreFuture<'static, ()> {
         Box::pin(async move {
             let (Some(change), Some(committer)) = (change, self.committer) else {
@@ -257,7 +276,9 @@ impl SessionStore for RedbStore {
             };
             Ok(Begun {
                 stored,
+                idle_for: None,
                 lease: Box::new(RedbLease {
+                    db: self.db.clone(),
                     committer: self.committer.clone(),
                     conversation: conversation.to_owned(),
                 }),
@@ -274,15 +295,20 @@ impl SessionStore for RedbStore {
     }
 
     fn ping(&self) -> StoreFuture<'_, ()> {
-        Box::pin(async move { self.db.begin_read().map(drop).map_err(err) })
-    }
-
-    fn quarantine<'a>(&'a self, conversation: &'a str, reason: &'a str) -> StoreFuture<'a, ()> {
-        Box::pin(async move { self.quarantine_now(conversation, reason) })
+        Box::pin(async move {
+            let tx = self.db.begin_read().map_err(err)?;
+            tx.open_table(SESSIONS).map_err(err)?;
+            Ok(())
+        })
     }
 
     fn conversations(&self) -> StoreFuture<'_, Vec<String>> {
-        Box::pin(async move { self.conversations_now() })
+        Box::pin(async move { RedbStore::conversations(self) })
+    }
+
+    fn idle_conversations(&self, _idle: Duration) -> StoreFuture<'_, Option<Vec<String>>> {
+        // No record of input times: the server's memory judges idleness.
+        Box::pin(async { Ok(None) })
     }
 }
 

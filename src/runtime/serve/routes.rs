@@ -195,22 +195,44 @@ fn content_length(headers: &HeaderMap) -> Option<u64> {
         .ok()
 }
 
+/// Why a body was not read.
+enum Unread {
+    /// The connection failed mid-body.
+    Broken,
+    /// It passed the limit.
+    TooLarge,
+    /// It did not arrive within the read timeout.
+    Late,
+}
+
+impl Unread {
+    fn response(self, limit: usize) -> Response {
+        match self {
+            Unread::Broken => error(
+                StatusCode::BAD_REQUEST,
+                "bad_input",
+                "the body could not be read",
+            ),
+            Unread::TooLarge => too_large(limit),
+            Unread::Late => error(
+                StatusCode::REQUEST_TIMEOUT,
+                "timeout",
+                "the body did not arrive in time",
+            ),
+        }
+    }
+}
+
 /// Reads the body within the limit and the read timeout.
-async fn read_body(options: &RouteOptions, mut body: Body) -> Result<Vec<u8>, Response> {
+async fn read_body(options: &RouteOptions, mut body: Body) -> Result<Vec<u8>, Unread> {
     let limit = options.body_limit;
     let read = async {
         let mut bytes = Vec::new();
         while let Some(frame) = body.frame().await {
-            let frame = frame.map_err(|_| {
-                error(
-                    StatusCode::BAD_REQUEST,
-                    "bad_input",
-                    "the body could not be read",
-                )
-            })?;
+            let frame = frame.map_err(|_| Unread::Broken)?;
             if let Some(data) = frame.data_ref() {
                 if bytes.len() + data.len() > limit {
-                    return Err(too_large(limit));
+                    return Err(Unread::TooLarge);
                 }
                 bytes.extend_from_slice(data);
             }
@@ -219,23 +241,18 @@ async fn read_body(options: &RouteOptions, mut body: Body) -> Result<Vec<u8>, Re
     };
     tokio::time::timeout(options.read_timeout, read)
         .await
-        .unwrap_or_else(|_| {
-            Err(error(
-                StatusCode::REQUEST_TIMEOUT,
-                "timeout",
-                "the body did not arrive in time",
-            ))
-        })
+        .unwrap_or(Err(Unread::Late))
 }
 
-fn parse(body: &[u8]) -> Result<Input, Output> {
+/// The protocol input a body holds, or its `bad_input` error.
+fn parse(body: &[u8]) -> Result<Input, Box<Output>> {
     match std::str::from_utf8(body) {
-        Ok(text) => parse_input_line(text),
-        Err(_) => Err(error_output(
+        Ok(text) => parse_input_line(text).map_err(Box::new),
+        Err(_) => Err(Box::new(error_output(
             None,
             "bad_input",
             "the body is not UTF-8 text",
-        )),
+        ))),
     }
 }
 
@@ -246,7 +263,7 @@ async fn events(State(app): State<Arc<App>>, headers: HeaderMap, body: Body) -> 
     }
     let body = match read_body(&app.options, body).await {
         Ok(body) => body,
-        Err(response) => return response,
+        Err(unread) => return unread.response(app.options.body_limit),
     };
     let input = match parse(&body) {
         // An input without `at` happened now (§7): `today()` and `hour()` read it.
@@ -293,7 +310,7 @@ async fn health(State(app): State<Arc<App>>) -> Response {
 }
 
 async fn ready(State(app): State<Arc<App>>) -> Response {
-    match app.server.store_ready().await {
+    match app.server.ready().await {
         Ok(()) => json_response(
             StatusCode::OK,
             &json!({"status": "ready", "bundle": hex(&app.server.bundle_hash())}),

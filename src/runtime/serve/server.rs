@@ -153,8 +153,7 @@ pub struct ServerOptions {
     pub secrets: EnvSecrets,
     /// The analytics log, if any.
     pub events: Option<Arc<EventLog>>,
-    /// End conversations with no input for this long (`--idle-timeout`; the embedded
-    /// store only).
+    /// End conversations with no input for this long (`--idle-timeout`).
     pub idle_timeout: Option<Duration>,
 }
 
@@ -163,7 +162,8 @@ pub struct Server {
     current: Arc<Loaded>,
     bundles: Mutex<HashMap<BundleHash, Arc<Loaded>>>,
     store: Arc<dyn SessionStore>,
-    /// Whether other processes use the store too (then nothing is cached).
+    /// Whether other processes use the store too (then nothing is kept in memory
+    /// between inputs).
     shared: bool,
     http: HttpClient,
     secrets: EnvSecrets,
@@ -204,18 +204,10 @@ impl Server {
         let hash: BundleHash = *blake3::hash(&options.bundle).as_bytes();
         let current = Arc::new(load_bundle(hash, &options.bundle).map_err(ServeError::Bundle)?);
         options.store.put_bundle(&hash, &options.bundle).await?;
-        let shared = options.store.shared();
-        if shared && options.idle_timeout.is_some() {
-            return Err(ServeError::Store(StoreError(
-                "--idle-timeout needs the embedded store: a shared store's conversations \
-                 may be busy in another process"
-                    .to_owned(),
-            )));
-        }
         let server = Server {
             bundles: Mutex::new(HashMap::from([(hash, current.clone())])),
             current,
-            shared,
+            shared: options.store.shared(),
             store: options.store,
             http: options.http,
             secrets: options.secrets,
@@ -226,9 +218,10 @@ impl Server {
             in_flight: Arc::new(Semaphore::new(IN_FLIGHT as usize)),
             idle_timeout: options.idle_timeout,
         };
-        if server.idle_timeout.is_some() {
+        if server.idle_timeout.is_some() && !server.shared {
             // Conversations stored by an earlier run are not in memory yet: give each an
-            // (unloaded) slot from now, so that they expire too if nothing comes.
+            // (unloaded) slot from now, so that they expire too if nothing comes. (A
+            // shared store records each conversation's last input itself.)
             for conversation in server.store.conversations().await? {
                 drop(server.slot(&conversation));
             }
@@ -248,14 +241,15 @@ impl Server {
         self.metrics.render()
     }
 
+    /// Whether the server can take inputs: the store answers (the bundle is loaded from
+    /// [`Server::new`] on).
+    pub async fn ready(&self) -> Result<(), ServeError> {
+        Ok(self.store.ping().await?)
+    }
+
     /// The idle timeout, if conversations expire.
     pub fn idle_timeout(&self) -> Option<Duration> {
         self.idle_timeout
-    }
-
-    /// Whether the store answers now.
-    pub async fn store_ready(&self) -> Result<(), StoreError> {
-        self.store.ping().await
     }
 
     /// The content hash of the bundle new conversations start on.
@@ -319,58 +313,45 @@ impl Server {
         Ok(loaded)
     }
 
-    /// Puts the stored state of a conversation in its slot.
+    /// Reads a conversation from the store into its slot. A record that cannot be
+    /// restored (its snapshot does not decode, its bundle is gone or refused) is moved
+    /// to the store's quarantine and reported once: the conversation reads as absent, so
+    /// `start` can begin it again, and the record stays for inspection.
     async fn restore(
         &self,
+        conversation: &str,
         slot: &mut Slot,
         stored: Option<StoredSession>,
+        lease: &mut dyn Lease,
     ) -> Result<(), ServeError> {
         slot.live = None;
         slot.stored = None;
         if let Some(stored) = stored {
-            let bundle = self.bundle(&stored.bundle).await?;
-            let session = Session::from_snapshot(&bundle.program, &stored.snapshot)
-                .map_err(|e| ServeError::Restore(e.to_string()))?;
-            slot.live = Some(Live { bundle, session });
-            slot.stored = Some(stored.snapshot);
+            match self.revive(&stored).await {
+                Ok(live) => {
+                    slot.live = Some(live);
+                    slot.stored = Some(stored.snapshot);
+                }
+                Err(ServeError::Restore(why)) => {
+                    lease.quarantine(&why).await?;
+                    let mut fields = Map::new();
+                    fields.insert("conversation".to_owned(), conversation.into());
+                    fields.insert("message".to_owned(), "conversation quarantined".into());
+                    fields.insert("reason".to_owned(), why.into());
+                    log::write(Level::Error, fields);
+                }
+                Err(other) => return Err(other),
+            }
         }
         slot.loaded = true;
         Ok(())
     }
 
-    /// Takes the conversation for one input, restoring it into the slot when the store
-    /// reads it. A record that cannot be restored (its snapshot does not decode, its
-    /// bundle is gone or refused) is moved to the store's quarantine and reported once:
-    /// the conversation then reads as absent, so `start` can begin it again, and the
-    /// record stays for inspection.
-    async fn begin(
-        &self,
-        slot: &mut Slot,
-        conversation: &str,
-    ) -> Result<Box<dyn Lease>, ServeError> {
-        let begun = self
-            .store
-            .begin(conversation, self.shared || !slot.loaded)
-            .await?;
-        let Some(stored) = begun.stored else {
-            return Ok(begun.lease);
-        };
-        let why = match self.restore(slot, stored).await {
-            Ok(()) => return Ok(begun.lease),
-            Err(ServeError::Restore(why)) => why,
-            Err(other) => return Err(other),
-        };
-        // Let go of the conversation, move its record aside, and take it again.
-        begun.lease.finish(None).await?;
-        self.store.quarantine(conversation, &why).await?;
-        let mut fields = Map::new();
-        fields.insert("conversation".to_owned(), conversation.into());
-        fields.insert("message".to_owned(), "conversation quarantined".into());
-        fields.insert("reason".to_owned(), why.into());
-        log::write(Level::Error, fields);
-        let again = self.store.begin(conversation, true).await?;
-        self.restore(slot, again.stored.flatten()).await?;
-        Ok(again.lease)
+    async fn revive(&self, stored: &StoredSession) -> Result<Live, ServeError> {
+        let bundle = self.bundle(&stored.bundle).await?;
+        let session = Session::from_snapshot(&bundle.program, &stored.snapshot)
+            .map_err(|e| ServeError::Restore(e.to_string()))?;
+        Ok(Live { bundle, session })
     }
 
     /// Handles one input: applies it to its conversation (one at a time per
@@ -387,13 +368,13 @@ impl Server {
         };
         slot.last = Instant::now();
         let result = self.handle_locked(&mut slot, input).await;
-        // On an error memory may be ahead of the store, and on a shared store another
-        // process may change it next: dropping `slot` unsettled makes the next input
-        // read it again.
+        // On an error, memory may be ahead of the store, and on a shared store another
+        // process may change it next: dropping `slot` unsettled makes the next input read
+        // it again.
         if result.is_ok() && !self.shared {
             slot.settle();
         }
-        let empty = !slot.settled || slot.live.is_none();
+        let empty = self.shared || (slot.loaded && slot.live.is_none());
         drop(slot);
         if empty {
             self.forget_if_unused(&conversation, &slot_arc);
@@ -402,6 +383,7 @@ impl Server {
         self.record(&step);
         Ok(step)
     }
+
     /// Handles one input in a task of its own, so that it runs to its end (applied,
     /// durable) even when the caller stops waiting: a client that disconnects mid-request
     /// must not cut an input in half. [`Server::drain`] waits for such tasks.
@@ -446,7 +428,18 @@ impl Server {
     /// from the store; returns how many ended.
     pub async fn expire_idle(&self, idle: Duration) -> Result<usize, ServeError> {
         let mut candidates = Vec::new();
-        for shard in &self.shards {
+        if let Some(stored) = self.store.idle_conversations(idle).await? {
+            // The store knows every process's inputs; one being handled here is busy.
+            for conversation in stored {
+                let slot = self.slot(&conversation);
+                if slot.try_lock().is_ok() {
+                    candidates.push((conversation, slot));
+                } else {
+                    drop(slot);
+                }
+            }
+        }
+        for shard in self.shards.iter().filter(|_| !self.shared) {
             let table = shard.lock().unwrap_or_else(|e| e.into_inner());
             for (conversation, slot) in table.iter() {
                 if let Ok(guard) = slot.try_lock()
@@ -467,8 +460,8 @@ impl Server {
                 slot.settle();
                 continue;
             }
-            let result = self.end_idle(&mut slot, &conversation).await;
-            if result.is_ok() {
+            let result = self.end_idle(&mut slot, &conversation, idle).await;
+            if result.is_ok() && !self.shared {
                 slot.settle();
             }
             drop(slot);
@@ -490,10 +483,24 @@ impl Server {
         &self,
         slot: &mut Slot,
         conversation: &str,
+        idle: Duration,
     ) -> Result<Option<Step>, ServeError> {
-        let lease = self.begin(slot, conversation).await?;
+        let begun = self
+            .store
+            .begin(conversation, self.shared || !slot.loaded)
+            .await?;
+        let mut lease = begun.lease;
+        if self.shared && begun.idle_for.is_none_or(|idle_for| idle_for < idle) {
+            // Another process had an input for it since the candidates were read.
+            lease.release().await?;
+            return Ok(None);
+        }
+        if let Some(stored) = begun.stored {
+            self.restore(conversation, slot, stored, lease.as_mut())
+                .await?;
+        }
         let Some(Live { bundle, session }) = slot.live.take() else {
-            lease.finish(None).await?;
+            self.persist(slot, lease).await?;
             return Ok(None);
         };
         let mut state = Some(session);
@@ -510,7 +517,15 @@ impl Server {
     }
 
     async fn handle_locked(&self, slot: &mut Slot, input: Input) -> Result<Step, ServeError> {
-        let lease = self.begin(slot, &input.conversation).await?;
+        let begun = self
+            .store
+            .begin(&input.conversation, self.shared || !slot.loaded)
+            .await?;
+        let mut lease = begun.lease;
+        if let Some(stored) = begun.stored {
+            self.restore(&input.conversation, slot, stored, lease.as_mut())
+                .await?;
+        }
         let step = if matches!(input.event, Event::Start { .. }) {
             self.start(slot, input).await
         } else {
@@ -572,38 +587,23 @@ impl Server {
     async fn perform(&self, bundle: &Loaded, state: &mut Option<Session>, input: Input) -> Step {
         handle_performing_observed(
             &self.http,
-            |input| {
-                // A `start` draws the new session's nonce (idempotency keys, §7).
-                let nonce = crate::runtime::random::bytes();
-                Session::handle_with_nonce(state, &bundle.program, input, nonce)
-            },
+            |input| Session::handle(state, &bundle.program, input),
             input,
             log_failure,
         )
         .await
     }
 
-    /// Makes the slot's state durable (when it changed) before anything is answered.
+    /// Makes the slot's state durable (when it changed) through the input's lease,
+    /// before anything is answered, and releases the conversation.
     async fn persist(&self, slot: &mut Slot, lease: Box<dyn Lease>) -> Result<(), ServeError> {
-        let (change, stored) = Self::change(slot);
-        let began = Instant::now();
-        let finished = lease.finish(change).await;
-        self.metrics.store(began.elapsed());
-        finished?;
-        slot.stored = stored;
-        Ok(())
-    }
-
-    /// What the store must record of the slot's state (`None`: nothing changed), and
-    /// the snapshot it then holds.
-    fn change(slot: &Slot) -> (Option<Change>, Option<Vec<u8>>) {
         let snapshot = slot.live.as_ref().map(|live| {
             (
                 live.bundle.hash,
                 live.session.to_snapshot(&live.bundle.program),
             )
         });
-        match (snapshot, &slot.stored) {
+        let (change, stored) = match (snapshot, &slot.stored) {
             (None, None) => (None, None),
             (Some((_, new)), Some(old)) if new == *old => (None, Some(new)),
             (Some((bundle, new)), _) => (
@@ -614,7 +614,17 @@ impl Server {
                 Some(new),
             ),
             (None, Some(_)) => (Some(Change::Delete), None),
+        };
+        // The embedded store does nothing for an unchanged state: not a store call.
+        let timed = change.is_some() || self.shared;
+        let began = Instant::now();
+        let committed = lease.finish(change).await;
+        if timed {
+            self.metrics.store(began.elapsed());
         }
+        committed?;
+        slot.stored = stored;
+        Ok(())
     }
 }
 

@@ -18,6 +18,7 @@
 
 use std::future::Future;
 use std::pin::Pin;
+use std::time::Duration;
 
 /// A bundle's content hash: blake3 of its bytes.
 pub type BundleHash = [u8; 32];
@@ -91,6 +92,10 @@ pub struct Begun {
     /// The conversation's stored state, when it was read: `Some(None)` when the store
     /// does not have it, `None` when it was not read (an exclusive store, `read` false).
     pub stored: Option<Option<StoredSession>>,
+    /// How long ago the conversation's last input was, by the store's own record
+    /// (`None` when it keeps none: the embedded store, whose server tracks idleness in
+    /// memory, or a conversation that is not stored).
+    pub idle_for: Option<Duration>,
     /// Records the input's change and releases the conversation.
     pub lease: Box<dyn Lease>,
 }
@@ -99,6 +104,7 @@ impl std::fmt::Debug for Begun {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Begun")
             .field("stored", &self.stored)
+            .field("idle_for", &self.idle_for)
             .finish_non_exhaustive()
     }
 }
@@ -106,10 +112,17 @@ impl std::fmt::Debug for Begun {
 /// One input's hold on a conversation. Dropping it without [`Lease::finish`] releases
 /// the conversation with nothing changed (a shared store rolls back).
 pub trait Lease: Send {
+    /// Moves the conversation's stored record, which cannot be restored, into a
+    /// quarantine kept for inspection with `reason`; the conversation then reads as
+    /// absent. Durable when this returns, whatever [`Lease::finish`] then records.
+    fn quarantine<'a>(&'a mut self, reason: &'a str) -> StoreFuture<'a, ()>;
     /// Makes `change` durable (`None`: the input changed nothing) and releases the
     /// conversation; when this returns `Ok` the change survives `kill -9` of this
     /// process, and when it returns `Err` nothing of it was recorded.
     fn finish(self: Box<Self>, change: Option<Change>) -> StoreFuture<'static, ()>;
+    /// Releases the conversation without recording anything, not even an input (a
+    /// quarantine done under the lease stays).
+    fn release(self: Box<Self>) -> StoreFuture<'static, ()>;
 }
 
 /// Durable storage of conversations and bundles.
@@ -125,13 +138,12 @@ pub trait SessionStore: Send + Sync + 'static {
     fn put_bundle<'a>(&'a self, hash: &'a BundleHash, bytes: &'a [u8]) -> StoreFuture<'a, ()>;
     /// A bundle kept earlier.
     fn bundle<'a>(&'a self, hash: &'a BundleHash) -> StoreFuture<'a, Option<Vec<u8>>>;
-    /// Whether the store answers now (for readiness).
+    /// Answers when the store can be read (`GET /v1/ready`).
     fn ping(&self) -> StoreFuture<'_, ()>;
-    /// Moves a conversation's record that cannot be restored out of the way, atomically,
-    /// into a quarantine kept for inspection with `reason`; the conversation then reads
-    /// as absent. Durable. Called with no lease held on the conversation.
-    fn quarantine<'a>(&'a self, conversation: &'a str, reason: &'a str) -> StoreFuture<'a, ()>;
-    /// The ids of every stored conversation (idle expiry starts counting for them when
-    /// an exclusive store is opened).
+    /// The ids of every stored conversation (for idle expiry after a restart).
     fn conversations(&self) -> StoreFuture<'_, Vec<String>>;
+    /// The stored conversations with no input for at least `idle` by the store's own
+    /// record of their last input, or `None` when it keeps no such record (then the
+    /// server judges idleness by its memory).
+    fn idle_conversations(&self, idle: Duration) -> StoreFuture<'_, Option<Vec<String>>>;
 }
