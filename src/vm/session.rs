@@ -73,27 +73,14 @@ pub(crate) struct Run {
     pub refused: Option<Refusal>,
 }
 
-/// Why an effect was not sent (§7); the run ends `failed` with this `reason`.
+/// Why an effect was not sent (§7); the run ends `failed` with this `reason`
+/// (`"action"`, `"missing"`), which the outcome blocks' `reason` reads.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) enum Refusal {
     /// A value made a URL path segment `.` or `..`.
     Action,
     /// The request needs a secret nobody supplied.
     Missing,
-}
-
-impl Refusal {
-    /// The `reason` of the failed run.
-    #[allow(
-        dead_code,
-        reason = "read by the outcome blocks' `reason` (revision 2)"
-    )]
-    pub(crate) fn as_str(self) -> &'static str {
-        match self {
-            Refusal::Action => "action",
-            Refusal::Missing => "missing",
-        }
-    }
 }
 
 /// What a suspended run waits for.
