@@ -56,6 +56,7 @@ pub mod redact;
 mod run;
 mod session;
 mod snapshot;
+mod snapshot_v1;
 pub mod url;
 mod value;
 
@@ -64,6 +65,8 @@ mod tests;
 
 pub use analytics::{AnalyticsEvent, EventKind};
 pub use conversations::Conversations;
+/// Dates as `YYYY-MM-DD` (the runtime's log timestamps use the same calendar).
+pub(crate) use date::format_date;
 pub use input::{parse_input_json, parse_input_line};
 pub use ops::RuntimeError;
 pub use program::{Program, ProgramError};
