@@ -8,6 +8,7 @@ mod preview;
 mod report;
 mod run;
 mod serve;
+pub mod stdio;
 mod test;
 
 use std::path::PathBuf;

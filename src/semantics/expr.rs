@@ -75,15 +75,20 @@ impl<'a> Checker<'a> {
             }
         }
         let ty = self.expr(expr, scope);
+        self.expect_typed(ty, &expr.span, scope, expected);
+    }
+
+    /// [`Checker::expect`] for an expression already typed `ty`.
+    fn expect_typed(&mut self, ty: Ty, span: &Span, scope: Scope<'_>, expected: &Ty) {
         if ty.is_error() || expected.is_error() {
             return;
         }
         if ty.is_optional() && !expected.is_optional() {
-            self.optional_error(scope, &expr.span, &ty);
+            self.optional_error(scope, span, &ty);
             return;
         }
         if !assignable(ty.non_optional(), expected.non_optional()) {
-            self.mismatch(scope, &expr.span, expected, &format!("`{ty}`"));
+            self.mismatch(scope, span, expected, &format!("`{ty}`"));
         }
     }
 
@@ -91,8 +96,13 @@ impl<'a> Checker<'a> {
     /// `?` (after reporting, so that one mistake gives one error).
     pub fn value(&mut self, expr: &Expr, scope: Scope<'_>) -> Ty {
         let ty = self.expr(expr, scope);
+        self.value_typed(ty, &expr.span, scope)
+    }
+
+    /// [`Checker::value`] for an expression already typed `ty`.
+    fn value_typed(&mut self, ty: Ty, span: &Span, scope: Scope<'_>) -> Ty {
         if ty.is_optional() {
-            self.optional_error(scope, &expr.span, &ty);
+            self.optional_error(scope, span, &ty);
             return ty.non_optional().clone();
         }
         ty
@@ -129,8 +139,45 @@ impl<'a> Checker<'a> {
         );
     }
 
-    /// The type of an expression.
+    /// The type of an expression. The operators down its spine are typed in a loop,
+    /// innermost first (see `syntax::spine`), so a flat chain of any length is checked
+    /// without recursing per operator.
     pub fn expr(&mut self, expr: &Expr, scope: Scope<'_>) -> Ty {
+        let (innermost, operators) = expr.spine();
+        let mut ty = self.operand(innermost, scope);
+        for operator in operators.into_iter().rev() {
+            ty = self.operator(operator, ty, scope);
+        }
+        ty
+    }
+
+    /// The type of an operator whose first operand has type `first`.
+    fn operator(&mut self, expr: &Expr, first: Ty, scope: Scope<'_>) -> Ty {
+        match &expr.kind {
+            ExprKind::Field(base, field) => self.field(base, first, field, scope),
+            ExprKind::Unary(UnaryOp::Not, operand) => {
+                self.expect_typed(first, &operand.span, scope, &Ty::Bool);
+                Ty::Bool
+            }
+            ExprKind::Unary(UnaryOp::Neg, operand) => {
+                let ty = self.value_typed(first, &operand.span, scope);
+                if ty.is_dynamic() || ty.is_numeric() {
+                    ty
+                } else {
+                    self.bad_operands(scope, &expr.span, "`-`", &ty, None);
+                    Ty::Error
+                }
+            }
+            ExprKind::Binary(op, left, right) => {
+                self.binary(*op, (left, first), right, &expr.span, scope)
+            }
+            // `Expr::spine` yields only operators.
+            _ => first,
+        }
+    }
+
+    /// The type of an expression that is not an operator.
+    fn operand(&mut self, expr: &Expr, scope: Scope<'_>) -> Ty {
         match &expr.kind {
             ExprKind::Int(_) => Ty::Int,
             ExprKind::Number(_) => Ty::Number,
@@ -166,23 +213,9 @@ impl<'a> Checker<'a> {
             ExprKind::Name(name) => self.name(name, scope),
             ExprKind::Customer(attr) => self.customer_attr(attr, scope),
             ExprKind::Secret(name) => self.secret(name, scope),
-            ExprKind::Field(base, field) => self.field(base, field, scope),
-            ExprKind::Unary(op, operand) => match op {
-                UnaryOp::Not => {
-                    self.expect(operand, scope, &Ty::Bool);
-                    Ty::Bool
-                }
-                UnaryOp::Neg => {
-                    let ty = self.value(operand, scope);
-                    if ty.is_dynamic() || ty.is_numeric() {
-                        ty
-                    } else {
-                        self.bad_operands(scope, &expr.span, "`-`", &ty, None);
-                        Ty::Error
-                    }
-                }
-            },
-            ExprKind::Binary(op, left, right) => self.binary(*op, left, right, &expr.span, scope),
+            ExprKind::Field(..) | ExprKind::Unary(..) | ExprKind::Binary(..) => {
+                self.expr(expr, scope)
+            }
             ExprKind::Call(name, args) => self.call(name, args, &expr.span, scope),
         }
     }
@@ -326,7 +359,8 @@ impl<'a> Checker<'a> {
         }
     }
 
-    fn field(&mut self, base: &Expr, field: &Ident, scope: Scope<'_>) -> Ty {
+    /// `base.field`, where `base` has type `base_ty`.
+    fn field(&mut self, base: &Expr, base_ty: Ty, field: &Ident, scope: Scope<'_>) -> Ty {
         if let ExprKind::Name(name) = &base.kind {
             let shadowed = scope.own.is_some_and(|(own, _)| own == name.name);
             let fields = match (name.name.as_str(), scope.outcome) {
@@ -357,7 +391,7 @@ impl<'a> Checker<'a> {
                 return Ty::Error;
             }
         }
-        let ty = self.value(base, scope);
+        let ty = self.value_typed(base_ty, &base.span, scope);
         if ty.is_dynamic() {
             return ty.base().clone();
         }
@@ -398,17 +432,18 @@ impl<'a> Checker<'a> {
         );
     }
 
+    /// `left op right`, where `left` (already checked) has type `left_ty`.
     fn binary(
         &mut self,
         op: BinaryOp,
-        left: &Expr,
+        (left, left_ty): (&Expr, Ty),
         right: &Expr,
         span: &Span,
         scope: Scope<'_>,
     ) -> Ty {
         match op {
             BinaryOp::Coalesce => {
-                let lt = self.expr(left, scope);
+                let lt = left_ty;
                 let rt = self.expr(right, scope);
                 if !lt.is_optional() && !lt.is_error() {
                     self.diags.push(
@@ -432,12 +467,12 @@ impl<'a> Checker<'a> {
                 }
             }
             BinaryOp::And | BinaryOp::Or => {
-                self.expect(left, scope, &Ty::Bool);
+                self.expect_typed(left_ty, &left.span, scope, &Ty::Bool);
                 self.expect(right, scope, &Ty::Bool);
                 Ty::Bool
             }
             BinaryOp::Eq | BinaryOp::Ne => {
-                let lt = self.value(left, scope);
+                let lt = self.value_typed(left_ty, &left.span, scope);
                 let rt = self.value(right, scope);
                 if !comparable(&lt, &rt) {
                     self.bad_operands(scope, span, op_text(op), &lt, Some(&rt));
@@ -448,7 +483,7 @@ impl<'a> Checker<'a> {
                 Ty::Bool
             }
             BinaryOp::Lt | BinaryOp::Le | BinaryOp::Gt | BinaryOp::Ge => {
-                let lt = self.value(left, scope);
+                let lt = self.value_typed(left_ty, &left.span, scope);
                 let rt = self.value(right, scope);
                 if !orderable(&lt, &rt) {
                     self.bad_operands(scope, span, op_text(op), &lt, Some(&rt));
@@ -456,7 +491,7 @@ impl<'a> Checker<'a> {
                 Ty::Bool
             }
             BinaryOp::In => {
-                let lt = self.value(left, scope);
+                let lt = self.value_typed(left_ty, &left.span, scope);
                 let rt = self.value(right, scope);
                 let fits = match rt.base() {
                     Ty::List(element) => comparable(&lt, element),
@@ -470,7 +505,7 @@ impl<'a> Checker<'a> {
                 Ty::Bool
             }
             BinaryOp::Add | BinaryOp::Sub | BinaryOp::Mul | BinaryOp::Div => {
-                let lt = self.value(left, scope);
+                let lt = self.value_typed(left_ty, &left.span, scope);
                 let rt = self.value(right, scope);
                 if lt.is_error() || rt.is_error() {
                     return Ty::Error;

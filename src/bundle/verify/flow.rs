@@ -16,8 +16,7 @@ use super::roles::{Role, base_of};
 use super::types::{Ty, Val};
 use crate::codegen::isa::{BinaryOp, Builtin, Const, Instr, UnaryOp};
 
-/// The deepest the operand stack may grow.
-pub const MAX_STACK: usize = 256;
+pub use crate::limits::MAX_STACK;
 
 /// The abstract machine state before an instruction.
 #[derive(Clone, Debug)]

@@ -98,8 +98,34 @@ impl Gen<'_> {
         Ok(())
     }
 
-    /// Pushes an expression's value.
+    /// Pushes an expression's value. The operators down its spine are emitted in a loop,
+    /// innermost operand first (see `syntax::spine`), so a flat chain of any length is
+    /// lowered without recursing per operator.
     pub(super) fn expr(&mut self, e: &mut Emitter, scope: Scope<'_>, x: &Expr) -> Result<()> {
+        let (innermost, operators) = x.spine();
+        self.operand(e, scope, innermost)?;
+        for operator in operators.into_iter().rev() {
+            self.operator(e, scope, operator)?;
+        }
+        Ok(())
+    }
+
+    /// Emits an operator whose first operand is already on the stack.
+    fn operator(&mut self, e: &mut Emitter, scope: Scope<'_>, x: &Expr) -> Result<()> {
+        match &x.kind {
+            ExprKind::Field(_, field) => e.push(Instr::GetField(self.string(&field.name))),
+            ExprKind::Unary(op, _) => e.push(Instr::Unary(match op {
+                UnaryOp::Not => isa::UnaryOp::Not,
+                UnaryOp::Neg => isa::UnaryOp::Neg,
+            })),
+            ExprKind::Binary(op, _, right) => self.binary(e, scope, *op, right)?,
+            _ => return Err(missing("an operator without an operand")),
+        }
+        Ok(())
+    }
+
+    /// Pushes the value of an expression that is not an operator.
+    fn operand(&mut self, e: &mut Emitter, scope: Scope<'_>, x: &Expr) -> Result<()> {
         match &x.kind {
             ExprKind::Int(i) => e.push(Instr::Const(self.constant(Const::Int(*i)))),
             ExprKind::Number(n) => e.push(Instr::Const(self.constant(Const::Number(*n)))),
@@ -125,18 +151,9 @@ impl Gen<'_> {
                 "secret",
                 &s.name,
             )?)),
-            ExprKind::Field(base, field) => {
-                self.expr(e, scope, base)?;
-                e.push(Instr::GetField(self.string(&field.name)));
+            ExprKind::Field(..) | ExprKind::Unary(..) | ExprKind::Binary(..) => {
+                self.expr(e, scope, x)?
             }
-            ExprKind::Unary(op, operand) => {
-                self.expr(e, scope, operand)?;
-                e.push(Instr::Unary(match op {
-                    UnaryOp::Not => isa::UnaryOp::Not,
-                    UnaryOp::Neg => isa::UnaryOp::Neg,
-                }));
-            }
-            ExprKind::Binary(op, l, r) => self.binary(e, scope, *op, l, r)?,
             ExprKind::Call(f, args) => self.call(e, scope, &f.name, args)?,
         }
         Ok(())
@@ -155,21 +172,14 @@ impl Gen<'_> {
             .ok_or_else(|| missing(format!("unknown name `{name}`")))
     }
 
-    fn binary(
-        &mut self,
-        e: &mut Emitter,
-        scope: Scope<'_>,
-        op: BinaryOp,
-        l: &Expr,
-        r: &Expr,
-    ) -> Result<()> {
+    /// Emits `op r`, its left operand already on the stack.
+    fn binary(&mut self, e: &mut Emitter, scope: Scope<'_>, op: BinaryOp, r: &Expr) -> Result<()> {
         let short: Option<fn(u32) -> Instr> = match op {
             BinaryOp::And => Some(Instr::JumpIfFalseKeep),
             BinaryOp::Or => Some(Instr::JumpIfTrueKeep),
             BinaryOp::Coalesce => Some(Instr::JumpIfPresent),
             _ => None,
         };
-        self.expr(e, scope, l)?;
         if let Some(jump) = short {
             let hole = e.jump(jump);
             self.expr(e, scope, r)?;

@@ -180,11 +180,9 @@ impl Lower<'_> {
             Rule::string | Rule::raw_string => ExprKind::Str(self.template(pair)?),
             Rule::name => ExprKind::Name(self.ident(&pair)),
             Rule::paren => {
-                let inner = self.expr(kids(pair).into_iter().next()?)?;
-                return Some(Expr {
-                    kind: inner.kind,
-                    span,
-                });
+                let mut inner = self.expr(kids(pair).into_iter().next()?)?;
+                inner.span = span;
+                return Some(inner);
             }
             Rule::list_lit => ExprKind::List(
                 kids(pair)
@@ -193,7 +191,11 @@ impl Lower<'_> {
                     .collect::<Option<Vec<_>>>()?,
             ),
             Rule::object_lit => ExprKind::Object(self.object_fields(pair)?),
-            _ => self.expr(pair)?.kind,
+            _ => {
+                let mut inner = self.expr(pair)?;
+                inner.span = span;
+                return Some(inner);
+            }
         };
         Some(Expr { kind, span })
     }
