@@ -696,8 +696,25 @@ impl<'a> Checker<'a> {
             );
             return;
         };
-        if let Err(error) = regex::Regex::new(&pattern) {
-            let reason = error.to_string();
+        // `None`: valid, but larger compiled than the bundle format allows.
+        let checked = regex::Regex::new(&pattern)
+            .map_err(|e| Some(e.to_string()))
+            .and_then(|_| crate::limits::regex_size(&pattern).map_err(|_| None));
+        if let Err(None) = checked {
+            self.diags.push(
+                Diagnostic::error(
+                    codes::REGEX_TOO_LARGE,
+                    "this regular expression compiles to more than a bundle allows",
+                    scope.file,
+                    expr.span.clone(),
+                )
+                .with_primary_label(format!(
+                    "larger than {} bytes compiled",
+                    crate::limits::REGEX_SIZE_LIMIT
+                ))
+                .with_help("use smaller counted repetitions (`{n}`) or narrower classes (`[0-9]` instead of `\\d`)"),
+            );
+        } else if let Err(Some(reason)) = checked {
             let last = reason
                 .lines()
                 .last()

@@ -9,7 +9,7 @@ use super::names::find;
 use super::{Gen, Result, missing};
 use crate::codegen::isa::{self, Builtin, Const, Instr};
 use crate::syntax::ast::{
-    BinaryOp, Expr, ExprKind, FieldInit, FileId, Template, TemplatePart, UnaryOp,
+    BinaryOp, Expr, ExprKind, FieldInit, FileId, Span, Template, TemplatePart, UnaryOp,
 };
 
 /// What names mean where an expression stands.
@@ -44,7 +44,7 @@ impl Gen<'_> {
         e.line(self.line(scope.file, &expr.span));
         self.expr(&mut e, scope, expr)?;
         e.push(Instr::Return);
-        Ok(self.chunk(e.finish()))
+        self.chunk(e, scope.file, &expr.span)
     }
 
     /// A chunk rendering a template.
@@ -53,7 +53,7 @@ impl Gen<'_> {
         e.line(self.line(scope.file, &t.span));
         self.template(&mut e, scope, t)?;
         e.push(Instr::Return);
-        Ok(self.chunk(e.finish()))
+        self.chunk(e, scope.file, &t.span)
     }
 
     /// Pushes a template's text.
@@ -67,34 +67,37 @@ impl Gen<'_> {
             [] => e.push(Instr::Str(self.string(""))),
             [TemplatePart::Text { value, .. }] => e.push(Instr::Str(self.string(value))),
             parts => {
+                let start = e.here();
                 for part in parts {
                     match part {
                         TemplatePart::Text { value, .. } => e.push(Instr::Str(self.string(value))),
                         TemplatePart::Expr(x) => self.expr(e, scope, x)?,
                     }
                 }
-                let n = u16::try_from(parts.len())
-                    .map_err(|_| missing("a template has too many parts"))?;
+                let n = super::parts(parts.len(), "parts", (scope.file, &t.span))?;
                 e.push(Instr::Concat(n));
+                e.mark(start, &t.span);
             }
         }
         Ok(())
     }
 
-    /// Pushes `{key: value, ...}` as a JSON object.
+    /// Pushes `{key: value, ...}` (written at `span`) as a JSON object.
     pub(super) fn object(
         &mut self,
         e: &mut Emitter,
         scope: Scope<'_>,
         fields: &[FieldInit],
+        span: &Span,
     ) -> Result<()> {
+        let start = e.here();
         for f in fields {
             e.push(Instr::Str(self.string(&f.name.name)));
             self.expr(e, scope, &f.value)?;
         }
-        let n =
-            u16::try_from(fields.len()).map_err(|_| missing("an object has too many fields"))?;
+        let n = super::parts(fields.len(), "fields", (scope.file, span))?;
         e.push(Instr::MakeObject(n));
+        e.mark(start, span);
         Ok(())
     }
 
@@ -132,14 +135,15 @@ impl Gen<'_> {
             ExprKind::Bool(b) => e.push(Instr::Const(self.constant(Const::Bool(*b)))),
             ExprKind::Str(t) => self.template(e, scope, t)?,
             ExprKind::List(items) => {
+                let start = e.here();
                 for item in items {
                     self.expr(e, scope, item)?;
                 }
-                let n =
-                    u16::try_from(items.len()).map_err(|_| missing("a list has too many items"))?;
+                let n = super::parts(items.len(), "items", (scope.file, &x.span))?;
                 e.push(Instr::MakeList(n));
+                e.mark(start, &x.span);
             }
-            ExprKind::Object(fields) => self.object(e, scope, fields)?,
+            ExprKind::Object(fields) => self.object(e, scope, fields, &x.span)?,
             ExprKind::Name(id) => e.push(self.name(scope, &id.name)?),
             ExprKind::Customer(attr) => e.push(Instr::LoadCustomer(find(
                 &self.names.customer,
@@ -154,7 +158,11 @@ impl Gen<'_> {
             ExprKind::Field(..) | ExprKind::Unary(..) | ExprKind::Binary(..) => {
                 self.expr(e, scope, x)?
             }
-            ExprKind::Call(f, args) => self.call(e, scope, &f.name, args)?,
+            ExprKind::Call(f, args) => {
+                let start = e.here();
+                self.call(e, scope, &f.name, args)?;
+                e.mark(start, &x.span);
+            }
         }
         Ok(())
     }
