@@ -238,9 +238,8 @@ fn generate_verified(
         .chunk
         .and_then(|chunk| map.locate(chunk, refusal.instr))
         .unwrap_or((FileId(0), 0..0));
-    let diagnostic = Diagnostic::error(code, refusal.detail.clone(), file, span)
-        .with_primary_label("past a limit of the bundle format")
-        .with_help(help);
+    let diagnostic =
+        crate::codegen::limit_diagnostic(code, refusal.detail.clone(), file, &span, help);
     Err(CodegenError {
         message: refusal.to_string(),
         diagnostic: Some(diagnostic),

@@ -97,13 +97,25 @@ pub(super) fn past_limit(
     help: &str,
 ) -> CodegenError {
     CodegenError {
-        diagnostic: Some(
-            Diagnostic::error(code, message.clone(), file, span.clone())
-                .with_primary_label("past a limit of the bundle format")
-                .with_help(help.to_owned()),
-        ),
+        diagnostic: Some(limit_diagnostic(code, message.clone(), file, span, help)),
         message,
     }
+}
+
+/// The diagnostic of a construct at `span` past a limit of the bundle format. It points
+/// at the construct's first character: what goes past a limit is huge, and a label over
+/// all of it would print all of it.
+pub fn limit_diagnostic(
+    code: &'static str,
+    message: String,
+    file: FileId,
+    span: &Span,
+    help: &str,
+) -> Diagnostic {
+    let opening = span.start..(span.start + 1).min(span.end);
+    Diagnostic::error(code, message, file, opening)
+        .with_primary_label("past a limit of the bundle format")
+        .with_help(help.to_owned())
 }
 
 /// A count of items, fields, parts or headers as a 16-bit operand (E0184 past it).
