@@ -39,10 +39,20 @@ pub use crate::limits::MAX_CHUNK_LEN;
 pub fn verify(module: &Module) -> Result<(), VerifyError> {
     tables::check_tables(module)?;
     names::check_names(module)?;
-    regexes::check_regexes(module)?;
     let uses = roles::uses(module);
-    let mut used = vec![false; module.chunks.len()];
+    check_one_use_each(module, &uses)?;
+    regexes::check_regexes(module)?;
     for u in &uses {
+        check_chunk(module, u)?;
+    }
+    Ok(())
+}
+
+/// Every chunk has exactly one use: none is left unverified, and none is verified twice
+/// (checked before any chunk is, so a bundle sharing one costly chunk is refused at once).
+fn check_one_use_each(module: &Module, uses: &[roles::Use]) -> Result<(), VerifyError> {
+    let mut used = vec![false; module.chunks.len()];
+    for u in uses {
         if let Some(slot) = used.get_mut(u.chunk as usize) {
             if *slot {
                 return Err(VerifyError::table(
@@ -53,7 +63,6 @@ pub fn verify(module: &Module) -> Result<(), VerifyError> {
             }
             *slot = true;
         }
-        check_chunk(module, u)?;
     }
     if let Some(unused) = used.iter().position(|u| !u) {
         return Err(VerifyError::table(
