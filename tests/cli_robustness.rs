@@ -290,3 +290,68 @@ fn closed_or_full_output_ends_each_command_quietly_with_its_exit_code() {
     let output = run.wait_with_output().expect("procc ends");
     assert_eq!(ended_cleanly("run | closed", &output), 1);
 }
+
+/// The outputs of `procc run --host-http` on `source` for these input lines.
+fn session(source: &str, inputs: &[&str]) -> Vec<Value> {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::write(dir.path().join("main.proc"), source).expect("written");
+    let mut child = procc()
+        .arg("run")
+        .arg(dir.path())
+        .arg("--host-http")
+        .spawn()
+        .expect("procc runs");
+    {
+        let mut stdin = child.stdin.take().expect("piped");
+        for input in inputs {
+            writeln!(stdin, "{input}").expect("written");
+        }
+    }
+    let output = child.wait_with_output().expect("procc ends");
+    assert_eq!(ended_cleanly("run", &output), 0);
+    String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .map(|line| serde_json::from_str(line).expect("JSON lines"))
+        .collect()
+}
+
+#[test]
+fn tiny_numbers_render_with_an_exponent_and_negative_zero_as_zero() {
+    let source = r#"
+procedure pay: api_call {
+  label "Pay"
+  reversible
+  var amount: number { ask "How much?" }
+  request POST "https://api.example/pay?shown={amount}" {
+    body { amount: amount }
+  }
+  trigger always
+}
+"#;
+    let start = r#"{"conversation":"c","event":"start","customer":{}}"#;
+    let message = r#"{"conversation":"c","event":"message"}"#;
+    let click = r#"{"conversation":"c","event":"click","procedure":"pay"}"#;
+    let request_of = |answer: &str| {
+        let outputs = session(
+            source,
+            &[
+                start,
+                message,
+                click,
+                &format!(
+                    r#"{{"conversation":"c","event":"answer","var":"amount","value":{answer}}}"#
+                ),
+            ],
+        );
+        outputs
+            .into_iter()
+            .find(|o| o["action"] == "request")
+            .unwrap_or_else(|| panic!("a request for {answer}"))
+    };
+    let tiny = request_of("\"4.9e-324\"");
+    assert_eq!(tiny["url"], "https://api.example/pay?shown=5e-324");
+    let zero = request_of("-0.0");
+    assert_eq!(zero["url"], "https://api.example/pay?shown=0");
+    let body = serde_json::to_string(&zero["body"]).expect("JSON");
+    assert_eq!(body, r#"{"amount":0.0}"#);
+}
