@@ -159,12 +159,7 @@ impl Compilation {
     pub fn generate(&self) -> Result<Module, CodegenError> {
         match &self.generated {
             Some(generated) => generated.clone(),
-            None => crate::codegen::generate(
-                &self.files,
-                &self.sources,
-                &self.analysis.graph,
-                &self.analysis.imported,
-            ),
+            None => crate::codegen::generate(&self.files, &self.sources, &self.analysis),
         }
     }
 }
@@ -215,7 +210,7 @@ fn generate_verified(
     analysis: &Analysis,
 ) -> Result<Module, CodegenError> {
     let (module, map) =
-        crate::codegen::generate_mapped(files, sources, &analysis.graph, &analysis.imported)?;
+        crate::codegen::generate_mapped(files, sources, analysis)?;
     let Err(refusal) = crate::bundle::verify::verify(&module) else {
         return Ok(module);
     };

@@ -24,7 +24,7 @@ use crate::codegen::isa::{ChunkId, Const, ConstId, StrId};
 use crate::codegen::module::Module;
 use crate::diagnostics::{Diagnostic, Sources};
 use crate::limits::{MAX_CHUNK_LEN, MAX_PARTS};
-use crate::semantics::{VarGraph, codes};
+use crate::semantics::{Analysis, VarGraph, codes};
 use crate::syntax::ast::{FileId, SourceFile, Span};
 use emit::Emitter;
 
@@ -132,27 +132,22 @@ pub(super) fn parts(n: usize, what: &str, at: (FileId, &Span)) -> Result<u16> {
 
 /// Lowers a checked program, reporting what is missing instead of panicking.
 ///
-/// `files` are every parsed file of the build (user files, then the standard library);
-/// items of standard-library files are included only when listed in `imported` (or,
-/// for types, when something uses them). A file is a standard-library file when it
-/// appears in `imported` or its path starts with `std/`.
-pub fn generate(
-    files: &[SourceFile],
-    sources: &Sources,
-    graph: &VarGraph,
-    imported: &[(FileId, usize)],
-) -> Result<Module> {
-    generate_mapped(files, sources, graph, imported).map(|(module, _)| module)
+/// `files` are every parsed file of the build (user files, then the standard library)
+/// and `analysis` is what semantic analysis made of them: which files are the standard
+/// library's (their items are included only when imported, or, for types, when
+/// something uses them) and the variable dependency graph.
+pub fn generate(files: &[SourceFile], sources: &Sources, analysis: &Analysis) -> Result<Module> {
+    generate_mapped(files, sources, analysis).map(|(module, _)| module)
 }
 
 /// [`generate`], with where each chunk comes from.
 pub fn generate_mapped(
     files: &[SourceFile],
     sources: &Sources,
-    graph: &VarGraph,
-    imported: &[(FileId, usize)],
+    analysis: &Analysis,
 ) -> Result<(Module, SourceMap)> {
-    let names = names::Names::collect(files, sources, imported)?;
+    let graph = &analysis.graph;
+    let names = names::Names::collect(files, analysis)?;
     let mut g = Gen {
         module: Module {
             files: sources.iter().map(|(_, s)| s.path.clone()).collect(),
