@@ -209,8 +209,7 @@ fn generate_verified(
     sources: &Sources,
     analysis: &Analysis,
 ) -> Result<Module, CodegenError> {
-    let (module, map) =
-        crate::codegen::generate_mapped(files, sources, analysis)?;
+    let (module, map) = crate::codegen::generate_mapped(files, sources, analysis)?;
     let Err(refusal) = crate::bundle::verify::verify(&module) else {
         return Ok(module);
     };

@@ -24,6 +24,7 @@ mod regexes;
 pub(crate) mod roles;
 mod structure;
 mod tables;
+pub(crate) mod then;
 mod types;
 
 pub use error::{Rule, VerifyError};
@@ -71,7 +72,7 @@ fn check_one_use_each(module: &Module, uses: &[roles::Use]) -> Result<(), Verify
             "no table refers to this chunk",
         ));
     }
-    Ok(())
+    then::check_then_chains(module)
 }
 
 fn check_chunk(module: &Module, u: &roles::Use) -> Result<(), VerifyError> {

@@ -24,7 +24,7 @@ use crate::codegen::isa::{ChunkId, Const, ConstId, StrId};
 use crate::codegen::module::Module;
 use crate::diagnostics::{Diagnostic, Sources};
 use crate::limits::{MAX_CHUNK_LEN, MAX_PARTS};
-use crate::semantics::{Analysis, VarGraph, codes};
+use crate::semantics::{Analysis, DateLiterals, VarGraph, codes};
 use crate::syntax::ast::{FileId, SourceFile, Span};
 use emit::Emitter;
 
@@ -135,7 +135,8 @@ pub(super) fn parts(n: usize, what: &str, at: (FileId, &Span)) -> Result<u16> {
 /// `files` are every parsed file of the build (user files, then the standard library)
 /// and `analysis` is what semantic analysis made of them: which files are the standard
 /// library's (their items are included only when imported, or, for types, when
-/// something uses them) and the variable dependency graph.
+/// something uses them), the variable dependency graph, and the text literals read as
+/// dates (they become date constants).
 pub fn generate(files: &[SourceFile], sources: &Sources, analysis: &Analysis) -> Result<Module> {
     generate_mapped(files, sources, analysis).map(|(module, _)| module)
 }
@@ -155,6 +156,7 @@ pub fn generate_mapped(
         },
         sources,
         graph,
+        dates: &analysis.date_literals,
         names,
         strings: HashMap::new(),
         consts: HashMap::new(),
@@ -186,6 +188,8 @@ struct Gen<'a> {
     sources: &'a Sources,
     /// The variable graph: collection order and dependencies.
     graph: &'a VarGraph,
+    /// Text literals that stand for dates.
+    dates: &'a DateLiterals,
     /// Every declaration's index.
     names: names::Names<'a>,
     strings: HashMap<String, StrId>,
