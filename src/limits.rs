@@ -1,14 +1,18 @@
 //! The limits of the bundle format, in one place: the verifier refuses a bundle past
 //! them, and the checker refuses a source that would go past them, so that a project
 //! `procc check` accepts is one `procc build` can emit.
+//!
+//! Architecture invariant: a leaf. It imports nothing from the crate, so the checker
+//! (below codegen) and the verifier (above it) can both use it.
 
 use regex_automata::nfa::thompson::{Config as NfaConfig, NFA};
 
 /// The most instructions a chunk may have.
 pub const MAX_CHUNK_LEN: usize = 32_768;
 
-/// The deepest the operand stack of a chunk may grow.
-pub use crate::codegen::isa::MAX_STACK;
+/// The deepest the operand stack of one chunk may grow. The verifier proves every chunk
+/// stays within it; the interpreter checks it again.
+pub const MAX_STACK: usize = 256;
 
 /// The largest compiled form (Thompson NFA, in bytes) of one regex.
 pub const REGEX_SIZE_LIMIT: usize = 1 << 20;
