@@ -7,8 +7,11 @@
 use std::fmt;
 use std::path::{Path, PathBuf};
 
+use crate::bundle::verify::Rule;
+use crate::codegen::CodegenError;
 use crate::codegen::module::Module;
 use crate::diagnostics::{Diagnostic, Sources};
+use crate::semantics::codes;
 use crate::semantics::{Analysis, analyze};
 use crate::syntax::ast::{FileId, SourceFile};
 use crate::syntax::parse_file;
@@ -133,8 +136,11 @@ pub struct Compilation {
     pub stdlib: Vec<FileId>,
     /// The semantic analysis.
     pub analysis: Analysis,
-    /// Syntax and semantic diagnostics together, sorted by file and position.
+    /// Syntax and semantic diagnostics together, sorted by file and position; with the
+    /// limits of the bundle format (E0180–E0189) when the program is otherwise correct.
     pub diagnostics: Vec<Diagnostic>,
+    /// The verified module, generated when the program has no errors.
+    generated: Option<Result<Module, CodegenError>>,
 }
 
 impl Compilation {
@@ -150,8 +156,11 @@ impl Compilation {
 
     /// Generates the bytecode module. Call only when [`Compilation::has_errors`] is false;
     /// an error here is a program the checker should have refused.
-    pub fn generate(&self) -> Result<Module, crate::codegen::CodegenError> {
-        crate::codegen::generate(&self.files, &self.sources, &self.analysis)
+    pub fn generate(&self) -> Result<Module, CodegenError> {
+        match &self.generated {
+            Some(generated) => generated.clone(),
+            None => crate::codegen::generate(&self.files, &self.sources, &self.analysis),
+        }
     }
 }
 
@@ -173,6 +182,15 @@ pub fn compile(mut sources: Sources) -> Compilation {
         .collect();
     let analysis = analyze(&files, &sources, &stdlib);
     diagnostics.extend(analysis.diagnostics.iter().cloned());
+    // A correct program is generated and verified here, so that a limit of the bundle
+    // format is a located diagnostic of `check`, not a failure of `build`.
+    let generated = (!diagnostics.iter().any(Diagnostic::is_error)).then(|| {
+        let generated = generate_verified(&files, &sources, &analysis);
+        if let Err(error) = &generated {
+            diagnostics.extend(error.diagnostic.clone());
+        }
+        generated
+    });
     diagnostics.sort_by(|a, b| (a.file, a.span.start, a.code).cmp(&(b.file, b.span.start, b.code)));
     Compilation {
         sources,
@@ -180,5 +198,44 @@ pub fn compile(mut sources: Sources) -> Compilation {
         stdlib,
         analysis,
         diagnostics,
+        generated,
     }
+}
+
+/// Generates the module and runs the verifier on it; a refusal becomes a diagnostic at
+/// the source of the chunk (and instruction) it names.
+fn generate_verified(
+    files: &[SourceFile],
+    sources: &Sources,
+    analysis: &Analysis,
+) -> Result<Module, CodegenError> {
+    let (module, map) = crate::codegen::generate_mapped(files, sources, analysis)?;
+    let Err(refusal) = crate::bundle::verify::verify(&module) else {
+        return Ok(module);
+    };
+    let (code, help) = match refusal.rule {
+        Rule::LimitExceeded => (
+            codes::TOO_MANY_VALUES,
+            "split long lists, objects or templates, or nest fewer of them inside each other",
+        ),
+        Rule::InvalidRegex => (
+            codes::REGEXES_TOO_LARGE,
+            "use fewer or simpler regular expressions (large counted repetitions like `\\w{500}` compile to a lot)",
+        ),
+        _ => (
+            codes::VERIFIER_REFUSED,
+            "this is a defect of procc: please report it with this file",
+        ),
+    };
+    // A refusal outside bytecode is placed at the start of the first file.
+    let (file, span) = refusal
+        .chunk
+        .and_then(|chunk| map.locate(chunk, refusal.instr))
+        .unwrap_or((FileId(0), 0..0));
+    let diagnostic =
+        crate::codegen::limit_diagnostic(code, refusal.detail.clone(), file, &span, help);
+    Err(CodegenError {
+        message: refusal.to_string(),
+        diagnostic: Some(diagnostic),
+    })
 }

@@ -37,6 +37,7 @@ pub mod testing;
 pub mod bundle;
 pub mod calendar;
 pub mod codegen;
+pub mod limits;
 #[cfg(feature = "runtime")]
 pub mod runtime;
 pub mod vm;

@@ -394,3 +394,37 @@ fn errors_read_as_one_sentence() {
     assert!(text.contains("procedure `see_pricing`"), "{text}");
     assert!(text.ends_with("at instruction 2."), "{text}");
 }
+
+#[test]
+fn two_procedures_with_one_name_are_refused() {
+    let mut m = good();
+    assert!(m.procedures.len() >= 2);
+    m.procedures[1].name = m.procedures[0].name.clone();
+    let e = refused(&m);
+    assert_eq!(e.rule, Rule::DuplicateName, "{e}");
+}
+
+#[test]
+fn two_conversation_variables_with_one_name_are_refused() {
+    let mut m = good();
+    let mut copy = m.vars[0].clone();
+    copy.ask = None;
+    copy.when = None;
+    copy.default = None;
+    copy.checks.clear();
+    copy.deps.clear();
+    m.vars.push(copy);
+    let e = refused(&m);
+    assert_eq!(e.rule, Rule::DuplicateName, "{e}");
+}
+
+#[test]
+fn a_chunk_used_twice_is_refused() {
+    let mut m = good();
+    let label = m.procedures[0].label;
+    m.procedures[1].label = label;
+    let e = refused(&m);
+    // The second procedure's own label chunk is now unused, and procedure 0's is shared:
+    // the sharing is found first.
+    assert_eq!(e.rule, Rule::SharedChunk, "{e}");
+}

@@ -134,13 +134,13 @@ fn then_in_on_cancelled_is_refused() {
     assert_eq!(refused(&m).rule, Rule::ThenCycle);
 }
 
-/// An outcome chunk case: where the chunk goes, its code, and the rule it breaks (if any).
-type ChunkCase = (fn(&mut OutcomeChunks, u32), Vec<Instr>, Option<Rule>);
+/// One case: which outcome chunk to set, its code, and the rule it breaks (if any).
+type OutcomeCase = (fn(&mut OutcomeChunks, u32), Vec<Instr>, Option<Rule>);
 
 #[test]
 fn outcome_chunks_hold_only_statements_and_end_with_their_outcome() {
     use Instr::*;
-    let cases: Vec<ChunkCase> = vec![
+    let cases: Vec<OutcomeCase> = vec![
         (
             |o, c| o.failure = Some(c),
             vec![

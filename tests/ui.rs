@@ -18,9 +18,9 @@ fn check(path: &str, text: &str) -> (Vec<Diagnostic>, Sources) {
 }
 
 /// Parses and analyses several files as one build, with the standard library.
-fn check_all(files: &[(String, String)]) -> (Vec<Diagnostic>, Sources) {
+fn check_all(files_given: &[(String, String)]) -> (Vec<Diagnostic>, Sources) {
     let mut sources = Sources::new();
-    for (path, text) in files {
+    for (path, text) in files_given {
         sources.add(path.clone(), text.clone());
     }
     let std_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("stdlib");
@@ -45,6 +45,21 @@ fn check_all(files: &[(String, String)]) -> (Vec<Diagnostic>, Sources) {
         })
         .collect();
     diagnostics.extend(analyze(&files, &sources, &stdlib).diagnostics);
+    if !diagnostics.iter().any(Diagnostic::is_error) {
+        // A correct program is also generated and verified, as `procc check` does: the
+        // limits of the bundle format (E0180-E0189) are found there.
+        let mut user = Sources::new();
+        for (path, text) in files_given {
+            user.add(path.clone(), text.clone());
+        }
+        let compilation = procc::compiler::compile(user);
+        diagnostics.extend(
+            compilation
+                .diagnostics
+                .into_iter()
+                .filter(|d| d.code.starts_with("E018")),
+        );
+    }
     (diagnostics, sources)
 }
 

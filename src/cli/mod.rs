@@ -9,6 +9,7 @@ mod preview;
 mod report;
 mod run;
 mod serve;
+pub mod stdio;
 mod test;
 mod trust;
 

@@ -1,13 +1,13 @@
 //! `procc run BUNDLE_OR_PATH...`: the session protocol on stdin/stdout.
 
-use std::io::{BufRead, Write};
+use std::io::BufRead;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use procc::bundle::sign::PublicKey;
 use procc::codegen::module::Module;
 use procc::runtime::{EnvSecrets, EventLog, HttpClient, HttpOutcome, handle_performing_observed};
-use procc::vm::{Action, Conversations, Program, parse_input_line};
+use procc::vm::{Action, Conversations, Program, parse_input_bytes};
 
 use super::{EXIT_FAILURE, EXIT_OK, EXIT_USAGE};
 
@@ -65,18 +65,22 @@ pub fn run(args: &RunArgs) -> u8 {
     let declared = program.module().secrets.clone();
     // The seed makes idempotency keys unique to this process's sessions (§7).
     let mut conversations = Conversations::with_seed(program, procc::runtime::random::bytes());
-    let stdin = std::io::stdin();
-    let stdout = std::io::stdout();
-    let mut out = stdout.lock();
-    for line in stdin.lock().lines() {
-        let Ok(line) = line else {
-            eprintln!("error: stdin is not valid UTF-8 text");
-            return EXIT_USAGE;
-        };
-        if line.trim().is_empty() {
+    let mut stdin = std::io::stdin().lock();
+    let mut line = Vec::new();
+    loop {
+        line.clear();
+        match stdin.read_until(b'\n', &mut line) {
+            Ok(0) => break,
+            Ok(_) => {}
+            Err(error) => {
+                eprintln!("error: cannot read stdin: {error}");
+                return EXIT_FAILURE;
+            }
+        }
+        if line.trim_ascii().is_empty() {
             continue;
         }
-        let outputs = match parse_input_line(&line) {
+        let outputs = match parse_input_bytes(&line) {
             Ok(mut input) => {
                 secrets.fill(&declared, &mut input);
                 // An input without `at` happened now (§7): `today()` and `hour()` read it.
@@ -102,10 +106,14 @@ pub fn run(args: &RunArgs) -> u8 {
         };
         for output in outputs {
             if let Ok(json) = serde_json::to_string(&output) {
-                let _ = writeln!(out, "{json}");
+                println!("{json}");
             }
         }
-        let _ = out.flush();
+        // Nobody reads the outputs any more: stop taking inputs (which may act on the
+        // world) that no one will see answered.
+        if super::stdio::stdout_closed() {
+            return EXIT_FAILURE;
+        }
     }
     EXIT_OK
 }

@@ -7,4 +7,4 @@ mod lower;
 pub mod module;
 
 #[cfg(feature = "compiler")]
-pub use lower::{CodegenError, generate};
+pub use lower::{CodegenError, SourceMap, generate, generate_mapped, limit_diagnostic};

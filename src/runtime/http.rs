@@ -322,10 +322,11 @@ fn body_json(bytes: &[u8]) -> Json {
 
 /// A transport error, without its URL; connection errors and timeouts may be retried.
 fn failure(error: reqwest::Error) -> Attempt {
-    let retryable = error.is_connect() || error.is_timeout();
+    let dropped = connection_dropped(&error);
+    let retryable = error.is_connect() || error.is_timeout() || dropped;
     let kind = if error.is_timeout() {
         "timed out"
-    } else if error.is_connect() {
+    } else if error.is_connect() || dropped {
         "connection failed"
     } else {
         "request failed"
@@ -335,6 +336,34 @@ fn failure(error: reqwest::Error) -> Attempt {
         error: format!("{kind}: {}", error_chain(&error)),
         retryable,
     }
+}
+
+/// Whether the server closed or reset the connection before its answer was complete
+/// (hyper's "connection closed before message completed"): a failure of the transport
+/// like a refused connection, so `retry` applies (a repeated non-GET request carries the
+/// same `Idempotency-Key`).
+fn connection_dropped(error: &reqwest::Error) -> bool {
+    use std::io::ErrorKind;
+    let mut source = std::error::Error::source(error);
+    while let Some(cause) = source {
+        let hyper_closed = cause
+            .downcast_ref::<hyper::Error>()
+            .is_some_and(|e| e.is_incomplete_message() || e.is_closed());
+        let io_dropped = cause.downcast_ref::<std::io::Error>().is_some_and(|e| {
+            matches!(
+                e.kind(),
+                ErrorKind::ConnectionReset
+                    | ErrorKind::ConnectionAborted
+                    | ErrorKind::BrokenPipe
+                    | ErrorKind::UnexpectedEof
+            )
+        });
+        if hyper_closed || io_dropped {
+            return true;
+        }
+        source = cause.source();
+    }
+    false
 }
 
 /// The error and its sources, joined (reqwest's own text is often just "error sending

@@ -117,3 +117,16 @@ pub const UNUSED_AUDIENCE: &str = "W0103";
 pub const UNMARKED_API_CALL: &str = "W0104";
 /// A `live_chat` procedure without `escalation`.
 pub const LIVE_CHAT_WITHOUT_ESCALATION: &str = "W0105";
+
+/// A chunk (an expression, a template, a procedure body) longer than a bundle allows.
+pub const CHUNK_TOO_LONG: &str = "E0180";
+/// An expression that needs more values at once than a bundle's stack holds.
+pub const TOO_MANY_VALUES: &str = "E0181";
+/// A regex whose compiled form is larger than a bundle allows.
+pub const REGEX_TOO_LARGE: &str = "E0182";
+/// The regexes of a project together are larger than a bundle allows.
+pub const REGEXES_TOO_LARGE: &str = "E0183";
+/// A list, object, template or request with more parts than a bundle can count.
+pub const TOO_MANY_PARTS: &str = "E0184";
+/// Generated code the verifier refused for another reason (a compiler defect, located).
+pub const VERIFIER_REFUSED: &str = "E0189";

@@ -95,15 +95,20 @@ impl<'a> Checker<'a> {
             }
         }
         let ty = self.expr(expr, scope);
+        self.expect_typed(ty, &expr.span, scope, expected);
+    }
+
+    /// [`Checker::expect`] for an expression already typed `ty`.
+    fn expect_typed(&mut self, ty: Ty, span: &Span, scope: Scope<'_>, expected: &Ty) {
         if ty.is_error() || expected.is_error() {
             return;
         }
         if ty.is_optional() && !expected.is_optional() {
-            self.optional_error(scope, &expr.span, &ty);
+            self.optional_error(scope, span, &ty);
             return;
         }
         if !assignable(ty.non_optional(), expected.non_optional()) {
-            self.mismatch(scope, &expr.span, expected, &format!("`{ty}`"));
+            self.mismatch(scope, span, expected, &format!("`{ty}`"));
         }
     }
 
@@ -111,11 +116,7 @@ impl<'a> Checker<'a> {
     /// `?` (after reporting, so that one mistake gives one error).
     pub fn value(&mut self, expr: &Expr, scope: Scope<'_>) -> Ty {
         let ty = self.expr(expr, scope);
-        if ty.is_optional() {
-            self.optional_error(scope, &expr.span, &ty);
-            return ty.non_optional().clone();
-        }
-        ty
+        self.present(ty, expr, scope)
     }
 
     pub(super) fn optional_error(&mut self, scope: Scope<'_>, span: &Span, ty: &Ty) {
@@ -197,22 +198,35 @@ impl<'a> Checker<'a> {
     /// Types two operands where a text literal on either side becomes a date when the
     /// other side is one (`d < "2026-01-01"`, `"2026-01-01" == d`, `d ?? "2026-01-01"`).
     fn pair(&mut self, left: &Expr, right: &Expr, scope: Scope<'_>) -> (Ty, Ty) {
+        let left_ty = self.expr(left, scope);
+        self.pair_typed((left, left_ty), right, scope)
+    }
+
+    /// [`Checker::pair`] where `left` is already typed `left_ty` (the spine loop types a
+    /// binary operator's left side before the operator).
+    fn pair_typed(
+        &mut self,
+        (left, left_ty): (&Expr, Ty),
+        right: &Expr,
+        scope: Scope<'_>,
+    ) -> (Ty, Ty) {
         if is_plain_text(left) && !is_plain_text(right) {
+            // A plain text typed alone reported nothing; beside `right` it may be a date.
             let rt = self.expr(right, scope);
             let lt = self.beside(left, &rt, scope);
             (lt, rt)
         } else {
-            let lt = self.expr(left, scope);
-            let rt = self.beside(right, &lt, scope);
-            (lt, rt)
+            let rt = self.beside(right, &left_ty, scope);
+            (left_ty, rt)
         }
     }
 
-    /// [`Checker::pair`] for operands that need values (not optional).
-    fn value_pair(&mut self, left: &Expr, right: &Expr, scope: Scope<'_>) -> (Ty, Ty) {
-        let (lt, rt) = self.pair(left, right, scope);
+    /// [`Checker::pair_typed`] for operands that need values (not optional).
+    fn value_pair(&mut self, left: (&Expr, Ty), right: &Expr, scope: Scope<'_>) -> (Ty, Ty) {
+        let expr = left.0;
+        let (lt, rt) = self.pair_typed(left, right, scope);
         (
-            self.present(lt, left, scope),
+            self.present(lt, expr, scope),
             self.present(rt, right, scope),
         )
     }
@@ -264,8 +278,45 @@ impl<'a> Checker<'a> {
         }
     }
 
-    /// The type of an expression.
+    /// The type of an expression. The operators down its spine are typed in a loop,
+    /// innermost first (see `syntax::spine`), so a flat chain of any length is checked
+    /// without recursing per operator.
     pub fn expr(&mut self, expr: &Expr, scope: Scope<'_>) -> Ty {
+        let (innermost, operators) = expr.spine();
+        let mut ty = self.operand(innermost, scope);
+        for operator in operators.into_iter().rev() {
+            ty = self.operator(operator, ty, scope);
+        }
+        ty
+    }
+
+    /// The type of an operator whose first operand has type `first`.
+    fn operator(&mut self, expr: &Expr, first: Ty, scope: Scope<'_>) -> Ty {
+        match &expr.kind {
+            ExprKind::Field(base, field) => self.field(base, first, field, scope),
+            ExprKind::Unary(UnaryOp::Not, operand) => {
+                self.expect_typed(first, &operand.span, scope, &Ty::Bool);
+                Ty::Bool
+            }
+            ExprKind::Unary(UnaryOp::Neg, operand) => {
+                let ty = self.present(first, operand, scope);
+                if ty.is_dynamic() || ty.is_numeric() {
+                    ty
+                } else {
+                    self.bad_operands(scope, &expr.span, "`-`", &ty, None);
+                    Ty::Error
+                }
+            }
+            ExprKind::Binary(op, left, right) => {
+                self.binary(*op, (left, first), right, &expr.span, scope)
+            }
+            // `Expr::spine` yields only operators.
+            _ => first,
+        }
+    }
+
+    /// The type of an expression that is not an operator.
+    fn operand(&mut self, expr: &Expr, scope: Scope<'_>) -> Ty {
         match &expr.kind {
             ExprKind::Int(_) => Ty::Int,
             ExprKind::Number(_) => Ty::Number,
@@ -301,23 +352,9 @@ impl<'a> Checker<'a> {
             ExprKind::Name(name) => self.name(name, scope),
             ExprKind::Customer(attr) => self.customer_attr(attr, scope),
             ExprKind::Secret(name) => self.secret(name, scope),
-            ExprKind::Field(base, field) => self.field(base, field, scope),
-            ExprKind::Unary(op, operand) => match op {
-                UnaryOp::Not => {
-                    self.expect(operand, scope, &Ty::Bool);
-                    Ty::Bool
-                }
-                UnaryOp::Neg => {
-                    let ty = self.value(operand, scope);
-                    if ty.is_dynamic() || ty.is_numeric() {
-                        ty
-                    } else {
-                        self.bad_operands(scope, &expr.span, "`-`", &ty, None);
-                        Ty::Error
-                    }
-                }
-            },
-            ExprKind::Binary(op, left, right) => self.binary(*op, left, right, &expr.span, scope),
+            ExprKind::Field(..) | ExprKind::Unary(..) | ExprKind::Binary(..) => {
+                self.expr(expr, scope)
+            }
             ExprKind::Call(name, args) => self.call(name, args, &expr.span, scope),
             ExprKind::If {
                 cond,
@@ -484,7 +521,8 @@ impl<'a> Checker<'a> {
         }
     }
 
-    fn field(&mut self, base: &Expr, field: &Ident, scope: Scope<'_>) -> Ty {
+    /// `base.field`, where `base` has type `base_ty`.
+    fn field(&mut self, base: &Expr, base_ty: Ty, field: &Ident, scope: Scope<'_>) -> Ty {
         if let ExprKind::Name(name) = &base.kind {
             let shadowed = scope.own.is_some_and(|(own, _)| own == name.name);
             let fields = match (name.name.as_str(), scope.outcome) {
@@ -515,7 +553,7 @@ impl<'a> Checker<'a> {
                 return Ty::Error;
             }
         }
-        let ty = self.value(base, scope);
+        let ty = self.present(base_ty, base, scope);
         if ty.is_dynamic() {
             return ty.base().clone();
         }
@@ -556,17 +594,18 @@ impl<'a> Checker<'a> {
         );
     }
 
+    /// `left op right`, where `left` (already checked) has type `left_ty`.
     fn binary(
         &mut self,
         op: BinaryOp,
-        left: &Expr,
+        (left, left_ty): (&Expr, Ty),
         right: &Expr,
         span: &Span,
         scope: Scope<'_>,
     ) -> Ty {
         match op {
             BinaryOp::Coalesce => {
-                let (lt, rt) = self.pair(left, right, scope);
+                let (lt, rt) = self.pair_typed((left, left_ty), right, scope);
                 if !lt.is_optional() && !lt.is_error() {
                     self.diags.push(
                         Diagnostic::error(
@@ -589,12 +628,12 @@ impl<'a> Checker<'a> {
                 }
             }
             BinaryOp::And | BinaryOp::Or => {
-                self.expect(left, scope, &Ty::Bool);
+                self.expect_typed(left_ty, &left.span, scope, &Ty::Bool);
                 self.expect(right, scope, &Ty::Bool);
                 Ty::Bool
             }
             BinaryOp::Eq | BinaryOp::Ne => {
-                let (lt, rt) = self.value_pair(left, right, scope);
+                let (lt, rt) = self.value_pair((left, left_ty), right, scope);
                 if !comparable(&lt, &rt) {
                     self.bad_operands(scope, span, op_text(op), &lt, Some(&rt));
                 } else {
@@ -604,14 +643,14 @@ impl<'a> Checker<'a> {
                 Ty::Bool
             }
             BinaryOp::Lt | BinaryOp::Le | BinaryOp::Gt | BinaryOp::Ge => {
-                let (lt, rt) = self.value_pair(left, right, scope);
+                let (lt, rt) = self.value_pair((left, left_ty), right, scope);
                 if !orderable(&lt, &rt) {
                     self.bad_operands(scope, span, op_text(op), &lt, Some(&rt));
                 }
                 Ty::Bool
             }
             BinaryOp::In => {
-                let lt = self.value(left, scope);
+                let lt = self.present(left_ty, left, scope);
                 let list = Ty::List(Box::new(lt.clone()));
                 let rt = self.beside(right, &list, scope);
                 let rt = self.present(rt, right, scope);
@@ -627,7 +666,7 @@ impl<'a> Checker<'a> {
                 Ty::Bool
             }
             BinaryOp::Add | BinaryOp::Sub | BinaryOp::Mul | BinaryOp::Div => {
-                let lt = self.value(left, scope);
+                let lt = self.present(left_ty, left, scope);
                 let rt = self.value(right, scope);
                 if lt.is_error() || rt.is_error() {
                     return Ty::Error;
@@ -888,8 +927,25 @@ impl<'a> Checker<'a> {
             );
             return;
         };
-        if let Err(error) = regex::Regex::new(&pattern) {
-            let reason = error.to_string();
+        // `None`: valid, but larger compiled than the bundle format allows.
+        let checked = regex::Regex::new(&pattern)
+            .map_err(|e| Some(e.to_string()))
+            .and_then(|_| crate::limits::regex_size(&pattern).map_err(|_| None));
+        if let Err(None) = checked {
+            self.diags.push(
+                Diagnostic::error(
+                    codes::REGEX_TOO_LARGE,
+                    "this regular expression compiles to more than a bundle allows",
+                    scope.file,
+                    expr.span.clone(),
+                )
+                .with_primary_label(format!(
+                    "larger than {} bytes compiled",
+                    crate::limits::REGEX_SIZE_LIMIT
+                ))
+                .with_help("use smaller counted repetitions (`{n}`) or narrower classes (`[0-9]` instead of `\\d`)"),
+            );
+        } else if let Err(Some(reason)) = checked {
             let last = reason
                 .lines()
                 .last()

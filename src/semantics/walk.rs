@@ -5,16 +5,26 @@ use crate::syntax::ast::{Expr, ExprKind, Ident, Template, TemplatePart};
 /// Calls `visit` on every bare name (`ExprKind::Name`) in `expr`, in source order.
 /// Field accesses visit their base: `result.slot` visits `result`.
 pub fn names_in_expr<'a>(expr: &'a Expr, visit: &mut dyn FnMut(&'a Ident)) {
+    // The spine in a loop (see `syntax::spine`): the innermost operand first, then each
+    // operator's other operand, outward.
+    let (innermost, operators) = expr.spine();
+    names_in_operand(innermost, visit);
+    for operator in operators.into_iter().rev() {
+        if let ExprKind::Binary(_, _, right) = &operator.kind {
+            names_in_expr(right, visit);
+        }
+    }
+}
+
+/// [`names_in_expr`] for an expression that is not an operator.
+fn names_in_operand<'a>(expr: &'a Expr, visit: &mut dyn FnMut(&'a Ident)) {
     match &expr.kind {
         ExprKind::Name(ident) => visit(ident),
         ExprKind::Str(template) => names_in_template(template, visit),
         ExprKind::List(items) => items.iter().for_each(|e| names_in_expr(e, visit)),
         ExprKind::Object(fields) => fields.iter().for_each(|f| names_in_expr(&f.value, visit)),
-        ExprKind::Field(base, _) => names_in_expr(base, visit),
-        ExprKind::Unary(_, operand) => names_in_expr(operand, visit),
-        ExprKind::Binary(_, left, right) => {
-            names_in_expr(left, visit);
-            names_in_expr(right, visit);
+        ExprKind::Field(..) | ExprKind::Unary(..) | ExprKind::Binary(..) => {
+            names_in_expr(expr, visit)
         }
         ExprKind::Call(_, args) => args.iter().for_each(|e| names_in_expr(e, visit)),
         ExprKind::If {

@@ -511,8 +511,10 @@ pub enum TemplatePart {
     Expr(Expr),
 }
 
-/// An expression.
-#[derive(Clone, Debug, PartialEq)]
+/// An expression. `Clone` and `Drop` are written by hand (in `spine`) so that a flat
+/// chain of 20,000 operators, a tree as deep as it is long, is copied and freed in a
+/// loop instead of one stack frame per operator.
+#[derive(Debug, PartialEq)]
 pub struct Expr {
     /// What it is.
     pub kind: ExprKind,

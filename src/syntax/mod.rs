@@ -9,6 +9,7 @@ pub mod ast;
 mod errors;
 mod grammar;
 mod lower;
+mod spine;
 mod split;
 pub mod tokens;
 

@@ -25,19 +25,35 @@ pub fn literal_to_json(expr: &Expr) -> Json {
         ),
         ExprKind::List(items) => Json::Array(items.iter().map(literal_to_json).collect()),
         ExprKind::Object(fields) => Json::Object(literal_object(fields)),
-        ExprKind::Unary(UnaryOp::Neg, operand) => match literal_to_json(operand) {
-            Json::Number(n) => n
-                .as_i64()
-                .and_then(i64::checked_neg)
-                .map(Json::from)
-                .or_else(|| {
-                    n.as_f64()
-                        .and_then(|f| serde_json::Number::from_f64(-f))
-                        .map(Json::Number)
-                })
-                .unwrap_or(Json::Null),
-            _ => Json::Null,
-        },
+        ExprKind::Unary(UnaryOp::Neg, _) => {
+            // Signs down the spine in a loop (see `syntax::spine`), not one call each.
+            let (innermost, operators) = expr.spine();
+            let mut value = literal_to_json(innermost);
+            for operator in operators.into_iter().rev() {
+                value = match operator.kind {
+                    ExprKind::Unary(UnaryOp::Neg, _) => negate(value),
+                    _ => Json::Null,
+                };
+            }
+            value
+        }
+        _ => Json::Null,
+    }
+}
+
+/// `-value` for a JSON number, `null` for anything else.
+fn negate(value: Json) -> Json {
+    match value {
+        Json::Number(n) => n
+            .as_i64()
+            .and_then(i64::checked_neg)
+            .map(Json::from)
+            .or_else(|| {
+                n.as_f64()
+                    .and_then(|f| serde_json::Number::from_f64(-f))
+                    .map(Json::Number)
+            })
+            .unwrap_or(Json::Null),
         _ => Json::Null,
     }
 }

@@ -36,6 +36,32 @@ pub fn parse_input_line(line: &str) -> Result<Input, Output> {
     parse_input_json(json).map_err(|(conversation, message)| bad(conversation, message))
 }
 
+/// Parses one input line as read from a byte stream: a line that is not UTF-8 text is
+/// refused with `bad_input` like any other unreadable line (carrying `conversation` when
+/// the rest of the line still names one), so one bad line never ends a stream.
+#[allow(
+    clippy::result_large_err,
+    reason = "the error is the output line to write back; one per input"
+)]
+pub fn parse_input_bytes(line: &[u8]) -> Result<Input, Output> {
+    match std::str::from_utf8(line) {
+        Ok(text) => parse_input_line(text),
+        Err(error) => {
+            let conversation = serde_json::from_str::<Json>(&String::from_utf8_lossy(line))
+                .ok()
+                .and_then(|json| Some(json.get("conversation")?.as_str()?.to_owned()));
+            Err(error_output(
+                conversation,
+                "bad_input",
+                format!(
+                    "the line is not valid UTF-8 text (at byte {})",
+                    error.valid_up_to()
+                ),
+            ))
+        }
+    }
+}
+
 /// Parses one input already read as JSON; on failure, the conversation (when readable)
 /// and why.
 pub fn parse_input_json(json: Json) -> Result<Input, (Option<String>, String)> {

@@ -64,8 +64,7 @@ mod tests;
 
 pub use analytics::{AnalyticsEvent, EventKind};
 pub use conversations::Conversations;
-/// Dates as `YYYY-MM-DD` (the runtime's log timestamps use the same calendar).
-pub use input::{parse_input_json, parse_input_line};
+pub use input::{parse_input_bytes, parse_input_json, parse_input_line};
 pub use ops::RuntimeError;
 pub use program::{Program, ProgramError};
 pub use protocol::{Action, Event, Input, Output};

@@ -116,6 +116,7 @@ impl Program {
     fn build(module: Module, native: bool) -> Result<Program, ProgramError> {
         check_tables(&module)?;
         let mut regexes = HashMap::new();
+        let mut by_pattern: HashMap<&str, Regex> = HashMap::new();
         let mut text_slots = vec![u32::MAX; module.strings.len()];
         let mut text_values = Vec::new();
         for chunk in &module.chunks {
@@ -138,10 +139,19 @@ impl Program {
                         .strings
                         .get(id as usize)
                         .ok_or_else(|| ProgramError::BadIndex(format!("regex string {id}")))?;
-                    let regex = Regex::new(pattern).map_err(|e| ProgramError::BadRegex {
-                        pattern: pattern.clone(),
-                        reason: e.to_string(),
-                    })?;
+                    // One compilation per distinct pattern, however many strings hold it.
+                    let regex = match by_pattern.get(pattern.as_str()) {
+                        Some(regex) => Regex::clone(regex),
+                        None => {
+                            let regex =
+                                Regex::new(pattern).map_err(|e| ProgramError::BadRegex {
+                                    pattern: pattern.clone(),
+                                    reason: e.to_string(),
+                                })?;
+                            by_pattern.insert(pattern.as_str(), regex.clone());
+                            regex
+                        }
+                    };
                     regexes.insert(id, regex);
                 }
             }

@@ -132,18 +132,26 @@ std::thread_local! {
     static DECODING_DEPTH: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
 }
 
-/// Shortest round-trip form: Rust's `Display` for `f64` prints `40` for 40.0 and `40.5`
-/// for 40.5, never an exponent.
+/// How a template shows a `number` (the one place numbers become text): the shortest
+/// digits that read back as the same number, in plain decimal when `1e-7 <= |x| < 1e21`
+/// (`40`, `40.5`, `0.1`, `0.0000001`), with an exponent outside that range (`5e-324`,
+/// `1e21`, `1.5e-8`) — JavaScript's rule for `Number#toString`, so a tiny or huge number
+/// is a few characters, not hundreds of digits. Zero is `0`, never `-0`.
 fn render_number(number: f64) -> String {
     if number == 0.0 {
-        // `-0` would surprise a customer.
         return "0".to_owned();
     }
-    number.to_string()
+    if (1e-7..1e21).contains(&number.abs()) {
+        number.to_string()
+    } else {
+        format!("{number:e}")
+    }
 }
 
 fn number_to_json(number: f64) -> Json {
-    // An integral float keeps its float form in JSON only when it cannot be an integer.
+    // `-0.0` is written as `0.0`: the sign of zero means nothing to a host, and JSON
+    // readers differ on it.
+    let number = if number == 0.0 { 0.0 } else { number };
     serde_json::Number::from_f64(number).map_or(Json::Null, Json::Number)
 }
 
@@ -219,6 +227,17 @@ mod tests {
         assert_eq!(Value::Number(40.0).render(), "40");
         assert_eq!(Value::Number(40.5).render(), "40.5");
         assert_eq!(Value::Number(0.1).render(), "0.1");
+        assert_eq!(Value::Number(4.9e-324).render(), "5e-324");
+        assert_eq!(Value::Number(-1e300).render(), "-1e300");
+        assert_eq!(Value::Number(1e21).render(), "1e21");
+        assert_eq!(
+            Value::Number(123456789012345680000.0).render(),
+            "123456789012345680000"
+        );
+        assert_eq!(Value::Number(1e-7).render(), "0.0000001");
+        assert_eq!(Value::Number(1.5e-8).render(), "1.5e-8");
+        assert_eq!(Value::Number(-0.0).render(), "0");
+        assert_eq!(Value::Number(-0.0).to_json().to_string(), "0.0");
         assert_eq!(Value::Int(-7).render(), "-7");
         assert_eq!(Value::Bool(true).render(), "true");
         assert_eq!(Value::Date(0).render(), "1970-01-01");

@@ -21,6 +21,12 @@ pub enum Rule {
     MalformedTable,
     /// A chunk no table refers to.
     UnusedChunk,
+    /// A chunk more than one table entry refers to (each chunk is verified once, for
+    /// its one use).
+    SharedChunk,
+    /// Two procedures, two conversation variables, or two local variables of one
+    /// procedure with the same name.
+    DuplicateName,
     /// A chunk exceeds the verifier's size or stack-depth limits.
     LimitExceeded,
     /// A jump whose target is not after the jump (rule 4).
@@ -54,7 +60,7 @@ pub enum Rule {
     SecretLeak,
     /// A request or redirect URL holding a value that did not pass `UrlEncode` (§7).
     UnencodedUrl,
-    /// A regex operand that does not compile.
+    /// A regex operand that does not compile, or all of them together are too large.
     InvalidRegex,
     /// A request's timeout or retry count is outside the allowed range.
     InvalidRequest,
@@ -77,6 +83,8 @@ impl Rule {
             Rule::DependencyCycle => "dependency_cycle",
             Rule::MalformedTable => "malformed_table",
             Rule::UnusedChunk => "unused_chunk",
+            Rule::SharedChunk => "shared_chunk",
+            Rule::DuplicateName => "duplicate_name",
             Rule::LimitExceeded => "limit_exceeded",
             Rule::BackwardJump => "backward_jump",
             Rule::JumpOutOfChunk => "jump_out_of_chunk",

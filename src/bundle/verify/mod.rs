@@ -1,20 +1,26 @@
 //! The bundle verifier: proves a [`Module`] safe to run before anything in it runs.
 //!
 //! [`verify`] checks, in order: the tables (every index in range, built-in types intact,
-//! type chains and variable dependencies acyclic, a well-formed trigger index); then every
-//! chunk, once per use (see `roles`): operand indexes, forward-only jumps inside the
+//! type chains and variable dependencies acyclic, a well-formed trigger index, names
+//! unique); every distinct regex once (`regexes`); then every chunk, once — a chunk has
+//! exactly one use (see `roles`): operand indexes, forward-only jumps inside the
 //! chunk, what a chunk of that use may contain, effects matching the procedure's kind
 //! (`structure`); stack depth and types, taint of secrets (rule 3), results read only
 //! after an `Await`, every path ending (`flow`); and for irreversible procedures, an
 //! approval dominating every effect (rule 2, `approval`). Chunks no table uses are
 //! refused, so everything a bundle holds has been verified.
 //!
-//! Limits keep verification linear and bounded on hostile input: at most
-//! [`MAX_CHUNK_LEN`] instructions per chunk and [`MAX_STACK`] stack slots.
+//! Limits keep verification linear in the bundle's size on hostile input: at most
+//! [`MAX_CHUNK_LEN`] instructions per chunk and [`MAX_STACK`] stack slots, each chunk
+//! verified once (a chunk shared by several uses is refused: the code generator never
+//! shares one), each distinct pattern compiled once, and all patterns together within
+//! [`crate::limits::REGEX_TOTAL_LIMIT`].
 
 mod approval;
 mod error;
 mod flow;
+mod names;
+mod regexes;
 pub(crate) mod roles;
 mod structure;
 mod tables;
@@ -28,19 +34,36 @@ use crate::codegen::isa::{ChunkId, Instr, ProcId};
 use crate::codegen::module::{Kind, Module};
 use roles::Role;
 
-/// The most instructions a chunk may have.
-pub const MAX_CHUNK_LEN: usize = 32_768;
+pub use crate::limits::MAX_CHUNK_LEN;
 
 /// Verifies a module; `Ok(())` means it may run.
 pub fn verify(module: &Module) -> Result<(), VerifyError> {
     tables::check_tables(module)?;
+    names::check_names(module)?;
     let uses = roles::uses(module);
-    let mut used = vec![false; module.chunks.len()];
+    check_one_use_each(module, &uses)?;
+    regexes::check_regexes(module)?;
     for u in &uses {
+        check_chunk(module, u)?;
+    }
+    Ok(())
+}
+
+/// Every chunk has exactly one use: none is left unverified, and none is verified twice
+/// (checked before any chunk is, so a bundle sharing one costly chunk is refused at once).
+fn check_one_use_each(module: &Module, uses: &[roles::Use]) -> Result<(), VerifyError> {
+    let mut used = vec![false; module.chunks.len()];
+    for u in uses {
         if let Some(slot) = used.get_mut(u.chunk as usize) {
+            if *slot {
+                return Err(VerifyError::table(
+                    Rule::SharedChunk,
+                    u.place.describe(module),
+                    format!("chunk {} is used more than once", u.chunk),
+                ));
+            }
             *slot = true;
         }
-        check_chunk(module, u)?;
     }
     if let Some(unused) = used.iter().position(|u| !u) {
         return Err(VerifyError::table(

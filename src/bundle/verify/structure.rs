@@ -2,10 +2,6 @@
 //! instructions a chunk of this role may hold, effects matching the procedure's kind,
 //! request limits, regexes.
 
-use std::collections::HashSet;
-
-use regex_automata::nfa::thompson::{Config as NfaConfig, NFA};
-
 use super::error::{Rule, VerifyError};
 use super::roles::Role;
 use super::tables::in_range;
@@ -13,8 +9,6 @@ use super::{ChunkCtx, effect_kind};
 use crate::codegen::isa::{Instr, Outcome};
 use crate::codegen::module::{Kind, Module};
 
-/// The largest regex program the verifier (and so the interpreter) accepts, in bytes.
-pub(crate) const REGEX_SIZE_LIMIT: usize = 1 << 20;
 /// The most a request may wait, in milliseconds.
 pub(crate) const MAX_TIMEOUT_MS: u32 = 60_000;
 /// The most retries a request may make.
@@ -24,7 +18,6 @@ pub(crate) const MAX_RETRY: u8 = 5;
 pub(crate) fn check_structure(cx: &ChunkCtx<'_>) -> Result<(), VerifyError> {
     let m = cx.module;
     let len = cx.code.len();
-    let mut regexes = HashSet::new();
     for (pc, instr) in cx.code.iter().enumerate() {
         let pc = pc as u32;
         let index = |i: u32, n: usize, what: &str| {
@@ -35,12 +28,8 @@ pub(crate) fn check_structure(cx: &ChunkCtx<'_>) -> Result<(), VerifyError> {
             Instr::Str(i) | Instr::GetField(i) | Instr::Javascript(i) => {
                 index(i, m.strings.len(), "string")?
             }
-            Instr::Matches(i) => {
-                index(i, m.strings.len(), "string")?;
-                if regexes.insert(i) {
-                    check_regex(cx, m, i, pc)?;
-                }
-            }
+            // The patterns themselves are compiled once per bundle (`regexes`).
+            Instr::Matches(i) => index(i, m.strings.len(), "string")?,
             Instr::LoadVar(v) | Instr::Collect(v) | Instr::Save(v) => {
                 index(v, m.vars.len(), "variable")?;
                 check_local(cx, m, v, pc, matches!(instr, Instr::Save(_)))?;
@@ -93,28 +82,6 @@ pub(crate) fn check_structure(cx: &ChunkCtx<'_>) -> Result<(), VerifyError> {
         check_allowed(cx, instr, pc)?;
     }
     Ok(())
-}
-
-fn check_regex(cx: &ChunkCtx<'_>, m: &Module, i: u32, pc: u32) -> Result<(), VerifyError> {
-    let pattern = m
-        .strings
-        .get(i as usize)
-        .map(String::as_str)
-        .unwrap_or_default();
-    // The Thompson NFA is what `regex` bounds by its size limit; building only it proves
-    // the pattern compiles at a fraction of the cost of a whole matcher.
-    let config = NfaConfig::new().nfa_size_limit(Some(REGEX_SIZE_LIMIT));
-    NFA::compiler()
-        .configure(config)
-        .build(pattern)
-        .map(|_| ())
-        .map_err(|e| {
-            cx.err(
-                Rule::InvalidRegex,
-                pc,
-                format!("the regex {pattern:?} does not compile: {e}"),
-            )
-        })
 }
 
 /// A local variable may be read or collected only by chunks of its own procedure, and

@@ -202,7 +202,7 @@ impl Gen<'_> {
             e.land(hole);
             e.push(Instr::Fail(Reason::Action));
         }
-        Ok(self.chunk(e.finish()))
+        self.chunk(e, file, &p.name.span)
     }
 
     /// The chunks of `on failure`, `on denied` and `on cancelled`, for the blocks given.
@@ -226,7 +226,7 @@ impl Gen<'_> {
             self.statements(&mut e, scope, stmts)?;
             e.line(self.line(scope.file, &item.span));
             e.push(Instr::Done(outcome));
-            *slot = Some(self.chunk(e.finish()));
+            *slot = Some(self.chunk(e, scope.file, &item.span)?);
         }
         Ok(chunks)
     }
@@ -283,7 +283,7 @@ impl Gen<'_> {
                     .ok_or_else(|| missing_item("open"))?;
                 if let ProcItemKind::Open { component, inputs } = &item.kind {
                     e.line(self.line(file, &item.span));
-                    self.object(e, scope, inputs)?;
+                    self.object(e, scope, inputs, &item.span)?;
                     e.push(Instr::OpenComponent(find(
                         &self.names.components,
                         "component",
@@ -324,7 +324,9 @@ impl Gen<'_> {
                 };
                 e.line(self.line(file, &item.span));
                 match item_of(|k| matches!(k, ProcItemKind::Args(_))).map(|i| &i.kind) {
-                    Some(ProcItemKind::Args(fields)) => self.object(e, scope, fields)?,
+                    Some(ProcItemKind::Args(fields)) => {
+                        self.object(e, scope, fields, &item.span)?
+                    }
                     _ => e.push(Instr::MakeObject(0)),
                 }
                 e.push(Instr::Javascript(script));
@@ -344,7 +346,7 @@ impl Gen<'_> {
             retry: 0,
         };
         for want_header in [true, false] {
-            let mut n: u16 = 0;
+            let mut n = 0usize;
             for item in &r.items {
                 let (name, value) = match (&item.kind, want_header) {
                     (RequestItemKind::Header { name, value }, true)
@@ -353,17 +355,20 @@ impl Gen<'_> {
                 };
                 e.push(Instr::Str(self.string(&name.value)));
                 self.template(e, scope, value)?;
-                n = n
-                    .checked_add(1)
-                    .ok_or_else(|| missing("too many headers"))?;
+                n += 1;
             }
+            let n = super::parts(
+                n,
+                "headers or query parameters",
+                (scope.file, &r.method.span),
+            )?;
             e.push(Instr::MakeObject(n));
         }
         let mut body = false;
         for item in &r.items {
             match &item.kind {
                 RequestItemKind::Body(fields) if !body => {
-                    self.object(e, scope, fields)?;
+                    self.object(e, scope, fields, &item.span)?;
                     body = true;
                 }
                 RequestItemKind::Timeout(d) => {

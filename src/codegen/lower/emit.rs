@@ -1,12 +1,16 @@
 //! Building one chunk: appending instructions, patching forward jumps, and the source map.
 
 use crate::codegen::isa::{Chunk, ChunkId, Instr};
+use crate::syntax::ast::Span;
 
 /// A chunk under construction.
 pub(super) struct Emitter {
     code: Vec<Instr>,
     lines: Vec<(u32, u32)>,
     file: u32,
+    /// The instructions `start..end` of each composite expression (list, object,
+    /// template, call) and its span, to locate a limit the verifier finds.
+    marks: Vec<(u32, u32, Span)>,
 }
 
 /// A jump whose target is not known yet.
@@ -19,6 +23,7 @@ impl Emitter {
             code: Vec::new(),
             lines: Vec::new(),
             file,
+            marks: Vec::new(),
         }
     }
 
@@ -72,15 +77,21 @@ impl Emitter {
         }
     }
 
-    /// The finished chunk.
-    pub(super) fn finish(self) -> Chunk {
+    /// Records that the instructions from `start` to here come from `span`.
+    pub(super) fn mark(&mut self, start: u32, span: &Span) {
+        self.marks.push((start, self.here(), span.clone()));
+    }
+
+    /// The finished chunk, and the spans of its composite expressions.
+    pub(super) fn finish(self) -> (Chunk, Vec<(u32, u32, Span)>) {
         // A source-map entry past the last instruction maps nothing.
         let len = self.code.len() as u32;
         let lines = self.lines.into_iter().filter(|(at, _)| *at < len).collect();
-        Chunk {
+        let chunk = Chunk {
             code: self.code,
             lines,
             file: self.file,
-        }
+        };
+        (chunk, self.marks)
     }
 }

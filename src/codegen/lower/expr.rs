@@ -9,7 +9,7 @@ use super::names::find;
 use super::{Gen, Result, missing};
 use crate::codegen::isa::{self, Builtin, Const, FailureField, Instr};
 use crate::syntax::ast::{
-    BinaryOp, Expr, ExprKind, FieldInit, FileId, Template, TemplatePart, UnaryOp,
+    BinaryOp, Expr, ExprKind, FieldInit, FileId, Span, Template, TemplatePart, UnaryOp,
 };
 
 /// What names mean where an expression stands.
@@ -47,7 +47,7 @@ impl Gen<'_> {
         e.line(self.line(scope.file, &expr.span));
         self.expr(&mut e, scope, expr)?;
         e.push(Instr::Return);
-        Ok(self.chunk(e.finish()))
+        self.chunk(e, scope.file, &expr.span)
     }
 
     /// A chunk rendering a template.
@@ -56,7 +56,7 @@ impl Gen<'_> {
         e.line(self.line(scope.file, &t.span));
         self.template(&mut e, scope, t)?;
         e.push(Instr::Return);
-        Ok(self.chunk(e.finish()))
+        self.chunk(e, scope.file, &t.span)
     }
 
     /// Pushes a template's text.
@@ -70,15 +70,16 @@ impl Gen<'_> {
             [] => e.push(Instr::Str(self.string(""))),
             [TemplatePart::Text { value, .. }] => e.push(Instr::Str(self.string(value))),
             parts => {
+                let start = e.here();
                 for part in parts {
                     match part {
                         TemplatePart::Text { value, .. } => e.push(Instr::Str(self.string(value))),
                         TemplatePart::Expr(x) => self.expr(e, scope, x)?,
                     }
                 }
-                let n = u16::try_from(parts.len())
-                    .map_err(|_| missing("a template has too many parts"))?;
+                let n = super::parts(parts.len(), "parts", (scope.file, &t.span))?;
                 e.push(Instr::Concat(n));
+                e.mark(start, &t.span);
             }
         }
         Ok(())
@@ -107,33 +108,60 @@ impl Gen<'_> {
             [TemplatePart::Text { .. }] => {}
             [] => e.push(Instr::Str(self.string(""))),
             parts => {
-                let n =
-                    u16::try_from(parts.len()).map_err(|_| missing("a URL has too many parts"))?;
+                let n = super::parts(parts.len(), "parts", (scope.file, &t.span))?;
                 e.push(Instr::Concat(n));
             }
         }
         Ok(())
     }
 
-    /// Pushes `{key: value, ...}` as a JSON object.
+    /// Pushes `{key: value, ...}` (written at `span`) as a JSON object.
     pub(super) fn object(
         &mut self,
         e: &mut Emitter,
         scope: Scope<'_>,
         fields: &[FieldInit],
+        span: &Span,
     ) -> Result<()> {
+        let start = e.here();
         for f in fields {
             e.push(Instr::Str(self.string(&f.name.name)));
             self.expr(e, scope, &f.value)?;
         }
-        let n =
-            u16::try_from(fields.len()).map_err(|_| missing("an object has too many fields"))?;
+        let n = super::parts(fields.len(), "fields", (scope.file, span))?;
         e.push(Instr::MakeObject(n));
+        e.mark(start, span);
         Ok(())
     }
 
-    /// Pushes an expression's value.
+    /// Pushes an expression's value. The operators down its spine are emitted in a loop,
+    /// innermost operand first (see `syntax::spine`), so a flat chain of any length is
+    /// lowered without recursing per operator.
     pub(super) fn expr(&mut self, e: &mut Emitter, scope: Scope<'_>, x: &Expr) -> Result<()> {
+        let (innermost, operators) = x.spine();
+        self.operand(e, scope, innermost)?;
+        for operator in operators.into_iter().rev() {
+            self.operator(e, scope, operator)?;
+        }
+        Ok(())
+    }
+
+    /// Emits an operator whose first operand is already on the stack.
+    fn operator(&mut self, e: &mut Emitter, scope: Scope<'_>, x: &Expr) -> Result<()> {
+        match &x.kind {
+            ExprKind::Field(_, field) => e.push(Instr::GetField(self.string(&field.name))),
+            ExprKind::Unary(op, _) => e.push(Instr::Unary(match op {
+                UnaryOp::Not => isa::UnaryOp::Not,
+                UnaryOp::Neg => isa::UnaryOp::Neg,
+            })),
+            ExprKind::Binary(op, _, right) => self.binary(e, scope, *op, right)?,
+            _ => return Err(missing("an operator without an operand")),
+        }
+        Ok(())
+    }
+
+    /// Pushes the value of an expression that is not an operator.
+    fn operand(&mut self, e: &mut Emitter, scope: Scope<'_>, x: &Expr) -> Result<()> {
         match &x.kind {
             ExprKind::Int(i) => e.push(Instr::Const(self.constant(Const::Int(*i)))),
             ExprKind::Number(n) => e.push(Instr::Const(self.constant(Const::Number(*n)))),
@@ -153,14 +181,15 @@ impl Gen<'_> {
             }
             ExprKind::Str(t) => self.template(e, scope, t)?,
             ExprKind::List(items) => {
+                let start = e.here();
                 for item in items {
                     self.expr(e, scope, item)?;
                 }
-                let n =
-                    u16::try_from(items.len()).map_err(|_| missing("a list has too many items"))?;
+                let n = super::parts(items.len(), "items", (scope.file, &x.span))?;
                 e.push(Instr::MakeList(n));
+                e.mark(start, &x.span);
             }
-            ExprKind::Object(fields) => self.object(e, scope, fields)?,
+            ExprKind::Object(fields) => self.object(e, scope, fields, &x.span)?,
             ExprKind::Name(id) => e.push(self.name(scope, &id.name)?),
             ExprKind::Customer(attr) => e.push(Instr::LoadCustomer(find(
                 &self.names.customer,
@@ -172,19 +201,14 @@ impl Gen<'_> {
                 "secret",
                 &s.name,
             )?)),
-            ExprKind::Field(base, field) => {
-                self.expr(e, scope, base)?;
-                e.push(Instr::GetField(self.string(&field.name)));
+            ExprKind::Field(..) | ExprKind::Unary(..) | ExprKind::Binary(..) => {
+                self.expr(e, scope, x)?
             }
-            ExprKind::Unary(op, operand) => {
-                self.expr(e, scope, operand)?;
-                e.push(Instr::Unary(match op {
-                    UnaryOp::Not => isa::UnaryOp::Not,
-                    UnaryOp::Neg => isa::UnaryOp::Neg,
-                }));
+            ExprKind::Call(f, args) => {
+                let start = e.here();
+                self.call(e, scope, &f.name, args)?;
+                e.mark(start, &x.span);
             }
-            ExprKind::Binary(op, l, r) => self.binary(e, scope, *op, l, r)?,
-            ExprKind::Call(f, args) => self.call(e, scope, &f.name, args)?,
             ExprKind::If {
                 cond,
                 then,
@@ -228,21 +252,14 @@ impl Gen<'_> {
             .ok_or_else(|| missing(format!("unknown name `{name}`")))
     }
 
-    fn binary(
-        &mut self,
-        e: &mut Emitter,
-        scope: Scope<'_>,
-        op: BinaryOp,
-        l: &Expr,
-        r: &Expr,
-    ) -> Result<()> {
+    /// Emits `op r`, its left operand already on the stack.
+    fn binary(&mut self, e: &mut Emitter, scope: Scope<'_>, op: BinaryOp, r: &Expr) -> Result<()> {
         let short: Option<fn(u32) -> Instr> = match op {
             BinaryOp::And => Some(Instr::JumpIfFalseKeep),
             BinaryOp::Or => Some(Instr::JumpIfTrueKeep),
             BinaryOp::Coalesce => Some(Instr::JumpIfPresent),
             _ => None,
         };
-        self.expr(e, scope, l)?;
         if let Some(jump) = short {
             let hole = e.jump(jump);
             self.expr(e, scope, r)?;

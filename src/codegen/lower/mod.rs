@@ -20,17 +20,54 @@ mod tables;
 use std::collections::HashMap;
 use std::fmt;
 
-use crate::codegen::isa::{Chunk, ChunkId, Const, ConstId, StrId};
+use crate::codegen::isa::{ChunkId, Const, ConstId, StrId};
 use crate::codegen::module::Module;
-use crate::diagnostics::Sources;
-use crate::semantics::{Analysis, DateLiterals, VarGraph};
+use crate::diagnostics::{Diagnostic, Sources};
+use crate::limits::{MAX_CHUNK_LEN, MAX_PARTS};
+use crate::semantics::{Analysis, DateLiterals, VarGraph, codes};
 use crate::syntax::ast::{FileId, SourceFile, Span};
+use emit::Emitter;
 
-/// Code generation met something semantic analysis should have refused.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// Code generation met something semantic analysis should have refused, or a program
+/// past a limit of the bundle format.
+#[derive(Clone, Debug, PartialEq)]
 pub struct CodegenError {
     /// What was missing or inconsistent.
     pub message: String,
+    /// For a program past a limit of the bundle format: the located diagnostic to report
+    /// (then the error is the author's to fix, not a compiler bug).
+    pub diagnostic: Option<Diagnostic>,
+}
+
+/// Where each chunk of a generated module comes from, to turn a verifier refusal (a
+/// stack too deep, regexes too large) into a located diagnostic.
+#[derive(Clone, Debug, Default)]
+pub struct SourceMap {
+    chunks: Vec<ChunkSource>,
+}
+
+#[derive(Clone, Debug)]
+struct ChunkSource {
+    file: FileId,
+    span: Span,
+    marks: Vec<(u32, u32, Span)>,
+}
+
+impl SourceMap {
+    /// The file and span of the innermost composite expression (list, object, template,
+    /// call) of `chunk` holding instruction `pc`, else of the whole chunk's source.
+    pub fn locate(&self, chunk: ChunkId, pc: Option<u32>) -> Option<(FileId, Span)> {
+        let source = self.chunks.get(chunk as usize)?;
+        let innermost = pc.and_then(|pc| {
+            source
+                .marks
+                .iter()
+                .filter(|(start, end, _)| (*start..*end).contains(&pc))
+                .min_by_key(|(start, end, _)| end - start)
+        });
+        let span = innermost.map_or(&source.span, |(_, _, span)| span);
+        Some((source.file, span.clone()))
+    }
 }
 
 impl fmt::Display for CodegenError {
@@ -48,7 +85,49 @@ pub(super) type Result<T> = std::result::Result<T, CodegenError>;
 pub(super) fn missing(message: impl Into<String>) -> CodegenError {
     CodegenError {
         message: message.into(),
+        diagnostic: None,
     }
+}
+
+/// A program past a limit of the bundle format, at `span`.
+pub(super) fn past_limit(
+    code: &'static str,
+    message: String,
+    (file, span): (FileId, &Span),
+    help: &str,
+) -> CodegenError {
+    CodegenError {
+        diagnostic: Some(limit_diagnostic(code, message.clone(), file, span, help)),
+        message,
+    }
+}
+
+/// The diagnostic of a construct at `span` past a limit of the bundle format. It points
+/// at the construct's first character: what goes past a limit is huge, and a label over
+/// all of it would print all of it.
+pub fn limit_diagnostic(
+    code: &'static str,
+    message: String,
+    file: FileId,
+    span: &Span,
+    help: &str,
+) -> Diagnostic {
+    let opening = span.start..(span.start + 1).min(span.end);
+    Diagnostic::error(code, message, file, opening)
+        .with_primary_label("past a limit of the bundle format")
+        .with_help(help.to_owned())
+}
+
+/// A count of items, fields, parts or headers as a 16-bit operand (E0184 past it).
+pub(super) fn parts(n: usize, what: &str, at: (FileId, &Span)) -> Result<u16> {
+    u16::try_from(n).map_err(|_| {
+        past_limit(
+            codes::TOO_MANY_PARTS,
+            format!("this has {n} {what}, more than a bundle can hold ({MAX_PARTS})"),
+            at,
+            "split it into smaller parts",
+        )
+    })
 }
 
 /// Lowers a checked program, reporting what is missing instead of panicking.
@@ -59,6 +138,15 @@ pub(super) fn missing(message: impl Into<String>) -> CodegenError {
 /// something uses them), the variable dependency graph, and the text literals read as
 /// dates (they become date constants).
 pub fn generate(files: &[SourceFile], sources: &Sources, analysis: &Analysis) -> Result<Module> {
+    generate_mapped(files, sources, analysis).map(|(module, _)| module)
+}
+
+/// [`generate`], with where each chunk comes from.
+pub fn generate_mapped(
+    files: &[SourceFile],
+    sources: &Sources,
+    analysis: &Analysis,
+) -> Result<(Module, SourceMap)> {
     let graph = &analysis.graph;
     let names = names::Names::collect(files, analysis)?;
     let mut g = Gen {
@@ -75,10 +163,11 @@ pub fn generate(files: &[SourceFile], sources: &Sources, analysis: &Analysis) ->
         types: HashMap::new(),
         one_ofs: HashMap::new(),
         resolving: Vec::new(),
+        map: SourceMap::default(),
     };
     tables::lower_tables(&mut g)?;
     body::lower_procedures(&mut g)?;
-    Ok(g.module)
+    Ok((g.module, g.map))
 }
 
 /// A constant as a hashable key, for deduplication (numbers by their bits).
@@ -111,6 +200,8 @@ struct Gen<'a> {
     one_ofs: HashMap<Vec<String>, u32>,
     /// Named types being resolved (to stop on a cycle semantic analysis missed).
     resolving: Vec<String>,
+    /// Where each chunk comes from.
+    map: SourceMap,
 }
 
 impl Gen<'_> {
@@ -143,10 +234,28 @@ impl Gen<'_> {
         id
     }
 
-    /// Adds a finished chunk.
-    pub(super) fn chunk(&mut self, chunk: Chunk) -> ChunkId {
+    /// Adds a finished chunk generated from `span` of `file`; E0180 when it is longer
+    /// than a chunk may be.
+    pub(super) fn chunk(&mut self, e: Emitter, file: FileId, span: &Span) -> Result<ChunkId> {
+        let (chunk, marks) = e.finish();
+        if chunk.code.len() > MAX_CHUNK_LEN {
+            return Err(past_limit(
+                codes::CHUNK_TOO_LONG,
+                format!(
+                    "this compiles to {} instructions, more than one chunk of a bundle may hold ({MAX_CHUNK_LEN})",
+                    chunk.code.len()
+                ),
+                (file, span),
+                "split it: give parts of it their own conversation variable, audience or procedure",
+            ));
+        }
         self.module.chunks.push(chunk);
-        (self.module.chunks.len() - 1) as ChunkId
+        self.map.chunks.push(ChunkSource {
+            file,
+            span: span.clone(),
+            marks,
+        });
+        Ok((self.module.chunks.len() - 1) as ChunkId)
     }
 
     /// The 1-based line of a span's start.

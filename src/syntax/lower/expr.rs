@@ -180,11 +180,9 @@ impl Lower<'_> {
             Rule::string | Rule::raw_string => ExprKind::Str(self.template(pair)?),
             Rule::name => ExprKind::Name(self.ident(&pair)),
             Rule::paren => {
-                let inner = self.expr(kids(pair).into_iter().next()?)?;
-                return Some(Expr {
-                    kind: inner.kind,
-                    span,
-                });
+                let mut inner = self.expr(kids(pair).into_iter().next()?)?;
+                inner.span = span;
+                return Some(inner);
             }
             Rule::list_lit => ExprKind::List(
                 kids(pair)
@@ -204,7 +202,11 @@ impl Lower<'_> {
                     otherwise: Box::new(self.expr(otherwise)?),
                 }
             }
-            _ => self.expr(pair)?.kind,
+            _ => {
+                let mut inner = self.expr(pair)?;
+                inner.span = span;
+                return Some(inner);
+            }
         };
         Some(Expr { kind, span })
     }

@@ -56,6 +56,17 @@ pub(crate) type GuardFn = unsafe extern "C" fn(
 /// The `candidate` argument when no variable is under check.
 pub(crate) const NO_CANDIDATE: u64 = u64::MAX;
 
+/// The longest guard compiled to native code, in bytecode instructions. Real guards are
+/// a few dozen; a longer one stays interpreted (where it costs what it costs to run,
+/// not a compilation whose time and memory grow faster than its length).
+pub(crate) const MAX_NATIVE_GUARD_LEN: usize = 512;
+
+/// The most bytecode instructions of one bundle compiled to native code; the guards past
+/// it stay interpreted. With [`MAX_NATIVE_GUARD_LEN`] this bounds the native tier's share
+/// of loading a bundle by a count, not a clock, so a bundle loads the same way on every
+/// machine and its loading stays linear in its size.
+pub(crate) const NATIVE_BUDGET: usize = 16_384;
+
 /// What a native guard found.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Verdict {
@@ -169,10 +180,15 @@ impl Jit {
         let mut ctx = jit.make_context();
         let mut builder_ctx = FunctionBuilderContext::new();
         let mut defined = Vec::new();
+        let mut budget = NATIVE_BUDGET;
         for chunk in guard_chunks(module) {
             let Some(code) = module.chunks.get(chunk as usize) else {
                 continue;
             };
+            if code.code.len() > MAX_NATIVE_GUARD_LEN.min(budget) {
+                continue;
+            }
+            budget -= code.code.len();
             ctx.func.signature = guard_sig.clone();
             let builder = cranelift_frontend::FunctionBuilder::new(&mut ctx.func, &mut builder_ctx);
             let lowered =
