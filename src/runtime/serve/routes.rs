@@ -15,7 +15,7 @@
 //! - `GET /v1/health` answers 200 `{"status":"ok","bundle":"<hash>"}` once serving, and
 //!   never asks for the token; `GET /v1/ready` answers 200 when the store answers, else
 //!   503; `GET /metrics` the Prometheus text of [`super::metrics`].
-//! - Every request gets one JSON line on stderr (see [`observe`]).
+//! - Every request gets one JSON line on stderr (see `observe`).
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
