@@ -35,8 +35,9 @@ pub struct CodegenError {
     /// What was missing or inconsistent.
     pub message: String,
     /// For a program past a limit of the bundle format: the located diagnostic to report
-    /// (then the error is the author's to fix, not a compiler bug).
-    pub diagnostic: Option<Diagnostic>,
+    /// (then the error is the author's to fix, not a compiler bug). Boxed: the error
+    /// travels in every `Result` of the lowering, which should stay small.
+    pub diagnostic: Option<Box<Diagnostic>>,
 }
 
 /// Where each chunk of a generated module comes from, to turn a verifier refusal (a
@@ -97,7 +98,13 @@ pub(super) fn past_limit(
     help: &str,
 ) -> CodegenError {
     CodegenError {
-        diagnostic: Some(limit_diagnostic(code, message.clone(), file, span, help)),
+        diagnostic: Some(Box::new(limit_diagnostic(
+            code,
+            message.clone(),
+            file,
+            span,
+            help,
+        ))),
         message,
     }
 }
