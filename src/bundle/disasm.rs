@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 
 use super::verify::roles;
 use crate::codegen::isa::{Chunk, Instr};
-use crate::codegen::module::{DepKind, Module};
+use crate::codegen::module::{DepKind, Module, ProcDef};
 
 /// The text disassembly.
 pub fn disassemble(m: &Module) -> String {
@@ -50,6 +50,10 @@ fn render(m: &Module, out: &mut String) -> std::fmt::Result {
         if !p.audiences.is_empty() {
             let names: Vec<_> = p.audiences.iter().map(|a| audience(m, *a)).collect();
             writeln!(out, "    audiences: {}", names.join(", "))?;
+        }
+        let then = then_of(m, p);
+        if !then.is_empty() {
+            writeln!(out, "    then: {}", then.join(", "))?;
         }
         let order: Vec<_> = p.collects.iter().map(|v| var(m, *v)).collect();
         writeln!(
@@ -140,8 +144,14 @@ pub fn to_json(m: &Module) -> Value {
                 "triggers": triggers_of(m, i as u32),
                 "audiences": p.audiences.iter().map(|a| audience(m, *a)).collect::<Vec<_>>(),
                 "collects": p.collects.iter().map(|v| var(m, *v)).collect::<Vec<_>>(),
+                "then": then_of(m, p),
                 "requires": requirement_places(m, p),
                 "body": p.body,
+                "outcomes": {
+                    "failure": p.outcomes.failure,
+                    "denied": p.outcomes.denied,
+                    "cancelled": p.outcomes.cancelled,
+                },
             })
         })
         .collect();
@@ -192,6 +202,18 @@ pub fn to_json(m: &Module) -> Value {
         "variables": variables,
         "chunks": chunks,
     })
+}
+
+/// The procedures a procedure hands over to with `then`, each once, in code order.
+fn then_of(m: &Module, p: &ProcDef) -> Vec<String> {
+    let mut names: Vec<String> = Vec::new();
+    for next in super::verify::then::hand_overs(m, p) {
+        let name = procedure(m, next);
+        if !names.contains(&name) {
+            names.push(name);
+        }
+    }
+    names
 }
 
 /// The source line of an instruction: that of the last source-map entry at or before it.
@@ -333,6 +355,9 @@ pub fn instruction(m: &Module, instr: &Instr) -> String {
             spec.retry
         ),
         Instr::Done(o) => format!("Done {}", o.as_str()),
+        Instr::Then(p) => format!("Then {}", procedure(m, p)),
+        Instr::Fail(reason) => format!("Fail {}", reason.as_str()),
+        Instr::JumpUnless { cond, target } => format!("JumpUnless chunk {cond} else {target}"),
         other => format!("{other:?}"),
     }
 }

@@ -3,9 +3,8 @@
 //! ```text
 //! offset  size  content
 //! 0       6     magic  b"PROCB\0"
-//! 6       2     format version, u16 little-endian (currently 2: language revision 2's
-//!               outcome chunks, `if`, `then`, requirements and `UrlEncode`; version 1
-//!               bundles are refused)
+//! 6       2     format version, u16 little-endian (currently 3; older versions are
+//!               refused with a hint to rebuild)
 //! 8       32    blake3 hash of the payload
 //! 40      ..    payload: the Module, encoded with postcard
 //! ```
@@ -24,8 +23,10 @@ use crate::codegen::module::Module;
 /// The first six bytes of every bundle.
 pub const MAGIC: &[u8; 6] = b"PROCB\0";
 /// The format version this build writes and reads.
-/// Version 2 (revision 2): outcome chunks, `if`, `then`, `Require` and `UrlEncode`.
-pub const FORMAT_VERSION: u16 = 2;
+/// Version 2 (revision 2): `UrlEncode` joined the instruction set. Version 3: outcome
+/// chunks (`on failure`/`on denied`/`on cancelled`), `Fail(reason)`, `if`
+/// (`JumpUnless`), `then`, and `require` (`Require`, `ProcDef::requires`).
+pub const FORMAT_VERSION: u16 = 3;
 /// The length of the header (magic, version, hash).
 pub const HEADER_LEN: usize = 6 + 2 + 32;
 

@@ -124,7 +124,7 @@ impl<'a> Checker<'a> {
                     scope.file,
                     cond.span.clone(),
                 )
-                .with_primary_label(format!("this is a `{}`", ty.non_optional()))
+                .with_primary_label("not a `bool`")
                 .with_help("compare it to get a `bool`, e.g. `x == \"...\"`, `n > 0` or `exists(x)`"),
             );
         } else if ty.is_optional() {

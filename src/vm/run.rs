@@ -106,14 +106,14 @@ impl Session {
     /// and body of the HTTP answer when the failure came from one.
     pub(crate) fn fail_run(&mut self, cx: &mut Cx<'_>, reason: Reason) {
         let Some(run) = self.run.as_mut() else { return };
-        // An effect refused before it went out (§7) fails for its own reason.
+        // An effect refused before it went out fails for the refusal's reason.
         let reason = match (reason, run.refused) {
-            (Reason::Action, Some(Refusal::Missing)) => Reason::Missing,
+            (Reason::Action, Some(refusal)) => refusal.reason(),
             _ => reason,
         };
         let http = reason == Reason::Action
-            && run.effect == Some(Effect::Request)
-            && run.refused.is_none();
+            && run.refused.is_none()
+            && run.effect == Some(Effect::Request);
         let status = if http { run.status } else { None };
         let response = match status {
             Some(_) => run.result.clone(),
@@ -158,8 +158,10 @@ impl Session {
         });
         // A cancelled run never hands over: the customer is doing something else.
         if let Some(next) = run.then.filter(|_| outcome != Outcome::Cancelled)
+            && cx.hand_overs < cx.prog.module().procedures.len()
             && self.eligible(cx, next)
         {
+            cx.hand_overs += 1;
             self.begin(cx, next, Some(procedure));
         }
     }
@@ -370,6 +372,15 @@ impl Session {
         Ok(StepFlow::Next)
     }
 
+    /// Marks the run's effect as refused before it went out: the run fails (§7).
+    fn set_refused(&mut self, refusal: Refusal) {
+        if let Some(run) = self.run.as_mut() {
+            run.refused = Some(refusal);
+            run.failed = true;
+            run.result = Value::Absent;
+        }
+    }
+
     /// `Require(i)`: a requirement that holds lets the run go on; one that does not
     /// (or cannot be evaluated) says its message and ends the run `failed` with reason
     /// `require`.
@@ -392,15 +403,6 @@ impl Session {
             cx.out(Action::Say { text });
         }
         Ok(StepFlow::Fail(Reason::Require))
-    }
-
-    /// Marks the run's effect as refused before it went out: the run fails (§7).
-    fn set_refused(&mut self, refusal: Refusal) {
-        if let Some(run) = self.run.as_mut() {
-            run.refused = Some(refusal);
-            run.failed = true;
-            run.result = Value::Absent;
-        }
     }
 
     fn set_effect(&mut self, effect: Effect) {

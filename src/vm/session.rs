@@ -36,12 +36,6 @@ pub struct Session {
     pub(crate) run: Option<Box<Run>>,
     /// Requests sent so far: makes each request's idempotency key unique in the session.
     pub(crate) requests: u32,
-    /// The time of the input being handled (its `at`), read by `today()` and `hour()`.
-    /// It belongs to one input, not to the conversation: set before an input is applied
-    /// and cleared after, so it is never in a snapshot and a later input without `at`
-    /// cannot see an old time.
-    #[serde(skip)]
-    pub(crate) at: Option<jiff::Timestamp>,
     /// Drawn by the host at `start` (the vm has no randomness): makes idempotency keys
     /// unique across sessions, also of one conversation id and across host restarts.
     pub(crate) nonce: [u8; 16],
@@ -51,6 +45,12 @@ pub struct Session {
     /// A secret that was not supplied was read since the last request.
     #[serde(skip)]
     pub(crate) missing_secret: bool,
+    /// The time of the input being handled (its `at`), read by `today()` and `hour()`.
+    /// It belongs to one input, not to the conversation: set before an input is applied
+    /// and cleared after, so it is never in a snapshot and a later input without `at`
+    /// cannot see an old time.
+    #[serde(skip)]
+    pub(crate) at: Option<jiff::Timestamp>,
 }
 
 /// A suspended run of a procedure body.
@@ -128,14 +128,10 @@ pub(crate) enum Refusal {
 
 impl Refusal {
     /// The `reason` of the failed run.
-    #[allow(
-        dead_code,
-        reason = "read by the outcome blocks' `reason` (revision 2)"
-    )]
-    pub(crate) fn as_str(self) -> &'static str {
+    pub(crate) fn reason(self) -> Reason {
         match self {
-            Refusal::Action => "action",
-            Refusal::Missing => "missing",
+            Refusal::Action => Reason::Action,
+            Refusal::Missing => Reason::Missing,
         }
     }
 }
@@ -207,6 +203,10 @@ pub(crate) struct Cx<'a> {
     pub prog: &'a Program,
     pub conv: &'a str,
     pub step: Step,
+    /// `then` hand-overs made while handling this input. The verifier refuses cycles;
+    /// the interpreter still stops a chain longer than the procedure table, so even an
+    /// unverified module cannot hand over forever.
+    pub hand_overs: usize,
 }
 
 impl<'a> Cx<'a> {
@@ -215,6 +215,7 @@ impl<'a> Cx<'a> {
             prog,
             conv,
             step: Step::default(),
+            hand_overs: 0,
         }
     }
 

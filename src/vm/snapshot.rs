@@ -10,8 +10,8 @@ use crate::codegen::isa::Instr;
 use super::program::Program;
 use super::session::{Effect, Session, Wait};
 
-/// The snapshot format version (2: runs keep the HTTP status, the failure and `then`).
-const FORMAT: u8 = 2;
+/// The snapshot format version (3: runs keep the HTTP status, the failure and `then`).
+const FORMAT: u8 = 3;
 
 /// Why a snapshot cannot be restored.
 #[derive(Clone, Debug, PartialEq, Eq)]

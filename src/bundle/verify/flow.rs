@@ -309,7 +309,6 @@ fn step(cx: &ChunkCtx<'_>, pc: u32, instr: Instr, s: State) -> Result<Next, Veri
             },
             absent: field != FailureField::Reason,
             secret: false,
-            // Only statements read it; none builds a URL.
             url_safe: false,
         })?,
         Instr::JumpUnless { target, .. } => jump = Some((target, k.s.clone())),

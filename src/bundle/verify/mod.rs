@@ -18,7 +18,7 @@ mod flow;
 pub(crate) mod roles;
 mod structure;
 mod tables;
-mod then;
+pub(crate) mod then;
 mod types;
 
 pub use error::{Rule, VerifyError};

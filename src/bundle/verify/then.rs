@@ -7,8 +7,23 @@ use petgraph::algo::toposort;
 use petgraph::graph::{DiGraph, NodeIndex};
 
 use super::error::{Rule, VerifyError};
-use crate::codegen::isa::Instr;
-use crate::codegen::module::Module;
+use crate::codegen::isa::{Instr, ProcId};
+use crate::codegen::module::{Module, ProcDef};
+
+/// The procedures a procedure's `then`s name, in code order (body, `on failure`,
+/// `on denied`; `on cancelled` may hold none), possibly repeated.
+pub(crate) fn hand_overs<'m>(m: &'m Module, p: &ProcDef) -> impl Iterator<Item = ProcId> + 'm {
+    let chunks = [Some(p.body), p.outcomes.failure, p.outcomes.denied];
+    chunks
+        .into_iter()
+        .flatten()
+        .filter_map(|c| m.chunks.get(c as usize))
+        .flat_map(|c| c.code.iter())
+        .filter_map(|instr| match *instr {
+            Instr::Then(next) => Some(next),
+            _ => None,
+        })
+}
 
 /// Refuses `then` chains that can come back to a procedure.
 pub(crate) fn check_then_chains(m: &Module) -> Result<(), VerifyError> {
@@ -17,17 +32,9 @@ pub(crate) fn check_then_chains(m: &Module) -> Result<(), VerifyError> {
         graph.add_node(());
     }
     for (pi, p) in m.procedures.iter().enumerate() {
-        let chunks = [Some(p.body), p.outcomes.failure, p.outcomes.denied];
-        for chunk in chunks.into_iter().flatten() {
-            let code = m.chunks.get(chunk as usize).map_or(&[][..], |c| &c.code[..]);
-            for instr in code {
-                // Indexes were checked by the structure pass.
-                if let Instr::Then(next) = *instr
-                    && (next as usize) < m.procedures.len()
-                {
-                    graph.add_edge(NodeIndex::new(pi), NodeIndex::new(next as usize), ());
-                }
-            }
+        // Indexes were checked by the structure pass; out-of-range ones are skipped.
+        for next in hand_overs(m, p).filter(|&next| (next as usize) < m.procedures.len()) {
+            graph.add_edge(NodeIndex::new(pi), NodeIndex::new(next as usize), ());
         }
     }
     match toposort(&graph, None) {

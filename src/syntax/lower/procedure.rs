@@ -172,7 +172,12 @@ impl Lower<'_> {
     }
 
     fn stmt(&mut self, pair: Pair<'_, Rule>) -> Option<Stmt> {
-        let span = self.span(&pair);
+        let mut span = self.span(&pair);
+        // An `if` without `else` ends with pest's attempt at one, which took the
+        // whitespace (and comments) after the block: the statement ends at its `}`.
+        if let Some(end) = pair.clone().into_inner().next().and_then(last_block) {
+            span.end = span.end.min(self.span(&end).end);
+        }
         let inner = kids(pair).into_iter().next()?;
         let parts = kids(inner.clone());
         let kind = match inner.as_rule() {
@@ -223,5 +228,20 @@ impl Lower<'_> {
             branches,
             otherwise,
         })
+    }
+}
+
+/// The last block of an `if` statement, following its `else if` chain (iteratively).
+fn last_block(pair: Pair<'_, Rule>) -> Option<Pair<'_, Rule>> {
+    let mut current = pair;
+    loop {
+        if current.as_rule() != Rule::if_stmt {
+            return None;
+        }
+        let last = current.into_inner().last()?;
+        match last.as_rule() {
+            Rule::stmt_block => return Some(last),
+            _ => current = last,
+        }
     }
 }
