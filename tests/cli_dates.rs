@@ -422,7 +422,11 @@ mod random_inputs {
                 let step = live.handle_line(&event.to_string());
                 let again = restored.handle_line(&event.to_string());
                 prop_assert_eq!(&step.outputs, &again.outputs);
-                prop_assert_eq!(live.snapshot("c"), restored.snapshot("c"));
+                // A `start` draws a fresh nonce from the host's randomness (§7
+                // idempotency keys), so only later inputs can be compared byte for byte.
+                if event["event"] != "start" {
+                    prop_assert_eq!(live.snapshot("c"), restored.snapshot("c"));
+                }
                 let errors = step
                     .outputs
                     .iter()
