@@ -53,12 +53,7 @@ pub fn format_date(days: i32) -> String {
         Some(date) if (0..=9999).contains(&date.year()) => date.to_string(),
         // Beyond what `add_days` can produce from a real date, but a hand-made bundle
         // may hold any constant: still a text, never a panic.
-        Some(date) => format!(
-            "{}-{:02}-{:02}",
-            date.year(),
-            date.month(),
-            date.day()
-        ),
+        Some(date) => format!("{}-{:02}-{:02}", date.year(), date.month(), date.day()),
         None => format!("day {days} since 1970-01-01"),
     }
 }
@@ -136,7 +131,10 @@ mod tests {
         let monday = parse_date("2026-03-02").unwrap_or_default();
         assert_eq!(weekday(monday), Some("monday"));
         assert_eq!(add_days(monday, 6).and_then(weekday), Some("sunday"));
-        assert_eq!(add_days(monday, -1).map(format_date).as_deref(), Some("2026-03-01"));
+        assert_eq!(
+            add_days(monday, -1).map(format_date).as_deref(),
+            Some("2026-03-01")
+        );
         assert_eq!(add_days(monday, i64::MAX), None);
         assert_eq!(add_days(i32::MAX, 1), None);
     }

@@ -126,18 +126,28 @@ fn a_procedure_handing_over_to_itself_is_refused() {
 #[test]
 fn then_in_on_cancelled_is_refused() {
     let mut m = good();
-    let cancelled = add(&mut m, vec![Instr::Then(1), Instr::Done(Outcome::Cancelled)]);
+    let cancelled = add(
+        &mut m,
+        vec![Instr::Then(1), Instr::Done(Outcome::Cancelled)],
+    );
     m.procedures[0].outcomes.cancelled = Some(cancelled);
     assert_eq!(refused(&m).rule, Rule::ThenCycle);
 }
 
+/// Where an outcome chunk goes, its code, and the rule it breaks (`None`: it verifies).
+type Case = (fn(&mut OutcomeChunks, u32), Vec<Instr>, Option<Rule>);
+
 #[test]
 fn outcome_chunks_hold_only_statements_and_end_with_their_outcome() {
     use Instr::*;
-    let cases: Vec<(fn(&mut OutcomeChunks, u32), Vec<Instr>, Option<Rule>)> = vec![
+    let cases: Vec<Case> = vec![
         (
             |o, c| o.failure = Some(c),
-            vec![LoadFailure(FailureField::Reason), Say, Done(Outcome::Failed)],
+            vec![
+                LoadFailure(FailureField::Reason),
+                Say,
+                Done(Outcome::Failed),
+            ],
             None,
         ),
         (
@@ -157,7 +167,11 @@ fn outcome_chunks_hold_only_statements_and_end_with_their_outcome() {
         ),
         (
             |o, c| o.denied = Some(c),
-            vec![LoadFailure(FailureField::Status), Pop, Done(Outcome::Denied)],
+            vec![
+                LoadFailure(FailureField::Status),
+                Pop,
+                Done(Outcome::Denied),
+            ],
             Some(Rule::InstructionNotAllowed),
         ),
         (

@@ -29,7 +29,12 @@ fn run(inputs: &[Value]) -> Vec<Value> {
         }
     }
     let output = child.wait_with_output().expect("exits");
-    assert_eq!(output.status.code(), Some(0), "{}", String::from_utf8_lossy(&output.stderr));
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     String::from_utf8(output.stdout)
         .expect("UTF-8")
         .lines()
@@ -66,7 +71,11 @@ fn brief(outputs: &[Value]) -> Vec<String> {
                 "say" => o["text"].clone(),
                 "follow_up" => o["question"].clone(),
                 "ask" | "invalid" => o["var"].clone(),
-                "done" => json!(format!("{} {}", o["procedure"].as_str().unwrap_or_default(), o["outcome"].as_str().unwrap_or_default())),
+                "done" => json!(format!(
+                    "{} {}",
+                    o["procedure"].as_str().unwrap_or_default(),
+                    o["outcome"].as_str().unwrap_or_default()
+                )),
                 "error" => o["code"].clone(),
                 _ => Value::Null,
             };
@@ -80,9 +89,17 @@ fn hour_and_today_read_the_inputs_at_in_the_named_zone() {
     let outputs = run(&[
         start(40),
         input("message", Some("2026-03-02T07:30:00Z"), json!({})),
-        input("click", Some("2026-03-02T07:30:00Z"), json!({"procedure": "open_hours"})),
+        input(
+            "click",
+            Some("2026-03-02T07:30:00Z"),
+            json!({"procedure": "open_hours"}),
+        ),
         input("message", Some("2026-03-02T10:30:00+02:00"), json!({})),
-        input("click", Some("2026-03-02T10:30:00+02:00"), json!({"procedure": "open_hours"})),
+        input(
+            "click",
+            Some("2026-03-02T10:30:00+02:00"),
+            json!({"procedure": "open_hours"}),
+        ),
     ]);
     let brief = brief(&outputs);
     let after_offers: Vec<&String> = brief.iter().filter(|b| !b.starts_with("offer")).collect();
@@ -113,7 +130,11 @@ fn date_literals_and_checks_against_today_through_procc_run() {
         input("answer", at, json!({"var": "day", "value": "2026-02-27"})),
         input("answer", at, json!({"var": "day", "value": "2026-03-04"})),
         input("message", at, json!({})),
-        input("click", at, json!({"procedure": "book_visit", "vars": {"day": "2026-05-04"}})),
+        input(
+            "click",
+            at,
+            json!({"procedure": "book_visit", "vars": {"day": "2026-05-04"}}),
+        ),
     ]);
     let brief: Vec<String> = brief(&outputs)
         .into_iter()
@@ -138,7 +159,13 @@ fn date_literals_and_checks_against_today_through_procc_run() {
         .filter(|o| o["action"] == "invalid")
         .filter_map(|o| o["message"].as_str())
         .collect();
-    assert_eq!(invalid, ["We are closed on saturdays.", "Please pick a day from today on."]);
+    assert_eq!(
+        invalid,
+        [
+            "We are closed on saturdays.",
+            "Please pick a day from today on."
+        ]
+    );
 }
 
 #[test]
@@ -148,7 +175,11 @@ fn a_requirement_is_checked_again_after_a_correction() {
         start(40),
         input("message", at, json!({})),
         input("click", at, json!({"procedure": "replace_card"})),
-        input("answer", at, json!({"var": "email", "value": "ann@example.com"})),
+        input(
+            "answer",
+            at,
+            json!({"var": "email", "value": "ann@example.com"}),
+        ),
         input("answer", at, json!({"var": "reason", "value": "lost"})),
     ]);
     assert!(brief(&outputs).contains(&"done replace_card completed".to_owned()));
@@ -158,8 +189,16 @@ fn a_requirement_is_checked_again_after_a_correction() {
         start(40),
         input("message", at, json!({})),
         input("click", at, json!({"procedure": "replace_card"})),
-        input("answer", at, json!({"var": "email", "value": "ann@example.com"})),
-        input("answer", at, json!({"var": "email", "value": "bo@example.com"})),
+        input(
+            "answer",
+            at,
+            json!({"var": "email", "value": "ann@example.com"}),
+        ),
+        input(
+            "answer",
+            at,
+            json!({"var": "email", "value": "bo@example.com"}),
+        ),
         input("answer", at, json!({"var": "reason", "value": "damaged"})),
     ]);
     let brief: Vec<String> = brief(&outputs)
@@ -194,14 +233,21 @@ fn procc_run_stamps_a_missing_at_from_the_clock_and_refuses_a_bad_one() {
         .and_then(|o| o["question"].as_str())
         .expect("today() had a time")
         .to_owned();
-    let day = |t: jiff::Timestamp| t.to_zoned_datetime(jiff::tz::TimeZone::UTC).date().to_string();
+    let day = |t: jiff::Timestamp| {
+        t.to_zoned_datetime(jiff::tz::TimeZone::UTC)
+            .date()
+            .to_string()
+    };
     assert!(
         question.starts_with(&format!("Today is {}", day(before)))
             || question.starts_with(&format!("Today is {}", day(after))),
         "{question}"
     );
     let last = outputs.last().expect("outputs");
-    assert_eq!((last["action"].as_str(), last["code"].as_str()), (Some("error"), Some("bad_input")));
+    assert_eq!(
+        (last["action"].as_str(), last["code"].as_str()),
+        (Some("error"), Some("bad_input"))
+    );
 }
 
 #[test]
@@ -212,7 +258,12 @@ fn procc_test_runs_the_fixtures_test_blocks() {
         .output()
         .expect("procc test runs");
     let stdout = String::from_utf8_lossy(&output.stdout);
-    assert_eq!(output.status.code(), Some(0), "{stdout}{}", String::from_utf8_lossy(&output.stderr));
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{stdout}{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     assert!(stdout.contains("5 passed, 0 failed"), "{stdout}");
 }
 
@@ -283,7 +334,11 @@ fn a_library_host_that_passes_no_time_gets_a_run_time_error_not_a_date() {
     assert_eq!(brief(&actions), ["done today_is failed"]);
     // With a time, the same click works.
     handle(input("message", Some("2026-03-02T23:30:00Z"), json!({})));
-    let step = handle(input("click", Some("2026-03-02T23:30:00Z"), json!({"procedure": "today_is"})));
+    let step = handle(input(
+        "click",
+        Some("2026-03-02T23:30:00Z"),
+        json!({"procedure": "today_is"}),
+    ));
     let actions: Vec<Value> = step
         .outputs
         .iter()
@@ -319,9 +374,8 @@ mod random_inputs {
             Just(Some("9999-12-31T23:59:59Z".to_owned())),
             Just(Some("-009999-01-01T00:00:00Z".to_owned())),
             Just(Some("not a time".to_owned())),
-            (0i64..4_000_000_000).prop_map(|s| jiff::Timestamp::from_second(s)
-                .ok()
-                .map(|t| t.to_string())),
+            (0i64..4_000_000_000)
+                .prop_map(|s| jiff::Timestamp::from_second(s).ok().map(|t| t.to_string())),
         ]
     }
 
@@ -351,12 +405,19 @@ mod random_inputs {
             "reason",
         ]);
         prop_oneof![
-            Just(json!({"event": "start", "customer": {"name": "A", "vip": true, "card_age_days": 40, "birthday": "2000-02-29"}})),
-            Just(json!({"event": "start", "customer": {"name": "A", "vip": false, "card_age_days": 1}})),
+            Just(
+                json!({"event": "start", "customer": {"name": "A", "vip": true, "card_age_days": 40, "birthday": "2000-02-29"}})
+            ),
+            Just(
+                json!({"event": "start", "customer": {"name": "A", "vip": false, "card_age_days": 1}})
+            ),
             Just(json!({"event": "message"})),
-            name.clone().prop_map(|p| json!({"event": "click", "procedure": p})),
-            (name.clone(), value()).prop_map(|(p, x)| json!({"event": "click", "procedure": p, "vars": {"day": x}})),
-            (name.clone(), value()).prop_map(|(v, x)| json!({"event": "answer", "var": v, "value": x})),
+            name.clone()
+                .prop_map(|p| json!({"event": "click", "procedure": p})),
+            (name.clone(), value())
+                .prop_map(|(p, x)| json!({"event": "click", "procedure": p, "vars": {"day": x}})),
+            (name.clone(), value())
+                .prop_map(|(v, x)| json!({"event": "answer", "var": v, "value": x})),
             (name, value()).prop_map(|(v, x)| json!({"event": "provide", "vars": {v: x}})),
             Just(json!({"event": "cancel"})),
             Just(json!({"event": "end"})),
@@ -411,13 +472,21 @@ fn procc_inspect_shows_where_each_requirement_is_checked() {
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .output()
         .expect("procc build runs");
-    assert_eq!(built.status.code(), Some(0), "{}", String::from_utf8_lossy(&built.stderr));
+    assert_eq!(
+        built.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&built.stderr)
+    );
     let inspected = Command::new(env!("CARGO_BIN_EXE_procc"))
         .arg("inspect")
         .arg(&bundle)
         .output()
         .expect("procc inspect runs");
     let text = String::from_utf8_lossy(&inspected.stdout);
-    assert!(text.contains("collects: email -> reason\n    requires: #1 first, #2 after reason"), "{text}");
+    assert!(
+        text.contains("collects: email -> reason\n    requires: #1 first, #2 after reason"),
+        "{text}"
+    );
     assert!(text.contains("Require #2"), "{text}");
 }

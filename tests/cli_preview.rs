@@ -111,7 +111,10 @@ fn a_typed_response_completes_a_request_and_hides_the_secret() {
         .find("then: rate_refund starts")
         .expect("the hand-over is shown");
     assert!(done < hand_over, "{transcript}");
-    assert!(transcript.ends_with("  done: rate_refund completed\n"), "{transcript}");
+    assert!(
+        transcript.ends_with("  done: rate_refund completed\n"),
+        "{transcript}"
+    );
 }
 
 #[test]
@@ -130,7 +133,9 @@ fn a_failure_shows_its_reason() {
         .find("agent says: I could not read an order number.")
         .expect("on failure ran");
     let done = transcript.find("done: refund failed").expect("done");
-    let reason = transcript.find("reason: attempts").expect("the reason is shown");
+    let reason = transcript
+        .find("reason: attempts")
+        .expect("the reason is shown");
     assert!(said < done && done < reason, "{transcript}");
 }
 

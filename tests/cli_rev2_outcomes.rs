@@ -58,10 +58,18 @@ fn brief(outputs: &[Value]) -> Vec<String> {
             let action = o["action"].as_str().unwrap_or("?");
             let detail = match action {
                 "say" => o["text"].clone(),
-                "done" => json!(format!("{} {}", o["procedure"].as_str().unwrap_or("?"), o["outcome"].as_str().unwrap_or("?"))),
+                "done" => json!(format!(
+                    "{} {}",
+                    o["procedure"].as_str().unwrap_or("?"),
+                    o["outcome"].as_str().unwrap_or("?")
+                )),
                 "ask" => o["var"].clone(),
                 "follow_up" => o["question"].clone(),
-                "offer" => json!(o["procedures"].as_array().map(|ps| ps.iter().map(|p| p["id"].clone()).collect::<Vec<_>>())),
+                "offer" => json!(
+                    o["procedures"]
+                        .as_array()
+                        .map(|ps| ps.iter().map(|p| p["id"].clone()).collect::<Vec<_>>())
+                ),
                 "live_chat" => o["queue"].clone(),
                 "error" => o["code"].clone(),
                 _ => Value::Null,
@@ -141,7 +149,10 @@ fn on_failure_sees_reason_status_and_the_done_event_carries_the_reason() {
     let (outputs, events) = session(&inputs);
     assert_eq!(
         brief(&outputs[outputs.len() - 2..]),
-        ["say: Order AB123456 was already refunded.", "done: refund failed"]
+        [
+            "say: Order AB123456 was already refunded.",
+            "done: refund failed"
+        ]
     );
     let done = done_events(&events);
     assert_eq!(done.len(), 1);
@@ -312,8 +323,14 @@ fn inspect_shows_then_hand_overs_and_outcome_chunks() {
     let text = String::from_utf8_lossy(&text.stdout);
     let refund = text.find("  refund: api_call").expect("refund listed");
     let then = text[refund..].find("then: rate_us").expect("its hand-over");
-    assert!(then < text[refund..].find("collects:").unwrap_or(0), "{text}");
-    assert!(text.contains("`on failure` of procedure `refund`"), "{text}");
+    assert!(
+        then < text[refund..].find("collects:").unwrap_or(0),
+        "{text}"
+    );
+    assert!(
+        text.contains("`on failure` of procedure `refund`"),
+        "{text}"
+    );
     assert!(text.contains("Then rate_us"), "{text}");
     assert!(text.contains("Fail action"), "{text}");
     let json = run_with_stdin(
@@ -377,7 +394,9 @@ fn report_counts_failed_runs_by_reason() {
     let columns: Vec<&str> = header.split_whitespace().collect();
     assert_eq!(
         columns,
-        ["failed", "by", "reason", "attempts", "lookup", "require", "action", "missing"]
+        [
+            "failed", "by", "reason", "attempts", "lookup", "require", "action", "missing"
+        ]
     );
     let row = |name: &str| -> Vec<String> {
         table
@@ -405,7 +424,10 @@ fn a_then_target_counts_as_offered() {
     let path = dir.path().join("unreached.proc");
     let text = std::fs::read_to_string(FIXTURE).expect("fixture");
     std::fs::write(&path, text.replace("    then rate_us\n", "")).expect("written");
-    let checked = run_with_stdin(procc().arg("check").arg(&path).args(["--format", "json"]), "");
+    let checked = run_with_stdin(
+        procc().arg("check").arg(&path).args(["--format", "json"]),
+        "",
+    );
     let json: Value = serde_json::from_slice(&checked.stdout).expect("JSON");
     let codes: Vec<&str> = json["diagnostics"]
         .as_array()

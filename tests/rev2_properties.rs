@@ -54,8 +54,14 @@ fn input() -> impl Strategy<Value = Value> {
             .clone()
             .prop_map(|v| json!({"event": "provide", "vars": {"account": v}})),
         any::<bool>().prop_map(|g| json!({"event": "approve", "granted": g, "by": "customer"})),
-        (any::<bool>(), prop::option::of(prop::sample::select(vec![200u16, 409, 500])), value)
-            .prop_map(|(ok, s, r)| json!({"event": "result", "ok": ok, "status": s, "response": r})),
+        (
+            any::<bool>(),
+            prop::option::of(prop::sample::select(vec![200u16, 409, 500])),
+            value
+        )
+            .prop_map(
+                |(ok, s, r)| json!({"event": "result", "ok": ok, "status": s, "response": r})
+            ),
         Just(json!({"event": "cancel"})),
         Just(json!({"event": "end"})),
     ]
@@ -68,8 +74,18 @@ fn handle(c: &mut Conversations, input: &Value) -> (Vec<Value>, Vec<Value>) {
     let step = c.handle_line(&input.to_string());
     let json = |items: Vec<Value>| items;
     (
-        json(step.outputs.iter().map(|o| serde_json::to_value(o).expect("serialises")).collect()),
-        json(step.events.iter().map(|e| serde_json::to_value(e).expect("serialises")).collect()),
+        json(
+            step.outputs
+                .iter()
+                .map(|o| serde_json::to_value(o).expect("serialises"))
+                .collect(),
+        ),
+        json(
+            step.events
+                .iter()
+                .map(|e| serde_json::to_value(e).expect("serialises"))
+                .collect(),
+        ),
     )
 }
 

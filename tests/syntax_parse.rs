@@ -519,7 +519,9 @@ fn conditional_expressions_nest_and_bind_loosely_in_their_else() {
         "(if a then (if b then 1 else 2) else 3)"
     );
     assert_eq!(
-        show(&expr("weekday(today(\"Europe/Amsterdam\")) in [\"saturday\", \"sunday\"]")),
+        show(&expr(
+            "weekday(today(\"Europe/Amsterdam\")) in [\"saturday\", \"sunday\"]"
+        )),
         "(weekday(today(\"Europe/Amsterdam\")) In [\"saturday\", \"sunday\"])"
     );
 }
@@ -564,11 +566,15 @@ test "dates" {
     let ItemKind::Test(test) = &file.items[1].kind else {
         panic!("test")
     };
-    assert!(matches!(&test.steps[0].kind, TestStepKind::At(t) if t.value == "2026-03-02T09:30:00Z"));
+    assert!(
+        matches!(&test.steps[0].kind, TestStepKind::At(t) if t.value == "2026-03-02T09:30:00Z")
+    );
     assert!(matches!(
         &test.steps[1].kind,
         TestStepKind::ClickWith { procedure, vars } if procedure.name == "p" && vars.len() == 1
     ));
     assert!(matches!(&test.steps[2].kind, TestStepKind::Click(name) if name.name == "p"));
-    assert!(matches!(&test.steps[3].kind, TestStepKind::ExpectError(code) if code.name == "not_offered"));
+    assert!(
+        matches!(&test.steps[3].kind, TestStepKind::ExpectError(code) if code.name == "not_offered")
+    );
 }

@@ -229,7 +229,10 @@ pub fn line_of(chunk: &Chunk, pc: u32) -> Option<u32> {
 /// Where each of a procedure's requirements is checked, read from its body: `#1 first`
 /// (before anything is collected) or `#2 after day` (right after that variable).
 fn requirement_places(m: &Module, p: &crate::codegen::module::ProcDef) -> Vec<String> {
-    let code = m.chunks.get(p.body as usize).map_or(&[][..], |c| &c.code[..]);
+    let code = m
+        .chunks
+        .get(p.body as usize)
+        .map_or(&[][..], |c| &c.code[..]);
     let mut last = None;
     let mut places = Vec::new();
     for instr in code {

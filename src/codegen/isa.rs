@@ -390,11 +390,9 @@ impl Builtin {
     /// optional zone).
     pub fn arities(self) -> &'static [u8] {
         match self {
-            Builtin::Len
-            | Builtin::Lower
-            | Builtin::Upper
-            | Builtin::Trim
-            | Builtin::Weekday => &[1],
+            Builtin::Len | Builtin::Lower | Builtin::Upper | Builtin::Trim | Builtin::Weekday => {
+                &[1]
+            }
             Builtin::Contains
             | Builtin::StartsWith
             | Builtin::EndsWith

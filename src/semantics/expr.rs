@@ -164,7 +164,9 @@ impl<'a> Checker<'a> {
                 expr.span.clone(),
             )
             .with_primary_label("not a real `YYYY-MM-DD` day")
-            .with_help("write a date as year-month-day with four, two and two digits, e.g. \"2026-03-02\""),
+            .with_help(
+                "write a date as year-month-day with four, two and two digits, e.g. \"2026-03-02\"",
+            ),
         );
     }
 
@@ -209,7 +211,10 @@ impl<'a> Checker<'a> {
     /// [`Checker::pair`] for operands that need values (not optional).
     fn value_pair(&mut self, left: &Expr, right: &Expr, scope: Scope<'_>) -> (Ty, Ty) {
         let (lt, rt) = self.pair(left, right, scope);
-        (self.present(lt, left, scope), self.present(rt, right, scope))
+        (
+            self.present(lt, left, scope),
+            self.present(rt, right, scope),
+        )
     }
 
     /// Reports an optional type where a value is needed; returns it without `?`.
@@ -222,13 +227,7 @@ impl<'a> Checker<'a> {
     }
 
     /// `if C then A else B`: a `bool` condition (E0203) and branches of one type (E0202).
-    fn conditional(
-        &mut self,
-        cond: &Expr,
-        then: &Expr,
-        otherwise: &Expr,
-        scope: Scope<'_>,
-    ) -> Ty {
+    fn conditional(&mut self, cond: &Expr, then: &Expr, otherwise: &Expr, scope: Scope<'_>) -> Ty {
         let ct = self.expr(cond, scope);
         if ct.is_optional() {
             self.optional_error(scope, &cond.span, &ct);

@@ -125,7 +125,9 @@ impl<'a> Checker<'a> {
                     cond.span.clone(),
                 )
                 .with_primary_label("not a `bool`")
-                .with_help("compare it to get a `bool`, e.g. `x == \"...\"`, `n > 0` or `exists(x)`"),
+                .with_help(
+                    "compare it to get a `bool`, e.g. `x == \"...\"`, `n > 0` or `exists(x)`",
+                ),
             );
         } else if ty.is_optional() {
             self.expect(cond, scope, &Ty::Bool);
@@ -150,7 +152,9 @@ impl<'a> Checker<'a> {
                     )
                     .with_primary_label("runs after the hand-over was decided")
                     .with_label(file, then_span.clone(), "`then` ends its block here")
-                    .with_help("move this statement before the `then` (and before the `if` that holds it)"),
+                    .with_help(
+                        "move this statement before the `then` (and before the `if` that holds it)",
+                    ),
                 );
             }
             let holds_then = match &stmt.kind {
@@ -281,7 +285,10 @@ fn then_cycle_diagnostic(edges: &[ThenEdge], cycle: &[usize]) -> Diagnostic {
         first.file,
         first.to.span.clone(),
     )
-    .with_primary_label(format!("`{}` hands over to `{}`", first.from, first.to.name));
+    .with_primary_label(format!(
+        "`{}` hands over to `{}`",
+        first.from, first.to.name
+    ));
     for &e in &cycle[1..] {
         let edge = &edges[e];
         diag = diag.with_label(

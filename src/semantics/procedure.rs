@@ -13,8 +13,8 @@ use super::symbols::{Decl, duplicate};
 use super::types::Ty;
 use crate::diagnostics::Diagnostic;
 use crate::syntax::ast::{
-    Expr, ExprKind, FieldInit, FileId, Ident, KnowledgeKind, ProcItem, ProcItemKind,
-    ProcedureDecl, RequestDecl, RequestItemKind, Span, Template, TemplatePart, TriggerKind,
+    Expr, ExprKind, FieldInit, FileId, Ident, KnowledgeKind, ProcItem, ProcItemKind, ProcedureDecl,
+    RequestDecl, RequestItemKind, Span, Template, TemplatePart, TriggerKind,
 };
 
 /// The procedure kinds.
@@ -260,7 +260,9 @@ impl<'a> Checker<'a> {
                     denied.span.clone(),
                 )
                 .with_primary_label("never runs: nothing can be denied")
-                .with_help("add `approve by customer \"...\"` (or `by staff`), or remove `on denied`"),
+                .with_help(
+                    "add `approve by customer \"...\"` (or `by staff`), or remove `on denied`",
+                ),
             );
         }
         if let Some(irreversible) = first.get("irreversible") {
@@ -466,7 +468,9 @@ impl<'a> Checker<'a> {
                     cond.span.clone(),
                 )
                 .with_primary_label("expected a `bool`")
-                .with_help("a requirement states what must hold, e.g. `require amount <= 500 else \"…\"`"),
+                .with_help(
+                    "a requirement states what must hold, e.g. `require amount <= 500 else \"…\"`",
+                ),
             );
         }
         self.template(message, scope);

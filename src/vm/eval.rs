@@ -368,7 +368,11 @@ pub(crate) fn exec<'e>(
         },
         Instr::Return => return Ok(Flow::Return(stack.pop_operand()?)),
         Instr::LoadFailure(field) => {
-            let failure = env.session.run.as_ref().and_then(|run| run.failure.as_ref());
+            let failure = env
+                .session
+                .run
+                .as_ref()
+                .and_then(|run| run.failure.as_ref());
             let operand = match (failure, field) {
                 (None, _) => Cow::Borrowed(&ABSENT),
                 (Some(f), FailureField::Reason) => {

@@ -69,7 +69,11 @@ pub fn binary(op: BinaryOp, left: &Value, right: &Value) -> Result<Value, Runtim
 
 /// Calls a built-in function on its arguments (values, or operands that borrow them).
 pub fn call<V: Borrow<Value>>(builtin: Builtin, args: &[V]) -> Result<Value, RuntimeError> {
-    if !builtin.arities().iter().any(|&n| usize::from(n) == args.len()) {
+    if !builtin
+        .arities()
+        .iter()
+        .any(|&n| usize::from(n) == args.len())
+    {
         return fail(format!(
             "{builtin:?} takes {:?} argument(s), got {}",
             builtin.arities(),
@@ -110,7 +114,10 @@ pub fn call<V: Borrow<Value>>(builtin: Builtin, args: &[V]) -> Result<Value, Run
         },
         (Builtin::DaysBetween, Value::Date(from)) => match as_date(second) {
             Some(to) => Ok(Value::Int(i64::from(to) - i64::from(*from))),
-            None => fail(format!("days_between needs dates, got {}", second.kind_name())),
+            None => fail(format!(
+                "days_between needs dates, got {}",
+                second.kind_name()
+            )),
         },
         (Builtin::Weekday, Value::Date(days)) => calendar::weekday(*days)
             .map(|day| Value::Text(day.to_owned()))
@@ -138,7 +145,11 @@ pub fn clock<V: Borrow<Value>>(
     let Some(at) = at else {
         return fail(format!(
             "{} needs the input's time (`at`), and this input has none",
-            if builtin == Builtin::Hour { "hour()" } else { "today()" }
+            if builtin == Builtin::Hour {
+                "hour()"
+            } else {
+                "today()"
+            }
         ));
     };
     let zone = match args.first().map(Borrow::borrow) {
@@ -166,7 +177,10 @@ fn as_date(value: &Value) -> Option<i32> {
 /// `join(list, separator)`: each item rendered as a template renders it.
 fn join(items: &Value, separator: &Value) -> Result<Value, RuntimeError> {
     let Value::Text(separator) = separator else {
-        return fail(format!("join needs a text separator, got {}", separator.kind_name()));
+        return fail(format!(
+            "join needs a text separator, got {}",
+            separator.kind_name()
+        ));
     };
     let rendered: Vec<String> = match &*normalise(items) {
         Value::List(items) => items.iter().map(Value::render).collect(),

@@ -132,11 +132,7 @@ impl Session {
     /// now (after the statements ran and this run ended).
     fn end_run(&mut self, cx: &mut Cx<'_>, outcome: Outcome, reason: Option<Reason>) {
         let Some(proc) = self.running() else { return };
-        if let Some(chunk) = cx
-            .prog
-            .procedure(proc)
-            .and_then(|p| p.outcomes.of(outcome))
-        {
+        if let Some(chunk) = cx.prog.procedure(proc).and_then(|p| p.outcomes.of(outcome)) {
             self.outcome_statements(cx, proc, chunk);
         }
         let Some(run) = self.run.take() else { return };

@@ -107,11 +107,7 @@ impl Session {
         };
         let tries_ok = run.tries.is_none_or(|(v, _)| prog.var(v).is_some());
         let then_ok = run.then.is_none_or(|p| prog.procedure(p).is_some());
-        if !fits
-            || !effect_ok
-            || !tries_ok
-            || !then_ok
-            || run.stack.len() > super::eval::MAX_STACK
+        if !fits || !effect_ok || !tries_ok || !then_ok || run.stack.len() > super::eval::MAX_STACK
         {
             return bad("suspended run");
         }

@@ -621,7 +621,11 @@ fn call(k: &Machine<'_, '_>, f: Builtin, args: &[Val]) -> Result<Ty, VerifyError
         return Err(k.cx.err(
             Rule::OperandType,
             k.pc,
-            format!("`{f:?}` takes {:?} arguments, not {}", f.arities(), args.len()),
+            format!(
+                "`{f:?}` takes {:?} arguments, not {}",
+                f.arities(),
+                args.len()
+            ),
         ));
     }
     let what = Backticked(&f);
@@ -655,7 +659,11 @@ fn call(k: &Machine<'_, '_>, f: Builtin, args: &[Val]) -> Result<Ty, VerifyError
             if let Some(zone) = args.first() {
                 k.want(*zone, &[Ty::Text], &what)?;
             }
-            if f == Builtin::Today { Ty::Date } else { Ty::Int }
+            if f == Builtin::Today {
+                Ty::Date
+            } else {
+                Ty::Int
+            }
         }
         // A text that is a date stands for it (checked at run time, like a stored text).
         Builtin::AddDays => {

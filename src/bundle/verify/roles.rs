@@ -228,7 +228,12 @@ pub(crate) fn uses(m: &Module) -> Vec<Use> {
         let mut statements = vec![p.body];
         for (chunk, outcome) in blocks {
             if let Some(c) = chunk {
-                push(c, Role::Outcome(pi, outcome), owner, Place::Outcome(pi, outcome));
+                push(
+                    c,
+                    Role::Outcome(pi, outcome),
+                    owner,
+                    Place::Outcome(pi, outcome),
+                );
                 statements.push(c);
             }
         }

@@ -202,7 +202,10 @@ fn check_revision2(cx: &ChunkCtx<'_>, instr: &Instr, pc: u32) -> Option<Result<(
         (_, Role::Outcome(..)) if effect_kind(instr).is_some() => {
             not_allowed("an effect appears in an outcome block")
         }
-        (Instr::Say | Instr::Suggest | Instr::Save(_) | Instr::Offer(_) | Instr::Done(_), Role::Outcome(..)) => Ok(()),
+        (
+            Instr::Say | Instr::Suggest | Instr::Save(_) | Instr::Offer(_) | Instr::Done(_),
+            Role::Outcome(..),
+        ) => Ok(()),
         _ => return None,
     })
 }

@@ -228,7 +228,10 @@ fn check_procedures(m: &Module) -> Result<(), VerifyError> {
     for (pi, p) in m.procedures.iter().enumerate() {
         let place = || format!("procedure `{}`", p.name);
         let outcomes = [p.outcomes.failure, p.outcomes.denied, p.outcomes.cancelled];
-        let requires = p.requires.iter().flat_map(|r| [Some(r.cond), Some(r.message)]);
+        let requires = p
+            .requires
+            .iter()
+            .flat_map(|r| [Some(r.cond), Some(r.message)]);
         let chunks = [Some(p.label), p.when, Some(p.body)]
             .into_iter()
             .chain(outcomes)

@@ -326,13 +326,21 @@ impl Preview {
             }
             if let Action::Done { procedure, .. } = &output.action {
                 if let Some(Some(reason)) = endings.next() {
-                    println!("  {}", self.painter.paint(render::Tone::Dim, &format!("  reason: {reason}")));
+                    println!(
+                        "  {}",
+                        self.painter
+                            .paint(render::Tone::Dim, &format!("  reason: {reason}"))
+                    );
                 }
                 if let Some((after, next)) = hand_overs.clone().next()
                     && after == *procedure
                 {
                     hand_overs.next();
-                    println!("  {}", self.painter.paint(render::Tone::Dim, &format!("then: {next} starts")));
+                    println!(
+                        "  {}",
+                        self.painter
+                            .paint(render::Tone::Dim, &format!("then: {next} starts"))
+                    );
                 }
             }
             ok &= !matches!(output.action, Action::Error { .. });

@@ -120,13 +120,11 @@ fn failures(summary: &Summary) -> String {
         .iter()
         .map(|p| {
             let mut row = vec![p.procedure.clone()];
-            row.extend(reasons.iter().map(|r| {
-                p.failed_by_reason
-                    .get(*r)
-                    .copied()
-                    .unwrap_or(0)
-                    .to_string()
-            }));
+            row.extend(
+                reasons
+                    .iter()
+                    .map(|r| p.failed_by_reason.get(*r).copied().unwrap_or(0).to_string()),
+            );
             row
         })
         .collect();

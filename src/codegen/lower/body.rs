@@ -114,19 +114,20 @@ impl Gen<'_> {
         def.label = label.ok_or_else(|| missing(format!("procedure `{name}` has no label")))?;
         let mut steps = Vec::new();
         for step in self.graph.collection_steps(name) {
-            let instr = match step {
-                CollectStep::Collect(key) => {
-                    let var =
-                        self.names.vars.get(&key).copied().ok_or_else(|| {
-                            missing(format!("unknown variable `{}`", key.name()))
-                        })?;
-                    def.collects.push(var);
-                    Instr::Collect(var)
-                }
-                CollectStep::Require(index) => Instr::Require(
-                    u32::try_from(index).map_err(|_| missing("too many requirements"))?,
-                ),
-            };
+            let instr =
+                match step {
+                    CollectStep::Collect(key) => {
+                        let var =
+                            self.names.vars.get(&key).copied().ok_or_else(|| {
+                                missing(format!("unknown variable `{}`", key.name()))
+                            })?;
+                        def.collects.push(var);
+                        Instr::Collect(var)
+                    }
+                    CollectStep::Require(index) => Instr::Require(
+                        u32::try_from(index).map_err(|_| missing("too many requirements"))?,
+                    ),
+                };
             steps.push(instr);
         }
         def.body = self.body(scope, p, kind, &steps)?;

@@ -4,8 +4,8 @@ use pest::iterators::Pair;
 
 use super::{Lower, child, kids};
 use crate::syntax::ast::{
-    Approver, Duration, IfBranch, IfStmt, ProcItem, ProcItemKind, ProcedureDecl, RequestDecl, RequestItem,
-    RequestItemKind, Stmt, StmtKind, Trigger, TriggerKind,
+    Approver, Duration, IfBranch, IfStmt, ProcItem, ProcItemKind, ProcedureDecl, RequestDecl,
+    RequestItem, RequestItemKind, Stmt, StmtKind, Trigger, TriggerKind,
 };
 use crate::syntax::errors::INVALID_NUMBER;
 use crate::syntax::grammar::Rule;

@@ -1301,7 +1301,11 @@ impl<'a, 'f> Lowerer<'a, 'f> {
             return Err(Refuse);
         }
         let args = stack.split_off(stack.len() - argc);
-        if !builtin.arities().iter().any(|&n| usize::from(n) == args.len()) {
+        if !builtin
+            .arities()
+            .iter()
+            .any(|&n| usize::from(n) == args.len())
+        {
             self.fail();
             return Ok(());
         }

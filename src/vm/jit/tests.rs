@@ -291,27 +291,27 @@ fn expr(unsupported: bool) -> impl Strategy<Value = E> {
 /// Calls of `add_days`, `days_between`, `join`, `weekday`, `today` and `hour`.
 fn revision_2_calls(inner: BoxedStrategy<E>) -> Vec<BoxedStrategy<E>> {
     vec![
-            (
-                prop_oneof![
-                    Just(Builtin::AddDays),
-                    Just(Builtin::DaysBetween),
-                    Just(Builtin::Join)
-                ],
-                inner.clone(),
-                inner.clone(),
-            )
-                .prop_map(|(f, x, y)| E::Call(f, vec![x, y]))
-                .boxed(),
-            inner
-                .clone()
-                .prop_map(|x| E::Call(Builtin::Weekday, vec![x]))
-                .boxed(),
-            (
-                prop_oneof![Just(Builtin::Today), Just(Builtin::Hour)],
-                prop::collection::vec(inner.clone(), 0..2),
-            )
-                .prop_map(|(f, args)| E::Call(f, args))
-                .boxed(),
+        (
+            prop_oneof![
+                Just(Builtin::AddDays),
+                Just(Builtin::DaysBetween),
+                Just(Builtin::Join)
+            ],
+            inner.clone(),
+            inner.clone(),
+        )
+            .prop_map(|(f, x, y)| E::Call(f, vec![x, y]))
+            .boxed(),
+        inner
+            .clone()
+            .prop_map(|x| E::Call(Builtin::Weekday, vec![x]))
+            .boxed(),
+        (
+            prop_oneof![Just(Builtin::Today), Just(Builtin::Hour)],
+            prop::collection::vec(inner.clone(), 0..2),
+        )
+            .prop_map(|(f, args)| E::Call(f, args))
+            .boxed(),
     ]
 }
 
@@ -610,8 +610,14 @@ fn date_built_ins_fall_back_to_the_interpreter() {
         eval(&Env::new(&program, &with_time), 0),
         Ok(Value::Bool(true))
     );
-    assert!(crate::vm::eval::eval_guard(&Env::new(&program, &with_time), 0));
+    assert!(crate::vm::eval::eval_guard(
+        &Env::new(&program, &with_time),
+        0
+    ));
     let without = Session::default();
     assert!(eval(&Env::new(&program, &without), 0).is_err());
-    assert!(!crate::vm::eval::eval_guard(&Env::new(&program, &without), 0));
+    assert!(!crate::vm::eval::eval_guard(
+        &Env::new(&program, &without),
+        0
+    ));
 }

@@ -190,8 +190,12 @@ fn instr() -> impl Strategy<Value = crate::codegen::isa::Instr> {
         outcome.prop_map(Instr::Done),
         small.clone().prop_map(Instr::Then),
         prop::sample::select(Reason::ALL.to_vec()).prop_map(Instr::Fail),
-        prop::sample::select(vec![FailureField::Reason, FailureField::Status, FailureField::Response])
-            .prop_map(Instr::LoadFailure),
+        prop::sample::select(vec![
+            FailureField::Reason,
+            FailureField::Status,
+            FailureField::Response
+        ])
+        .prop_map(Instr::LoadFailure),
         (small, 0u32..40).prop_map(|(cond, target)| Instr::JumpUnless { cond, target }),
     ]
 }
