@@ -134,10 +134,13 @@ fn then_in_on_cancelled_is_refused() {
     assert_eq!(refused(&m).rule, Rule::ThenCycle);
 }
 
+/// Where an outcome chunk goes, its code, and the rule it breaks (`None`: it verifies).
+type Case = (fn(&mut OutcomeChunks, u32), Vec<Instr>, Option<Rule>);
+
 #[test]
 fn outcome_chunks_hold_only_statements_and_end_with_their_outcome() {
     use Instr::*;
-    let cases: Vec<(fn(&mut OutcomeChunks, u32), Vec<Instr>, Option<Rule>)> = vec![
+    let cases: Vec<Case> = vec![
         (
             |o, c| o.failure = Some(c),
             vec![
