@@ -15,6 +15,7 @@ use std::process::{Command, Output};
 const RANKS: &[(&str, u32)] = &[
     ("source", 0),
     ("calendar", 0),
+    ("calendar", 0),
     ("diagnostics", 1),
     ("stdlib", 1),
     ("syntax", 2),
