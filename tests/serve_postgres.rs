@@ -324,11 +324,16 @@ impl Api {
         assert!(!timeout.timed_out(), "the API did not get {count} requests");
     }
 
-    fn snapshot(&self) -> (Vec<(String, String)>, HashMap<String, (String, String)>) {
+    fn snapshot(&self) -> (Received, Executed) {
         let state = self.state.lock().unwrap();
         (state.received.clone(), state.executed.clone())
     }
 }
+
+/// Every request the API received: (idempotency key, order).
+type Received = Vec<(String, String)>;
+/// The calls the API executed, by idempotency key.
+type Executed = HashMap<String, (String, String)>;
 
 /// The outputs with their conversation's id (in `conversation`, and in messages)
 /// replaced, to compare two conversations.
