@@ -4,8 +4,9 @@
 
 #![cfg(feature = "cli")]
 
-use std::io::Write;
-use std::process::{Command, Stdio};
+mod support;
+
+use std::process::Command;
 use std::sync::Arc;
 
 use serde_json::{Value, json};
@@ -14,21 +15,8 @@ const PROJECT: &str = "tests/fixtures/revision2/dates.proc";
 
 /// Runs `procc run` on the fixture with these input lines; every output line as JSON.
 fn run(inputs: &[Value]) -> Vec<Value> {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_procc"))
-        .args(["run", PROJECT])
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("procc runs");
-    {
-        let mut stdin = child.stdin.take().expect("stdin");
-        for input in inputs {
-            writeln!(stdin, "{input}").expect("writes");
-        }
-    }
-    let output = child.wait_with_output().expect("exits");
+    let lines: String = inputs.iter().map(|input| format!("{input}\n")).collect();
+    let output = support::run_with_stdin(support::procc().args(["run", PROJECT]), &lines);
     assert_eq!(
         output.status.code(),
         Some(0),
@@ -84,6 +72,14 @@ fn brief(outputs: &[Value]) -> Vec<String> {
         .collect()
 }
 
+/// [`brief`] without the `offer`s.
+fn without_offers(outputs: &[Value]) -> Vec<String> {
+    brief(outputs)
+        .into_iter()
+        .filter(|b| !b.starts_with("offer"))
+        .collect()
+}
+
 #[test]
 fn hour_and_today_read_the_inputs_at_in_the_named_zone() {
     let outputs = run(&[
@@ -101,10 +97,8 @@ fn hour_and_today_read_the_inputs_at_in_the_named_zone() {
             json!({"procedure": "open_hours"}),
         ),
     ]);
-    let brief = brief(&outputs);
-    let after_offers: Vec<&String> = brief.iter().filter(|b| !b.starts_with("offer")).collect();
     assert_eq!(
-        after_offers,
+        without_offers(&outputs),
         [
             // 07:30 UTC is 08:30 in Amsterdam: closed; the require's message, then
             // `on failure` with `reason` "require", then done.
@@ -136,10 +130,7 @@ fn date_literals_and_checks_against_today_through_procc_run() {
             json!({"procedure": "book_visit", "vars": {"day": "2026-05-04"}}),
         ),
     ]);
-    let brief: Vec<String> = brief(&outputs)
-        .into_iter()
-        .filter(|b| !b.starts_with("offer"))
-        .collect();
+    let brief = without_offers(&outputs);
     assert_eq!(
         brief,
         [
@@ -171,40 +162,23 @@ fn date_literals_and_checks_against_today_through_procc_run() {
 #[test]
 fn a_requirement_is_checked_again_after_a_correction() {
     let at = Some("2026-03-02T09:30:00Z");
-    let outputs = run(&[
+    let answer = |var: &str, value: &str| input("answer", at, json!({"var": var, "value": value}));
+    let opening = [
         start(40),
         input("message", at, json!({})),
         input("click", at, json!({"procedure": "replace_card"})),
-        input(
-            "answer",
-            at,
-            json!({"var": "email", "value": "ann@example.com"}),
-        ),
-        input("answer", at, json!({"var": "reason", "value": "lost"})),
-    ]);
+        answer("email", "ann@example.com"),
+    ];
+    let outputs = run(&[&opening[..], &[answer("reason", "lost")]].concat());
     assert!(brief(&outputs).contains(&"done replace_card completed".to_owned()));
     // The same run, but the email is corrected while `reason` is asked: collection
     // restarts, the requirements are checked again, and `damaged` ends the run.
-    let outputs = run(&[
-        start(40),
-        input("message", at, json!({})),
-        input("click", at, json!({"procedure": "replace_card"})),
-        input(
-            "answer",
-            at,
-            json!({"var": "email", "value": "ann@example.com"}),
-        ),
-        input(
-            "answer",
-            at,
-            json!({"var": "email", "value": "bo@example.com"}),
-        ),
-        input("answer", at, json!({"var": "reason", "value": "damaged"})),
-    ]);
-    let brief: Vec<String> = brief(&outputs)
-        .into_iter()
-        .filter(|b| !b.starts_with("offer"))
-        .collect();
+    let corrected = [
+        answer("email", "bo@example.com"),
+        answer("reason", "damaged"),
+    ];
+    let outputs = run(&[&opening[..], &corrected[..]].concat());
+    let brief = without_offers(&outputs);
     assert_eq!(
         brief,
         [
@@ -448,9 +422,8 @@ mod random_inputs {
                 let step = live.handle_line(&event.to_string());
                 let again = restored.handle_line(&event.to_string());
                 prop_assert_eq!(&step.outputs, &again.outputs);
-                // A `start` draws the session's nonce from its table's count of starts
-                // (idempotency keys never repeat across sessions), so only then may the
-                // two tables' snapshots differ.
+                // A `start` draws a fresh nonce from the host's randomness (§7
+                // idempotency keys), so only later inputs can be compared byte for byte.
                 if event["event"] != "start" {
                     prop_assert_eq!(live.snapshot("c"), restored.snapshot("c"));
                 }

@@ -240,23 +240,42 @@ impl<'a> Checker<'a> {
         ty
     }
 
-    /// `if C then A else B`: a `bool` condition (E0203) and branches of one type (E0202).
-    fn conditional(&mut self, cond: &Expr, then: &Expr, otherwise: &Expr, scope: Scope<'_>) -> Ty {
-        let ct = self.expr(cond, scope);
-        if ct.is_optional() {
-            self.optional_error(scope, &cond.span, &ct);
-        } else if !ct.is_error() && !matches!(ct.base(), Ty::Bool | Ty::Json) {
+    /// A condition of a revision 2 form (`if … then … else`, `require`): a `bool` that
+    /// is not optional; anything else is `code` with its own help line.
+    pub(super) fn form_condition(
+        &mut self,
+        cond: &Expr,
+        scope: Scope<'_>,
+        (code, form, help): (&'static str, &str, &str),
+    ) {
+        let ty = self.expr(cond, scope);
+        if ty.is_optional() {
+            self.optional_error(scope, &cond.span, &ty);
+        } else if !ty.is_error() && !matches!(ty.base(), Ty::Bool | Ty::Json) {
             self.diags.push(
                 Diagnostic::error(
-                    codes::IF_CONDITION,
-                    format!("the condition of `if` is `{ct}`, not a `bool`"),
+                    code,
+                    format!("the condition of `{form}` is `{ty}`, not a `bool`"),
                     scope.file,
                     cond.span.clone(),
                 )
                 .with_primary_label("expected a `bool`")
-                .with_help("compare it, e.g. `x > 0` or `x == \"a\"`, or use `exists(x)` for an optional value"),
+                .with_help(help.to_owned()),
             );
         }
+    }
+
+    /// `if C then A else B`: a `bool` condition (E0203) and branches of one type (E0202).
+    fn conditional(&mut self, cond: &Expr, then: &Expr, otherwise: &Expr, scope: Scope<'_>) -> Ty {
+        self.form_condition(
+            cond,
+            scope,
+            (
+                codes::IF_CONDITION,
+                "if",
+                "compare it, e.g. `x > 0` or `x == \"a\"`, or use `exists(x)` for an optional value",
+            ),
+        );
         let (tt, et) = self.pair(then, otherwise, scope);
         match join(&tt, &et) {
             Some(ty) if tt.is_optional() || et.is_optional() => ty.optional(),

@@ -456,23 +456,15 @@ impl<'a> Checker<'a> {
     /// Both see what the run collects; a conversation variable it does not collect is
     /// optional there, as in every other item of the body.
     fn requirement(&mut self, cond: &Expr, message: &Template, scope: Scope<'_>) {
-        let ty = self.expr(cond, scope);
-        if ty.is_optional() {
-            self.optional_error(scope, &cond.span, &ty);
-        } else if !ty.is_error() && !matches!(ty.base(), Ty::Bool | Ty::Json) {
-            self.diags.push(
-                Diagnostic::error(
-                    codes::REQUIRE_CONDITION,
-                    format!("the condition of `require` is `{ty}`, not a `bool`"),
-                    scope.file,
-                    cond.span.clone(),
-                )
-                .with_primary_label("expected a `bool`")
-                .with_help(
-                    "a requirement states what must hold, e.g. `require amount <= 500 else \"…\"`",
-                ),
-            );
-        }
+        self.form_condition(
+            cond,
+            scope,
+            (
+                codes::REQUIRE_CONDITION,
+                "require",
+                "a requirement states what must hold, e.g. `require amount <= 500 else \"…\"`",
+            ),
+        );
         self.template(message, scope);
     }
 

@@ -256,17 +256,10 @@ fn expr(unsupported: bool) -> impl Strategy<Value = E> {
             (inner.clone(), prop::collection::vec(inner.clone(), 0..4))
                 .prop_map(move |(n, items)| E::InList(b(n), items))
                 .boxed(),
-            (
-                prop_oneof![
-                    Just(Builtin::Contains),
-                    Just(Builtin::StartsWith),
-                    Just(Builtin::EndsWith)
-                ],
+            call2(
+                &[Builtin::Contains, Builtin::StartsWith, Builtin::EndsWith],
                 inner.clone(),
-                inner.clone(),
-            )
-                .prop_map(|(f, x, y)| E::Call(f, vec![x, y]))
-                .boxed(),
+            ),
             inner
                 .clone()
                 .prop_map(|x| E::Call(Builtin::Len, vec![x]))
@@ -288,20 +281,24 @@ fn expr(unsupported: bool) -> impl Strategy<Value = E> {
     })
 }
 
+/// Calls of one of these two-argument built-ins on two expressions.
+fn call2(builtins: &[Builtin], inner: BoxedStrategy<E>) -> BoxedStrategy<E> {
+    (
+        prop::sample::select(builtins.to_vec()),
+        inner.clone(),
+        inner,
+    )
+        .prop_map(|(f, x, y)| E::Call(f, vec![x, y]))
+        .boxed()
+}
+
 /// Calls of `add_days`, `days_between`, `join`, `weekday`, `today` and `hour`.
 fn revision_2_calls(inner: BoxedStrategy<E>) -> Vec<BoxedStrategy<E>> {
     vec![
-        (
-            prop_oneof![
-                Just(Builtin::AddDays),
-                Just(Builtin::DaysBetween),
-                Just(Builtin::Join)
-            ],
+        call2(
+            &[Builtin::AddDays, Builtin::DaysBetween, Builtin::Join],
             inner.clone(),
-            inner.clone(),
-        )
-            .prop_map(|(f, x, y)| E::Call(f, vec![x, y]))
-            .boxed(),
+        ),
         inner
             .clone()
             .prop_map(|x| E::Call(Builtin::Weekday, vec![x]))
