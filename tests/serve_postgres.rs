@@ -324,6 +324,10 @@ impl Api {
         assert!(!timeout.timed_out(), "the API did not get {count} requests");
     }
 
+    #[allow(
+        clippy::type_complexity,
+        reason = "a test helper's plain view of two tables"
+    )]
     fn snapshot(&self) -> (Vec<(String, String)>, HashMap<String, (String, String)>) {
         let state = self.state.lock().unwrap();
         (state.received.clone(), state.executed.clone())

@@ -196,6 +196,10 @@ fn content_length(headers: &HeaderMap) -> Option<u64> {
 }
 
 /// Reads the body within the limit and the read timeout.
+#[allow(
+    clippy::result_large_err,
+    reason = "the error is the HTTP answer itself, built once per refused request"
+)]
 async fn read_body(options: &RouteOptions, mut body: Body) -> Result<Vec<u8>, Response> {
     let limit = options.body_limit;
     let read = async {
@@ -228,6 +232,10 @@ async fn read_body(options: &RouteOptions, mut body: Body) -> Result<Vec<u8>, Re
         })
 }
 
+#[allow(
+    clippy::result_large_err,
+    reason = "the error is the HTTP answer itself, built once per refused request"
+)]
 fn parse(body: &[u8]) -> Result<Input, Output> {
     match std::str::from_utf8(body) {
         Ok(text) => parse_input_line(text),

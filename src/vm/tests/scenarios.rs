@@ -906,7 +906,7 @@ fn without_keys(outputs: Vec<Json>) -> Vec<Json> {
 
 #[test]
 fn a_format_1_snapshot_written_before_the_upgrade_resumes_exactly() {
-    let script = vec![
+    let script = [
         pro(),
         json!({"event": "faq", "id": "faq_refunds"}),
         json!({"event": "click", "procedure": "refund_order"}),
