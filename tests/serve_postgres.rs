@@ -350,11 +350,6 @@ impl Api {
     }
 }
 
-/// Every request the API received: (idempotency key, order).
-type Received = Vec<(String, String)>;
-/// The calls the API executed, by idempotency key.
-type Executed = HashMap<String, (String, String)>;
-
 /// The outputs with their conversation's id (in `conversation`, and in messages)
 /// replaced, to compare two conversations.
 fn without_conversation(outputs: &[Value], conversation: &str) -> Value {
