@@ -24,6 +24,8 @@ pub mod types;
 pub mod walk;
 mod warnings;
 
+pub use expr::BUILTINS;
+pub use procedure::KINDS;
 pub use graph::{DepKind, VarGraph, VarKey};
 
 use crate::diagnostics::{Diagnostic, Sources};
