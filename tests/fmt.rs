@@ -132,9 +132,9 @@ fn files_with_syntax_errors_are_refused() {
     assert!(!broken.is_empty());
 }
 
-/// Rewrites the spacing of `text` without touching its tokens: every run of spaces and
-/// every gap between two tokens gets `pick`ed spacing, every line break some blank
-/// lines, and lines may end in `\r\n`.
+/// Rewrites the spacing of `text` without touching its tokens or its line structure:
+/// every run of spaces and every gap between two tokens gets other spacing, every blank
+/// line more blank lines, and lines may end in `\r\n`.
 fn respace(text: &str, choices: &[u8]) -> String {
     let mut out = String::new();
     let mut choice = choices.iter().cycle();
@@ -145,7 +145,12 @@ fn respace(text: &str, choices: &[u8]) -> String {
         match token.kind {
             TokenKind::Whitespace => out.push_str(["", " ", "\t", "   "][next() as usize % 4]),
             TokenKind::Newline => {
-                out.push_str(["\n", "\r\n", "\n\n\n", "\n"][next() as usize % 4]);
+                let blank = i > 0 && tokens[i - 1].kind == TokenKind::Newline
+                    || i > 1 && tokens[i - 1].kind == TokenKind::Whitespace && tokens[i - 2].kind == TokenKind::Newline;
+                out.push_str(if next() % 2 == 0 { "\n" } else { "\r\n" });
+                if blank && next() % 2 == 0 {
+                    out.push_str(" \n\n");
+                }
             }
             _ => {
                 out.push_str(slice);
@@ -173,7 +178,8 @@ fn respace_safely(text: &str, choices: &[u8]) -> String {
     if kinds(&candidate) == kinds(text) {
         candidate
     } else {
-        text.replace('\n', "\n\n")
+        // Removing the space between two tokens joined them: keep the original.
+        text.to_string()
     }
 }
 

@@ -2,7 +2,7 @@
 
 mod support;
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::mpsc::{Receiver, RecvTimeoutError, channel};
@@ -297,18 +297,21 @@ fn a_session_as_an_editor_runs_it() {
     // attributes after `customer.`, procedure kinds after `procedure x:`.
     let (line, _) = position_of(&fixed, "  needs email");
     let items = client.at("textDocument/completion", &b, line, 2, json!({}));
-    let labels = labels(&items);
+    let items_here = labels(&items);
     for word in ["label", "trigger", "needs", "var", "request"] {
-        assert!(labels.contains(&word.to_string()), "{word}: {labels:?}");
+        assert!(items_here.contains(&word.to_string()), "{word}: {items_here:?}");
     }
-    assert!(!labels.contains(&"ask".to_string()), "{labels:?}");
+    assert!(!items_here.contains(&"ask".to_string()), "{items_here:?}");
     let (line, column) = position_of(&fixed, "plan ==");
     let items = client.at("textDocument/completion", &b, line, column, json!({}));
     assert_eq!(labels(&items), vec!["plan".to_string()]);
     let (line, column) = position_of(&fixed, "{email}");
     let items = client.at("textDocument/completion", &b, line, column + 1, json!({}));
-    let labels = labels(&items);
-    assert!(labels.contains(&"email".to_string()) && labels.contains(&"len".to_string()), "{labels:?}");
+    let in_expression = labels(&items);
+    assert!(
+        in_expression.contains(&"email".to_string()) && in_expression.contains(&"len".to_string()),
+        "{in_expression:?}"
+    );
 
     // Document symbols.
     let symbols = client.request("textDocument/documentSymbol", json!({"textDocument": {"uri": uri(&a)}}));

@@ -8,7 +8,16 @@ use std::collections::HashMap;
 use fancy_regex::Regex;
 use serde_json::Value;
 
-/// A compiled rule: a single `match`, or a `begin`/`end` region with inner rules.
+/// A pattern list entry: a compiled rule, or an include of a repository key (resolved
+/// when matching, so that recursive grammars, such as strings inside interpolations
+/// inside strings, compile).
+#[derive(Clone)]
+enum Entry {
+    Rule(usize),
+    Include(String),
+}
+
+/// A compiled rule: a single `match`, or a `begin`/`end` region with inner patterns.
 enum Rule {
     Match {
         regex: Regex,
@@ -19,13 +28,14 @@ enum Rule {
         begin: Regex,
         end: Regex,
         name: Option<String>,
-        patterns: Vec<usize>,
+        patterns: Vec<Entry>,
     },
 }
 
 struct Grammar {
     rules: Vec<Rule>,
-    top: Vec<usize>,
+    repository: HashMap<String, Vec<Entry>>,
+    top: Vec<Entry>,
 }
 
 fn compile(pattern: &str) -> Regex {
@@ -38,28 +48,25 @@ impl Grammar {
         let json: Value = serde_json::from_str(&std::fs::read_to_string(path).expect("grammar"))
             .expect("grammar is JSON");
         assert_eq!(json["scopeName"], "source.proc");
-        let mut grammar = Grammar { rules: Vec::new(), top: Vec::new() };
-        let top = grammar.patterns(&json["patterns"], &json["repository"], 0);
-        grammar.top = top;
+        let mut grammar = Grammar { rules: Vec::new(), repository: HashMap::new(), top: Vec::new() };
+        for (key, value) in json["repository"].as_object().into_iter().flatten() {
+            let entries = match value.get("patterns") {
+                Some(list) if value.get("begin").is_none() => grammar.patterns(list),
+                _ => grammar.patterns(&Value::Array(vec![value.clone()])),
+            };
+            grammar.repository.insert(key.clone(), entries);
+        }
+        grammar.top = grammar.patterns(&json["patterns"]);
         grammar
     }
 
-    /// Compiles a `patterns` list, resolving `#includes` (and `$self`) in `repository`.
-    fn patterns(&mut self, list: &Value, repository: &Value, depth: usize) -> Vec<usize> {
-        assert!(depth < 12, "includes nest too deep");
+    /// Compiles a `patterns` list.
+    fn patterns(&mut self, list: &Value) -> Vec<Entry> {
         let mut out = Vec::new();
         for pattern in list.as_array().into_iter().flatten() {
             if let Some(include) = pattern["include"].as_str() {
-                let target = match include.strip_prefix('#') {
-                    Some(key) => repository[key].clone(),
-                    None => panic!("unsupported include {include}"),
-                };
-                assert!(!target.is_null(), "missing {include}");
-                if target.get("patterns").is_some() && target.get("begin").is_none() {
-                    out.extend(self.patterns(&target["patterns"], repository, depth + 1));
-                } else {
-                    out.extend(self.patterns(&Value::Array(vec![target]), repository, depth + 1));
-                }
+                let key = include.strip_prefix('#').unwrap_or_else(|| panic!("unsupported include {include}"));
+                out.push(Entry::Include(key.to_string()));
                 continue;
             }
             let name = pattern["name"].as_str().map(str::to_string);
@@ -73,26 +80,37 @@ impl Grammar {
                 Rule::Match { regex: compile(regex), name, captures }
             } else if let Some(begin) = pattern["begin"].as_str() {
                 let end = pattern["end"].as_str().expect("a region has an end");
-                // Reserve the slot first: inner patterns may include this region again.
-                let index = self.rules.len();
-                self.rules.push(Rule::Region {
-                    begin: compile(begin),
-                    end: compile(end),
-                    name,
-                    patterns: Vec::new(),
-                });
-                let inner = self.patterns(&pattern["patterns"], repository, depth + 1);
-                if let Rule::Region { patterns, .. } = &mut self.rules[index] {
-                    *patterns = inner;
-                }
-                out.push(index);
-                continue;
+                let patterns = self.patterns(&pattern["patterns"]);
+                Rule::Region { begin: compile(begin), end: compile(end), name, patterns }
             } else {
                 panic!("a pattern without match, begin or include: {pattern}");
             };
             self.rules.push(rule);
-            out.push(self.rules.len() - 1);
+            out.push(Entry::Rule(self.rules.len() - 1));
         }
+        out
+    }
+
+    /// The rules of a pattern list, includes expanded (each key once).
+    fn expand(&self, entries: &[Entry], seen: &mut Vec<String>, out: &mut Vec<usize>) {
+        for entry in entries {
+            match entry {
+                Entry::Rule(index) => out.push(*index),
+                Entry::Include(key) => {
+                    if seen.contains(key) {
+                        continue;
+                    }
+                    seen.push(key.clone());
+                    let included = self.repository.get(key).unwrap_or_else(|| panic!("missing #{key}"));
+                    self.expand(included, seen, out);
+                }
+            }
+        }
+    }
+
+    fn rules_of(&self, entries: &[Entry]) -> Vec<usize> {
+        let mut out = Vec::new();
+        self.expand(entries, &mut Vec::new(), &mut out);
         out
     }
 
@@ -110,12 +128,9 @@ impl Grammar {
                         Rule::Match { .. } => None,
                     })
                     .collect();
-                let (candidates, end) = match stack.last() {
-                    Some(&r) => match &self.rules[r] {
-                        Rule::Region { patterns, end, .. } => (patterns.as_slice(), Some(end)),
-                        Rule::Match { .. } => unreachable!("only regions are pushed"),
-                    },
-                    None => (self.top.as_slice(), None),
+                let (candidates, end) = match stack.last().map(|&r| &self.rules[r]) {
+                    Some(Rule::Region { patterns, end, .. }) => (self.rules_of(patterns), Some(end)),
+                    _ => (self.rules_of(&self.top), None),
                 };
                 // The earliest match wins; the region's end wins ties.
                 let mut best: Option<(usize, usize, Option<usize>)> = None;
@@ -124,7 +139,7 @@ impl Grammar {
                 {
                     best = Some((m.start(), m.end(), None));
                 }
-                for &candidate in candidates {
+                for candidate in candidates {
                     let regex = match &self.rules[candidate] {
                         Rule::Match { regex, .. } => regex,
                         Rule::Region { begin, .. } => begin,

@@ -142,7 +142,13 @@ pub fn render(lines: &[Line]) -> String {
             levels.push(lowest);
         }
     }
-    if !lines.is_empty() {
+    // An unclosed raw string runs to the end of the file: a newline added after it
+    // would join it, and the next run would add another.
+    let open_raw_string = lines
+        .last()
+        .and_then(|line| line.pieces.last())
+        .is_some_and(|piece| piece.kind == TokenKind::UnterminatedRawString);
+    if !lines.is_empty() && !open_raw_string {
         out.push('\n');
     }
     out
