@@ -30,6 +30,8 @@ pub mod lsp;
 #[cfg(feature = "compiler")]
 pub mod semantics;
 #[cfg(feature = "compiler")]
+pub mod source;
+#[cfg(feature = "compiler")]
 pub mod stdlib;
 #[cfg(feature = "compiler")]
 pub mod syntax;
