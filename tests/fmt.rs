@@ -47,7 +47,9 @@ fn comments(text: &str) -> BTreeMap<String, usize> {
     let mut found = BTreeMap::new();
     for token in tokenize(text) {
         if matches!(token.kind, TokenKind::Comment | TokenKind::DocComment) {
-            *found.entry(text[token.span].trim_end().to_string()).or_default() += 1;
+            *found
+                .entry(text[token.span].trim_end().to_string())
+                .or_default() += 1;
         }
     }
     found
@@ -115,9 +117,24 @@ fn every_repository_file_keeps_its_meaning_and_comments() {
         formatted_count += 1;
         let again = format_source(&formatted).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
         assert_eq!(again, formatted, "{}: not idempotent", path.display());
-        assert_eq!(comments(&formatted), comments(&text), "{}: comments", path.display());
-        assert_eq!(check_summary(&formatted), check_summary(&text), "{}: check", path.display());
-        assert_eq!(check_lines(&formatted), check_lines(&text), "{}: lines", path.display());
+        assert_eq!(
+            comments(&formatted),
+            comments(&text),
+            "{}: comments",
+            path.display()
+        );
+        assert_eq!(
+            check_summary(&formatted),
+            check_summary(&text),
+            "{}: check",
+            path.display()
+        );
+        assert_eq!(
+            check_lines(&formatted),
+            check_lines(&text),
+            "{}: lines",
+            path.display()
+        );
     }
     assert!(formatted_count > 20);
 }
@@ -146,7 +163,9 @@ fn respace(text: &str, choices: &[u8]) -> String {
             TokenKind::Whitespace => out.push_str(["", " ", "\t", "   "][next() as usize % 4]),
             TokenKind::Newline => {
                 let blank = i > 0 && tokens[i - 1].kind == TokenKind::Newline
-                    || i > 1 && tokens[i - 1].kind == TokenKind::Whitespace && tokens[i - 2].kind == TokenKind::Newline;
+                    || i > 1
+                        && tokens[i - 1].kind == TokenKind::Whitespace
+                        && tokens[i - 2].kind == TokenKind::Newline;
                 out.push_str(if next() % 2 == 0 { "\n" } else { "\r\n" });
                 if blank && next() % 2 == 0 {
                     out.push_str(" \n\n");
@@ -235,23 +254,44 @@ fn check_lists_rewrite_changes_and_broken_files_are_left_alone() {
     let messy_text = "secret   a\n\n\n\n// keep me   \nsecret b\n";
     std::fs::write(&messy, messy_text).expect("write");
     std::fs::write(&clean, "secret c\n").expect("write");
-    std::fs::write(&broken, "secret d\nprocedure x: follow_up {\n  label \"oops\n}\n").expect("write");
+    std::fs::write(
+        &broken,
+        "secret d\nprocedure x: follow_up {\n  label \"oops\n}\n",
+    )
+    .expect("write");
     let broken_text = read(&broken);
 
-    let checked = procc().arg("fmt").arg("--check").arg(dir.path()).output().expect("runs");
+    let checked = procc()
+        .arg("fmt")
+        .arg("--check")
+        .arg(dir.path())
+        .output()
+        .expect("runs");
     assert_eq!(checked.status.code(), Some(1));
-    assert_eq!(String::from_utf8_lossy(&checked.stdout), format!("{}\n", messy.display()));
+    assert_eq!(
+        String::from_utf8_lossy(&checked.stdout),
+        format!("{}\n", messy.display())
+    );
     assert!(String::from_utf8_lossy(&checked.stderr).contains("broken.proc"));
     assert_eq!(read(&messy), messy_text, "--check changes nothing");
 
     let written = procc().arg("fmt").arg(dir.path()).output().expect("runs");
-    assert_eq!(written.status.code(), Some(1), "the broken file is reported");
+    assert_eq!(
+        written.status.code(),
+        Some(1),
+        "the broken file is reported"
+    );
     assert_eq!(read(&messy), "secret a\n\n// keep me\nsecret b\n");
     assert_eq!(read(&broken), broken_text);
     assert_eq!(String::from_utf8_lossy(&written.stdout), "");
 
     std::fs::remove_file(&broken).expect("remove");
-    let again = procc().arg("fmt").arg("--check").arg(dir.path()).output().expect("runs");
+    let again = procc()
+        .arg("fmt")
+        .arg("--check")
+        .arg(dir.path())
+        .output()
+        .expect("runs");
     assert_eq!(again.status.code(), Some(0));
     assert_eq!(String::from_utf8_lossy(&again.stdout), "");
 }

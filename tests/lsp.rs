@@ -73,7 +73,11 @@ impl Client {
             "initialize",
             json!({"processId": null, "rootUri": uri(root), "capabilities": {}}),
         );
-        assert_eq!(result["capabilities"]["hoverProvider"], json!(true), "{result}");
+        assert_eq!(
+            result["capabilities"]["hoverProvider"],
+            json!(true),
+            "{result}"
+        );
         client.notify("initialized", json!({}));
         client
     }
@@ -113,7 +117,9 @@ impl Client {
                 Ok(message) if wanted(&message) => return message,
                 Ok(message) => self.stashed.push(message),
                 Err(RecvTimeoutError::Timeout) => panic!("no such message; got {:?}", self.stashed),
-                Err(RecvTimeoutError::Disconnected) => panic!("server gone; got {:?}", self.stashed),
+                Err(RecvTimeoutError::Disconnected) => {
+                    panic!("server gone; got {:?}", self.stashed)
+                }
             }
         }
     }
@@ -124,7 +130,10 @@ impl Client {
         let note = self.wait(|m| {
             m["method"] == "textDocument/publishDiagnostics" && m["params"]["uri"] == json!(uri)
         });
-        note["params"]["diagnostics"].as_array().cloned().unwrap_or_default()
+        note["params"]["diagnostics"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
     }
 
     fn open(&mut self, path: &Path, text: &str) {
@@ -142,7 +151,14 @@ impl Client {
         );
     }
 
-    fn at(&mut self, method: &str, path: &Path, line: usize, character: usize, extra: Value) -> Value {
+    fn at(
+        &mut self,
+        method: &str,
+        path: &Path,
+        line: usize,
+        character: usize,
+        extra: Value,
+    ) -> Value {
         let mut params = json!({"textDocument": {"uri": uri(path)},
                                 "position": {"line": line, "character": character}});
         if let (Some(params), Value::Object(extra)) = (params.as_object_mut(), extra) {
@@ -172,7 +188,9 @@ fn uri(path: &Path) -> String {
 }
 
 fn position_of(text: &str, needle: &str) -> (usize, usize) {
-    let at = text.find(needle).unwrap_or_else(|| panic!("{needle} not in text"));
+    let at = text
+        .find(needle)
+        .unwrap_or_else(|| panic!("{needle} not in text"));
     let line = text[..at].matches('\n').count();
     let column = at - text[..at].rfind('\n').map_or(0, |n| n + 1);
     (line, column)
@@ -237,10 +255,21 @@ fn a_session_as_an_editor_runs_it() {
         .iter()
         .find(|d| d["severity"] == json!(1))
         .unwrap_or_else(|| panic!("no error in {diagnostics:?}"));
-    assert_eq!(error["range"]["start"], json!({"line": line, "character": column}));
+    assert_eq!(
+        error["range"]["start"],
+        json!({"line": line, "character": column})
+    );
     assert_eq!(error["source"], "procc");
-    assert!(error["code"].as_str().is_some_and(|c| c.starts_with('E')), "{error}");
-    assert!(error["message"].as_str().is_some_and(|m| m.contains("did you mean `email`?")), "{error}");
+    assert!(
+        error["code"].as_str().is_some_and(|c| c.starts_with('E')),
+        "{error}"
+    );
+    assert!(
+        error["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("did you mean `email`?")),
+        "{error}"
+    );
 
     // The quick fix from the help line.
     let actions = client.request(
@@ -254,20 +283,38 @@ fn a_session_as_an_editor_runs_it() {
     // A change that fixes it: diagnostics become clean, without saving anything.
     client.replace(&b, 2, error["range"].clone(), "email");
     let diagnostics = client.diagnostics(&b);
-    assert!(diagnostics.iter().all(|d| d["severity"] != json!(1)), "{diagnostics:?}");
-    assert_eq!(std::fs::read_to_string(&b).expect("read"), B, "the disk is not touched");
+    assert!(
+        diagnostics.iter().all(|d| d["severity"] != json!(1)),
+        "{diagnostics:?}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(&b).expect("read"),
+        B,
+        "the disk is not touched"
+    );
     let fixed = B.replace("emial", "email");
 
     // Hover: the declaration (with its type) and its doc comment, from the other file.
     let (line, column) = position_of(&fixed, "email}");
     let hover = client.at("textDocument/hover", &b, line, column + 1, json!({}));
-    let markdown = hover["contents"]["value"].as_str().unwrap_or_default().to_string();
+    let markdown = hover["contents"]["value"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
     assert!(markdown.contains("var email: text"), "{markdown}");
-    assert!(markdown.contains("The customer's email address."), "{markdown}");
+    assert!(
+        markdown.contains("The customer's email address."),
+        "{markdown}"
+    );
     // Hover on a customer attribute and on an audience.
     let (line, column) = position_of(&fixed, "plan");
     let hover = client.at("textDocument/hover", &b, line, column, json!({}));
-    assert!(hover["contents"]["value"].as_str().is_some_and(|m| m.contains("customer.plan: text")), "{hover}");
+    assert!(
+        hover["contents"]["value"]
+            .as_str()
+            .is_some_and(|m| m.contains("customer.plan: text")),
+        "{hover}"
+    );
 
     // Definition across files, and into the standard library.
     let (line, column) = position_of(&fixed, "needs email");
@@ -289,8 +336,14 @@ fn a_session_as_an_editor_runs_it() {
         json!({"context": {"includeDeclaration": true}}),
     );
     let references = references.as_array().cloned().unwrap_or_default();
-    let in_a = references.iter().filter(|r| r["uri"] == json!(uri(&a))).count();
-    let in_b = references.iter().filter(|r| r["uri"] == json!(uri(&b))).count();
+    let in_a = references
+        .iter()
+        .filter(|r| r["uri"] == json!(uri(&a)))
+        .count();
+    let in_b = references
+        .iter()
+        .filter(|r| r["uri"] == json!(uri(&b)))
+        .count();
     assert_eq!((in_a, in_b), (3, 2), "{references:?}");
 
     // Completion: procedure items at the start of a line in a procedure, customer
@@ -299,7 +352,10 @@ fn a_session_as_an_editor_runs_it() {
     let items = client.at("textDocument/completion", &b, line, 2, json!({}));
     let items_here = labels(&items);
     for word in ["label", "trigger", "needs", "var", "request"] {
-        assert!(items_here.contains(&word.to_string()), "{word}: {items_here:?}");
+        assert!(
+            items_here.contains(&word.to_string()),
+            "{word}: {items_here:?}"
+        );
     }
     assert!(!items_here.contains(&"ask".to_string()), "{items_here:?}");
     let (line, column) = position_of(&fixed, "plan ==");
@@ -314,21 +370,41 @@ fn a_session_as_an_editor_runs_it() {
     );
 
     // Document symbols.
-    let symbols = client.request("textDocument/documentSymbol", json!({"textDocument": {"uri": uri(&a)}}));
-    let names: Vec<&str> = symbols.as_array().into_iter().flatten().filter_map(|s| s["name"].as_str()).collect();
+    let symbols = client.request(
+        "textDocument/documentSymbol",
+        json!({"textDocument": {"uri": uri(&a)}}),
+    );
+    let names: Vec<&str> = symbols
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|s| s["name"].as_str())
+        .collect();
     assert_eq!(names, vec!["customer", "email", "mobile", "contact"]);
 
     // Rename across both files; applying the edits re-checks clean.
     client.open(&a, A);
     let _ = client.diagnostics(&a);
-    let edit = client.at("textDocument/rename", &a, decl_line, 4, json!({"newName": "contact_email"}));
+    let edit = client.at(
+        "textDocument/rename",
+        &a,
+        decl_line,
+        4,
+        json!({"newName": "contact_email"}),
+    );
     let mut texts = vec![(a.clone(), A.to_string()), (b.clone(), fixed.clone())];
     for (path, text) in &mut texts {
-        let mut edits = edit["changes"][uri(path)].as_array().cloned().unwrap_or_default();
+        let mut edits = edit["changes"][uri(path)]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
         assert!(!edits.is_empty(), "{edit}");
         // Apply from the end so earlier ranges stay valid.
         edits.sort_by_key(|e| {
-            std::cmp::Reverse((e["range"]["start"]["line"].as_u64(), e["range"]["start"]["character"].as_u64()))
+            std::cmp::Reverse((
+                e["range"]["start"]["line"].as_u64(),
+                e["range"]["start"]["character"].as_u64(),
+            ))
         });
         for e in &edits {
             *text = apply(text, &e["range"], e["newText"].as_str().unwrap_or_default());
@@ -341,7 +417,11 @@ fn a_session_as_an_editor_runs_it() {
     assert!(texts[1].1.contains("{contact_email}") && texts[1].1.contains("needs contact_email"));
     for (path, _) in &texts {
         let diagnostics = client.diagnostics(path);
-        assert!(diagnostics.is_empty(), "{}: {diagnostics:?}", path.display());
+        assert!(
+            diagnostics.is_empty(),
+            "{}: {diagnostics:?}",
+            path.display()
+        );
     }
     // A stdlib name cannot be renamed.
     let (line, column) = position_of(A, "mobile: phone");
@@ -367,8 +447,16 @@ fn formatting_gives_the_bytes_of_procc_fmt() {
         "textDocument/formatting",
         json!({"textDocument": {"uri": uri(&path)}, "options": {"tabSize": 8, "insertSpaces": false}}),
     );
-    let formatted = apply(messy, &edits[0]["range"], edits[0]["newText"].as_str().unwrap_or_default());
-    let output = support::procc().arg("fmt").arg(&path).output().expect("procc fmt");
+    let formatted = apply(
+        messy,
+        &edits[0]["range"],
+        edits[0]["newText"].as_str().unwrap_or_default(),
+    );
+    let output = support::procc()
+        .arg("fmt")
+        .arg(&path)
+        .output()
+        .expect("procc fmt");
     assert_eq!(output.status.code(), Some(0));
     assert_eq!(formatted, std::fs::read_to_string(&path).expect("read"));
     assert_ne!(formatted, messy);

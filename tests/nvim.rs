@@ -34,6 +34,9 @@ fn neovim_receives_the_diagnostics() {
         "{stdout}\n{}",
         String::from_utf8_lossy(&output.stderr)
     );
-    assert!(stdout.contains("6:E0103:unknown variable `emial`"), "{stdout}");
+    assert!(
+        stdout.contains("6:E0103:unknown variable `emial`"),
+        "{stdout}"
+    );
     assert!(stdout.contains("did you mean `email`?"), "{stdout}");
 }

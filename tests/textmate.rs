@@ -44,11 +44,18 @@ fn compile(pattern: &str) -> Regex {
 
 impl Grammar {
     fn load() -> Grammar {
-        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/editors/vscode/syntaxes/proc.tmLanguage.json");
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/editors/vscode/syntaxes/proc.tmLanguage.json"
+        );
         let json: Value = serde_json::from_str(&std::fs::read_to_string(path).expect("grammar"))
             .expect("grammar is JSON");
         assert_eq!(json["scopeName"], "source.proc");
-        let mut grammar = Grammar { rules: Vec::new(), repository: HashMap::new(), top: Vec::new() };
+        let mut grammar = Grammar {
+            rules: Vec::new(),
+            repository: HashMap::new(),
+            top: Vec::new(),
+        };
         for (key, value) in json["repository"].as_object().into_iter().flatten() {
             let entries = match value.get("patterns") {
                 Some(list) if value.get("begin").is_none() => grammar.patterns(list),
@@ -65,7 +72,9 @@ impl Grammar {
         let mut out = Vec::new();
         for pattern in list.as_array().into_iter().flatten() {
             if let Some(include) = pattern["include"].as_str() {
-                let key = include.strip_prefix('#').unwrap_or_else(|| panic!("unsupported include {include}"));
+                let key = include
+                    .strip_prefix('#')
+                    .unwrap_or_else(|| panic!("unsupported include {include}"));
                 out.push(Entry::Include(key.to_string()));
                 continue;
             }
@@ -77,11 +86,20 @@ impl Grammar {
                     .flatten()
                     .filter_map(|(k, v)| Some((k.parse().ok()?, v["name"].as_str()?.to_string())))
                     .collect();
-                Rule::Match { regex: compile(regex), name, captures }
+                Rule::Match {
+                    regex: compile(regex),
+                    name,
+                    captures,
+                }
             } else if let Some(begin) = pattern["begin"].as_str() {
                 let end = pattern["end"].as_str().expect("a region has an end");
                 let patterns = self.patterns(&pattern["patterns"]);
-                Rule::Region { begin: compile(begin), end: compile(end), name, patterns }
+                Rule::Region {
+                    begin: compile(begin),
+                    end: compile(end),
+                    name,
+                    patterns,
+                }
             } else {
                 panic!("a pattern without match, begin or include: {pattern}");
             };
@@ -101,7 +119,10 @@ impl Grammar {
                         continue;
                     }
                     seen.push(key.clone());
-                    let included = self.repository.get(key).unwrap_or_else(|| panic!("missing #{key}"));
+                    let included = self
+                        .repository
+                        .get(key)
+                        .unwrap_or_else(|| panic!("missing #{key}"));
                     self.expand(included, seen, out);
                 }
             }
@@ -129,7 +150,9 @@ impl Grammar {
                     })
                     .collect();
                 let (candidates, end) = match stack.last().map(|&r| &self.rules[r]) {
-                    Some(Rule::Region { patterns, end, .. }) => (self.rules_of(patterns), Some(end)),
+                    Some(Rule::Region { patterns, end, .. }) => {
+                        (self.rules_of(patterns), Some(end))
+                    }
                     _ => (self.rules_of(&self.top), None),
                 };
                 // The earliest match wins; the region's end wins ties.
@@ -165,7 +188,11 @@ impl Grammar {
                         stack.pop();
                     }
                     Some(r) => match &self.rules[r] {
-                        Rule::Match { regex, name, captures } => {
+                        Rule::Match {
+                            regex,
+                            name,
+                            captures,
+                        } => {
                             let mut with = scopes.clone();
                             with.extend(name.clone());
                             if captures.is_empty() {
@@ -220,34 +247,61 @@ fn has(scopes: &[String], prefix: &str) -> bool {
 #[test]
 fn the_contract_example_is_scoped_sensibly() {
     let grammar = Grammar::load();
-    let example = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/contract_example.proc"))
-        .expect("example");
+    let example = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/contract_example.proc"
+    ))
+    .expect("example");
     let pieces = grammar.tokenize(&example);
 
     // Keywords.
     assert!(has(scopes_of(&pieces, "procedure", 0), "storage.type"));
-    assert!(has(scopes_of(&pieces, "see_pricing", 0), "entity.name.function"));
+    assert!(has(
+        scopes_of(&pieces, "see_pricing", 0),
+        "entity.name.function"
+    ));
     assert!(has(scopes_of(&pieces, "trigger", 0), "keyword.control"));
     assert!(has(scopes_of(&pieces, "in", 0), "keyword.operator.word"));
     assert!(has(scopes_of(&pieces, "follow_up", 0), "support.type.kind"));
     // Comments and doc comments.
-    assert!(has(scopes_of(&pieces, "// ids as the knowledge platform knows them", 0), "comment.line.double-slash"));
-    let doc = pieces.iter().find(|(t, _)| t.starts_with("/// A conversation variable")).expect("doc comment");
+    assert!(has(
+        scopes_of(&pieces, "// ids as the knowledge platform knows them", 0),
+        "comment.line.double-slash"
+    ));
+    let doc = pieces
+        .iter()
+        .find(|(t, _)| t.starts_with("/// A conversation variable"))
+        .expect("doc comment");
     assert!(has(&doc.1, "comment.line.documentation"));
     // Strings with interpolations: the expression inside is not string text.
     let label = scopes_of(&pieces, "Bearer ", 0);
     assert!(has(label, "string.quoted.double"), "{label:?}");
     let secret = scopes_of(&pieces, "secret", 1);
-    assert!(has(secret, "meta.interpolation") && has(secret, "variable.language"), "{secret:?}");
+    assert!(
+        has(secret, "meta.interpolation") && has(secret, "variable.language"),
+        "{secret:?}"
+    );
     let nested = scopes_of(&pieces, "unknown", 0);
-    assert!(has(nested, "meta.interpolation") && has(nested, "string.quoted.double"), "{nested:?}");
+    assert!(
+        has(nested, "meta.interpolation") && has(nested, "string.quoted.double"),
+        "{nested:?}"
+    );
     // A regex quantifier `{6}` is text, not an interpolation.
-    assert!(has(scopes_of(&pieces, "{6}", 0), "string.regexp.quantifier"));
+    assert!(has(
+        scopes_of(&pieces, "{6}", 0),
+        "string.regexp.quantifier"
+    ));
     // Durations, numbers, raw strings.
-    assert!(has(scopes_of(&pieces, "5s", 0), "constant.numeric.duration"));
+    assert!(has(
+        scopes_of(&pieces, "5s", 0),
+        "constant.numeric.duration"
+    ));
     assert!(has(scopes_of(&pieces, "100000", 0), "constant.numeric"));
     assert!(has(scopes_of(&pieces, "200", 0), "constant.numeric"));
-    let script = pieces.iter().find(|(t, _)| t.contains("window.SizeGuide.open")).expect("script line");
+    let script = pieces
+        .iter()
+        .find(|(t, _)| t.contains("window.SizeGuide.open"))
+        .expect("script line");
     assert!(has(&script.1, "string.quoted.triple"), "{script:?}");
     // After the raw string closes, code is code again.
     assert!(has(scopes_of(&pieces, "args", 0), "keyword.control"));

@@ -24,8 +24,8 @@ pub struct Line<'a> {
 /// Words after which `-` is a sign and `(` or `[` opens a group rather than a call: the
 /// expression keywords and the items that take a value.
 const KEYWORDS: &[&str] = &[
-    "and", "or", "not", "in", "if", "then", "else", "check", "when", "default", "retry",
-    "timeout", "respond", "answer", "save", "say", "return", "require", "audience",
+    "and", "or", "not", "in", "if", "then", "else", "check", "when", "default", "retry", "timeout",
+    "respond", "answer", "save", "say", "return", "require", "audience",
 ];
 
 fn is_opener(kind: TokenKind) -> bool {
@@ -100,11 +100,7 @@ pub fn render(lines: &[Line]) -> String {
     let mut levels: Vec<usize> = Vec::new();
     let mut previous_opened = false;
     for (index, line) in lines.iter().enumerate() {
-        let leading_closers = line
-            .pieces
-            .iter()
-            .take_while(|p| is_closer(p.kind))
-            .count();
+        let leading_closers = line.pieces.iter().take_while(|p| is_closer(p.kind)).count();
         let start = depth.saturating_sub(leading_closers);
         while levels.last().is_some_and(|&level| level >= start) {
             levels.pop();
@@ -123,8 +119,8 @@ pub fn render(lines: &[Line]) -> String {
         for (i, piece) in line.pieces.iter().enumerate() {
             if i > 0 {
                 let prev = &line.pieces[i - 1];
-                let prev_is_sign = prev.kind == TokenKind::Minus
-                    && (i < 2 || !ends_operand(&line.pieces[i - 2]));
+                let prev_is_sign =
+                    prev.kind == TokenKind::Minus && (i < 2 || !ends_operand(&line.pieces[i - 2]));
                 if spaced(prev, piece, prev_is_sign) || !glues_safely(prev.text, piece.text) {
                     out.push(' ');
                 }

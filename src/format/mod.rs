@@ -52,9 +52,9 @@ impl std::fmt::Display for FormatError {
                     if count == 1 { "" } else { "s" }
                 )
             }
-            FormatError::Unstable => f.write_str(
-                "the formatter could not lay this file out without changing its tokens",
-            ),
+            FormatError::Unstable => {
+                f.write_str("the formatter could not lay this file out without changing its tokens")
+            }
         }
     }
 }

@@ -88,7 +88,8 @@ fn syntax_errors_are_refused() {
 #[test]
 fn unknown_constructs_still_get_a_layout() {
     // Not valid today; the token layout does not need the grammar.
-    let out = match format_tokens("procedure a: x {\nif a==1 {\nsay \"y\"\n} else {\nthen b\n}\n}") {
+    let out = match format_tokens("procedure a: x {\nif a==1 {\nsay \"y\"\n} else {\nthen b\n}\n}")
+    {
         Ok(out) => out,
         Err(error) => panic!("{error}"),
     };

@@ -62,7 +62,12 @@ pub fn complete(resolver: &Resolver, file: FileId, offset: usize) -> Vec<Complet
         .map(|w| w.1);
     let block = blocks.last().copied().flatten();
 
-    let keywords = |rule: &str| items(words(rule).iter().map(String::as_str), CompletionItemKind::KEYWORD);
+    let keywords = |rule: &str| {
+        items(
+            words(rule).iter().map(String::as_str),
+            CompletionItemKind::KEYWORD,
+        )
+    };
     if kind(0) == Some(TokenKind::Dot) {
         return match word(1) {
             Some("customer") => customer_attributes(resolver),
@@ -73,21 +78,35 @@ pub fn complete(resolver: &Resolver, file: FileId, offset: usize) -> Vec<Complet
         return items(KINDS.iter().copied(), CompletionItemKind::ENUM_MEMBER);
     }
     if kind(0) == Some(TokenKind::Colon)
-        && (word(2) == Some("var") || matches!(block, Some("customer" | "input" | "output" | "returns")))
+        && (word(2) == Some("var")
+            || matches!(block, Some("customer" | "input" | "output" | "returns")))
     {
         return types(resolver);
     }
-    if matches!(word(0), Some("source" | "faq")) && matches!(first_on_line, Some("trigger" | "send")) {
-        let wanted = if word(0) == Some("source") { KnowledgeKind::Source } else { KnowledgeKind::Faq };
-        return names(resolver, |decl| matches!(decl, Decl::Knowledge(k) if k.kind == wanted));
+    if matches!(word(0), Some("source" | "faq"))
+        && matches!(first_on_line, Some("trigger" | "send"))
+    {
+        let wanted = if word(0) == Some("source") {
+            KnowledgeKind::Source
+        } else {
+            KnowledgeKind::Faq
+        };
+        return names(
+            resolver,
+            |decl| matches!(decl, Decl::Knowledge(k) if k.kind == wanted),
+        );
     }
-    if word(0) == Some("trigger") || (kind(0) == Some(TokenKind::Comma) && first_on_line == Some("trigger")) {
+    if word(0) == Some("trigger")
+        || (kind(0) == Some(TokenKind::Comma) && first_on_line == Some("trigger"))
+    {
         return keywords(vocabulary::TRIGGERS);
     }
     if word(0) == Some("expect") {
         return keywords(vocabulary::EXPECTATIONS);
     }
-    if word(0) == Some("needs") || (kind(0) == Some(TokenKind::Comma) && first_on_line == Some("needs")) {
+    if word(0) == Some("needs")
+        || (kind(0) == Some(TokenKind::Comma) && first_on_line == Some("needs"))
+    {
         return names(resolver, |decl| matches!(decl, Decl::Var(_)));
     }
     if word(0) == Some("audience") && block.is_some() {
@@ -110,7 +129,10 @@ pub fn complete(resolver: &Resolver, file: FileId, offset: usize) -> Vec<Complet
     expression(resolver, file, offset)
 }
 
-fn items<'a>(labels: impl IntoIterator<Item = &'a str>, kind: CompletionItemKind) -> Vec<CompletionItem> {
+fn items<'a>(
+    labels: impl IntoIterator<Item = &'a str>,
+    kind: CompletionItemKind,
+) -> Vec<CompletionItem> {
     labels
         .into_iter()
         .map(|label| CompletionItem {
@@ -128,9 +150,16 @@ fn customer_attributes(resolver: &Resolver) -> Vec<CompletionItem> {
 }
 
 fn types(resolver: &Resolver) -> Vec<CompletionItem> {
-    let mut list = items(BUILTIN_TYPES.iter().copied(), CompletionItemKind::TYPE_PARAMETER);
+    let mut list = items(
+        BUILTIN_TYPES.iter().copied(),
+        CompletionItemKind::TYPE_PARAMETER,
+    );
     list.extend(items(
-        resolver.symbols().type_order.iter().map(|(_, t)| t.name.name.as_str()),
+        resolver
+            .symbols()
+            .type_order
+            .iter()
+            .map(|(_, t)| t.name.name.as_str()),
         CompletionItemKind::TYPE_PARAMETER,
     ));
     list.extend(items(["one_of"], CompletionItemKind::KEYWORD));
@@ -191,7 +220,9 @@ fn expression(resolver: &Resolver, file: FileId, offset: usize) -> Vec<Completio
         ..Default::default()
     }));
     list.extend(items(
-        ["customer", "secret", "and", "or", "not", "in", "true", "false"],
+        [
+            "customer", "secret", "and", "or", "not", "in", "true", "false",
+        ],
         CompletionItemKind::KEYWORD,
     ));
     list

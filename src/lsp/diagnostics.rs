@@ -14,7 +14,10 @@ use crate::diagnostics::{Diagnostic, Severity};
 
 /// The protocol diagnostics of a checked project, per file path (every user file of the
 /// project has an entry, empty when clean).
-pub fn by_file(project: &ProjectState, stdlib_dir: &Path) -> HashMap<PathBuf, Vec<lsp_types::Diagnostic>> {
+pub fn by_file(
+    project: &ProjectState,
+    stdlib_dir: &Path,
+) -> HashMap<PathBuf, Vec<lsp_types::Diagnostic>> {
     let mut out: HashMap<PathBuf, Vec<lsp_types::Diagnostic>> = project
         .files
         .iter()
@@ -100,7 +103,10 @@ pub fn quick_fixes(
             Some(CodeAction {
                 title: format!("Replace with `{replacement}`"),
                 kind: Some(CodeActionKind::QUICKFIX),
-                edit: Some(WorkspaceEdit::new(HashMap::from([(uri.clone(), vec![edit])]))),
+                edit: Some(WorkspaceEdit::new(HashMap::from([(
+                    uri.clone(),
+                    vec![edit],
+                )]))),
                 is_preferred: Some(true),
                 ..Default::default()
             })

@@ -2,8 +2,8 @@
 
 use super::names::{Resolver, Target};
 use super::vocabulary::{builtin_doc, builtin_type_doc};
-use crate::syntax::ast::{FileId, ItemKind, Span};
 use crate::semantics::symbols::item_name;
+use crate::syntax::ast::{FileId, ItemKind, Span};
 
 /// The hover text (Markdown) for the name at `offset` in `file`, and the name's span.
 pub fn hover(resolver: &Resolver, file: FileId, offset: usize) -> Option<(String, Span)> {
@@ -26,12 +26,20 @@ pub fn hover(resolver: &Resolver, file: FileId, offset: usize) -> Option<(String
             declaration(resolver, decl_file, &span, what, "")
         }
         Target::Type(decl_file, span) => declaration(resolver, decl_file, &span, "a type", ""),
-        Target::Customer(decl_file, span) => {
-            declaration(resolver, decl_file, &span, "a customer attribute", "customer.")
-        }
-        Target::Local(decl_file, span) => {
-            declaration(resolver, decl_file, &span, "a variable of this procedure", "")
-        }
+        Target::Customer(decl_file, span) => declaration(
+            resolver,
+            decl_file,
+            &span,
+            "a customer attribute",
+            "customer.",
+        ),
+        Target::Local(decl_file, span) => declaration(
+            resolver,
+            decl_file,
+            &span,
+            "a variable of this procedure",
+            "",
+        ),
     };
     Some((text, occurrence.span))
 }
@@ -47,14 +55,19 @@ fn declaration(resolver: &Resolver, file: FileId, span: &Span, what: &str, prefi
         text.push_str(&doc);
     }
     if resolver.is_stdlib(file) {
-        text.push_str(&format!("\n\nfrom the standard library (`{}`)", source.path));
+        text.push_str(&format!(
+            "\n\nfrom the standard library (`{}`)",
+            source.path
+        ));
     }
     text
 }
 
 /// The trimmed line of `text` around `offset`, without a trailing `{`.
 fn line_at(text: &str, offset: usize) -> &str {
-    let start = text[..offset.min(text.len())].rfind('\n').map_or(0, |at| at + 1);
+    let start = text[..offset.min(text.len())]
+        .rfind('\n')
+        .map_or(0, |at| at + 1);
     let end = text[start..].find('\n').map_or(text.len(), |at| start + at);
     let line = text[start..end].trim();
     line.strip_suffix('{').map_or(line, str::trim_end)

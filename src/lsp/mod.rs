@@ -28,10 +28,10 @@ use std::time::{Duration, Instant};
 use lsp_server::{Connection, ErrorCode, Message, Notification, Request, RequestId, Response};
 use lsp_types::{
     CodeActionOrCommand, CodeActionProviderCapability, CompletionOptions, CompletionResponse,
-    DocumentSymbolResponse, GotoDefinitionResponse, Hover, HoverContents,
-    HoverProviderCapability, InitializeParams, Location, MarkupContent, MarkupKind, OneOf,
-    PublishDiagnosticsParams, Range, ServerCapabilities, TextDocumentContentChangeEvent,
-    TextDocumentSyncCapability, TextDocumentSyncKind, TextEdit, Uri, WorkspaceEdit,
+    DocumentSymbolResponse, GotoDefinitionResponse, Hover, HoverContents, HoverProviderCapability,
+    InitializeParams, Location, MarkupContent, MarkupKind, OneOf, PublishDiagnosticsParams, Range,
+    ServerCapabilities, TextDocumentContentChangeEvent, TextDocumentSyncCapability,
+    TextDocumentSyncKind, TextEdit, Uri, WorkspaceEdit,
 };
 use serde_json::Value;
 
@@ -173,7 +173,9 @@ impl<'c> Server<'c> {
                 let Some(path) = document_path(&params, "/textDocument/uri") else {
                     return;
                 };
-                let text = str_at(&params, "/textDocument/text").unwrap_or("").to_string();
+                let text = str_at(&params, "/textDocument/text")
+                    .unwrap_or("")
+                    .to_string();
                 let project = self.workspace.set_open(&path, text);
                 self.touch(project, path, Duration::ZERO);
             }
@@ -254,7 +256,10 @@ impl<'c> Server<'c> {
             "textDocument/documentSymbol" => self.document_symbols(&request.params),
             "textDocument/formatting" => self.formatting(&request.params),
             "textDocument/codeAction" => self.code_actions(&request.params),
-            other => Err((ErrorCode::MethodNotFound, format!("`{other}` is not supported"))),
+            other => Err((
+                ErrorCode::MethodNotFound,
+                format!("`{other}` is not supported"),
+            )),
         };
         respond(id, result)
     }
@@ -268,9 +273,7 @@ impl<'c> Server<'c> {
             .workspace
             .analysis_for(&path)
             .ok_or_else(bad_document)?;
-        let file = state
-            .file_id(&path, &stdlib_dir)
-            .ok_or_else(bad_document)?;
+        let file = state.file_id(&path, &stdlib_dir).ok_or_else(bad_document)?;
         let offset = match params.get("position") {
             Some(position) => {
                 let position = serde_json::from_value(position.clone())
@@ -292,7 +295,12 @@ impl<'c> Server<'c> {
     }
 
     /// A protocol location of a span.
-    fn location(&self, project: usize, file: FileId, span: &crate::syntax::ast::Span) -> Option<Location> {
+    fn location(
+        &self,
+        project: usize,
+        file: FileId,
+        span: &crate::syntax::ast::Span,
+    ) -> Option<Location> {
         let state = self.workspace.projects.get(project)?;
         let analysis = state.analysis.as_ref()?;
         let path = state.path_of(file, &self.workspace.stdlib_dir)?;
@@ -362,11 +370,16 @@ impl<'c> Server<'c> {
         if !is_identifier(&new_name) {
             return Err((
                 ErrorCode::InvalidParams,
-                format!("`{new_name}` is not a name: use letters, digits and `_`, not starting with a digit"),
+                format!(
+                    "`{new_name}` is not a name: use letters, digits and `_`, not starting with a digit"
+                ),
             ));
         }
         let Some((project, target, name)) = self.target(params)? else {
-            return Err((ErrorCode::InvalidParams, "there is no name here to rename".to_string()));
+            return Err((
+                ErrorCode::InvalidParams,
+                "there is no name here to rename".to_string(),
+            ));
         };
         let resolver = Resolver::new(self.analysis(project)?);
         let Some((declared_in, _)) = target.location() else {
@@ -393,7 +406,9 @@ impl<'c> Server<'c> {
     fn completion(&mut self, params: &Value) -> Result<Value, Failure> {
         let (project, file, offset) = self.locate(params)?;
         let resolver = Resolver::new(self.analysis(project)?);
-        to_value(CompletionResponse::Array(complete::complete(&resolver, file, offset)))
+        to_value(CompletionResponse::Array(complete::complete(
+            &resolver, file, offset,
+        )))
     }
 
     fn document_symbols(&mut self, params: &Value) -> Result<Value, Failure> {
@@ -493,4 +508,3 @@ fn is_identifier(name: &str) -> bool {
         .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
-

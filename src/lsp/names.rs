@@ -201,7 +201,11 @@ impl<'c> Resolver<'c> {
     /// What an occurrence in `file` refers to.
     pub fn resolve(&self, file: FileId, occ: &Occurrence) -> Option<Target> {
         let name = occ.name;
-        let word = |n: usize| occ.before[n].filter(|(k, _)| *k == TokenKind::Ident).map(|(_, w)| w);
+        let word = |n: usize| {
+            occ.before[n]
+                .filter(|(k, _)| *k == TokenKind::Ident)
+                .map(|(_, w)| w)
+        };
         let kind = |n: usize| occ.before[n].map(|(k, _)| k);
         if kind(0) == Some(TokenKind::Dot) {
             return match word(1) {
@@ -278,9 +282,13 @@ impl<'c> Resolver<'c> {
             .iter()
             .copied()
             .find(|&id| self.compilation.sources.get(id).path == module)?;
-        let item = self.compilation.files.get(file.0 as usize)?.items.iter().find(|item| {
-            item_name(item).is_some_and(|n| n.name == name)
-        })?;
+        let item = self
+            .compilation
+            .files
+            .get(file.0 as usize)?
+            .items
+            .iter()
+            .find(|item| item_name(item).is_some_and(|n| n.name == name))?;
         let ident = item_name(item)?;
         Some(match item.kind {
             ItemKind::Type(_) => Target::Type(file, ident.span.clone()),
@@ -324,7 +332,10 @@ mod tests {
     fn occurrences_include_interpolations_and_context() {
         let text = "note \"Customer {email ?? \"x {y}\"} {{z}}\"\nopen b { seats: customer.n }";
         let names: Vec<_> = occurrences(text).into_iter().map(|o| o.name).collect();
-        assert_eq!(names, vec!["note", "email", "y", "open", "b", "seats", "customer", "n"]);
+        assert_eq!(
+            names,
+            vec!["note", "email", "y", "open", "b", "seats", "customer", "n"]
+        );
         let n = occurrences(text).into_iter().find(|o| o.name == "n");
         let n = n.map(|o| (o.before[0], o.before[1], o.block));
         assert_eq!(

@@ -7,7 +7,10 @@ use crate::syntax::ast::{Item, ItemKind, KnowledgeKind, ProcItemKind, SourceFile
 
 /// The outline of a parsed file.
 pub fn symbols(file: &SourceFile, index: &LineIndex) -> Vec<DocumentSymbol> {
-    file.items.iter().filter_map(|item| symbol(item, index)).collect()
+    file.items
+        .iter()
+        .filter_map(|item| symbol(item, index))
+        .collect()
 }
 
 #[allow(deprecated)] // `DocumentSymbol::deprecated` must be given, though deprecated.
@@ -62,28 +65,102 @@ fn symbol(item: &Item, index: &LineIndex) -> Option<DocumentSymbol> {
                 locals,
             )
         }
-        ItemKind::Var(v) => make(v.name.name.clone(), "conversation variable", SymbolKind::VARIABLE, whole, &v.name.span, index, Vec::new()),
-        ItemKind::Type(t) => make(t.name.name.clone(), "type", SymbolKind::TYPE_PARAMETER, whole, &t.name.span, index, Vec::new()),
-        ItemKind::Audience(a) => make(a.name.name.clone(), "audience", SymbolKind::BOOLEAN, whole, &a.name.span, index, Vec::new()),
-        ItemKind::Component(c) => make(c.name.name.clone(), "component", SymbolKind::CLASS, whole, &c.name.span, index, Vec::new()),
-        ItemKind::Secret(s) => make(s.name.clone(), "secret", SymbolKind::KEY, whole, &s.span, index, Vec::new()),
+        ItemKind::Var(v) => make(
+            v.name.name.clone(),
+            "conversation variable",
+            SymbolKind::VARIABLE,
+            whole,
+            &v.name.span,
+            index,
+            Vec::new(),
+        ),
+        ItemKind::Type(t) => make(
+            t.name.name.clone(),
+            "type",
+            SymbolKind::TYPE_PARAMETER,
+            whole,
+            &t.name.span,
+            index,
+            Vec::new(),
+        ),
+        ItemKind::Audience(a) => make(
+            a.name.name.clone(),
+            "audience",
+            SymbolKind::BOOLEAN,
+            whole,
+            &a.name.span,
+            index,
+            Vec::new(),
+        ),
+        ItemKind::Component(c) => make(
+            c.name.name.clone(),
+            "component",
+            SymbolKind::CLASS,
+            whole,
+            &c.name.span,
+            index,
+            Vec::new(),
+        ),
+        ItemKind::Secret(s) => make(
+            s.name.clone(),
+            "secret",
+            SymbolKind::KEY,
+            whole,
+            &s.span,
+            index,
+            Vec::new(),
+        ),
         ItemKind::Knowledge(k) => {
             let what = match k.kind {
                 KnowledgeKind::Source => "source",
                 KnowledgeKind::Faq => "faq",
                 KnowledgeKind::Topic => "topic",
             };
-            make(k.name.name.clone(), what, SymbolKind::CONSTANT, whole, &k.name.span, index, Vec::new())
+            make(
+                k.name.name.clone(),
+                what,
+                SymbolKind::CONSTANT,
+                whole,
+                &k.name.span,
+                index,
+                Vec::new(),
+            )
         }
         ItemKind::Customer(c) => {
             let fields = c
                 .fields
                 .iter()
-                .map(|f| make(f.name.name.clone(), "customer attribute", SymbolKind::FIELD, &(f.name.span.start..f.ty.span.end), &f.name.span, index, Vec::new()))
+                .map(|f| {
+                    make(
+                        f.name.name.clone(),
+                        "customer attribute",
+                        SymbolKind::FIELD,
+                        &(f.name.span.start..f.ty.span.end),
+                        &f.name.span,
+                        index,
+                        Vec::new(),
+                    )
+                })
                 .collect();
-            make("customer".to_string(), "customer attributes", SymbolKind::STRUCT, whole, &(whole.start..whole.start + "customer".len()), index, fields)
+            make(
+                "customer".to_string(),
+                "customer attributes",
+                SymbolKind::STRUCT,
+                whole,
+                &(whole.start..whole.start + "customer".len()),
+                index,
+                fields,
+            )
         }
-        ItemKind::Test(t) => make(format!("test {:?}", t.name.value), "test", SymbolKind::EVENT, whole, &t.name.span, index, Vec::new()),
+        ItemKind::Test(t) => make(
+            format!("test {:?}", t.name.value),
+            "test",
+            SymbolKind::EVENT,
+            whole,
+            &t.name.span,
+            index,
+            Vec::new(),
+        ),
         ItemKind::Use(_) => return None,
     })
 }

@@ -170,21 +170,51 @@ fn split_top(text: &str, separator: char) -> Vec<&str> {
 /// A built-in function's signature and what it does.
 pub fn builtin_doc(name: &str) -> Option<(&'static str, &'static str)> {
     Some(match name {
-        "len" => ("len(text | list) -> int", "The number of characters of a text, or of items of a list."),
+        "len" => (
+            "len(text | list) -> int",
+            "The number of characters of a text, or of items of a list.",
+        ),
         "lower" => ("lower(text) -> text", "The text in lower case."),
         "upper" => ("upper(text) -> text", "The text in upper case."),
-        "trim" => ("trim(text) -> text", "The text without white space at either end."),
-        "contains" => ("contains(text, text) -> bool", "Whether the first text contains the second."),
-        "starts_with" => ("starts_with(text, text) -> bool", "Whether the first text starts with the second."),
-        "ends_with" => ("ends_with(text, text) -> bool", "Whether the first text ends with the second."),
-        "matches" => ("matches(text, \"REGEX\") -> bool", "Whether the text matches the regular expression (a string literal, checked when compiling)."),
-        "exists" => ("exists(value?) -> bool", "Whether an optional value is present."),
+        "trim" => (
+            "trim(text) -> text",
+            "The text without white space at either end.",
+        ),
+        "contains" => (
+            "contains(text, text) -> bool",
+            "Whether the first text contains the second.",
+        ),
+        "starts_with" => (
+            "starts_with(text, text) -> bool",
+            "Whether the first text starts with the second.",
+        ),
+        "ends_with" => (
+            "ends_with(text, text) -> bool",
+            "Whether the first text ends with the second.",
+        ),
+        "matches" => (
+            "matches(text, \"REGEX\") -> bool",
+            "Whether the text matches the regular expression (a string literal, checked when compiling).",
+        ),
+        "exists" => (
+            "exists(value?) -> bool",
+            "Whether an optional value is present.",
+        ),
         "today" => ("today() -> date", "The current date."),
         "hour" => ("hour() -> int", "The current hour of the day."),
-        "add_days" => ("add_days(date, int) -> date", "The date so many days later (earlier when negative)."),
-        "days_between" => ("days_between(date, date) -> int", "The number of days from the first date to the second."),
+        "add_days" => (
+            "add_days(date, int) -> date",
+            "The date so many days later (earlier when negative).",
+        ),
+        "days_between" => (
+            "days_between(date, date) -> int",
+            "The number of days from the first date to the second.",
+        ),
         "weekday" => ("weekday(date) -> text", "The day of the week of a date."),
-        "join" => ("join(list, text) -> text", "The items of a list joined with a separator."),
+        "join" => (
+            "join(list, text) -> text",
+            "The items of a list joined with a separator.",
+        ),
         _ => return None,
     })
 }
@@ -217,8 +247,19 @@ mod tests {
             assert!(triggers.iter().any(|w| w == word), "{word}: {triggers:?}");
         }
         let declarations = words(DECLARATIONS);
-        for word in ["use", "customer", "source", "faq", "topic", "procedure", "test"] {
-            assert!(declarations.iter().any(|w| w == word), "{word}: {declarations:?}");
+        for word in [
+            "use",
+            "customer",
+            "source",
+            "faq",
+            "topic",
+            "procedure",
+            "test",
+        ] {
+            assert!(
+                declarations.iter().any(|w| w == word),
+                "{word}: {declarations:?}"
+            );
         }
         assert!(words(VARIABLE_ITEMS).iter().any(|w| w == "ask"));
         assert!(words("no_such_rule").is_empty());

@@ -100,7 +100,10 @@ impl Workspace {
     pub fn close(&mut self, path: &Path) -> Option<usize> {
         self.open.remove(path);
         self.disk.remove(path);
-        let project = self.projects.iter().position(|p| p.files.iter().any(|f| f == path))?;
+        let project = self
+            .projects
+            .iter()
+            .position(|p| p.files.iter().any(|f| f == path))?;
         self.projects[project].analysis = None;
         Some(project)
     }
@@ -122,7 +125,8 @@ impl Workspace {
             .unwrap_or_else(|| vec![path.to_path_buf()]);
         // A project met before through another file keeps its state; a file new to it
         // (created since) joins it.
-        self.projects.retain(|p| !p.files.iter().any(|f| files.contains(f)));
+        self.projects
+            .retain(|p| !p.files.iter().any(|f| files.contains(f)));
         self.projects.push(ProjectState {
             files,
             analysis: None,

@@ -25,8 +25,8 @@ pub mod walk;
 mod warnings;
 
 pub use expr::BUILTINS;
-pub use procedure::KINDS;
 pub use graph::{DepKind, VarGraph, VarKey};
+pub use procedure::KINDS;
 
 use crate::diagnostics::{Diagnostic, Sources};
 use crate::syntax::ast::{FileId, Item, ItemKind, SourceFile};
