@@ -7,7 +7,7 @@
 //!
 //! - indentation: two spaces per open bracket level; a line that leaves several
 //!   brackets open (`f({`) indents its continuation by one level, not one per bracket;
-//! - spacing between tokens on a line: from the pair of tokens alone ([`layout`]);
+//! - spacing between tokens on a line: from the pair of tokens alone (`layout`);
 //! - blank lines: a run becomes one; none at the start or end of the file, after a line
 //!   that opens a block or before a line that closes one;
 //! - trailing spaces: none; the file ends with exactly one newline; `\r\n` becomes `\n`.

@@ -4,7 +4,7 @@
 //! server is one loop on one thread, so no async runtime is needed and each request sees
 //! the analysis of the latest edits. Edits are debounced: a project is re-checked once
 //! no edit has arrived for [`DEBOUNCE`], from the documents in memory
-//! ([`workspace::Workspace`]), and its diagnostics are published — the same codes,
+//! (`workspace::Workspace`), and its diagnostics are published — the same codes,
 //! spans, labels and help as `procc check`. A request that needs the analysis checks the
 //! pending edits first.
 //!
@@ -107,7 +107,18 @@ pub fn serve(connection: &Connection) -> Result<(), String> {
                     return Ok(());
                 }
                 server.flush();
-                let response = server.request(request);
+                // A defect in one feature answers that request with an error instead of
+                // ending the editor's session.
+                let id = request.id.clone();
+                let response = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    server.request(request)
+                }))
+                .unwrap_or_else(|_| {
+                    respond(
+                        id,
+                        Err((ErrorCode::InternalError, "internal error".to_string())),
+                    )
+                });
                 server.send(response.into());
             }
             Some(Message::Notification(notification)) => {
