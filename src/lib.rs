@@ -5,7 +5,7 @@
 //!
 //! - [`syntax`]: tokens, the pest grammar, the AST with spans (feature `compiler`);
 //! - [`semantics`]: names, types, the variable dependency graph (feature `compiler`);
-//! - [`format`]: the canonical layout of `.proc` files, on the token stream (feature
+//! - [`format`](mod@format): the canonical layout of `.proc` files, on the token stream (feature
 //!   `compiler`); `lsp`: the language server (feature `lsp`, on with `cli`);
 //! - [`codegen`]: the bytecode instruction set and module tables (always), and the
 //!   lowering from the AST (feature `compiler`);
