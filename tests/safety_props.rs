@@ -200,11 +200,16 @@ proptest! {
 
 /// A random expression over a secret, a customer answer and literals.
 fn expr() -> impl Strategy<Value = String> {
+    // Biased towards the shapes of the finding's oracle (a length of the secret, a
+    // division that fails for one length): on a checker that let them through, the run
+    // with the 4-character secret would fail and the other would not.
     let leaf = prop_oneof![
-        Just("secret.tok".to_owned()),
-        Just("code".to_owned()),
-        Just("\"ab\"".to_owned()),
-        Just("2".to_owned()),
+        3 => Just("secret.tok".to_owned()),
+        2 => Just("len(secret.tok)".to_owned()),
+        1 => Just("code".to_owned()),
+        1 => Just("\"ab\"".to_owned()),
+        1 => Just("2".to_owned()),
+        1 => Just("4".to_owned()),
     ];
     leaf.prop_recursive(3, 12, 2, |inner| {
         prop_oneof![

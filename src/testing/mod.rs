@@ -29,6 +29,10 @@ pub const FAILURE_CODE: &str = "T0001";
 /// The conversation id every test uses.
 const CONVERSATION: &str = "test";
 
+/// The time of a test's inputs before its first `at` (a Monday morning in UTC), so that
+/// `today()` and `hour()` give the same answer on every run.
+pub const DEFAULT_TIME: &str = "2026-03-02T09:30:00Z";
+
 /// How one test ended.
 #[derive(Debug)]
 pub struct TestResult {
@@ -68,6 +72,11 @@ struct TestRun<'a> {
     pending: Vec<Action>,
     /// The variable of the latest `ask`: what `answer` answers.
     asked: Option<String>,
+    /// The time of the inputs (`at`).
+    at: jiff::Timestamp,
+    /// Whether the statement after the current input is `expect error`: only then
+    /// may the input be refused.
+    error_expected: bool,
 }
 
 impl<'a> TestRun<'a> {
@@ -81,12 +90,18 @@ impl<'a> TestRun<'a> {
             started: false,
             pending: Vec::new(),
             asked: None,
+            at: crate::calendar::parse_instant(DEFAULT_TIME).unwrap_or_default(),
+            error_expected: false,
         }
     }
 
     /// Runs the statements in order; the first failure becomes a diagnostic at it.
     fn run(mut self, test: &TestDecl) -> Option<Diagnostic> {
-        test.steps.iter().find_map(|step| {
+        test.steps.iter().enumerate().find_map(|(index, step)| {
+            self.error_expected = test
+                .steps
+                .get(index + 1)
+                .is_some_and(|next| matches!(next.kind, TestStepKind::ExpectError(_)));
             self.step(step).err().map(|message| {
                 Diagnostic::error(FAILURE_CODE, message, self.file, step.span.clone())
                     .with_primary_label("this statement failed")
@@ -107,6 +122,11 @@ impl<'a> TestRun<'a> {
             TestStepKind::Secret { name, value } => {
                 self.secrets
                     .insert(name.name.clone(), Json::String(value.value.clone()));
+                Ok(())
+            }
+            TestStepKind::At(time) => {
+                self.at = crate::calendar::parse_instant(&time.value)
+                    .ok_or_else(|| format!("{:?} is not an RFC 3339 time", time.value))?;
                 Ok(())
             }
             kind => {
@@ -146,6 +166,10 @@ impl<'a> TestRun<'a> {
             TestStepKind::Click(name) => Event::Click {
                 procedure: name.name.clone(),
                 vars: None,
+            },
+            TestStepKind::ClickWith { procedure, vars } => Event::Click {
+                procedure: procedure.name.clone(),
+                vars: Some(literal_object(vars)),
             },
             TestStepKind::Dismiss(name) => Event::Dismiss {
                 procedure: name.name.clone(),
@@ -206,12 +230,12 @@ impl<'a> TestRun<'a> {
 
     fn deliver(&mut self, event: Event) -> Result<(), String> {
         let step = self.conversations.handle(Input {
-            conversation: CONVERSATION.to_string(),
-            event,
+            at: Some(self.at),
+            ..Input::new(CONVERSATION, event)
         });
         for Output { action, .. } in step.outputs {
             match action {
-                Action::Error { code, message } => {
+                Action::Error { code, message } if !self.error_expected => {
                     return Err(format!(
                         "the interpreter refused this input: {code}: {message}"
                     ));

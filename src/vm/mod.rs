@@ -41,7 +41,6 @@
 
 pub mod analytics;
 mod conversations;
-mod date;
 mod eval;
 mod guards;
 mod handlers;
@@ -56,6 +55,7 @@ pub mod redact;
 mod run;
 mod session;
 mod snapshot;
+mod snapshot_v1;
 pub mod url;
 mod value;
 
