@@ -2,8 +2,10 @@
 
 mod build;
 mod check;
+mod fmt;
 mod inspect;
 mod keygen;
+mod lsp;
 mod output;
 mod preview;
 mod report;
@@ -111,6 +113,10 @@ enum Command {
     Preview(preview::PreviewArgs),
     /// Summarise analytics event logs per procedure: a table, JSON or an HTML page.
     Report(report::ReportArgs),
+    /// Rewrite `.proc` files in the canonical layout (`--check`: list those that differ).
+    Fmt(fmt::FmtArgs),
+    /// Run the language server on stdin/stdout (for editors).
+    Lsp,
 }
 
 /// Runs the command line and returns the process's exit code.
@@ -144,6 +150,8 @@ pub fn main() -> ExitCode {
         Command::Test(args) => test::run(&args),
         Command::Preview(args) => preview::run(&args),
         Command::Report(args) => report::run(&args),
+        Command::Fmt(args) => fmt::run(&args),
+        Command::Lsp => lsp::run(),
     };
     ExitCode::from(code)
 }

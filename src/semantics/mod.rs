@@ -26,7 +26,9 @@ pub mod walk;
 mod warnings;
 
 pub use checker::DateLiterals;
+pub use expr::BUILTINS;
 pub use graph::{CollectStep, DepKind, VarGraph, VarKey};
+pub use procedure::KINDS;
 
 use crate::diagnostics::{Diagnostic, Sources};
 use crate::syntax::ast::{FileId, Item, ItemKind, SourceFile};

@@ -1,0 +1,216 @@
+//! The server's view of the files: the editor's open documents, the other files of each
+//! project (read from disk once), and each project's latest analysis.
+//!
+//! A file belongs to the project `procc check` would give it when run on the workspace
+//! folder ([`crate::compiler::discover`]); a file outside the workspace belongs to the
+//! project of its own folder. An edit re-checks its project from memory: files are read
+//! from disk only when a project is first loaded or a document is closed.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use crate::compiler::{Compilation, compile_with, discover};
+use crate::diagnostics::{Diagnostic, Sources};
+use crate::syntax::ast::{FileId, SourceFile};
+use crate::syntax::parse_file;
+
+/// One project: its files, and its analysis once checked.
+pub struct ProjectState {
+    /// The user's files, in the order `procc check` compiles them.
+    pub files: Vec<PathBuf>,
+    /// The latest analysis (user files first, then the standard library).
+    pub analysis: Option<Compilation>,
+    /// Whether a text changed since the analysis.
+    pub stale: bool,
+    /// Per file id of the analysis: a hash of the text parsed, and its syntax errors, so
+    /// that the next check re-parses only the files whose text changed.
+    parsed: Vec<(u64, Vec<Diagnostic>)>,
+}
+
+impl ProjectState {
+    /// The path of a file of the analysis: a user file or a standard-library module.
+    pub fn path_of(&self, file: FileId, stdlib_dir: &Path) -> Option<PathBuf> {
+        let index = file.0 as usize;
+        if let Some(path) = self.files.get(index) {
+            return Some(path.clone());
+        }
+        let analysis = self.analysis.as_ref()?;
+        let source = analysis.sources.get(file);
+        Some(stdlib_dir.join(source.path.strip_prefix("std/")?))
+    }
+
+    /// The id of a path in the analysis (user files and standard-library modules).
+    pub fn file_id(&self, path: &Path, stdlib_dir: &Path) -> Option<FileId> {
+        if let Some(index) = self.files.iter().position(|f| f == path) {
+            return Some(FileId(index as u32));
+        }
+        let analysis = self.analysis.as_ref()?;
+        let relative = path.strip_prefix(stdlib_dir).ok()?;
+        let display = format!("std/{}", relative.to_string_lossy());
+        analysis
+            .stdlib
+            .iter()
+            .copied()
+            .find(|&id| analysis.sources.get(id).path == display)
+    }
+}
+
+/// Every document and project the server knows.
+pub struct Workspace {
+    /// The workspace folder the editor opened, if any.
+    pub root: Option<PathBuf>,
+    /// Where the embedded standard library is written so editors can open it.
+    pub stdlib_dir: PathBuf,
+    /// Texts of the documents open in the editor (they win over the disk).
+    open: HashMap<PathBuf, String>,
+    /// Texts of the other files, read from disk once.
+    disk: HashMap<PathBuf, String>,
+    /// The projects met so far.
+    pub projects: Vec<ProjectState>,
+}
+
+impl Workspace {
+    /// An empty workspace rooted at `root`; writes the standard library to `stdlib_dir`.
+    pub fn new(root: Option<PathBuf>, stdlib_dir: PathBuf) -> Self {
+        write_stdlib(&stdlib_dir);
+        Workspace {
+            root,
+            stdlib_dir,
+            open: HashMap::new(),
+            disk: HashMap::new(),
+            projects: Vec::new(),
+        }
+    }
+
+    /// The text of a file: the editor's if open, else the disk's (read once).
+    pub fn text(&mut self, path: &Path) -> Option<&str> {
+        if self.open.contains_key(path) {
+            return self.open.get(path).map(String::as_str);
+        }
+        if !self.disk.contains_key(path) {
+            let text = std::fs::read_to_string(path).ok()?;
+            self.disk.insert(path.to_path_buf(), text);
+        }
+        self.disk.get(path).map(String::as_str)
+    }
+
+    /// Records an open document's text; returns its project.
+    pub fn set_open(&mut self, path: &Path, text: String) -> usize {
+        self.open.insert(path.to_path_buf(), text);
+        let project = self.project_of(path);
+        self.projects[project].stale = true;
+        project
+    }
+
+    /// The editor closed a document: its text is the disk's again.
+    pub fn close(&mut self, path: &Path) -> Option<usize> {
+        self.open.remove(path);
+        self.disk.remove(path);
+        let project = self.known_project(path)?;
+        self.projects[project].stale = true;
+        Some(project)
+    }
+
+    /// The project `path` belongs to, discovering it on first use.
+    pub fn project_of(&mut self, path: &Path) -> usize {
+        if let Some(index) = self.known_project(path) {
+            return index;
+        }
+        let root = match &self.root {
+            Some(root) if path.starts_with(root) => root.clone(),
+            _ => path.parent().map(Path::to_path_buf).unwrap_or_default(),
+        };
+        let found = discover(std::slice::from_ref(&root)).unwrap_or_default();
+        let files = found
+            .into_iter()
+            .map(|project| project.files)
+            .find(|files| files.iter().any(|f| f == path))
+            .unwrap_or_else(|| vec![path.to_path_buf()]);
+        // A project met before through another file keeps its state; a file new to it
+        // (created since) joins it.
+        self.projects
+            .retain(|p| !p.files.iter().any(|f| files.contains(f)));
+        self.projects.push(ProjectState {
+            files,
+            analysis: None,
+            stale: true,
+            parsed: Vec::new(),
+        });
+        self.projects.len() - 1
+    }
+
+    fn known_project(&self, path: &Path) -> Option<usize> {
+        self.projects
+            .iter()
+            .position(|p| p.files.iter().any(|f| f == path))
+    }
+
+    /// Checks a project from the texts in memory, if its analysis is not current. Files
+    /// whose text did not change since the last check keep their parse.
+    pub fn analyze(&mut self, project: usize) -> Option<&Compilation> {
+        let state = self.projects.get(project)?;
+        if state.stale || state.analysis.is_none() {
+            let files = state.files.clone();
+            let mut sources = Sources::new();
+            for path in &files {
+                let text = self.text(path).unwrap_or("").to_string();
+                sources.add(path.display().to_string(), text);
+            }
+            let state = &mut self.projects[project];
+            let mut old_files: Vec<Option<SourceFile>> = state
+                .analysis
+                .take()
+                .map(|old| old.files.into_iter().map(Some).collect())
+                .unwrap_or_default();
+            let old_parsed = std::mem::take(&mut state.parsed);
+            let mut parsed = Vec::with_capacity(old_parsed.len());
+            let compilation = compile_with(sources, |id, text| {
+                let index = id.0 as usize;
+                let hash = text_hash(text);
+                let reused = match old_parsed.get(index) {
+                    Some((old_hash, errors)) if *old_hash == hash => old_files
+                        .get_mut(index)
+                        .and_then(Option::take)
+                        .map(|file| (file, errors.clone())),
+                    _ => None,
+                };
+                let (file, errors) = reused.unwrap_or_else(|| parse_file(id, text));
+                parsed.push((hash, errors.clone()));
+                (file, errors)
+            });
+            state.parsed = parsed;
+            state.analysis = Some(compilation);
+            state.stale = false;
+        }
+        self.projects[project].analysis.as_ref()
+    }
+
+    /// The project of a path and its current analysis.
+    pub fn analysis_for(&mut self, path: &Path) -> Option<(usize, &ProjectState)> {
+        let project = self.project_of(path);
+        self.analyze(project)?;
+        Some((project, &self.projects[project]))
+    }
+}
+
+/// A hash of a file's text, to tell whether it changed since it was parsed.
+fn text_hash(text: &str) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    text.hash(&mut hasher);
+    hasher.finish()
+}
+
+/// Writes the embedded standard library where go-to-definition can point, unless it is
+/// there already with the same text.
+fn write_stdlib(dir: &Path) {
+    if std::fs::create_dir_all(dir).is_err() {
+        return;
+    }
+    for (name, text) in crate::stdlib::MODULES {
+        let path = dir.join(format!("{name}.proc"));
+        if std::fs::read_to_string(&path).ok().as_deref() != Some(*text) {
+            let _ = std::fs::write(&path, text);
+        }
+    }
+}
