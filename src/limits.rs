@@ -8,7 +8,7 @@ use regex_automata::nfa::thompson::{Config as NfaConfig, NFA};
 pub const MAX_CHUNK_LEN: usize = 32_768;
 
 /// The deepest the operand stack of a chunk may grow.
-pub use crate::codegen::isa::MAX_STACK;
+pub const MAX_STACK: usize = 256;
 
 /// The largest compiled form (Thompson NFA, in bytes) of one regex.
 pub const REGEX_SIZE_LIMIT: usize = 1 << 20;

@@ -16,6 +16,7 @@ const RANKS: &[(&str, u32)] = &[
     ("source", 0),
     ("calendar", 0),
     ("calendar", 0),
+    ("limits", 0),
     ("diagnostics", 1),
     ("stdlib", 1),
     ("syntax", 2),
