@@ -187,7 +187,7 @@ pub fn compile(mut sources: Sources) -> Compilation {
     let generated = (!diagnostics.iter().any(Diagnostic::is_error)).then(|| {
         let generated = generate_verified(&files, &sources, &analysis);
         if let Err(error) = &generated {
-            diagnostics.extend(error.diagnostic.clone());
+            diagnostics.extend(error.diagnostic.as_deref().cloned());
         }
         generated
     });
@@ -236,6 +236,6 @@ fn generate_verified(
         crate::codegen::limit_diagnostic(code, refusal.detail.clone(), file, &span, help);
     Err(CodegenError {
         message: refusal.to_string(),
-        diagnostic: Some(diagnostic),
+        diagnostic: Some(Box::new(diagnostic)),
     })
 }

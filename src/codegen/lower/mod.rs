@@ -36,7 +36,7 @@ pub struct CodegenError {
     pub message: String,
     /// For a program past a limit of the bundle format: the located diagnostic to report
     /// (then the error is the author's to fix, not a compiler bug).
-    pub diagnostic: Option<Diagnostic>,
+    pub diagnostic: Option<Box<Diagnostic>>,
 }
 
 /// Where each chunk of a generated module comes from, to turn a verifier refusal (a
@@ -97,7 +97,13 @@ pub(super) fn past_limit(
     help: &str,
 ) -> CodegenError {
     CodegenError {
-        diagnostic: Some(limit_diagnostic(code, message.clone(), file, span, help)),
+        diagnostic: Some(Box::new(limit_diagnostic(
+            code,
+            message.clone(),
+            file,
+            span,
+            help,
+        ))),
         message,
     }
 }
