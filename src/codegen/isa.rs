@@ -16,6 +16,9 @@
 
 use serde::{Deserialize, Serialize};
 
+/// The deepest the operand stack of one chunk may grow (a limit of the bundle format, in
+/// `limits`). The verifier proves every chunk stays within it; the interpreter checks it
+/// again.
 pub use crate::limits::MAX_STACK;
 
 /// An index into the module's string pool.
