@@ -7,18 +7,22 @@ use super::{CompileArgs, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, output};
 
 /// Compiles one project and writes its verified bundle.
 pub fn run(args: &CompileArgs, out: &Path) -> u8 {
-    let compilations = match compile_all(args) {
-        Ok(compilations) => compilations,
+    let build = match compile_all(args) {
+        Ok(build) => build,
         Err(code) => return code,
     };
+    let compilations = &build.compilations;
     if compilations.len() > 1 {
         eprintln!(
             "error: the paths hold {} separate projects; build one at a time",
             compilations.len()
         );
+        if let Some(hint) = &build.layout_hint {
+            eprintln!("note: {hint}");
+        }
         return EXIT_USAGE;
     }
-    if output::report(&compilations, args) {
+    if output::report(&build, args) {
         return EXIT_FAILURE;
     }
     let module = match compilations[0].generate() {

@@ -2,6 +2,8 @@
 
 mod build;
 mod check;
+mod explain;
+mod init;
 mod inspect;
 mod output;
 mod preview;
@@ -92,7 +94,18 @@ enum Command {
     /// Serve the session protocol over HTTP, with conversations in a durable store.
     Serve(serve::ServeArgs),
     /// Run the `test` blocks: prints each test, then `N passed, N failed`.
-    Test(CompileArgs),
+    Test(test::TestArgs),
+    /// Create a project: `procc.toml`, a first `.proc` file with a test, a sample
+    /// conversation.
+    Init {
+        /// The folder to create the project in (new or empty).
+        dir: PathBuf,
+    },
+    /// Explain a diagnostic code: what it means, an example, and the fix.
+    Explain {
+        /// The code, e.g. `E0103` or `W0101`.
+        code: String,
+    },
     /// Try procedures in an interactive conversation in the terminal.
     Preview(preview::PreviewArgs),
     /// Summarise analytics event logs per procedure: a table, JSON or an HTML page.
@@ -119,6 +132,8 @@ pub fn main() -> ExitCode {
         Command::Run(args) => run::run(&args),
         Command::Serve(args) => serve::run(&args),
         Command::Test(args) => test::run(&args),
+        Command::Init { dir } => init::run(&dir),
+        Command::Explain { code } => explain::run(&code),
         Command::Preview(args) => preview::run(&args),
         Command::Report(args) => report::run(&args),
     };

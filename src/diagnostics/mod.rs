@@ -3,6 +3,7 @@
 //!
 //! This is a leaf utility: it depends on no stage, and every compiler stage may use it.
 
+pub mod catalog;
 pub mod render;
 
 use std::sync::OnceLock;
