@@ -74,12 +74,7 @@ impl Compilation {
     /// Generates the bytecode module. Call only when [`Compilation::has_errors`] is false;
     /// an error here is a program the checker should have refused.
     pub fn generate(&self) -> Result<Module, crate::codegen::CodegenError> {
-        crate::codegen::generate(
-            &self.files,
-            &self.sources,
-            &self.analysis.graph,
-            &self.analysis.imported,
-        )
+        crate::codegen::generate(&self.files, &self.sources, &self.analysis)
     }
 }
 

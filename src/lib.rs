@@ -24,6 +24,8 @@ pub mod diagnostics;
 #[cfg(feature = "compiler")]
 pub mod semantics;
 #[cfg(feature = "compiler")]
+pub mod source;
+#[cfg(feature = "compiler")]
 pub mod stdlib;
 #[cfg(feature = "compiler")]
 pub mod syntax;

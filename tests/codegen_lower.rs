@@ -7,7 +7,7 @@ use procc::codegen::generate;
 use procc::codegen::isa::{Instr, Method, Outcome};
 use procc::codegen::module::{BUILTIN_TYPES, DepKind, Kind};
 use procc::diagnostics::Sources;
-use procc::semantics::VarGraph;
+use procc::semantics::{Analysis, VarGraph};
 use procc::syntax::ast::*;
 
 fn id(name: &str) -> Ident {
@@ -420,7 +420,7 @@ fn program(file: FileId) -> SourceFile {
     }
 }
 
-fn build() -> (Vec<SourceFile>, Sources, VarGraph, Vec<(FileId, usize)>) {
+fn build() -> (Vec<SourceFile>, Sources, Analysis) {
     let mut sources = Sources::new();
     let text: String = (0..400)
         .map(|i| if i % 20 == 0 { '\n' } else { ' ' })
@@ -430,13 +430,19 @@ fn build() -> (Vec<SourceFile>, Sources, VarGraph, Vec<(FileId, usize)>) {
     let files = vec![program(user), stdlib(std)];
     let (graph, diagnostics) = VarGraph::build(&files);
     assert!(diagnostics.is_empty());
-    (files, sources, graph, vec![(std, 0)])
+    let analysis = Analysis {
+        diagnostics,
+        imported: vec![(std, 0)],
+        stdlib: vec![std],
+        graph,
+    };
+    (files, sources, analysis)
 }
 
 #[test]
 fn the_example_lowers_to_a_module_that_verifies() {
-    let (files, sources, graph, imported) = build();
-    let m = generate(&files, &sources, &graph, &imported).expect("lowers");
+    let (files, sources, analysis) = build();
+    let m = generate(&files, &sources, &analysis).expect("lowers");
     if let Err(e) = verify(&m) {
         panic!("{e}\n{}", procc::bundle::disasm::disassemble(&m));
     }
@@ -511,7 +517,7 @@ fn the_example_lowers_to_a_module_that_verifies() {
 
 #[test]
 fn a_missing_name_is_an_error_not_a_panic() {
-    let (mut files, sources, graph, imported) = build();
+    let (mut files, sources, analysis) = build();
     files[0].items.push(item(
         procedure(
             "broken",
@@ -523,6 +529,6 @@ fn a_missing_name_is_an_error_not_a_panic() {
         ),
         0,
     ));
-    let e = generate(&files, &sources, &graph, &imported).unwrap_err();
+    let e = generate(&files, &sources, &analysis).unwrap_err();
     assert!(e.message.contains("nowhere"), "{e}");
 }

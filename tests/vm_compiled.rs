@@ -4,26 +4,31 @@
 
 use std::sync::Arc;
 
-use procc::codegen::generate;
+use procc::codegen::module::Module;
+use procc::compiler::compile;
 use procc::diagnostics::Sources;
-use procc::semantics::VarGraph;
-use procc::syntax::parse_file;
 use procc::vm::{Conversations, Program};
 use serde_json::{Value, json};
 
-fn compiled() -> Conversations {
+/// One file compiled by the real driver (with the embedded standard library), refusing
+/// any error.
+fn compile_one(path: &str, text: &str) -> Module {
     let mut sources = Sources::new();
-    let example = include_str!("fixtures/contract_example.proc");
-    let std_text = include_str!("../stdlib/types.proc");
-    let user = sources.add("shop.proc", example);
-    let std = sources.add("std/types.proc", std_text);
-    let (user_file, d1) = parse_file(user, example);
-    let (std_file, d2) = parse_file(std, std_text);
-    assert!(d1.is_empty() && d2.is_empty(), "{d1:?} {d2:?}");
-    let files = vec![user_file, std_file];
-    let (graph, diagnostics) = VarGraph::build(&files);
-    assert!(diagnostics.is_empty(), "{diagnostics:?}");
-    let module = generate(&files, &sources, &graph, &[]).expect("lowers");
+    sources.add(path, text);
+    let compilation = compile(sources);
+    let errors: Vec<_> = compilation
+        .diagnostics
+        .iter()
+        .filter(|d| d.is_error())
+        .collect();
+    assert!(errors.is_empty(), "{path}: {errors:?}");
+    compilation
+        .generate()
+        .unwrap_or_else(|e| panic!("{path} does not lower: {e}"))
+}
+
+fn compiled() -> Conversations {
+    let module = compile_one("shop.proc", include_str!("fixtures/contract_example.proc"));
     procc::bundle::verify(&module).expect("verifies");
     Conversations::new(Arc::new(Program::new(module).expect("runs")))
 }
@@ -187,7 +192,6 @@ fn the_other_kinds_run_on_compiled_bytecode() {
 
 #[test]
 fn every_example_lowers_and_is_accepted_by_the_interpreter() {
-    let std_text = include_str!("../stdlib/types.proc");
     let examples: [(&str, &str); 4] = [
         ("bank.proc", include_str!("../examples/bank/bank.proc")),
         (
@@ -198,14 +202,7 @@ fn every_example_lowers_and_is_accepted_by_the_interpreter() {
         ("shop.proc", include_str!("../examples/webshop/shop.proc")),
     ];
     for (path, text) in examples {
-        let mut sources = Sources::new();
-        let user = sources.add(path, text);
-        let std = sources.add("std/types.proc", std_text);
-        let files = vec![parse_file(user, text).0, parse_file(std, std_text).0];
-        let (graph, _) = VarGraph::build(&files);
-        let Ok(module) = generate(&files, &sources, &graph, &[]) else {
-            panic!("{path} does not lower");
-        };
+        let module = compile_one(path, text);
         let program = Arc::new(Program::new(module).unwrap_or_else(|e| panic!("{path}: {e}")));
         let mut c = Conversations::new(program);
         send(&mut c, json!({"event": "start", "customer": {}}));

@@ -16,6 +16,10 @@
 
 use serde::{Deserialize, Serialize};
 
+/// The deepest the operand stack of one chunk may grow. The verifier proves every chunk
+/// stays within it; the interpreter checks it again.
+pub const MAX_STACK: usize = 256;
+
 /// An index into the module's string pool.
 pub type StrId = u32;
 /// An index into the module's constant pool.

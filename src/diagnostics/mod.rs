@@ -1,14 +1,14 @@
 //! Diagnostics shared by every compiler stage: a located message with a stable code,
 //! secondary labels and a help line. Rendering (ariadne, JSON) lives in [`render`].
 //!
-//! This is a leaf utility: it depends on no stage, and every compiler stage may use it.
+//! A utility every compiler stage uses; it depends on no stage, only on the leaf
+//! [`crate::source`] module (files, ids and spans).
 
 pub mod catalog;
 pub mod render;
 
-use std::sync::OnceLock;
-
-use crate::syntax::ast::{FileId, Span};
+use crate::source::{FileId, Span};
+pub use crate::source::{SourceText, Sources};
 
 /// How bad a diagnostic is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -112,88 +112,4 @@ impl Diagnostic {
     pub fn is_error(&self) -> bool {
         self.severity == Severity::Error
     }
-}
-
-/// The texts of all files of a build, indexed by [`FileId`]. The embedded standard
-/// library is added here too, under paths like `std/types.proc`.
-#[derive(Clone, Debug, Default)]
-pub struct Sources {
-    files: Vec<SourceText>,
-    /// Per file, the byte offset of every line's start, computed on first use: the
-    /// source map asks for the line of every instruction, so a scan from the start of
-    /// the file each time would make code generation quadratic.
-    line_starts: Vec<OnceLock<Vec<usize>>>,
-}
-
-/// One file's path (as shown to the user) and text.
-#[derive(Clone, Debug)]
-pub struct SourceText {
-    /// The path as shown in diagnostics.
-    pub path: String,
-    /// The file's full text.
-    pub text: String,
-}
-
-impl Sources {
-    /// An empty set.
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// Adds a file and returns its id.
-    pub fn add(&mut self, path: impl Into<String>, text: impl Into<String>) -> FileId {
-        let id = FileId(self.files.len() as u32);
-        self.files.push(SourceText {
-            path: path.into(),
-            text: text.into(),
-        });
-        self.line_starts.push(OnceLock::new());
-        id
-    }
-
-    /// The file with this id.
-    pub fn get(&self, id: FileId) -> &SourceText {
-        &self.files[id.0 as usize]
-    }
-
-    /// All files with their ids.
-    pub fn iter(&self) -> impl Iterator<Item = (FileId, &SourceText)> {
-        self.files
-            .iter()
-            .enumerate()
-            .map(|(i, f)| (FileId(i as u32), f))
-    }
-
-    /// How many files there are.
-    pub fn len(&self) -> usize {
-        self.files.len()
-    }
-
-    /// Whether there are none.
-    pub fn is_empty(&self) -> bool {
-        self.files.is_empty()
-    }
-
-    /// The 1-based (line, column) of a byte offset; columns count characters.
-    pub fn line_col(&self, id: FileId, offset: usize) -> (usize, usize) {
-        let text = &self.get(id).text;
-        let offset = floor_char_boundary(text, offset.min(text.len()));
-        let starts = self.line_starts[id.0 as usize].get_or_init(|| {
-            std::iter::once(0)
-                .chain(text.match_indices('\n').map(|(i, _)| i + 1))
-                .collect()
-        });
-        // The last line start at or before the offset (there is always line 1 at 0).
-        let line = starts.partition_point(|&start| start <= offset).max(1);
-        let line_start = starts[line - 1];
-        let column = text[line_start..offset].chars().count() + 1;
-        (line, column)
-    }
-}
-
-fn floor_char_boundary(text: &str, mut offset: usize) -> usize {
-    while !text.is_char_boundary(offset) {
-        offset -= 1;
-    }
-    offset
 }

@@ -10,7 +10,7 @@ use ariadne::{Config, IndexType, Label as AriadneLabel, Report, ReportKind};
 use serde_json::{Value, json};
 
 use super::{Diagnostic, Severity, Sources};
-use crate::syntax::ast::FileId;
+use crate::source::FileId;
 
 /// The diagnostics in display order: by file, then start, then end, then code.
 fn sorted(diags: &[Diagnostic]) -> Vec<&Diagnostic> {

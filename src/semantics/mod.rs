@@ -39,6 +39,9 @@ pub struct Analysis {
     pub diagnostics: Vec<Diagnostic>,
     /// Standard-library items imported by `use`, as (file, index into its items).
     pub imported: Vec<(FileId, usize)>,
+    /// The standard library's files: their items belong to the build only when
+    /// imported (types: when used).
+    pub stdlib: Vec<FileId>,
     /// The variable dependency graph.
     pub graph: VarGraph,
 }
@@ -112,6 +115,7 @@ pub fn analyze(files: &[SourceFile], sources: &Sources, stdlib: &[FileId]) -> An
     Analysis {
         diagnostics,
         imported,
+        stdlib: stdlib.to_vec(),
         graph,
     }
 }

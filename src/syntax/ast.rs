@@ -5,14 +5,7 @@
 //! [`crate::syntax::parse_file`] and consumed, read-only, by semantic analysis and code
 //! generation. Names are not resolved here: an [`Ident`] is just text and a span.
 
-use std::ops::Range;
-
-/// A byte range into the text of one source file.
-pub type Span = Range<usize>;
-
-/// Index of a file in [`Sources`]; spans are only meaningful together with it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct FileId(pub u32);
+pub use crate::source::{FileId, Span};
 
 /// A name as written, with its span.
 #[derive(Clone, Debug, PartialEq)]

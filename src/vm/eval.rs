@@ -22,8 +22,9 @@ use super::program::Program;
 use super::session::Session;
 use super::value::{MAX_NESTING, Value};
 
-/// The deepest operand stack a chunk may build.
-pub(crate) const MAX_STACK: usize = 1024;
+/// The deepest operand stack a chunk may build: the limit the verifier proves, checked
+/// again here as defence in depth.
+pub(crate) use crate::codegen::isa::MAX_STACK;
 
 /// What an expression can read. `Copy`, so that a guard's hot path can keep it in
 /// registers (see [`eval_guard`]).

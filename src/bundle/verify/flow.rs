@@ -16,8 +16,9 @@ use super::roles::{Role, base_of};
 use super::types::{Ty, Val};
 use crate::codegen::isa::{BinaryOp, Builtin, Const, Instr, UnaryOp};
 
-/// The deepest the operand stack may grow.
-pub const MAX_STACK: usize = 256;
+/// The deepest the operand stack may grow: one limit, proved here and enforced again by
+/// the interpreter.
+pub use crate::codegen::isa::MAX_STACK;
 
 /// The abstract machine state before an instruction.
 #[derive(Clone, Debug)]

@@ -23,7 +23,7 @@ use std::fmt;
 use crate::codegen::isa::{Chunk, ChunkId, Const, ConstId, StrId};
 use crate::codegen::module::Module;
 use crate::diagnostics::Sources;
-use crate::semantics::VarGraph;
+use crate::semantics::{Analysis, VarGraph};
 use crate::syntax::ast::{FileId, SourceFile, Span};
 
 /// Code generation met something semantic analysis should have refused.
@@ -53,17 +53,13 @@ pub(super) fn missing(message: impl Into<String>) -> CodegenError {
 
 /// Lowers a checked program, reporting what is missing instead of panicking.
 ///
-/// `files` are every parsed file of the build (user files, then the standard library);
-/// items of standard-library files are included only when listed in `imported` (or,
-/// for types, when something uses them). A file is a standard-library file when it
-/// appears in `imported` or its path starts with `std/`.
-pub fn generate(
-    files: &[SourceFile],
-    sources: &Sources,
-    graph: &VarGraph,
-    imported: &[(FileId, usize)],
-) -> Result<Module> {
-    let names = names::Names::collect(files, sources, imported)?;
+/// `files` are every parsed file of the build (user files, then the standard library)
+/// and `analysis` is what semantic analysis made of them: which files are the standard
+/// library's (their items are included only when imported, or, for types, when
+/// something uses them) and the variable dependency graph.
+pub fn generate(files: &[SourceFile], sources: &Sources, analysis: &Analysis) -> Result<Module> {
+    let graph = &analysis.graph;
+    let names = names::Names::collect(files, analysis)?;
     let mut g = Gen {
         module: Module {
             files: sources.iter().map(|(_, s)| s.path.clone()).collect(),

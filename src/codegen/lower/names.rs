@@ -4,8 +4,7 @@
 use std::collections::{HashMap, HashSet};
 
 use super::{Result, missing};
-use crate::diagnostics::Sources;
-use crate::semantics::VarKey;
+use crate::semantics::{Analysis, VarKey};
 use crate::syntax::ast::{
     FileId, Item, ItemKind, KnowledgeKind, ProcItemKind, ProcedureDecl, SourceFile, TypeDecl,
     VarDecl,
@@ -48,20 +47,14 @@ fn insert<'a>(map: &mut HashMap<&'a str, u32>, name: &'a str) {
 
 impl<'a> Names<'a> {
     /// Collects the included items and numbers every declaration.
-    pub(super) fn collect(
-        files: &'a [SourceFile],
-        sources: &Sources,
-        imported: &[(FileId, usize)],
-    ) -> Result<Names<'a>> {
-        let imported_set: HashSet<(FileId, usize)> = imported.iter().copied().collect();
-        let std_files: HashSet<FileId> = imported.iter().map(|(f, _)| *f).collect();
-        let is_std = |id: FileId| {
-            std_files.contains(&id)
-                || sources
-                    .iter()
-                    .nth(id.0 as usize)
-                    .is_some_and(|(_, s)| s.path.starts_with("std/"))
-        };
+    ///
+    /// Which files are the standard library's, and which of their items the build
+    /// imports, is what semantic analysis decided: a user's file is never taken for the
+    /// standard library because of its path.
+    pub(super) fn collect(files: &'a [SourceFile], analysis: &Analysis) -> Result<Names<'a>> {
+        let imported_set: HashSet<(FileId, usize)> = analysis.imported.iter().copied().collect();
+        let std_files: HashSet<FileId> = analysis.stdlib.iter().copied().collect();
+        let is_std = |id: FileId| std_files.contains(&id);
         let mut n = Names {
             items: Vec::new(),
             type_decls: HashMap::new(),
