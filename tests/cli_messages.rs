@@ -70,7 +70,10 @@ fn each_broken_item_is_reported_and_the_rest_of_the_procedure_is_checked() {
     );
     // No "missing label" for `contact`, whose label is there but misspelt; no "unused"
     // for `vip`, `email` or `hours`, which it uses; no "nothing can offer".
-    assert!(found.iter().all(|(code, _, _)| !code.starts_with('W')), "{found:#?}");
+    assert!(
+        found.iter().all(|(code, _, _)| !code.starts_with('W')),
+        "{found:#?}"
+    );
 }
 
 #[test]

@@ -53,11 +53,17 @@ fn explain(entry: &Entry) -> String {
     out
 }
 
-/// The first UI case of `code`.
+/// The UI case of `code` that shows it plainly: the first one, preferring those that are
+/// not about a particular slip (`E0001_slip_lable.proc`).
 fn example(code: &str) -> Option<(&'static str, &'static str)> {
-    UI_EXAMPLES
-        .iter()
-        .find(|(name, _)| name.split('_').next() == Some(code))
+    let cases = || {
+        UI_EXAMPLES
+            .iter()
+            .filter(move |(name, _)| name.split('_').next() == Some(code))
+    };
+    cases()
+        .find(|(name, _)| !name.contains("_slip_"))
+        .or_else(|| cases().next())
         .copied()
 }
 

@@ -103,7 +103,7 @@ pub fn run(args: &TestArgs) -> u8 {
 fn any_test_matches(compilations: &[Compilation], filter: &str) -> bool {
     compilations
         .iter()
-        .flat_map(|compilation| user_files(compilation))
+        .flat_map(user_files)
         .flat_map(|file| &file.items)
         .any(|item| match &item.kind {
             procc::syntax::ast::ItemKind::Test(test) => {
