@@ -130,10 +130,19 @@ pub fn discover(paths: &[PathBuf]) -> Result<Vec<Project>, LoadError> {
             reason: error.to_string(),
         })?;
         if let Some(root) = find_root(path) {
-            if !roots.contains(&root) {
-                walk.enter(&root);
-                projects.push(manifest_project(&root, &mut walk)?);
-                roots.push(root);
+            let index = match roots.iter().position(|known| *known == root) {
+                Some(index) => index,
+                None => {
+                    walk.enter(&root);
+                    projects.push(manifest_project(&root, &mut walk)?);
+                    roots.push(root);
+                    projects.len() - 1
+                }
+            };
+            // A file named on the command line is compiled even when `include` leaves
+            // it out: the author asked for it.
+            if !metadata.is_dir() && walk.take_file(path) {
+                projects[index].files.push(path.clone());
             }
         } else if metadata.is_dir() {
             if walk.enter(path) {
@@ -292,4 +301,57 @@ fn nearby_files_left_out(files: &[PathBuf]) -> Option<PathBuf> {
             .filter(|path| path.extension().is_some_and(|ext| ext == "proc") && path.is_file())
             .find(|path| std::fs::canonicalize(path).is_ok_and(|path| !included.contains(&path)))
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn write(root: &Path, name: &str, text: &str) {
+        let path = root.join(name);
+        std::fs::create_dir_all(path.parent().expect("a parent")).expect("folders");
+        std::fs::write(path, text).expect("a file");
+    }
+
+    fn names(project: &Project) -> Vec<String> {
+        project
+            .files
+            .iter()
+            .map(|file| {
+                file.file_name()
+                    .unwrap_or_default()
+                    .to_string_lossy()
+                    .into_owned()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_file_belongs_to_its_manifest_project_or_to_its_folder() {
+        let dir = tempfile::tempdir().expect("a temporary folder");
+        let root = dir.path();
+        write(root, "shop/procc.toml", "name = \"shop\"\n");
+        write(root, "shop/procs/a.proc", "secret a\n");
+        write(root, "shop/tests/t.proc", "secret t\n");
+        write(root, "loose/x.proc", "secret x\n");
+        write(root, "loose/y.proc", "secret y\n");
+        let project = project_of(&root.join("shop/tests/t.proc")).expect("a project");
+        assert_eq!(project.name.as_deref(), Some("shop"));
+        assert_eq!(names(&project), ["a.proc", "t.proc"]);
+        let project = project_of(&root.join("loose/x.proc")).expect("a project");
+        assert_eq!(project.root, None);
+        assert_eq!(names(&project), ["x.proc", "y.proc"]);
+    }
+
+    #[test]
+    fn a_file_named_outside_the_include_list_is_still_compiled() {
+        let dir = tempfile::tempdir().expect("a temporary folder");
+        let root = dir.path();
+        write(root, "procc.toml", "name = \"p\"\ninclude = [\"procs\"]\n");
+        write(root, "procs/a.proc", "secret a\n");
+        write(root, "scratch/b.proc", "secret b\n");
+        let projects = discover(&[root.join("scratch/b.proc")]).expect("projects");
+        assert_eq!(projects.len(), 1);
+        assert_eq!(names(&projects[0]), ["a.proc", "b.proc"]);
+    }
 }

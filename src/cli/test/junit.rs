@@ -61,22 +61,19 @@ pub fn render(runs: &[ProjectRun<'_>]) -> String {
     xml
 }
 
-/// Text made safe for XML attributes and content; characters XML 1.0 forbids
-/// (most control characters) become `?`.
+/// Text made safe for XML attributes and content: the HTML escapes (valid XML too), line
+/// breaks and tabs as character references (kept in attributes), and the control
+/// characters XML 1.0 forbids as `?`.
 fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for ch in text.chars() {
-        match ch {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            '\n' => out.push_str("&#10;"),
-            '\t' => out.push_str("&#9;"),
-            c if (c as u32) < 0x20 => out.push('?'),
-            c => out.push(c),
-        }
-    }
-    out
+    let kept: String = text
+        .chars()
+        .map(|ch| match ch {
+            '\n' | '\t' => ch,
+            c if (c as u32) < 0x20 => '?',
+            c => c,
+        })
+        .collect();
+    crate::cli::report::html::escape(&kept)
+        .replace('\n', "&#10;")
+        .replace('\t', "&#9;")
 }
