@@ -5,6 +5,8 @@
 //!
 //! - [`syntax`]: tokens, the pest grammar, the AST with spans (feature `compiler`);
 //! - [`semantics`]: names, types, the variable dependency graph (feature `compiler`);
+//! - [`format`]: the canonical layout of `.proc` files, on the token stream (feature
+//!   `compiler`); `lsp`: the language server (feature `lsp`, on with `cli`);
 //! - [`codegen`]: the bytecode instruction set and module tables (always), and the
 //!   lowering from the AST (feature `compiler`);
 //! - [`bundle`]: the `.procb` format and its verifier (always);
@@ -21,6 +23,10 @@
 pub mod compiler;
 #[cfg(feature = "compiler")]
 pub mod diagnostics;
+#[cfg(feature = "compiler")]
+pub mod format;
+#[cfg(feature = "lsp")]
+pub mod lsp;
 #[cfg(feature = "compiler")]
 pub mod semantics;
 #[cfg(feature = "compiler")]

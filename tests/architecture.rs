@@ -18,12 +18,14 @@ const RANKS: &[(&str, u32)] = &[
     ("stdlib", 1),
     ("syntax", 2),
     ("semantics", 3),
+    ("format", 3),
     ("codegen", 4),
     ("bundle", 5),
     ("vm", 6),
     ("compiler", 7),
     ("testing", 8),
     ("runtime", 8),
+    ("lsp", 8),
     ("cli", 9),
 ];
 

@@ -3,8 +3,10 @@
 mod build;
 mod check;
 mod explain;
+mod fmt;
 mod init;
 mod inspect;
+mod lsp;
 mod output;
 mod preview;
 mod report;
@@ -110,6 +112,10 @@ enum Command {
     Preview(preview::PreviewArgs),
     /// Summarise analytics event logs per procedure: a table, JSON or an HTML page.
     Report(report::ReportArgs),
+    /// Rewrite `.proc` files in the canonical layout (`--check`: list those that differ).
+    Fmt(fmt::FmtArgs),
+    /// Run the language server on stdin/stdout (for editors).
+    Lsp,
 }
 
 /// Runs the command line and returns the process's exit code.
@@ -136,6 +142,8 @@ pub fn main() -> ExitCode {
         Command::Explain { code } => explain::run(&code),
         Command::Preview(args) => preview::run(&args),
         Command::Report(args) => report::run(&args),
+        Command::Fmt(args) => fmt::run(&args),
+        Command::Lsp => lsp::run(),
     };
     ExitCode::from(code)
 }

@@ -24,7 +24,9 @@ pub mod types;
 pub mod walk;
 mod warnings;
 
+pub use expr::BUILTINS;
 pub use graph::{DepKind, VarGraph, VarKey};
+pub use procedure::KINDS;
 
 use crate::diagnostics::{Diagnostic, Sources};
 use crate::syntax::ast::{FileId, Item, ItemKind, SourceFile};
