@@ -195,9 +195,20 @@ fn slip_help(
         );
     }
     if token.is_some_and(|t| t.kind == TokenKind::Ident) {
-        let keywords = positives.iter().flat_map(|rule| item_keywords(*rule));
+        // The keywords that may start what was expected, and the single keywords
+        // expected as such ("`else`", "`message`").
+        let quoted = expected.iter().filter_map(|name| {
+            let word = name.strip_prefix('`')?.strip_suffix('`')?;
+            word.chars()
+                .all(|c| c.is_ascii_lowercase() || c == '_')
+                .then_some(word)
+        });
+        let keywords = positives
+            .iter()
+            .flat_map(|rule| item_keywords(*rule).iter().copied())
+            .chain(quoted);
         let closest = keywords
-            .map(|keyword| (strsim::damerau_levenshtein(found, keyword), *keyword))
+            .map(|keyword| (strsim::damerau_levenshtein(found, keyword), keyword))
             .filter(|(distance, keyword)| *distance <= 2 && *distance < keyword.len())
             .min();
         if let Some((_, keyword)) = closest {
