@@ -12,7 +12,7 @@ use proptest::prelude::*;
 fn rehash(payload: &[u8]) -> Vec<u8> {
     let mut out = Vec::new();
     out.extend_from_slice(b"PROCB\0");
-    out.extend_from_slice(&1u16.to_le_bytes());
+    out.extend_from_slice(&procc::bundle::FORMAT_VERSION.to_le_bytes());
     out.extend_from_slice(blake3::hash(payload).as_bytes());
     out.extend_from_slice(payload);
     out
@@ -36,10 +36,10 @@ fn bad_magic_is_refused() {
 #[test]
 fn a_wrong_format_version_is_refused() {
     let mut bytes = encode(&good());
-    bytes[6] = 2;
+    bytes[6] = 99;
     assert_eq!(
         load(&bytes),
-        Err(BundleError::UnsupportedVersion { found: 2 })
+        Err(BundleError::UnsupportedVersion { found: 99 })
     );
 }
 

@@ -110,7 +110,13 @@ fn a_typed_response_completes_a_request_and_hides_the_secret() {
 fn a_bare_ok_fills_in_the_declared_response_shape() {
     let script = "/faq delivery\n1\nAB123456\nok\n";
     let output = preview(
-        &["examples/webshop", "--customer", WEBSHOP_CUSTOMER],
+        &[
+            "examples/webshop",
+            "--customer",
+            WEBSHOP_CUSTOMER,
+            "--secret",
+            "shop_token=t0k",
+        ],
         script,
     );
     let transcript = stdout(&output);
@@ -120,7 +126,25 @@ fn a_bare_ok_fills_in_the_declared_response_shape() {
         "{transcript}"
     );
     assert!(transcript.contains("done: track_order completed"));
-    assert!(transcript.contains("secrets not given (requests will lack them): shop_token"));
+}
+
+#[test]
+fn a_request_needing_a_secret_not_given_is_not_sent() {
+    let script = "/faq delivery\n1\nAB123456\n";
+    let output = preview(
+        &["examples/webshop", "--customer", WEBSHOP_CUSTOMER],
+        script,
+    );
+    let transcript = stdout(&output);
+    assert!(
+        transcript.contains("secrets not given (requests that need them are not sent): shop_token"),
+        "{transcript}"
+    );
+    assert!(!transcript.contains("HTTP request:"), "{transcript}");
+    assert!(
+        transcript.contains("done: track_order failed"),
+        "{transcript}"
+    );
 }
 
 #[test]

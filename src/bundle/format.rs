@@ -3,10 +3,12 @@
 //! ```text
 //! offset  size  content
 //! 0       6     magic  b"PROCB\0"
-//! 6       2     format version, u16 little-endian (currently 1)
+//! 6       2     format version, u16 little-endian (currently 2)
 //! 8       32    blake3 hash of the payload
 //! 40      ..    payload: the Module, encoded with postcard
 //! ```
+//!
+//! A signed bundle wraps these bytes (see [`super::sign`]); [`load`] accepts both.
 //!
 //! [`load`] checks each part in that order, decodes the payload (refusing trailing
 //! bytes) and verifies the module. Postcard bounds every allocation by the input's size,
@@ -20,7 +22,8 @@ use crate::codegen::module::Module;
 /// The first six bytes of every bundle.
 pub const MAGIC: &[u8; 6] = b"PROCB\0";
 /// The format version this build writes and reads.
-pub const FORMAT_VERSION: u16 = 1;
+/// Version 2 (revision 2): `UrlEncode` joined the instruction set.
+pub const FORMAT_VERSION: u16 = 2;
 /// The length of the header (magic, version, hash).
 pub const HEADER_LEN: usize = 6 + 2 + 32;
 
@@ -53,6 +56,13 @@ pub enum BundleError {
     },
     /// The module decoded but the verifier refused it.
     Verify(VerifyError),
+    /// The signature section of a signed bundle is malformed.
+    BadSignatures,
+    /// No trusted key signed the bundle (`--trust`).
+    Untrusted {
+        /// How many signatures the bundle has (none of them by a trusted key).
+        signatures: usize,
+    },
 }
 
 impl BundleError {
@@ -66,6 +76,8 @@ impl BundleError {
             BundleError::Decode { .. } => "decode",
             BundleError::TrailingBytes { .. } => "trailing_bytes",
             BundleError::Verify(e) => e.rule.name(),
+            BundleError::BadSignatures => "bad_signatures",
+            BundleError::Untrusted { .. } => "untrusted",
         }
     }
 }
@@ -100,6 +112,16 @@ impl fmt::Display for BundleError {
                 )
             }
             BundleError::Verify(e) => e.fmt(f),
+            BundleError::BadSignatures => {
+                f.write_str("the bundle is corrupt: its signature section is malformed.")
+            }
+            BundleError::Untrusted { signatures: 0 } => f.write_str(
+                "the bundle is not signed, and only bundles signed by a trusted key may run.",
+            ),
+            BundleError::Untrusted { signatures } => write!(
+                f,
+                "no trusted key signed the bundle ({signatures} signature(s), none valid by a trusted key)."
+            ),
         }
     }
 }
@@ -126,7 +148,8 @@ pub fn encode(module: &Module) -> Vec<u8> {
     out
 }
 
-/// Decodes and verifies a bundle.
+/// Decodes and verifies a bundle (signed or not: signatures are checked only against
+/// trusted keys, by `sign::check_trusted`, before this).
 pub fn load(bytes: &[u8]) -> Result<Module, BundleError> {
     let module = decode(bytes)?;
     verify(&module)?;
@@ -136,6 +159,7 @@ pub fn load(bytes: &[u8]) -> Result<Module, BundleError> {
 /// Decodes a bundle's header and payload without verifying the module. Only for tools
 /// that show why a bundle is refused; anything that runs a module must use [`load`].
 pub fn decode(bytes: &[u8]) -> Result<Module, BundleError> {
+    let (_, bytes) = super::sign::split(bytes)?;
     if bytes.len() < HEADER_LEN {
         return Err(BundleError::TooShort { len: bytes.len() });
     }

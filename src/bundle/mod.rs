@@ -7,6 +7,7 @@
 
 pub mod disasm;
 pub mod format;
+pub mod sign;
 pub mod verify;
 
 pub use format::{BundleError, FORMAT_VERSION, MAGIC, decode, encode, load};

@@ -1,6 +1,6 @@
 //! `procc inspect FILE.procb`: summary, collection order, disassembly with source lines.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use procc::bundle::disasm::{disassemble, to_json};
 
@@ -8,8 +8,12 @@ use super::run::load_bundle;
 use super::{EXIT_OK, Format};
 
 /// Loads (and so verifies) a bundle and prints it; a refused bundle exits 1.
-pub fn run(path: &Path, format: Format) -> u8 {
-    let module = match load_bundle(path) {
+pub fn run(path: &Path, format: Format, trust: &[PathBuf]) -> u8 {
+    let trusted = match super::trust::read_keys(trust) {
+        Ok(keys) => keys,
+        Err(code) => return code,
+    };
+    let module = match load_bundle(path, &trusted) {
         Ok(module) => module,
         Err(code) => return code,
     };

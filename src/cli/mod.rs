@@ -6,6 +6,7 @@ mod explain;
 mod fmt;
 mod init;
 mod inspect;
+mod keygen;
 mod lsp;
 mod output;
 mod preview;
@@ -13,6 +14,7 @@ mod report;
 mod run;
 mod serve;
 mod test;
+mod trust;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -82,6 +84,14 @@ enum Command {
         /// The bundle to write.
         #[arg(short, long)]
         output: PathBuf,
+        /// Sign the bundle with this key (`NAME.key` from `procc keygen`).
+        #[arg(long, value_name = "KEY")]
+        sign: Option<PathBuf>,
+    },
+    /// Write an Ed25519 key pair `NAME.key` (owner-only) / `NAME.pub` for signing bundles.
+    Keygen {
+        /// The key files' path without extension.
+        name: PathBuf,
     },
     /// Show a bundle: summary, collection order, disassembly with source lines.
     Inspect {
@@ -90,6 +100,9 @@ enum Command {
         /// Output format.
         #[arg(long, value_enum, default_value = "human")]
         format: Format,
+        /// Refuse the bundle unless this public key signed it (repeatable).
+        #[arg(long, value_name = "PUB")]
+        trust: Vec<PathBuf>,
     },
     /// Run the session protocol on stdin/stdout (one JSON object per line).
     Run(run::RunArgs),
@@ -133,8 +146,17 @@ pub fn main() -> ExitCode {
     };
     let code = match cli.command {
         Command::Check(args) => check::run(&args),
-        Command::Build { compile, output } => build::run(&compile, &output),
-        Command::Inspect { bundle, format } => inspect::run(&bundle, format),
+        Command::Build {
+            compile,
+            output,
+            sign,
+        } => build::run(&compile, &output, sign.as_deref()),
+        Command::Keygen { name } => keygen::run(&name),
+        Command::Inspect {
+            bundle,
+            format,
+            trust,
+        } => inspect::run(&bundle, format, &trust),
         Command::Run(args) => run::run(&args),
         Command::Serve(args) => serve::run(&args),
         Command::Test(args) => test::run(&args),

@@ -4,6 +4,7 @@ use std::io::{BufRead, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use procc::bundle::sign::PublicKey;
 use procc::codegen::module::Module;
 use procc::runtime::{EnvSecrets, EventLog, HttpClient, HttpOutcome, handle_performing_observed};
 use procc::vm::{Action, Conversations, Program, parse_input_line};
@@ -22,11 +23,14 @@ pub struct RunArgs {
     /// Emit `request` outputs for the host to perform instead of performing HTTP.
     #[arg(long)]
     host_http: bool,
+    /// Refuse the bundle unless this public key signed it (repeatable).
+    #[arg(long, value_name = "PUB")]
+    trust: Vec<PathBuf>,
 }
 
 /// Serves the protocol until the end of stdin.
 pub fn run(args: &RunArgs) -> u8 {
-    let program = match load_program(&args.paths) {
+    let program = match load_program(&args.paths, &args.trust) {
         Ok(program) => program,
         Err(code) => return code,
     };
@@ -59,7 +63,8 @@ pub fn run(args: &RunArgs) -> u8 {
     };
     let secrets = EnvSecrets::from_env();
     let declared = program.module().secrets.clone();
-    let mut conversations = Conversations::new(program);
+    // The seed makes idempotency keys unique to this process's sessions (§7).
+    let mut conversations = Conversations::with_seed(program, procc::runtime::random::bytes());
     let stdin = std::io::stdin();
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
@@ -115,8 +120,8 @@ pub fn report_failure(request: &Action, outcome: &HttpOutcome) {
 }
 
 /// Loads or compiles the paths (see [`load_module`]) and prepares the module to run.
-pub fn load_program(paths: &[PathBuf]) -> Result<Arc<Program>, u8> {
-    let module = load_module(paths)?;
+pub fn load_program(paths: &[PathBuf], trust: &[PathBuf]) -> Result<Arc<Program>, u8> {
+    let module = load_module(paths, trust)?;
     Program::new(module).map(Arc::new).map_err(|error| {
         eprintln!("error: the bundle cannot run: {error}");
         EXIT_FAILURE
@@ -124,11 +129,18 @@ pub fn load_program(paths: &[PathBuf]) -> Result<Arc<Program>, u8> {
 }
 
 /// Loads a bundle (one path ending in `.procb`) or compiles the given `.proc` paths.
-pub fn load_module(paths: &[PathBuf]) -> Result<Module, u8> {
+/// With trusted keys (`--trust`), only a bundle one of them signed is accepted:
+/// sources, which nobody signed, are refused.
+pub fn load_module(paths: &[PathBuf], trust: &[PathBuf]) -> Result<Module, u8> {
+    let trusted = super::trust::read_keys(trust)?;
     if let [single] = paths
         && single.extension().is_some_and(|ext| ext == "procb")
     {
-        return load_bundle(single);
+        return load_bundle(single, &trusted);
+    }
+    if !trusted.is_empty() {
+        eprintln!("error: --trust accepts only a signed .procb bundle, not .proc sources");
+        return Err(EXIT_FAILURE);
     }
     let projects = procc::compiler::discover(paths).map_err(|error| {
         eprintln!("error: {error}");
@@ -173,11 +185,12 @@ pub fn load_module(paths: &[PathBuf]) -> Result<Module, u8> {
 }
 
 /// Reads and verifies a bundle; a refusal is reported and gives exit code 1.
-pub fn load_bundle(path: &Path) -> Result<Module, u8> {
+pub fn load_bundle(path: &Path, trusted: &[PublicKey]) -> Result<Module, u8> {
     let bytes = std::fs::read(path).map_err(|error| {
         eprintln!("error: cannot read {}: {error}", path.display());
         EXIT_USAGE
     })?;
+    super::trust::check(path, &bytes, trusted)?;
     procc::bundle::load(&bytes).map_err(|error| {
         eprintln!("error: {} is refused: {error}", path.display());
         EXIT_FAILURE

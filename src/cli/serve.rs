@@ -30,11 +30,14 @@ pub struct ServeArgs {
     /// The largest request body accepted, in bytes.
     #[arg(long, default_value_t = DEFAULT_BODY_LIMIT)]
     body_limit: usize,
+    /// Refuse the bundle unless this public key signed it (repeatable).
+    #[arg(long, value_name = "PUB")]
+    trust: Vec<PathBuf>,
 }
 
 /// Serves until SIGTERM or ctrl-c.
 pub fn run(args: &ServeArgs) -> u8 {
-    let module = match load_module(&args.paths) {
+    let module = match load_module(&args.paths, &args.trust) {
         Ok(module) => module,
         Err(code) => return code,
     };

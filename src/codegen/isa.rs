@@ -61,6 +61,11 @@ pub enum Instr {
     MakeObject(u16),
     /// Pop `n` values, render each as template text, push their concatenation.
     Concat(u16),
+    /// Pop a value, push its template text percent-encoded for a URL (§7: every byte
+    /// outside RFC 3986's unreserved characters becomes `%XX`). Emitted after every
+    /// value interpolated into a URL template; the verifier refuses a request or
+    /// redirect URL built from anything but string constants and encoded values.
+    UrlEncode,
     /// Pop one value and discard it.
     Pop,
     /// Duplicate the top of the stack.

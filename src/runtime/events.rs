@@ -15,10 +15,16 @@ pub struct EventLog {
 }
 
 impl EventLog {
-    /// Creates (truncates) the log file.
+    /// Opens the log file for appending, creating it when missing (§7: restarting
+    /// `procc run` or `procc serve` never loses earlier events). The name is kept for
+    /// the callers: it creates the log when there is none.
     pub fn create(path: &Path) -> std::io::Result<EventLog> {
+        let file = std::fs::OpenOptions::new()
+            .append(true)
+            .create(true)
+            .open(path)?;
         Ok(EventLog {
-            file: Mutex::new(BufWriter::new(File::create(path)?)),
+            file: Mutex::new(BufWriter::new(file)),
         })
     }
 

@@ -13,7 +13,11 @@
 //! - a 2xx (or any) response body that is JSON becomes `response`; an empty body gives
 //!   `null`; a body that is not JSON gives its text as a JSON string (so a `returns { .. }`
 //!   shape check fails on it); bodies above 4 MiB are refused;
-//! - error texts never carry the URL (it may hold a secret query value) nor any header.
+//! - error texts never carry the URL (it may hold a secret query value) nor any header;
+//! - redirects (§7 safety): a request that carries a secret or is not a GET follows
+//!   none, and no request follows one to another origin (scheme, host, port); at most
+//!   [`MAX_REDIRECTS`] hops, without a `Referer`. A redirect not followed is the
+//!   response: a failure with its 3xx status.
 
 use std::time::Duration;
 
@@ -29,6 +33,8 @@ pub const MAX_TIMEOUT: Duration = Duration::from_secs(60);
 pub const MAX_RESPONSE_BYTES: usize = 4 * 1024 * 1024;
 /// The first retry's backoff ceiling (doubled on each further retry).
 const BACKOFF_BASE: Duration = Duration::from_millis(100);
+/// The most redirects one attempt follows.
+pub const MAX_REDIRECTS: usize = 5;
 /// The largest backoff between two attempts.
 const BACKOFF_CAP: Duration = Duration::from_secs(2);
 
@@ -101,6 +107,10 @@ impl HttpClient {
     pub fn new() -> Result<HttpClient, HttpError> {
         let client = reqwest::Client::builder()
             .user_agent(concat!("procc/", env!("CARGO_PKG_VERSION")))
+            // Redirects are followed by `attempt` alone, under procc's policy: reqwest's
+            // default forwards custom secret headers and bodies to other hosts.
+            .redirect(reqwest::redirect::Policy::none())
+            .referer(false)
             .build()
             .map_err(|e| HttpError(e.without_url().to_string()))?;
         Ok(HttpClient {
@@ -128,6 +138,7 @@ impl HttpClient {
             timeout_ms,
             idempotency_key,
             retry,
+            carries_secret,
         } = request
         else {
             return HttpOutcome::failed(0, "not an HTTP request".to_owned());
@@ -136,12 +147,21 @@ impl HttpClient {
             return HttpOutcome::failed(0, format!("invalid HTTP method {method:?}"));
         };
         let timeout = clamp_timeout(*timeout_ms);
+        let follow = method == reqwest::Method::GET && !carries_secret;
         let attempts_allowed = u32::from(*retry) + 1;
         let mut attempt = 0;
         loop {
             attempt += 1;
             let result = self
-                .attempt(&method, url, headers, body, timeout, idempotency_key)
+                .attempt(
+                    &method,
+                    url,
+                    headers,
+                    body,
+                    timeout,
+                    idempotency_key,
+                    follow,
+                )
                 .await;
             let retryable = match &result {
                 Attempt::Response(status, _) => *status >= 500,
@@ -175,6 +195,8 @@ impl HttpClient {
         Duration::from_millis(fastrand::u64(0..=millis))
     }
 
+    /// One attempt: the request, and (when `follow`) its same-origin redirects.
+    #[allow(clippy::too_many_arguments, reason = "the parts of one request action")]
     async fn attempt(
         &self,
         method: &reqwest::Method,
@@ -183,7 +205,37 @@ impl HttpClient {
         body: &Json,
         timeout: Duration,
         idempotency_key: &str,
+        follow: bool,
     ) -> Attempt {
+        let mut url = url.to_owned();
+        let mut hops = 0;
+        loop {
+            let (result, location) = self
+                .send(method, &url, headers, body, timeout, idempotency_key)
+                .await;
+            if follow
+                && hops < MAX_REDIRECTS
+                && let Some(target) = location.and_then(|l| same_origin_target(&url, &l))
+            {
+                hops += 1;
+                url = target;
+                continue;
+            }
+            // A redirect not followed is the answer: a failure with its 3xx status.
+            return result;
+        }
+    }
+
+    /// Sends once; with the answer, the `Location` of a 3xx response.
+    async fn send(
+        &self,
+        method: &reqwest::Method,
+        url: &str,
+        headers: &Map<String, Json>,
+        body: &Json,
+        timeout: Duration,
+        idempotency_key: &str,
+    ) -> (Attempt, Option<String>) {
         let mut builder = self.client.request(method.clone(), url).timeout(timeout);
         let mut has_key = false;
         for (name, value) in headers {
@@ -203,27 +255,51 @@ impl HttpClient {
         }
         let mut response = match builder.send().await {
             Ok(response) => response,
-            Err(error) => return failure(error),
+            Err(error) => return (failure(error), None),
         };
-        let status = response.status().as_u16();
+        let status = response.status();
+        let location = status
+            .is_redirection()
+            .then(|| response.headers().get(reqwest::header::LOCATION))
+            .flatten()
+            .and_then(|value| value.to_str().ok())
+            .map(str::to_owned);
         let mut bytes = Vec::new();
         loop {
             match response.chunk().await {
                 Ok(Some(chunk)) => {
                     if bytes.len() + chunk.len() > MAX_RESPONSE_BYTES {
-                        return Attempt::Failed {
-                            error: format!("response body larger than {MAX_RESPONSE_BYTES} bytes"),
-                            retryable: false,
-                        };
+                        let error = format!("response body larger than {MAX_RESPONSE_BYTES} bytes");
+                        return (
+                            Attempt::Failed {
+                                error,
+                                retryable: false,
+                            },
+                            None,
+                        );
                     }
                     bytes.extend_from_slice(&chunk);
                 }
                 Ok(None) => break,
-                Err(error) => return failure(error),
+                Err(error) => return (failure(error), None),
             }
         }
-        Attempt::Response(status, body_json(&bytes))
+        (
+            Attempt::Response(status.as_u16(), body_json(&bytes)),
+            location,
+        )
     }
+}
+
+/// Where a redirect from `from` to `location` leads, when that is the same origin
+/// (scheme, host and port): a redirect never carries a request to another host.
+fn same_origin_target(from: &str, location: &str) -> Option<String> {
+    let from = reqwest::Url::parse(from).ok()?;
+    let to = from.join(location).ok()?;
+    let same = from.scheme() == to.scheme()
+        && from.host_str() == to.host_str()
+        && from.port_or_known_default() == to.port_or_known_default();
+    same.then(|| to.to_string())
 }
 
 /// The per-attempt timeout for a request's `timeout_ms`.

@@ -9,6 +9,8 @@
 pub mod driver;
 pub mod events;
 pub mod http;
+pub mod private;
+pub mod random;
 pub mod secrets;
 pub mod serve;
 

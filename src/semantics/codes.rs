@@ -67,8 +67,14 @@ pub const INVALID_URL: &str = "E0146";
 /// JavaScript that does not parse.
 pub const INVALID_JAVASCRIPT: &str = "E0147";
 
-/// A secret flowing anywhere but request headers, query and body.
+/// A secret flowing anywhere but request headers, query and body, or through an
+/// operator, a built-in or a condition there.
 pub const SECRET_FLOW: &str = "E0160";
+
+/// A value interpolated into a URL's scheme, host or port.
+pub const URL_VALUE_IN_ORIGIN: &str = "E0161";
+/// A URL template whose own path has a `.` or `..` segment.
+pub const URL_DOT_SEGMENT: &str = "E0162";
 
 /// `expect done P OUTCOME` with an unknown outcome.
 pub const UNKNOWN_OUTCOME: &str = "E0170";

@@ -314,7 +314,7 @@ impl<'a> Checker<'a> {
                 )
                 .with_primary_label("secrets must never reach the customer")
                 .with_help(
-                    "a secret may be used only in the `header`, `query` and `body` of an api_call `request`",
+                    "a secret may be used only as itself in an api_call `request`: `{secret.N}` in a `header` or `query` value, `secret.N` as a `body` field",
                 ),
             );
             return Ty::Error;

@@ -8,19 +8,25 @@ use oxc_span::SourceType;
 use super::checker::Checker;
 use super::codes;
 use crate::diagnostics::Diagnostic;
-use crate::syntax::ast::{FileId, Script, Template, TemplatePart};
+use crate::syntax::ast::{FileId, Script, Span, Template, TemplatePart};
 
 impl<'a> Checker<'a> {
     /// A URL template must be an absolute http(s) URL once each `{expr}` is replaced by
     /// a placeholder.
     pub fn check_url_template(&mut self, file: FileId, template: &Template, what: &str) {
         let mut text = String::new();
+        // Where each interpolated value stands in `text`, and its span.
+        let mut values = Vec::new();
         for part in &template.parts {
             match part {
                 TemplatePart::Text { value, .. } => text.push_str(value),
-                TemplatePart::Expr(_) => text.push('x'),
+                TemplatePart::Expr(expr) => {
+                    values.push((text.len(), expr.span.clone()));
+                    text.push('x');
+                }
             }
         }
+        self.check_url_places(file, template, &text, &values, what);
         let problem = match url::Url::parse(&text) {
             Ok(url) if matches!(url.scheme(), "http" | "https") => None,
             Ok(url) => Some(format!(
@@ -39,6 +45,59 @@ impl<'a> Checker<'a> {
                 )
                 .with_primary_label("invalid URL")
                 .with_help("write an absolute URL such as `https://example.com/path?q={value}`"),
+            );
+        }
+    }
+
+    /// §5/§7: values may stand only in the path, query and fragment (never the scheme,
+    /// host or port, where one would choose where the request goes), and the template's
+    /// own path has no `.`/`..` segment (a client resolves those away).
+    fn check_url_places(
+        &mut self,
+        file: FileId,
+        template: &Template,
+        text: &str,
+        values: &[(usize, Span)],
+        what: &str,
+    ) {
+        let Some(scheme_end) = text.find("://") else {
+            return; // Not absolute: reported as an invalid URL.
+        };
+        let authority_start = scheme_end + 3;
+        let authority_end = text[authority_start..]
+            .find(['/', '?', '#'])
+            .map_or(text.len(), |at| authority_start + at);
+        for (at, span) in values {
+            if *at < authority_end {
+                self.diags.push(
+                    Diagnostic::error(
+                        codes::URL_VALUE_IN_ORIGIN,
+                        format!("{what} interpolates a value into its scheme, host or port"),
+                        file,
+                        span.clone(),
+                    )
+                    .with_primary_label("this value would decide where the request goes")
+                    .with_help(
+                        "write the scheme, host and port as text, followed by `/`; values may stand only in the path, query and fragment",
+                    ),
+                );
+            }
+        }
+        let path = &text[authority_end..];
+        let path = &path[..path.find(['?', '#']).unwrap_or(path.len())];
+        if path
+            .split('/')
+            .any(|segment| segment == "." || segment == "..")
+        {
+            self.diags.push(
+                Diagnostic::error(
+                    codes::URL_DOT_SEGMENT,
+                    format!("{what} has a `.` or `..` path segment"),
+                    file,
+                    template.span.clone(),
+                )
+                .with_primary_label("a client would resolve this segment away")
+                .with_help("write the path the request is meant for, without `.` or `..` segments"),
             );
         }
     }

@@ -12,8 +12,8 @@ use super::symbols::{Decl, duplicate};
 use super::types::Ty;
 use crate::diagnostics::Diagnostic;
 use crate::syntax::ast::{
-    FieldInit, FileId, Ident, KnowledgeKind, ProcItem, ProcItemKind, ProcedureDecl, RequestDecl,
-    RequestItemKind, Span, Stmt, StmtKind, TriggerKind,
+    ExprKind, FieldInit, FileId, Ident, KnowledgeKind, ProcItem, ProcItemKind, ProcedureDecl,
+    RequestDecl, RequestItemKind, Span, Stmt, StmtKind, Template, TemplatePart, TriggerKind,
 };
 
 /// The procedure kinds.
@@ -509,6 +509,21 @@ impl<'a> Checker<'a> {
         }
     }
 
+    /// A header or query template: rule 3 lets a secret in only as itself
+    /// (`{secret.N}`); inside any other expression it is refused as anywhere else.
+    fn secret_template(&mut self, template: &Template, body: &Body<'_>, place: &'static str) {
+        for part in &template.parts {
+            if let TemplatePart::Expr(expr) = part {
+                let mut scope = body.scope(place);
+                match expr.kind {
+                    ExprKind::Secret(_) => scope.secrets = true,
+                    _ => scope.place = "an expression in a request header or query",
+                }
+                self.value(expr, scope);
+            }
+        }
+    }
+
     fn request(&mut self, request: &RequestDecl, body: &Body<'_>) {
         let file = body.file;
         if !METHODS.contains(&request.method.name.as_str()) {
@@ -550,15 +565,19 @@ impl<'a> Checker<'a> {
             }
             match &item.kind {
                 RequestItemKind::Header { value, .. } => {
-                    self.template(value, secret_ok("a header"))
+                    self.secret_template(value, body, "a header")
                 }
                 RequestItemKind::Query { value, .. } => {
-                    self.template(value, secret_ok("a query parameter"))
+                    self.secret_template(value, body, "a query parameter")
                 }
                 RequestItemKind::Body(fields) => {
                     self.unique_keys(file, fields, "body field");
                     for field in fields {
-                        self.expr(&field.value, secret_ok("the request body"));
+                        let scope = match field.value.kind {
+                            ExprKind::Secret(_) => secret_ok("the request body"),
+                            _ => body.scope("an expression in the request body"),
+                        };
+                        self.expr(&field.value, scope);
                     }
                 }
                 RequestItemKind::Timeout(duration) => {

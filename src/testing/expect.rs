@@ -100,8 +100,9 @@ impl Expectation {
         }
     }
 
-    /// Consumes the next pending output of this expectation's kind and checks it.
-    pub fn check(&self, pending: &mut Vec<Action>) -> Result<(), String> {
+    /// Consumes the next pending output of this expectation's kind and checks it. The
+    /// test's `secrets` are hidden in a failure message, where they flow.
+    pub fn check(&self, pending: &mut Vec<Action>, secrets: &[&str]) -> Result<(), String> {
         let position = pending
             .iter()
             .position(|action| action_name(action) == self.action_name());
@@ -110,7 +111,7 @@ impl Expectation {
                 None => Ok(()),
                 Some(index) => Err(format!(
                     "expected no offer, but got {}",
-                    describe(&pending.remove(index))
+                    describe(&pending.remove(index), secrets)
                 )),
             };
         }
@@ -119,7 +120,7 @@ impl Expectation {
                 "expected {}, but no `{}` output came{}",
                 self.describe(),
                 self.action_name(),
-                waiting(pending)
+                waiting(pending, secrets)
             ));
         };
         let action = pending.remove(index);
@@ -129,7 +130,7 @@ impl Expectation {
             Err(format!(
                 "expected {}, but got {}",
                 self.describe(),
-                describe(&action)
+                describe(&action, secrets)
             ))
         }
     }
@@ -210,14 +211,15 @@ fn action_name(action: &Action) -> &'static str {
 }
 
 /// An output as the protocol's JSON, for failure messages.
-fn describe(action: &Action) -> String {
-    serde_json::to_string(action).unwrap_or_else(|_| action_name(action).to_string())
+fn describe(action: &Action, secrets: &[&str]) -> String {
+    let action = crate::vm::redact::redact(action, secrets);
+    serde_json::to_string(&action).unwrap_or_else(|_| action_name(&action).to_string())
 }
 
-fn waiting(pending: &[Action]) -> String {
+fn waiting(pending: &[Action], secrets: &[&str]) -> String {
     if pending.is_empty() {
         return " (no output is waiting)".to_string();
     }
-    let list: Vec<String> = pending.iter().map(describe).collect();
+    let list: Vec<String> = pending.iter().map(|a| describe(a, secrets)).collect();
     format!("; waiting: {}", list.join(", "))
 }

@@ -129,7 +129,8 @@ impl<'a> TestRun<'a> {
 
     fn step(&mut self, step: &TestStep) -> Result<(), String> {
         if let Some(expectation) = Expectation::from_step(&step.kind, self.module) {
-            return expectation.check(&mut self.pending);
+            let secrets: Vec<&str> = self.secrets.values().filter_map(Json::as_str).collect();
+            return expectation.check(&mut self.pending, &secrets);
         }
         match &step.kind {
             TestStepKind::Customer(fields) => {

@@ -16,14 +16,30 @@ use super::snapshot::SnapshotError;
 pub struct Conversations {
     program: Arc<Program>,
     sessions: HashMap<String, Session>,
+    /// The host's random seed for session nonces (idempotency keys).
+    seed: [u8; 32],
+    /// `start`s handled so far: two sessions of one table never share a nonce.
+    starts: u64,
 }
 
 impl Conversations {
-    /// An empty table running `program`.
+    /// An empty table running `program`, with an all-zero seed: idempotency keys are
+    /// unique within this table's life but repeat in another table. A host whose
+    /// conversations outlive the table (a restart, a second process) must use
+    /// [`Conversations::with_seed`].
     pub fn new(program: Arc<Program>) -> Conversations {
+        Conversations::with_seed(program, [0; 32])
+    }
+
+    /// An empty table running `program`; `seed` is the host's randomness (the vm draws
+    /// none), from which every session gets its own nonce at `start`, so no two
+    /// requests of two sessions share an idempotency key (§7).
+    pub fn with_seed(program: Arc<Program>, seed: [u8; 32]) -> Conversations {
         Conversations {
             program,
             sessions: HashMap::new(),
+            seed,
+            starts: 0,
         }
     }
 
@@ -37,7 +53,13 @@ impl Conversations {
     pub fn handle(&mut self, input: Input) -> Step {
         let mut slot = self.sessions.remove(&input.conversation);
         let conv = input.conversation.clone();
-        let step = Session::handle(&mut slot, &self.program, input);
+        let nonce = if matches!(input.event, Event::Start { .. }) {
+            self.starts = self.starts.wrapping_add(1);
+            derive_nonce(&self.seed, self.starts)
+        } else {
+            [0; 16]
+        };
+        let step = Session::handle_with_nonce(&mut slot, &self.program, input, nonce);
         if let Some(session) = slot {
             self.sessions.insert(conv, session);
         }
@@ -102,12 +124,27 @@ impl Session {
     /// `start` for a conversation that exists replaces it (a run in progress ends
     /// `done … cancelled` first) when the customer is valid, and leaves it untouched
     /// when not.
+    ///
+    /// A `start` gets an all-zero nonce: use [`Session::handle_with_nonce`] to give each
+    /// session its own (idempotency keys, §7).
     pub fn handle(slot: &mut Option<Session>, program: &Program, input: Input) -> Step {
+        Session::handle_with_nonce(slot, program, input, [0; 16])
+    }
+
+    /// [`Session::handle`], where a `start` gives the new session `nonce`: random bytes
+    /// the host draws for each `start` (the vm has none), kept in the session's
+    /// snapshot, that make its requests' idempotency keys its own. Other events ignore it.
+    pub fn handle_with_nonce(
+        slot: &mut Option<Session>,
+        program: &Program,
+        input: Input,
+        nonce: [u8; 16],
+    ) -> Step {
         let conv = input.conversation;
         let mut cx = Cx::new(program, &conv);
         match input.event {
             Event::Start { customer, secrets } => {
-                match Session::start(program, &customer, secrets.as_ref()) {
+                match Session::start(program, &customer, secrets.as_ref(), nonce) {
                     Ok(session) => {
                         if let Some(old) = slot.as_mut() {
                             old.end(&mut cx);
@@ -135,6 +172,14 @@ impl Session {
         }
         cx.step
     }
+}
+
+/// The nonce of the `n`-th session of a table seeded with `seed`.
+fn derive_nonce(seed: &[u8; 32], n: u64) -> [u8; 16] {
+    let hash = blake3::keyed_hash(seed, &n.to_le_bytes());
+    let mut nonce = [0; 16];
+    nonce.copy_from_slice(&hash.as_bytes()[..16]);
+    nonce
 }
 
 fn error_step(conv: &str, code: &str, message: String) -> Step {

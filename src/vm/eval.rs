@@ -295,6 +295,11 @@ pub(crate) fn exec<'e>(
             let text: String = parts.iter().map(|part| part.render()).collect();
             stack.push_operand(Cow::Owned(Value::Text(text)))?;
         }
+        Instr::UrlEncode => {
+            let value = stack.pop_operand()?;
+            let text = super::url::percent_encode(&value.render());
+            stack.push_operand(Cow::Owned(Value::Text(text)))?;
+        }
         Instr::Pop => {
             stack.pop_operand()?;
         }

@@ -7,7 +7,7 @@
 
 use serde_json::{Map, Value as Json};
 
-use crate::codegen::isa::{Outcome, ProcId, VarId};
+use crate::codegen::isa::{Instr, Outcome, ProcId, VarId};
 use crate::codegen::module::Kind;
 
 use super::analytics::EventKind;
@@ -114,6 +114,8 @@ impl Session {
             effect: None,
             result: Value::Absent,
             failed: false,
+            approved: false,
+            refused: None,
         }));
         for (var, json) in &values {
             self.store(cx, *var, json, true);
@@ -154,6 +156,7 @@ impl Session {
                 )
             })?;
         if self.asking() != Some(var) {
+            self.check_unlocked(cx, var)?;
             // A correction of a known value.
             if let Stored::Ok { corrected: true } = self.store(cx, var, json, true) {
                 self.after_correction(cx);
@@ -186,6 +189,11 @@ impl Session {
     fn provide(&mut self, cx: &mut Cx<'_>, vars: &Map<String, Json>) -> Result<(), Reject> {
         let values = Self::resolve(cx, vars, self.running())?;
         let asked = self.asking();
+        for (var, _) in &values {
+            if asked != Some(*var) {
+                self.check_unlocked(cx, *var)?;
+            }
+        }
         let mut corrected = false;
         for (var, json) in &values {
             if let Stored::Ok { corrected: true } = self.store(cx, *var, json, true) {
@@ -196,6 +204,31 @@ impl Session {
             self.after_correction(cx);
         } else if asked.is_some_and(|v| self.known.contains_key(&v)) {
             self.drive(cx);
+        }
+        Ok(())
+    }
+
+    /// §7: from a granted approval until the run ends, a correction of a variable of the
+    /// running procedure's collection set (its own variables, and every variable its
+    /// body collects) is `locked`, so what was approved is what is done.
+    fn check_unlocked(&self, cx: &Cx<'_>, var: VarId) -> Result<(), Reject> {
+        let Some(run) = self.run.as_ref().filter(|run| run.approved) else {
+            return Ok(());
+        };
+        let prog = cx.prog;
+        let collected = prog
+            .procedure(run.proc)
+            .and_then(|p| prog.chunk(p.body))
+            .is_some_and(|body| body.code.contains(&Instr::Collect(var)));
+        if collected || prog.locals_of(run.proc).contains(&var) {
+            return Err(Reject::new(
+                "locked",
+                format!(
+                    "{} was approved with the current value of {}; it cannot change until the run ends",
+                    cx.proc_name(run.proc),
+                    cx.var_name(var)
+                ),
+            ));
         }
         Ok(())
     }
@@ -228,6 +261,7 @@ impl Session {
             cx.event(EventKind::Approved { procedure, by });
             if let Some(run) = self.run.as_mut() {
                 run.pc = run.pc.saturating_add(1);
+                run.approved = true;
             }
             self.drive(cx);
         } else {

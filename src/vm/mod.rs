@@ -1,7 +1,7 @@
 //! The sans-IO interpreter: one pure state machine per conversation.
 //!
-//! A [`Program`] is a compiled [`Module`](crate::codegen::module::Module) prepared for
-//! running (regexes compiled, names indexed, tables checked); it is shared, as
+//! A [`Program`] is a compiled [`Module`](crate::codegen::module::Module) that passed the
+//! bundle verifier, prepared for running (regexes compiled, names indexed, tables checked); it is shared, as
 //! `Arc<Program>`, by every conversation. [`Conversations`] routes each protocol
 //! [`Input`] to its [`Session`] and returns a [`Step`]: the protocol outputs of §7, in
 //! order, and the [`AnalyticsEvent`]s for the event log. Nothing here performs I/O,
@@ -9,30 +9,22 @@
 //! persistence, and feeds the results back as inputs.
 //!
 //! ```
+//! # #[cfg(feature = "compiler")] {
 //! use std::sync::Arc;
-//! use procc::codegen::isa::{Chunk, Instr, Outcome};
-//! use procc::codegen::module::{Kind, Module, ProcDef, TriggerIndex};
+//! use procc::diagnostics::Sources;
 //! use procc::vm::{Conversations, Program, protocol::Action};
 //!
-//! // A hand-assembled module: one follow_up procedure triggered by every message.
-//! let module = Module {
-//!     strings: vec!["More help".into()],
-//!     chunks: vec![
-//!         Chunk { code: vec![Instr::Str(0), Instr::Return], ..Chunk::default() },
-//!         Chunk {
-//!             code: vec![Instr::Str(0), Instr::FollowUp, Instr::Done(Outcome::Completed)],
-//!             ..Chunk::default()
-//!         },
-//!     ],
-//!     procedures: vec![ProcDef {
-//!         name: "more".into(), kind: Kind::FollowUp, label: 0, description: None,
-//!         escalation: false, irreversible: false, audiences: vec![], when: None,
-//!         body: 1, collects: vec![], returns: vec![],
-//!     }],
-//!     triggers: TriggerIndex { always: vec![0], ..TriggerIndex::default() },
-//!     ..Module::default()
-//! };
-//! let mut conversations = Conversations::new(Arc::new(Program::new(module).unwrap()));
+//! // A module compiled from source (a host that ships bundles uses `procc::bundle::load`).
+//! let mut sources = Sources::new();
+//! sources.add(
+//!     "help.proc",
+//!     r#"procedure more: follow_up { label "More help" question "More help" trigger always }"#,
+//! );
+//! let module = procc::compiler::compile(sources).generate().unwrap();
+//! // `Program::new` runs the bundle verifier: a module it refuses can never run.
+//! let program = Arc::new(Program::new(module).unwrap());
+//! // The seed is the host's randomness: it makes idempotency keys unique (§7).
+//! let mut conversations = Conversations::with_seed(program, [7; 32]);
 //! conversations.handle_line(r#"{"conversation":"c1","event":"start","customer":{}}"#);
 //! let step = conversations.handle_line(r#"{"conversation":"c1","event":"message"}"#);
 //! assert!(matches!(step.outputs[0].action, Action::Offer { .. }));
@@ -44,6 +36,7 @@
 //! // A persisting host stores the snapshot after every input, and restores it later.
 //! let bytes = conversations.snapshot("c1").unwrap();
 //! conversations.restore("c1", &bytes).unwrap();
+//! # }
 //! ```
 
 pub mod analytics;
@@ -59,9 +52,11 @@ mod ops;
 mod parse_answer;
 mod program;
 pub mod protocol;
+pub mod redact;
 mod run;
 mod session;
 mod snapshot;
+pub mod url;
 mod value;
 
 #[cfg(test)]

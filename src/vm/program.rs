@@ -5,6 +5,7 @@ use std::collections::HashMap;
 
 use regex::Regex;
 
+use crate::bundle::verify::{VerifyError, verify};
 use crate::codegen::isa::{Chunk, ChunkId, Instr, ProcId, StrId, TypeId, VarId};
 use crate::codegen::module::{DepKind, Module, ProcDef, TypeDef, VarDef};
 
@@ -22,6 +23,8 @@ pub enum ProgramError {
     },
     /// A table refers to an index that does not exist.
     BadIndex(String),
+    /// The verifier refused the module (§6): nothing in it may run.
+    Unverified(VerifyError),
 }
 
 impl std::fmt::Display for ProgramError {
@@ -31,6 +34,7 @@ impl std::fmt::Display for ProgramError {
                 write!(f, "invalid regex {pattern:?}: {reason}")
             }
             ProgramError::BadIndex(what) => write!(f, "index out of range: {what}"),
+            ProgramError::Unverified(error) => write!(f, "the module is refused: {error}"),
         }
     }
 }
@@ -64,7 +68,9 @@ pub struct Program {
 }
 
 impl Program {
-    /// Prepares a module: compiles every regex used by `Matches`, indexes names, and
+    /// Prepares a module: runs the bundle verifier on it (§6: the only way to a
+    /// `Program` — a module the verifier refuses is [`ProgramError::Unverified`], so the
+    /// library offers no way to run an unverified module), compiles every regex used by `Matches`, indexes names, and
     /// checks that every table reference (types, chunks, variables, procedures, trigger
     /// lists) is in range, so lookups during a run cannot fail on them. With the `jit`
     /// feature, guards in the native tier's subset are compiled to native code too
@@ -96,6 +102,18 @@ impl Program {
     }
 
     fn prepare(module: Module, native: bool) -> Result<Program, ProgramError> {
+        verify(&module).map_err(ProgramError::Unverified)?;
+        Program::build(module, native)
+    }
+
+    /// A program from a module the verifier never saw: only for the crate's own tests of
+    /// the interpreter and the native tier on arbitrary bytecode (defence in depth).
+    #[cfg(test)]
+    pub(crate) fn unverified(module: Module, native: bool) -> Result<Program, ProgramError> {
+        Program::build(module, native)
+    }
+
+    fn build(module: Module, native: bool) -> Result<Program, ProgramError> {
         check_tables(&module)?;
         let mut regexes = HashMap::new();
         let mut text_slots = vec![u32::MAX; module.strings.len()];

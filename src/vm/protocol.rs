@@ -216,16 +216,19 @@ pub enum Action {
         body: Json,
         /// The timeout.
         timeout_ms: u64,
-        /// Added by procc (not in §7's list): a deterministic key unique to this request
-        /// of this conversation (blake3 of the conversation id and the session's request
-        /// counter), for the host to send as an `Idempotency-Key` header and to reuse on
-        /// its retries.
+        /// A key unique to this request (blake3 of the session's nonce, the
+        /// conversation id and the session's request counter), for the host to send as an
+        /// `Idempotency-Key` header and to reuse on its retries.
         #[serde(default)]
         idempotency_key: String,
         /// Added by procc: how many times the host should retry on connection errors,
         /// timeouts and 5xx (`retry N` of the request, default 0).
         #[serde(default)]
         retry: u8,
+        /// Whether a secret flows into the headers, query or body: procc's HTTP client
+        /// then follows no redirect. Not part of the JSON output.
+        #[serde(skip)]
+        carries_secret: bool,
     },
     /// Run JavaScript in the customer's page.
     Javascript {

@@ -10,7 +10,8 @@ use super::eval::{Env, Flow, eval, eval_guard, eval_text, exec, pop};
 use super::ops::{RuntimeError, fail};
 use super::parse_answer::{Mode, validate_var};
 use super::protocol::{Action, Offered};
-use super::session::{Cx, Effect, Session, Wait};
+use super::session::{Cx, Effect, Refusal, Session, Wait};
+use super::url::percent_encode;
 use super::value::Value;
 
 /// What a procedure step asks the loop to do.
@@ -50,6 +51,12 @@ impl Session {
         // Forward-only code: each drive executes every instruction at most once.
         for _ in 0..=code.len() {
             let Some(&instr) = code.get(pc) else { break };
+            if let Instr::LoadSecret(i) = instr {
+                // Secrets flow only into the next request (rule 3): it carries one,
+                // and (§7) it is never sent when one was not supplied.
+                self.secret_read = true;
+                self.missing_secret |= self.secrets.get(i as usize).is_none_or(Option::is_none);
+            }
             let flow = exec(&Env::new(prog, self), &mut stack, pc, instr);
             let step = match flow {
                 Ok(Flow::Next) => Ok(StepFlow::Next),
@@ -132,6 +139,11 @@ impl Session {
             }
             Instr::Redirect => {
                 let url = pop(stack)?.render();
+                if super::url::has_dot_segment(&url) {
+                    // §7: a value made a path segment `.`/`..`: nothing is sent.
+                    self.set_refused(Refusal::Action);
+                    return Ok(StepFlow::Finish(Outcome::Failed));
+                }
                 cx.out(Action::Redirect { url });
                 action(cx, "redirect");
             }
@@ -168,10 +180,25 @@ impl Session {
                 self.set_effect(Effect::LiveChat);
             }
             Instr::Request(spec) => {
+                let missing = std::mem::take(&mut self.missing_secret);
                 let request = self.request(cx, spec, stack)?;
-                cx.out(request);
-                action(cx, "request");
                 self.set_effect(Effect::Request);
+                let refusal = match &request {
+                    _ if missing => Some(Refusal::Missing),
+                    Action::Request { url, .. } if super::url::has_dot_segment(url) => {
+                        Some(Refusal::Action)
+                    }
+                    _ => None,
+                };
+                match refusal {
+                    // Not sent: the run goes on as after a failed result, so its
+                    // failure statements run (see `Await`).
+                    Some(refusal) => self.set_refused(refusal),
+                    None => {
+                        cx.out(request);
+                        action(cx, "request");
+                    }
+                }
             }
             Instr::Javascript(id) => {
                 let script = prog
@@ -187,11 +214,18 @@ impl Session {
                 self.set_effect(Effect::Javascript);
             }
             Instr::Await => {
-                let effect = self
+                let run = self
                     .run
-                    .as_ref()
-                    .and_then(|run| run.effect)
+                    .as_mut()
+                    .ok_or_else(|| RuntimeError("Await without a run".into()))?;
+                let effect = run
+                    .effect
                     .ok_or_else(|| RuntimeError("Await without an effect".into()))?;
+                if run.refused.is_some() {
+                    // The request was refused before sending: there is no result to
+                    // wait for, and `failed` is already set.
+                    return Ok(StepFlow::Next);
+                }
                 return Ok(StepFlow::Suspend(Wait::Await(effect)));
             }
             Instr::JumpIfFailed(target) => {
@@ -225,6 +259,15 @@ impl Session {
             _ => return fail(format!("{instr:?} is not a procedure step")),
         }
         Ok(StepFlow::Next)
+    }
+
+    /// Marks the run's effect as refused before it went out: the run fails (§7).
+    fn set_refused(&mut self, refusal: Refusal) {
+        if let Some(run) = self.run.as_mut() {
+            run.refused = Some(refusal);
+            run.failed = true;
+            run.result = Value::Absent;
+        }
     }
 
     fn set_effect(&mut self, effect: Effect) {
@@ -340,6 +383,7 @@ impl Session {
             url.push('=');
             url.push_str(&percent_encode(&value));
         }
+        let carries_secret = std::mem::take(&mut self.secret_read);
         let headers: Map<String, Json> = texts(headers, "headers")?
             .into_iter()
             .map(|(k, v)| (k, Json::String(v)))
@@ -352,8 +396,9 @@ impl Session {
             headers,
             body,
             timeout_ms: u64::from(spec.timeout_ms),
-            idempotency_key: idempotency_key(cx.conv, counter),
+            idempotency_key: idempotency_key(&self.nonce, cx.conv, counter),
             retry: spec.retry,
+            carries_secret,
         })
     }
 
@@ -454,25 +499,16 @@ impl Session {
     }
 }
 
-/// A deterministic idempotency key: the interpreter has no randomness, and the same
-/// request of the same conversation must get the same key when a host retries.
-fn idempotency_key(conversation: &str, counter: u32) -> String {
+/// An idempotency key: the same for every retry of one request (the host resends the
+/// `request` output it got), never the same for two requests: the session's nonce (drawn
+/// by the host at `start`, kept in the snapshot) separates sessions, also across `end` +
+/// `start` of one conversation id and across host restarts; the counter separates the
+/// requests of one session.
+fn idempotency_key(nonce: &[u8; 16], conversation: &str, counter: u32) -> String {
     let mut hasher = blake3::Hasher::new();
+    hasher.update(nonce);
     hasher.update(conversation.as_bytes());
     hasher.update(&[0]);
     hasher.update(&counter.to_le_bytes());
     hasher.finalize().to_hex()[..32].to_owned()
-}
-
-/// Percent-encodes everything but RFC 3986's unreserved characters.
-fn percent_encode(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for byte in text.bytes() {
-        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~') {
-            out.push(char::from(byte));
-        } else {
-            out.push_str(&format!("%{byte:02X}"));
-        }
-    }
-    out
 }

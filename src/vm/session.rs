@@ -34,8 +34,17 @@ pub struct Session {
     /// The running procedure, if any. Boxed: most sessions are idle between
     /// procedures, and inline the run would double every idle session's size.
     pub(crate) run: Option<Box<Run>>,
-    /// Requests sent so far: makes each request's idempotency key unique.
+    /// Requests sent so far: makes each request's idempotency key unique in the session.
     pub(crate) requests: u32,
+    /// Drawn by the host at `start` (the vm has no randomness): makes idempotency keys
+    /// unique across sessions, also of one conversation id and across host restarts.
+    pub(crate) nonce: [u8; 16],
+    /// A secret was read since the last request (only while a body runs).
+    #[serde(skip)]
+    pub(crate) secret_read: bool,
+    /// A secret that was not supplied was read since the last request.
+    #[serde(skip)]
+    pub(crate) missing_secret: bool,
 }
 
 /// A suspended run of a procedure body.
@@ -58,6 +67,33 @@ pub(crate) struct Run {
     pub result: Value,
     /// Whether the awaited effect failed.
     pub failed: bool,
+    /// A granted approval was passed: the collection set is locked (§7).
+    pub approved: bool,
+    /// The effect was refused before it went out (the run fails without waiting).
+    pub refused: Option<Refusal>,
+}
+
+/// Why an effect was not sent (§7); the run ends `failed` with this `reason`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) enum Refusal {
+    /// A value made a URL path segment `.` or `..`.
+    Action,
+    /// The request needs a secret nobody supplied.
+    Missing,
+}
+
+impl Refusal {
+    /// The `reason` of the failed run.
+    #[allow(
+        dead_code,
+        reason = "read by the outcome blocks' `reason` (revision 2)"
+    )]
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            Refusal::Action => "action",
+            Refusal::Missing => "missing",
+        }
+    }
 }
 
 /// What a suspended run waits for.
@@ -184,13 +220,28 @@ impl Session {
 
     /// Starts a conversation: checks `customer` against the schema (a missing required
     /// attribute, a wrong type or a failing type check is `invalid_customer`) and keeps
-    /// the declared secrets (others are ignored).
+    /// the secrets (a name the bundle does not declare is `unknown_secret`).
     pub(crate) fn start(
         prog: &Program,
         customer: &Map<String, Json>,
         secrets: Option<&Map<String, Json>>,
+        nonce: [u8; 16],
     ) -> Result<Session, Reject> {
-        let mut session = Session::default();
+        if let Some(name) = secrets
+            .into_iter()
+            .flat_map(|s| s.keys())
+            .find(|name| !prog.module().secrets.contains(name))
+        {
+            // A typo would otherwise send the request without its credential.
+            return Err(Reject::new(
+                "unknown_secret",
+                format!("the bundle declares no secret named {name:?}"),
+            ));
+        }
+        let mut session = Session {
+            nonce,
+            ..Session::default()
+        };
         let schema = &prog.module().customer;
         let mut values = Vec::with_capacity(schema.len());
         for field in schema {

@@ -11,7 +11,7 @@ use super::program::Program;
 use super::session::{Effect, Session, Wait};
 
 /// The snapshot format version.
-const FORMAT: u8 = 1;
+const FORMAT: u8 = 2;
 
 /// Why a snapshot cannot be restored.
 #[derive(Clone, Debug, PartialEq, Eq)]

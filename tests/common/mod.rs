@@ -87,6 +87,7 @@ pub fn good() -> Module {
             LoadCustomer(0),
             JumpIfPresent(4),
             Str(11),
+            UrlEncode, // 4: a value in a URL is percent-encoded (§7)
             Concat(2),
             Redirect,
             Done(Outcome::Completed),

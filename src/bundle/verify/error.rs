@@ -52,6 +52,8 @@ pub enum Rule {
     /// Rule 3: a secret-derived value reaches something other than request headers,
     /// query or body.
     SecretLeak,
+    /// A request or redirect URL holding a value that did not pass `UrlEncode` (§7).
+    UnencodedUrl,
     /// A regex operand that does not compile.
     InvalidRegex,
     /// A request's timeout or retry count is outside the allowed range.
@@ -87,6 +89,7 @@ impl Rule {
             Rule::UnapprovedEffect => "unapproved_effect",
             Rule::MissingApproval => "missing_approval",
             Rule::SecretLeak => "secret_leak",
+            Rule::UnencodedUrl => "unencoded_url",
             Rule::InvalidRegex => "invalid_regex",
             Rule::InvalidRequest => "invalid_request",
             Rule::BadOutcome => "bad_outcome",

@@ -185,6 +185,35 @@ impl Machine<'_, '_> {
         Ok(())
     }
 
+    /// A URL an effect sends: a text as for [`Machine::text_sink`], built only from
+    /// string constants and `UrlEncode`d values.
+    fn url_sink(&mut self, sink: &str) -> Result<(), VerifyError> {
+        let v = self.peek()?;
+        self.text_sink(sink)?;
+        if !v.url_safe {
+            return Err(self.cx.err(
+                Rule::UnencodedUrl,
+                self.pc,
+                format!("{sink} holds a value that is not percent-encoded"),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Rule 3: a secret enters a request only as itself; no operator, built-in or
+    /// condition reads it, so nothing observable can depend on its value.
+    fn as_itself(&self, operands: &[Val], what: &str) -> Result<(), VerifyError> {
+        if taint(operands) {
+            Err(self.cx.err(
+                Rule::SecretLeak,
+                self.pc,
+                format!("a secret-derived value goes through {what}"),
+            ))
+        } else {
+            Ok(())
+        }
+    }
+
     fn cond(&mut self, keep: bool) -> Result<Val, VerifyError> {
         let v = if keep { self.peek()? } else { self.pop()? };
         self.clean(v, "a jump condition")?;
@@ -213,11 +242,15 @@ fn step(cx: &ChunkCtx<'_>, pc: u32, instr: Instr, s: State) -> Result<Next, Veri
                     ty: Ty::Nothing,
                     absent: true,
                     secret: false,
+                    url_safe: false,
                 },
             };
             k.push(v)?;
         }
-        Instr::Str(_) => k.push(Val::of(Ty::Text))?,
+        Instr::Str(_) => k.push(Val {
+            url_safe: true,
+            ..Val::of(Ty::Text)
+        })?,
         Instr::LoadVar(v) => {
             // A variable may be unknown where it is read (not collected yet, `when`
             // false, optional): its value may always be absent.
@@ -229,6 +262,7 @@ fn step(cx: &ChunkCtx<'_>, pc: u32, instr: Instr, s: State) -> Result<Next, Veri
                 ty: ty.unwrap_or(Ty::Any),
                 absent: true,
                 secret: false,
+                url_safe: false,
             })?;
         }
         Instr::LoadCustomer(i) => {
@@ -240,12 +274,14 @@ fn step(cx: &ChunkCtx<'_>, pc: u32, instr: Instr, s: State) -> Result<Next, Veri
                 ty,
                 absent: f.is_none_or(|f| f.optional),
                 secret: false,
+                url_safe: false,
             })?;
         }
         Instr::LoadSecret(_) => k.push(Val {
             ty: Ty::Text,
             absent: false,
             secret: true,
+            url_safe: false,
         })?,
         Instr::LoadValue => {
             let ty = match cx.role {
@@ -266,11 +302,13 @@ fn step(cx: &ChunkCtx<'_>, pc: u32, instr: Instr, s: State) -> Result<Next, Veri
         }
         Instr::GetField(_) => {
             let v = k.pop()?;
+            k.as_itself(&[v], "a field access")?;
             k.want(v, &[], &"a field access")?;
             k.push(Val {
                 ty: Ty::Any,
                 absent: true,
                 secret: v.secret,
+                url_safe: false,
             })?;
         }
         Instr::MakeList(n) => {
@@ -279,6 +317,7 @@ fn step(cx: &ChunkCtx<'_>, pc: u32, instr: Instr, s: State) -> Result<Next, Veri
                 ty: Ty::List,
                 absent: false,
                 secret: taint(&vals),
+                url_safe: false,
             })?;
         }
         Instr::MakeObject(n) => {
@@ -296,6 +335,7 @@ fn step(cx: &ChunkCtx<'_>, pc: u32, instr: Instr, s: State) -> Result<Next, Veri
                 ty: Ty::Any,
                 absent: false,
                 secret: taint(&vals),
+                url_safe: false,
             })?;
         }
         Instr::Concat(n) => {
@@ -304,6 +344,15 @@ fn step(cx: &ChunkCtx<'_>, pc: u32, instr: Instr, s: State) -> Result<Next, Veri
                 ty: Ty::Text,
                 absent: false,
                 secret: taint(&vals),
+                url_safe: vals.iter().all(|v| v.url_safe),
+            })?;
+        }
+        Instr::UrlEncode => {
+            let v = k.pop()?;
+            k.clean(v, "a URL")?;
+            k.push(Val {
+                url_safe: true,
+                ..Val::of(Ty::Text)
             })?;
         }
         Instr::Pop => {
@@ -315,6 +364,7 @@ fn step(cx: &ChunkCtx<'_>, pc: u32, instr: Instr, s: State) -> Result<Next, Veri
         }
         Instr::Unary(op) => {
             let v = k.pop()?;
+            k.as_itself(&[v], "an operator")?;
             let ty = match op {
                 UnaryOp::Not => {
                     k.want(v, &[Ty::Bool], &"`not`")?;
@@ -329,42 +379,51 @@ fn step(cx: &ChunkCtx<'_>, pc: u32, instr: Instr, s: State) -> Result<Next, Veri
                 ty,
                 absent: false,
                 secret: v.secret,
+                url_safe: false,
             })?;
         }
         Instr::Binary(op) => {
             let r = k.pop()?;
             let l = k.pop()?;
+            k.as_itself(&[l, r], "an operator")?;
             let ty = binary(&k, op, l, r)?;
             k.push(Val {
                 ty,
                 absent: false,
                 secret: l.secret || r.secret,
+                url_safe: false,
             })?;
         }
         Instr::Call(f, argc) => {
             let args = k.pop_n(argc as usize)?;
+            k.as_itself(&args, "a built-in")?;
             let ty = call(&k, f, &args)?;
             k.push(Val {
                 ty,
                 absent: false,
                 secret: taint(&args),
+                url_safe: false,
             })?;
         }
         Instr::Matches(_) => {
             let v = k.pop()?;
+            k.as_itself(&[v], "`matches`")?;
             k.want(v, &[Ty::Text], &"`matches`")?;
             k.push(Val {
                 ty: Ty::Bool,
                 absent: false,
                 secret: v.secret,
+                url_safe: false,
             })?;
         }
         Instr::Exists => {
             let v = k.pop()?;
+            k.as_itself(&[v], "`exists`")?;
             k.push(Val {
                 ty: Ty::Bool,
                 absent: false,
                 secret: v.secret,
+                url_safe: false,
             })?;
         }
         Instr::Jump(t) => {
@@ -409,7 +468,7 @@ fn step(cx: &ChunkCtx<'_>, pc: u32, instr: Instr, s: State) -> Result<Next, Veri
         Instr::Collect(_) => {}
         Instr::Approve(_) => k.text_sink("an approval prompt")?,
         Instr::FollowUp => k.text_sink("a follow-up question")?,
-        Instr::Redirect => k.text_sink("a redirect URL")?,
+        Instr::Redirect => k.url_sink("a redirect URL")?,
         Instr::OpenComponent(_) => {
             let v = k.pop()?;
             k.clean(v, "a component's input")?;
@@ -427,7 +486,7 @@ fn step(cx: &ChunkCtx<'_>, pc: u32, instr: Instr, s: State) -> Result<Next, Veri
                 k.want(*query, &[], &"a request's query")?;
                 k.want(*headers, &[], &"a request's headers")?;
             }
-            k.text_sink("a request URL")?;
+            k.url_sink("a request URL")?;
         }
         Instr::Javascript(_) => {
             let v = k.pop()?;

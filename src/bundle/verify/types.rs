@@ -77,6 +77,9 @@ pub(crate) struct Val {
     pub absent: bool,
     /// It derives from a secret.
     pub secret: bool,
+    /// It may stand in a URL: a string constant, a value through `UrlEncode`, or a
+    /// concatenation of those (§7: values in URLs are percent-encoded).
+    pub url_safe: bool,
 }
 
 impl Val {
@@ -86,6 +89,7 @@ impl Val {
             ty,
             absent: false,
             secret: false,
+            url_safe: false,
         }
     }
 
@@ -95,6 +99,7 @@ impl Val {
             ty: self.ty.join(other.ty),
             absent: self.absent || other.absent,
             secret: self.secret || other.secret,
+            url_safe: self.url_safe && other.url_safe,
         }
     }
 

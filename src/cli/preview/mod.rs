@@ -49,7 +49,7 @@ pub struct PreviewArgs {
 
 /// Runs a preview until the end of input or `/quit`.
 pub fn run(args: &PreviewArgs) -> u8 {
-    let program = match super::run::load_program(&args.paths) {
+    let program = match super::run::load_program(&args.paths, &[]) {
         Ok(program) => program,
         Err(code) => return code,
     };
@@ -117,7 +117,7 @@ pub fn run(args: &PreviewArgs) -> u8 {
             painter.paint(
                 Tone::Dim,
                 &format!(
-                    "secrets not given (requests will lack them): {}; use --secret NAME=VALUE",
+                    "secrets not given (requests that need them are not sent): {}; use --secret NAME=VALUE",
                     missing.join(", ")
                 )
             )

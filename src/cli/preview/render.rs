@@ -50,7 +50,10 @@ impl Painter {
     }
 }
 
-/// Replaces every secret value with `••••` in text about to be printed.
+/// Hides secret values where they flow: in a `request`'s header, query and body values
+/// ([`Redactor::action`], by the vm's one rule), and in a response shown back (which
+/// may echo a secret: [`Redactor::apply`]). Nothing else is touched, so a secret `x`
+/// leaves `api.shop.example` alone.
 #[derive(Clone, Debug, Default)]
 pub struct Redactor {
     values: Vec<String>,
@@ -65,7 +68,13 @@ impl Redactor {
         Redactor { values }
     }
 
-    /// `text` with every secret value hidden.
+    /// An output with secret values hidden where rule 3 lets them flow.
+    pub fn action(&self, action: &Action) -> Action {
+        let values: Vec<&str> = self.values.iter().map(String::as_str).collect();
+        procc::vm::redact::redact(action, &values)
+    }
+
+    /// `text` (a response shown back) with every secret value hidden.
     pub fn apply(&self, text: &str) -> String {
         let mut text = text.to_owned();
         for value in &self.values {

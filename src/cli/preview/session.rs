@@ -252,7 +252,8 @@ impl Preview {
             if let Some(body) = response.as_ref().or(output.as_ref()) {
                 text.push_str(&format!(", {}", render::compact(body)));
             }
-            self.note(&text);
+            // A response may echo a secret back: hidden in what is shown.
+            self.note(&self.redactor.apply(&text));
         }
     }
 
@@ -307,8 +308,8 @@ impl Preview {
         }
         let mut ok = true;
         for output in &step.outputs {
-            for line in render::action(&output.action, &self.painter) {
-                println!("  {}", self.redactor.apply(&line));
+            for line in render::action(&self.redactor.action(&output.action), &self.painter) {
+                println!("  {line}");
             }
             ok &= !matches!(output.action, Action::Error { .. });
             self.shown += 1;
@@ -372,10 +373,7 @@ impl Preview {
 
     /// A remark of the preview itself.
     fn note(&self, text: &str) {
-        println!(
-            "  {}",
-            self.painter.paint(Tone::Dim, &self.redactor.apply(text))
-        );
+        println!("  {}", self.painter.paint(Tone::Dim, text));
     }
 
     /// Why a line was not taken.

@@ -211,7 +211,7 @@ impl Gen<'_> {
                     .ok_or_else(|| missing_item("url"))?;
                 if let ProcItemKind::Url(t) = &item.kind {
                     e.line(self.line(file, &item.span));
-                    self.template(e, scope, t)?;
+                    self.url_template(e, scope, t)?;
                 }
                 e.push(Instr::Redirect);
                 Ok(None)
@@ -288,7 +288,7 @@ impl Gen<'_> {
     fn request(&mut self, e: &mut Emitter, scope: Scope<'_>, r: &RequestDecl) -> Result<()> {
         let method = Method::parse(&r.method.name)
             .ok_or_else(|| missing(format!("unknown method `{}`", r.method.name)))?;
-        self.template(e, scope, &r.url)?;
+        self.url_template(e, scope, &r.url)?;
         let mut spec = RequestSpec {
             method,
             timeout_ms: DEFAULT_TIMEOUT_MS,

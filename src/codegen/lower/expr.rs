@@ -81,6 +81,37 @@ impl Gen<'_> {
         Ok(())
     }
 
+    /// Pushes a URL template's text: the template's own text as written, each
+    /// interpolated value percent-encoded where it stands (§7), joined by one `Concat`
+    /// (the verifier checks that only constants and encoded values are joined).
+    pub(super) fn url_template(
+        &mut self,
+        e: &mut Emitter,
+        scope: Scope<'_>,
+        t: &Template,
+    ) -> Result<()> {
+        for part in &t.parts {
+            match part {
+                TemplatePart::Text { value, .. } => e.push(Instr::Str(self.string(value))),
+                TemplatePart::Expr(x) => {
+                    self.expr(e, scope, x)?;
+                    e.push(Instr::UrlEncode);
+                }
+            }
+        }
+        // A URL that is all text needs no `Concat` (and one with no parts is "").
+        match t.parts.as_slice() {
+            [TemplatePart::Text { .. }] => {}
+            [] => e.push(Instr::Str(self.string(""))),
+            parts => {
+                let n =
+                    u16::try_from(parts.len()).map_err(|_| missing("a URL has too many parts"))?;
+                e.push(Instr::Concat(n));
+            }
+        }
+        Ok(())
+    }
+
     /// Pushes `{key: value, ...}` as a JSON object.
     pub(super) fn object(
         &mut self,

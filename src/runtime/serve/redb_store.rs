@@ -32,7 +32,17 @@ impl RedbStore {
     pub fn open(dir: &Path) -> Result<RedbStore, StoreError> {
         std::fs::create_dir_all(dir)
             .map_err(|e| StoreError(format!("cannot create {}: {e}", dir.display())))?;
-        let db = Database::create(dir.join(FILE_NAME)).map_err(err)?;
+        let path = dir.join(FILE_NAME);
+        // The store holds secrets: owner-only, the directory and the file (§8); a new
+        // file is created so, an existing one (an older procc's) is restricted.
+        let private =
+            |e: std::io::Error| StoreError(format!("cannot restrict {}: {e}", path.display()));
+        crate::runtime::private::restrict(dir, 0o700).map_err(private)?;
+        if !path.exists() {
+            crate::runtime::private::create_new(&path, 0o600).map_err(private)?;
+        }
+        crate::runtime::private::restrict(&path, 0o600).map_err(private)?;
+        let db = Database::create(&path).map_err(err)?;
         let tx = db.begin_write().map_err(err)?;
         tx.open_table(SESSIONS).map_err(err)?;
         tx.open_table(BUNDLES).map_err(err)?;

@@ -306,7 +306,11 @@ impl Server {
     async fn perform(&self, bundle: &Loaded, state: &mut Option<Session>, input: Input) -> Step {
         handle_performing_observed(
             &self.http,
-            |input| Session::handle(state, &bundle.program, input),
+            |input| {
+                // A `start` draws the new session's nonce (idempotency keys, §7).
+                let nonce = crate::runtime::random::bytes();
+                Session::handle_with_nonce(state, &bundle.program, input, nonce)
+            },
             input,
             log_failure,
         )

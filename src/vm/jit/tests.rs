@@ -427,7 +427,7 @@ proptest! {
         e in expr(false),
         cases in prop::collection::vec(inputs(), 8),
     ) {
-        let program = Program::new(module(compile(&e))).expect("module is valid");
+        let program = Program::unverified(module(compile(&e)), true).expect("module is valid");
         prop_assert_eq!(program.native_guards(), 1, "not compiled: {:?}", e);
         for (session, value, candidate) in &cases {
             agree(&program, session, value.as_ref(), *candidate)?;
@@ -439,7 +439,7 @@ proptest! {
         e in expr(true),
         cases in prop::collection::vec(inputs(), 4),
     ) {
-        let program = Program::new(module(compile(&e))).expect("module is valid");
+        let program = Program::unverified(module(compile(&e)), true).expect("module is valid");
         for (session, value, candidate) in &cases {
             agree(&program, session, value.as_ref(), *candidate)?;
         }
@@ -451,7 +451,7 @@ proptest! {
         cases in prop::collection::vec(inputs(), 4),
     ) {
         code.push(Instr::Return);
-        let program = Program::new(module(code)).expect("module is valid");
+        let program = Program::unverified(module(code), true).expect("module is valid");
         for (session, value, candidate) in &cases {
             agree(&program, session, value.as_ref(), *candidate)?;
         }
@@ -472,7 +472,7 @@ fn benchmark_shapes_compile() {
         Instr::Binary(BinaryOp::Gt),
         Instr::Return,
     ];
-    let program = Program::new(module(code)).expect("valid");
+    let program = Program::unverified(module(code), true).expect("valid");
     assert_eq!(program.native_guards(), 1);
     let guard = program.native_guard(0).expect("compiled");
     let mut session = Session {
@@ -492,7 +492,7 @@ fn benchmark_shapes_compile() {
     session.customer[0] = Value::json(json!("pro"));
     assert_eq!(run(guard, &Env::new(&program, &session)), Verdict::Fallback);
     assert!(!program.eval_guard(0, &session));
-    let interpreted = Program::interpreted(module(Vec::new())).expect("valid");
+    let interpreted = Program::unverified(module(Vec::new()), false).expect("valid");
     assert_eq!(interpreted.native_guards(), 0);
 }
 
@@ -508,7 +508,7 @@ fn text_lists_decide_natively() {
         Instr::Binary(BinaryOp::In),
         Instr::Return,
     ]);
-    let program = Program::new(module(code)).expect("valid");
+    let program = Program::unverified(module(code), true).expect("valid");
     let guard = program.native_guard(0).expect("compiled");
     let pool = strings();
     let listed: Vec<&str> = constants

@@ -73,8 +73,18 @@ impl Builder {
 
     /// The instructions that push a rendered template.
     pub fn tpl_code(&mut self, parts: &[P<'_>]) -> Vec<Instr> {
+        self.parts_code(parts, false)
+    }
+
+    /// A URL template's code: each value percent-encoded (§7), as the compiler emits.
+    pub fn url_code(&mut self, parts: &[P<'_>]) -> Vec<Instr> {
+        self.parts_code(parts, true)
+    }
+
+    fn parts_code(&mut self, parts: &[P<'_>], url: bool) -> Vec<Instr> {
         let mut code = Vec::new();
         for part in parts {
+            let value = !matches!(part, P::T(_));
             match part {
                 P::T(t) => code.push(Instr::Str(self.s(t))),
                 P::V(v) => code.push(Instr::LoadVar(*v)),
@@ -90,6 +100,9 @@ impl Builder {
                     code.push(Instr::LoadResult);
                     code.push(Instr::GetField(self.s(field)));
                 }
+            }
+            if url && value {
+                code.push(Instr::UrlEncode);
             }
         }
         code.push(Instr::Concat(parts.len() as u16));

@@ -84,10 +84,15 @@ proptest! {
             if let Some(bytes) = &before {
                 prop_assert!(restored.c.restore("c1", bytes).is_ok());
             }
+            // A `start` draws a fresh nonce from the host (the table's seed and count):
+            // the two hosts' new sessions differ in it and nothing else observable.
+            let starts = input["event"] == "start";
             let restored_step = restored.step(input.clone());
             let step = h.step(input);
             prop_assert_eq!(&restored_step.outputs, &step.outputs);
-            prop_assert_eq!(restored.c.snapshot("c1"), h.c.snapshot("c1"));
+            if !starts {
+                prop_assert_eq!(restored.c.snapshot("c1"), h.c.snapshot("c1"));
+            }
             let outputs: Vec<Json> = step.outputs.iter().map(|o| serde_json::to_value(o).unwrap()).collect();
             if outputs.iter().any(|o| o["action"] == "error") {
                 prop_assert_eq!(outputs.len(), 1);
@@ -209,7 +214,7 @@ proptest! {
         b.m.procedures[p as usize].label = label;
         b.body(p, body);
         b.m.triggers.always = vec![p];
-        let Ok(program) = crate::vm::Program::new(b.m) else { return Ok(()) };
+        let Ok(program) = crate::vm::Program::unverified(b.m, true) else { return Ok(()) };
         let mut h = H::new(std::sync::Arc::new(program));
         h.step(json!({"event": "start", "customer": {}}));
         h.step(json!({"event": "message"}));

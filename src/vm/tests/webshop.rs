@@ -171,7 +171,7 @@ pub fn webshop() -> Arc<Program> {
     let sku = b.var("sku", TEXT, Some(size_guide), &[P::T("Which product?")]);
 
     // see_pricing
-    let mut code = b.tpl_code(&[P::T("https://shop.example/pricing?plan="), P::C(plan)]);
+    let mut code = b.url_code(&[P::T("https://shop.example/pricing?plan="), P::C(plan)]);
     code.extend([Instr::Redirect, Instr::Done(Outcome::Completed)]);
     b.body(see_pricing, code);
     // refund_time
@@ -354,7 +354,6 @@ pub fn kinds() -> Arc<Program> {
     let default = b.expr(vec![Instr::Str(hi)]);
     b.m.vars[g as usize].default = Some(default);
     let last = b.var("last", NUMBER, None, &[P::T("last?")]);
-    b.m.vars[last as usize].ask = None;
     let two = b.k(Const::Int(2));
     let mut code = vec![
         Instr::Collect(n),
