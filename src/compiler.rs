@@ -80,7 +80,17 @@ impl Compilation {
 
 /// Parses `sources` (the user's files) with the embedded standard library and analyses
 /// everything together.
-pub fn compile(mut sources: Sources) -> Compilation {
+pub fn compile(sources: Sources) -> Compilation {
+    compile_with(sources, parse_file)
+}
+
+/// [`compile`] with the parser given: `parse` is called once per file, in id order (the
+/// user's files, then the standard library), and may hand back an earlier parse of the
+/// same text (the language server does, so a keystroke re-parses one file).
+pub fn compile_with(
+    mut sources: Sources,
+    mut parse: impl FnMut(FileId, &str) -> (SourceFile, Vec<Diagnostic>),
+) -> Compilation {
     let stdlib: Vec<FileId> = crate::stdlib::MODULES
         .iter()
         .map(|(name, text)| sources.add(crate::stdlib::display_path(name), *text))
@@ -89,7 +99,7 @@ pub fn compile(mut sources: Sources) -> Compilation {
     let files: Vec<SourceFile> = sources
         .iter()
         .map(|(id, source)| {
-            let (file, syntax_errors) = parse_file(id, &source.text);
+            let (file, syntax_errors) = parse(id, &source.text);
             diagnostics.extend(syntax_errors);
             file
         })

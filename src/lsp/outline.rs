@@ -1,9 +1,10 @@
-//! Document symbols: the declarations of a file, procedures with their own variables.
+//! Document symbols: the declarations of a file, procedures with their own variables and
+//! the customer block with its attributes.
 
 use lsp_types::{DocumentSymbol, SymbolKind};
 
 use super::convert::LineIndex;
-use crate::syntax::ast::{Item, ItemKind, KnowledgeKind, ProcItemKind, SourceFile};
+use crate::syntax::ast::{Ident, Item, ItemKind, KnowledgeKind, ProcItemKind, SourceFile, Span};
 
 /// The outline of a parsed file.
 pub fn symbols(file: &SourceFile, index: &LineIndex) -> Vec<DocumentSymbol> {
@@ -13,154 +14,122 @@ pub fn symbols(file: &SourceFile, index: &LineIndex) -> Vec<DocumentSymbol> {
         .collect()
 }
 
-#[allow(deprecated)] // `DocumentSymbol::deprecated` must be given, though deprecated.
-fn make(
+/// One symbol: `name` at `name_span` inside the declaration `whole`.
+struct Entry<'a> {
     name: String,
-    detail: &str,
+    detail: String,
     kind: SymbolKind,
-    whole: &crate::syntax::ast::Span,
-    name_span: &crate::syntax::ast::Span,
-    index: &LineIndex,
-    children: Vec<DocumentSymbol>,
-) -> DocumentSymbol {
-    DocumentSymbol {
-        name,
-        detail: Some(detail.to_string()),
+    whole: Span,
+    name_span: &'a Span,
+}
+
+impl Entry<'_> {
+    #[allow(deprecated)] // `DocumentSymbol::deprecated` must be given, though deprecated.
+    fn build(self, index: &LineIndex, children: Vec<DocumentSymbol>) -> DocumentSymbol {
+        DocumentSymbol {
+            name: self.name,
+            detail: Some(self.detail),
+            kind: self.kind,
+            tags: None,
+            deprecated: None,
+            range: index.range(&self.whole),
+            selection_range: index.range(self.name_span),
+            children: (!children.is_empty()).then_some(children),
+        }
+    }
+}
+
+fn named<'a>(ident: &'a Ident, detail: &str, kind: SymbolKind, whole: &Span) -> Entry<'a> {
+    Entry {
+        name: ident.name.clone(),
+        detail: detail.to_string(),
         kind,
-        tags: None,
-        deprecated: None,
-        range: index.range(whole),
-        selection_range: index.range(name_span),
-        children: (!children.is_empty()).then_some(children),
+        whole: whole.clone(),
+        name_span: &ident.span,
     }
 }
 
 fn symbol(item: &Item, index: &LineIndex) -> Option<DocumentSymbol> {
     let whole = &item.span;
-    Some(match &item.kind {
+    let (entry, children) = match &item.kind {
         ItemKind::Procedure(p) => {
             let locals = p
                 .items
                 .iter()
                 .filter_map(|i| match &i.kind {
-                    ProcItemKind::Var(v) => Some(make(
-                        v.name.name.clone(),
-                        "variable",
-                        SymbolKind::VARIABLE,
-                        &i.span,
-                        &v.name.span,
-                        index,
-                        Vec::new(),
-                    )),
+                    ProcItemKind::Var(v) => Some(
+                        named(&v.name, "variable", SymbolKind::VARIABLE, &i.span)
+                            .build(index, Vec::new()),
+                    ),
                     _ => None,
                 })
                 .collect();
-            make(
-                p.name.name.clone(),
-                &format!("procedure: {}", p.kind.name),
-                SymbolKind::FUNCTION,
-                whole,
-                &p.name.span,
-                index,
-                locals,
-            )
-        }
-        ItemKind::Var(v) => make(
-            v.name.name.clone(),
-            "conversation variable",
-            SymbolKind::VARIABLE,
-            whole,
-            &v.name.span,
-            index,
-            Vec::new(),
-        ),
-        ItemKind::Type(t) => make(
-            t.name.name.clone(),
-            "type",
-            SymbolKind::TYPE_PARAMETER,
-            whole,
-            &t.name.span,
-            index,
-            Vec::new(),
-        ),
-        ItemKind::Audience(a) => make(
-            a.name.name.clone(),
-            "audience",
-            SymbolKind::BOOLEAN,
-            whole,
-            &a.name.span,
-            index,
-            Vec::new(),
-        ),
-        ItemKind::Component(c) => make(
-            c.name.name.clone(),
-            "component",
-            SymbolKind::CLASS,
-            whole,
-            &c.name.span,
-            index,
-            Vec::new(),
-        ),
-        ItemKind::Secret(s) => make(
-            s.name.clone(),
-            "secret",
-            SymbolKind::KEY,
-            whole,
-            &s.span,
-            index,
-            Vec::new(),
-        ),
-        ItemKind::Knowledge(k) => {
-            let what = match k.kind {
-                KnowledgeKind::Source => "source",
-                KnowledgeKind::Faq => "faq",
-                KnowledgeKind::Topic => "topic",
-            };
-            make(
-                k.name.name.clone(),
-                what,
-                SymbolKind::CONSTANT,
-                whole,
-                &k.name.span,
-                index,
-                Vec::new(),
-            )
+            let detail = format!("procedure: {}", p.kind.name);
+            (named(&p.name, &detail, SymbolKind::FUNCTION, whole), locals)
         }
         ItemKind::Customer(c) => {
             let fields = c
                 .fields
                 .iter()
                 .map(|f| {
-                    make(
-                        f.name.name.clone(),
-                        "customer attribute",
-                        SymbolKind::FIELD,
-                        &(f.name.span.start..f.ty.span.end),
-                        &f.name.span,
-                        index,
-                        Vec::new(),
-                    )
+                    let span = f.name.span.start..f.ty.span.end;
+                    named(&f.name, "customer attribute", SymbolKind::FIELD, &span)
+                        .build(index, Vec::new())
                 })
                 .collect();
-            make(
-                "customer".to_string(),
-                "customer attributes",
-                SymbolKind::STRUCT,
-                whole,
-                &(whole.start..whole.start + "customer".len()),
-                index,
-                fields,
-            )
+            let entry = Entry {
+                name: "customer".to_string(),
+                detail: "customer attributes".to_string(),
+                kind: SymbolKind::STRUCT,
+                whole: whole.clone(),
+                name_span: whole,
+            };
+            (entry, fields)
         }
-        ItemKind::Test(t) => make(
-            format!("test {:?}", t.name.value),
-            "test",
-            SymbolKind::EVENT,
-            whole,
-            &t.name.span,
-            index,
+        ItemKind::Test(t) => {
+            let entry = Entry {
+                name: format!("test {:?}", t.name.value),
+                detail: "test".to_string(),
+                kind: SymbolKind::EVENT,
+                whole: whole.clone(),
+                name_span: &t.name.span,
+            };
+            (entry, Vec::new())
+        }
+        ItemKind::Var(v) => (
+            named(
+                &v.name,
+                "conversation variable",
+                SymbolKind::VARIABLE,
+                whole,
+            ),
             Vec::new(),
         ),
+        ItemKind::Type(t) => (
+            named(&t.name, "type", SymbolKind::TYPE_PARAMETER, whole),
+            Vec::new(),
+        ),
+        ItemKind::Audience(a) => (
+            named(&a.name, "audience", SymbolKind::BOOLEAN, whole),
+            Vec::new(),
+        ),
+        ItemKind::Component(c) => (
+            named(&c.name, "component", SymbolKind::CLASS, whole),
+            Vec::new(),
+        ),
+        ItemKind::Secret(s) => (named(s, "secret", SymbolKind::KEY, whole), Vec::new()),
+        ItemKind::Knowledge(k) => {
+            let what = match k.kind {
+                KnowledgeKind::Source => "source",
+                KnowledgeKind::Faq => "faq",
+                KnowledgeKind::Topic => "topic",
+            };
+            (
+                named(&k.name, what, SymbolKind::CONSTANT, whole),
+                Vec::new(),
+            )
+        }
         ItemKind::Use(_) => return None,
-    })
+    };
+    Some(entry.build(index, children))
 }

@@ -9,16 +9,22 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use crate::compiler::{Compilation, compile, discover};
-use crate::diagnostics::Sources;
-use crate::syntax::ast::FileId;
+use crate::compiler::{Compilation, compile_with, discover};
+use crate::diagnostics::{Diagnostic, Sources};
+use crate::syntax::ast::{FileId, SourceFile};
+use crate::syntax::parse_file;
 
 /// One project: its files, and its analysis once checked.
 pub struct ProjectState {
     /// The user's files, in the order `procc check` compiles them.
     pub files: Vec<PathBuf>,
-    /// The latest analysis (user files first, then the standard library), if current.
+    /// The latest analysis (user files first, then the standard library).
     pub analysis: Option<Compilation>,
+    /// Whether a text changed since the analysis.
+    pub stale: bool,
+    /// Per file id of the analysis: a hash of the text parsed, and its syntax errors, so
+    /// that the next check re-parses only the files whose text changed.
+    parsed: Vec<(u64, Vec<Diagnostic>)>,
 }
 
 impl ProjectState {
@@ -92,7 +98,7 @@ impl Workspace {
     pub fn set_open(&mut self, path: &Path, text: String) -> usize {
         self.open.insert(path.to_path_buf(), text);
         let project = self.project_of(path);
-        self.projects[project].analysis = None;
+        self.projects[project].stale = true;
         project
     }
 
@@ -100,11 +106,8 @@ impl Workspace {
     pub fn close(&mut self, path: &Path) -> Option<usize> {
         self.open.remove(path);
         self.disk.remove(path);
-        let project = self
-            .projects
-            .iter()
-            .position(|p| p.files.iter().any(|f| f == path))?;
-        self.projects[project].analysis = None;
+        let project = self.known_project(path)?;
+        self.projects[project].stale = true;
         Some(project)
     }
 
@@ -130,6 +133,8 @@ impl Workspace {
         self.projects.push(ProjectState {
             files,
             analysis: None,
+            stale: true,
+            parsed: Vec::new(),
         });
         self.projects.len() - 1
     }
@@ -140,16 +145,42 @@ impl Workspace {
             .position(|p| p.files.iter().any(|f| f == path))
     }
 
-    /// Checks a project from the texts in memory, if its analysis is not current.
+    /// Checks a project from the texts in memory, if its analysis is not current. Files
+    /// whose text did not change since the last check keep their parse.
     pub fn analyze(&mut self, project: usize) -> Option<&Compilation> {
-        if self.projects.get(project)?.analysis.is_none() {
-            let files = self.projects[project].files.clone();
+        let state = self.projects.get(project)?;
+        if state.stale || state.analysis.is_none() {
+            let files = state.files.clone();
             let mut sources = Sources::new();
             for path in &files {
                 let text = self.text(path).unwrap_or("").to_string();
                 sources.add(path.display().to_string(), text);
             }
-            self.projects[project].analysis = Some(compile(sources));
+            let state = &mut self.projects[project];
+            let mut old_files: Vec<Option<SourceFile>> = state
+                .analysis
+                .take()
+                .map(|old| old.files.into_iter().map(Some).collect())
+                .unwrap_or_default();
+            let old_parsed = std::mem::take(&mut state.parsed);
+            let mut parsed = Vec::with_capacity(old_parsed.len());
+            let compilation = compile_with(sources, |id, text| {
+                let index = id.0 as usize;
+                let hash = text_hash(text);
+                let reused = match old_parsed.get(index) {
+                    Some((old_hash, errors)) if *old_hash == hash => old_files
+                        .get_mut(index)
+                        .and_then(Option::take)
+                        .map(|file| (file, errors.clone())),
+                    _ => None,
+                };
+                let (file, errors) = reused.unwrap_or_else(|| parse_file(id, text));
+                parsed.push((hash, errors.clone()));
+                (file, errors)
+            });
+            state.parsed = parsed;
+            state.analysis = Some(compilation);
+            state.stale = false;
         }
         self.projects[project].analysis.as_ref()
     }
@@ -160,6 +191,14 @@ impl Workspace {
         self.analyze(project)?;
         Some((project, &self.projects[project]))
     }
+}
+
+/// A hash of a file's text, to tell whether it changed since it was parsed.
+fn text_hash(text: &str) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    text.hash(&mut hasher);
+    hasher.finish()
 }
 
 /// Writes the embedded standard library where go-to-definition can point, unless it is
