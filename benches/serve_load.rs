@@ -4,6 +4,12 @@
 //!
 //! `cargo bench --bench serve_load` (env `LOAD_CONNECTIONS`, default 64, and
 //! `LOAD_CONVERSATIONS` per connection, default 100; six events per conversation).
+//!
+//! `LOAD_STORE=postgres://…` serves from that PostgreSQL database instead of a fresh
+//! embedded store, and `LOAD_INSTANCES=N` (default 1) starts N processes on it, each
+//! connection sending its events to them in turn (every conversation moves between
+//! processes at each event). `LOAD_PROCC=PATH` runs another `procc` binary (an older
+//! build, for a before/after comparison).
 
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -79,8 +85,11 @@ impl Connection {
     }
 }
 
-async fn drive(port: u16, worker: usize, conversations: usize) -> Vec<Duration> {
-    let mut connection = Connection::open(port).await.expect("connect");
+async fn drive(ports: Vec<u16>, worker: usize, conversations: usize) -> Vec<Duration> {
+    let mut connections = Vec::new();
+    for port in ports {
+        connections.push(Connection::open(port).await.expect("connect"));
+    }
     let mut latencies = Vec::with_capacity(conversations * 6);
     for n in 0..conversations {
         let c = format!("load-{worker}-{n}");
@@ -92,8 +101,10 @@ async fn drive(port: u16, worker: usize, conversations: usize) -> Vec<Duration> 
             format!(r#"{{"conversation":"{c}","event":"answer","var":"city","value":"Oslo"}}"#),
             format!(r#"{{"conversation":"{c}","event":"end"}}"#),
         ];
-        for event in &events {
+        for (i, event) in events.iter().enumerate() {
             let started = Instant::now();
+            let count = connections.len();
+            let connection = &mut connections[(worker + i) % count];
             let (status, body) = connection.post(event).await.expect("request");
             latencies.push(started.elapsed());
             assert_eq!(status, 200, "{body}");
@@ -108,35 +119,50 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
     sorted[index.min(sorted.len() - 1)]
 }
 
-fn main() {
-    let connections = env_usize("LOAD_CONNECTIONS", 64);
-    let per_connection = env_usize("LOAD_CONVERSATIONS", 100);
-    let dir = tempfile::tempdir().expect("temp dir");
-    std::fs::write(dir.path().join("greet.proc"), PROJECT).expect("project");
+/// Starts one `procc serve` on a free port; its port.
+fn start_server(project: &Path, store: &str) -> (std::process::Child, u16) {
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .expect("port")
         .port();
-    let mut server = Command::new(env!("CARGO_BIN_EXE_procc"))
+    let procc = std::env::var("LOAD_PROCC").unwrap_or_else(|_| env!("CARGO_BIN_EXE_procc").into());
+    let server = Command::new(procc)
         .arg("serve")
-        .arg(dir.path())
+        .arg(project)
         .arg("--addr")
         .arg(format!("127.0.0.1:{port}"))
         .arg("--store")
-        .arg(dir.path().join("store"))
+        .arg(store)
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
         .expect("procc serve");
+    (server, port)
+}
+
+fn main() {
+    let connections = env_usize("LOAD_CONNECTIONS", 64);
+    let per_connection = env_usize("LOAD_CONVERSATIONS", 100);
+    let instances = env_usize("LOAD_INSTANCES", 1).max(1);
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::write(dir.path().join("greet.proc"), PROJECT).expect("project");
+    let store = std::env::var("LOAD_STORE")
+        .unwrap_or_else(|_| dir.path().join("store").display().to_string());
+    let servers: Vec<_> = (0..instances)
+        .map(|_| start_server(dir.path(), &store))
+        .collect();
+    let ports: Vec<u16> = servers.iter().map(|(_, port)| *port).collect();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .expect("runtime");
     let (elapsed, mut latencies) = runtime.block_on(async move {
-        wait_for(port, &dir.path().join("store")).await;
+        for port in &ports {
+            wait_for(*port).await;
+        }
         let started = Instant::now();
         let workers: Vec<_> = (0..connections)
-            .map(|worker| tokio::spawn(drive(port, worker, per_connection)))
+            .map(|worker| tokio::spawn(drive(ports.clone(), worker, per_connection)))
             .collect();
         let mut all = Vec::new();
         for worker in workers {
@@ -144,12 +170,19 @@ fn main() {
         }
         (started.elapsed(), all)
     });
-    let _ = server.kill();
-    let _ = server.wait();
+    for (mut server, _) in servers {
+        let _ = server.kill();
+        let _ = server.wait();
+    }
     latencies.sort();
     let events = latencies.len();
     println!(
-        "procc serve: {events} events over {connections} connections in {:.2} s: {:.0} events/s, p50 {:.2} ms, p99 {:.2} ms",
+        "procc serve ({instances} instance(s), store {}): {events} events over {connections} connections in {:.2} s: {:.0} events/s, p50 {:.2} ms, p99 {:.2} ms",
+        if store.starts_with("postgres") {
+            "PostgreSQL"
+        } else {
+            "embedded"
+        },
         elapsed.as_secs_f64(),
         events as f64 / elapsed.as_secs_f64(),
         percentile(&latencies, 0.50).as_secs_f64() * 1000.0,
@@ -157,9 +190,9 @@ fn main() {
     );
 }
 
-async fn wait_for(port: u16, store: &Path) {
+async fn wait_for(port: u16) {
     let deadline = Instant::now() + Duration::from_secs(30);
-    while !store.exists() || TcpStream::connect(("127.0.0.1", port)).await.is_err() {
+    while TcpStream::connect(("127.0.0.1", port)).await.is_err() {
         assert!(Instant::now() < deadline, "procc serve did not come up");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }

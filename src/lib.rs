@@ -10,6 +10,8 @@
 //! - [`codegen`]: the bytecode instruction set and module tables (always), and the
 //!   lowering from the AST (feature `compiler`);
 //! - [`bundle`]: the `.procb` format and its verifier (always);
+//! - [`calendar`]: dates and IANA time zones (`jiff`), shared by the checker and the
+//!   interpreter (always);
 //! - [`vm`]: the sans-IO interpreter, one pure state machine per conversation (always);
 //! - `runtime`: tokio, HTTP for `api_call`, `procc serve`, durable storage (feature
 //!   `runtime`);
@@ -39,6 +41,7 @@ pub mod syntax;
 pub mod testing;
 
 pub mod bundle;
+pub mod calendar;
 pub mod codegen;
 #[cfg(feature = "runtime")]
 pub mod runtime;

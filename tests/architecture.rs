@@ -10,10 +10,12 @@ use std::process::{Command, Output};
 
 /// The stages from lowest to highest (`ARCHITECTURE.md`). A module may import only from
 /// modules at its own rank or lower; `source`, `diagnostics` and `stdlib` are leaf
-/// utilities of the compiler stages, `compiler` and `testing` drive the compiler stages
+/// utilities of the compiler stages (`calendar` a leaf of the checker and the interpreter), `compiler` and `testing` drive the compiler stages
 /// and the interpreter, and `cli` (the binary) uses everything.
 const RANKS: &[(&str, u32)] = &[
     ("source", 0),
+    ("calendar", 0),
+    ("calendar", 0),
     ("diagnostics", 1),
     ("stdlib", 1),
     ("syntax", 2),

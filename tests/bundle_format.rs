@@ -44,6 +44,17 @@ fn a_wrong_format_version_is_refused() {
 }
 
 #[test]
+fn a_bundle_from_before_revision_2_is_refused_with_a_rebuild_hint() {
+    let mut bytes = encode(&good());
+    bytes[6] = 1;
+    let error = load(&bytes).expect_err("version 1 loaded");
+    assert_eq!(error, BundleError::UnsupportedVersion { found: 1 });
+    let message = error.to_string();
+    assert!(message.contains("older procc"), "{message}");
+    assert!(message.contains("procc build"), "{message}");
+}
+
+#[test]
 fn a_wrong_hash_is_refused() {
     let mut bytes = encode(&good());
     bytes[HEADER_LEN - 1] ^= 1;

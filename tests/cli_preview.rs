@@ -103,7 +103,40 @@ fn a_typed_response_completes_a_request_and_hides_the_secret() {
     assert!(transcript.contains("header Authorization: Bearer ••••"));
     assert!(!transcript.contains("s3cr3t-value"));
     assert!(transcript.contains("agent says: Done: refund R-1 is on its way."));
-    assert!(transcript.ends_with("  done: refund_order completed\n"));
+    // `then`: the feedback question starts right after the refund's `done`.
+    let done = transcript
+        .find("done: refund_order completed")
+        .expect("the refund completes");
+    let hand_over = transcript
+        .find("then: rate_refund starts")
+        .expect("the hand-over is shown");
+    assert!(done < hand_over, "{transcript}");
+    assert!(
+        transcript.ends_with("  done: rate_refund completed\n"),
+        "{transcript}"
+    );
+}
+
+#[test]
+fn a_failure_shows_its_reason() {
+    let output = preview(
+        &[
+            "tests/fixtures/rev2_outcomes.proc",
+            "--customer",
+            r#"{"plan":"pro"}"#,
+        ],
+        "/faq faq_refunds\n1\nshort\nshort\n",
+    );
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    let transcript = stdout(&output);
+    let said = transcript
+        .find("agent says: I could not read an order number.")
+        .expect("on failure ran");
+    let done = transcript.find("done: refund failed").expect("done");
+    let reason = transcript
+        .find("reason: attempts")
+        .expect("the reason is shown");
+    assert!(said < done && done < reason, "{transcript}");
 }
 
 #[test]

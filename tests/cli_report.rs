@@ -156,15 +156,21 @@ fn every_number_of_a_run_log() {
         [
             "billing_help",
             "human",
+            "rate_refund",
             "refund_order",
             "refund_time",
             "see_pricing"
         ]
     );
 
+    // The refund's `then` started the feedback question: a run without an offer.
+    let rate = procedure(&report, "rate_refund");
+    assert_eq!(counts(rate), [0, 1, 0, 1, 0, 0, 0, 0]);
+
     let refund = procedure(&report, "refund_order");
     assert_eq!(counts(refund), [4, 3, 0, 1, 1, 0, 1, 0]);
     assert_eq!(refund["completion_rate"], json!(1.0 / 3.0));
+    assert_eq!(refund["failed_by_reason"], json!({"action": 1}));
     assert!(refund["median_click_to_done_ms"].is_u64());
 
     let time = procedure(&report, "refund_time");
@@ -291,11 +297,12 @@ fn the_html_page_is_self_contained() {
         "human",
         "billing_help",
         "see_pricing",
+        "rate_refund",
     ] {
         assert!(html.contains(&format!("<h2>{name}")), "{name} has no card");
     }
-    // Five funnels, nothing fetched, no script.
-    assert_eq!(html.matches("aria-label=\"funnel:").count(), 5);
+    // Six funnels, nothing fetched, no script.
+    assert_eq!(html.matches("aria-label=\"funnel:").count(), 6);
     assert!(html.contains("aria-label=\"funnel: offered 4, clicked 3, completed 1\""));
     for banned in ["<script", "http://", "https://", "<link", "url(", "@import"] {
         assert!(!html.contains(banned), "the page contains {banned}");

@@ -4,7 +4,7 @@
 
 use procc::bundle::{encode, load, verify};
 use procc::codegen::generate;
-use procc::codegen::isa::{Instr, Method, Outcome};
+use procc::codegen::isa::{Instr, Method, Outcome, Reason};
 use procc::codegen::module::{BUILTIN_TYPES, DepKind, Kind};
 use procc::diagnostics::Sources;
 use procc::semantics::{Analysis, VarGraph};
@@ -435,6 +435,7 @@ fn build() -> (Vec<SourceFile>, Sources, Analysis) {
         imported: vec![(std, 0)],
         stdlib: vec![std],
         graph,
+        date_literals: Default::default(),
     };
     (files, sources, analysis)
 }
@@ -501,11 +502,15 @@ fn the_example_lowers_to_a_module_that_verifies() {
     assert!(matches!(body[request + 2], Instr::JumpIfFailed(_)));
     assert_eq!(
         body.iter()
-            .filter(|i| matches!(i, Instr::Done(Outcome::Failed)))
+            .filter(|i| matches!(i, Instr::Fail(Reason::Action)))
             .count(),
         1
     );
-    assert!(body.iter().any(|i| matches!(i, Instr::Offer(5))));
+    // `on failure` is a chunk of its own, ending `failed`.
+    let failure = m.procedures[4].outcomes.failure.expect("on failure chunk");
+    let failure = &m.chunks[failure as usize].code;
+    assert!(failure.iter().any(|i| matches!(i, Instr::Offer(5))));
+    assert_eq!(failure.last(), Some(&Instr::Done(Outcome::Failed)));
 
     // `??` and `and` short-circuit with jumps; strings are interned once.
     let note = &m.chunks[m.procedures[5].body as usize].code;

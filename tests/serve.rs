@@ -3,13 +3,12 @@
 
 #![cfg(all(feature = "cli", unix))]
 
-use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
-use std::path::Path;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+mod serve_support;
+
+use std::process::Command;
 
 use serde_json::{Value, json};
+use serve_support::{Serve, input, write_project};
 
 const PROJECT_V1: &str = r#"
 var name: text { ask "Your name?" }
@@ -34,100 +33,6 @@ procedure greet: follow_up {
   trigger always
 }
 "#;
-
-/// A running `procc serve`, killed when dropped.
-struct Serve {
-    child: Child,
-    port: u16,
-}
-
-impl Drop for Serve {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-fn write_project(dir: &Path, source: &str) {
-    std::fs::create_dir_all(dir).unwrap();
-    std::fs::write(dir.join("greet.proc"), source).unwrap();
-}
-
-impl Serve {
-    fn start(project: &Path, store: &Path) -> Serve {
-        let port = free_port();
-        let child = Command::new(env!("CARGO_BIN_EXE_procc"))
-            .arg("serve")
-            .arg(project)
-            .arg("--addr")
-            .arg(format!("127.0.0.1:{port}"))
-            .arg("--store")
-            .arg(store)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let serve = Serve { child, port };
-        let deadline = Instant::now() + Duration::from_secs(20);
-        loop {
-            if let Ok((200, _)) = serve.try_request("GET", "/v1/health", "") {
-                return serve;
-            }
-            assert!(Instant::now() < deadline, "procc serve did not come up");
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-
-    fn try_request(&self, method: &str, path: &str, body: &str) -> std::io::Result<(u16, String)> {
-        let mut stream = TcpStream::connect(("127.0.0.1", self.port))?;
-        write!(
-            stream,
-            "{method} {path} HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-            body.len()
-        )?;
-        let mut response = String::new();
-        stream.read_to_string(&mut response)?;
-        let status = response
-            .split_whitespace()
-            .nth(1)
-            .and_then(|s| s.parse().ok())
-            .unwrap_or(0);
-        let body = response
-            .split_once("\r\n\r\n")
-            .map(|(_, b)| b.to_owned())
-            .unwrap_or_default();
-        Ok((status, body))
-    }
-
-    /// Posts an input; returns the HTTP status and the body as JSON.
-    fn post(&self, body: &str) -> (u16, Value) {
-        let (status, body) = self.try_request("POST", "/v1/events", body).unwrap();
-        (status, serde_json::from_str(&body).unwrap_or(Value::Null))
-    }
-
-    /// Posts an input that must succeed; returns its outputs.
-    fn send(&self, input: Value) -> Vec<Value> {
-        let (status, body) = self.post(&input.to_string());
-        assert_eq!(status, 200, "{body}");
-        body["outputs"].as_array().unwrap().clone()
-    }
-}
-
-fn input(conversation: &str, event: &str, fields: Value) -> Value {
-    let mut value = json!({"conversation": conversation, "event": event});
-    if let (Some(object), Value::Object(more)) = (value.as_object_mut(), fields) {
-        object.extend(more);
-    }
-    value
-}
 
 /// Starts a conversation and runs it up to the `ask` for `city`.
 fn up_to_city(serve: &Serve, conversation: &str) {

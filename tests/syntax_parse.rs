@@ -56,6 +56,16 @@ fn show(expr: &Expr) -> String {
             name.name,
             args.iter().map(show).collect::<Vec<_>>().join(", ")
         ),
+        ExprKind::If {
+            cond,
+            then,
+            otherwise,
+        } => format!(
+            "(if {} then {} else {})",
+            show(cond),
+            show(then),
+            show(otherwise)
+        ),
     }
 }
 
@@ -496,4 +506,84 @@ fn a_large_file_parses_in_source_order_with_every_error() {
             "{diagnostic:?} far from {at}"
         );
     }
+}
+
+#[test]
+fn conditional_expressions_nest_and_bind_loosely_in_their_else() {
+    assert_eq!(
+        show(&expr("if vip then \"Dear\" else \"Hi\"")),
+        "(if vip then \"Dear\" else \"Hi\")"
+    );
+    // `else` extends as far as an expression can; `then` stops at `else`.
+    assert_eq!(
+        show(&expr("if a then 1 else 2 + 3")),
+        "(if a then 1 else (2 Add 3))"
+    );
+    assert_eq!(
+        show(&expr("(if a then 1 else 2) + 3")),
+        "((if a then 1 else 2) Add 3)"
+    );
+    assert_eq!(
+        show(&expr("if a then if b then 1 else 2 else 3")),
+        "(if a then (if b then 1 else 2) else 3)"
+    );
+    assert_eq!(
+        show(&expr(
+            "weekday(today(\"Europe/Amsterdam\")) in [\"saturday\", \"sunday\"]"
+        )),
+        "(weekday(today(\"Europe/Amsterdam\")) In [\"saturday\", \"sunday\"])"
+    );
+}
+
+#[test]
+fn require_items_and_revision_2_test_statements() {
+    let file = parse_ok(
+        r#"procedure p: follow_up {
+  label "L"
+  question "Q?"
+  require amount <= 500 else "At most 500, please."
+  require if vip then true else amount < 100 else "Only VIPs go above 100."
+}
+test "dates" {
+  at "2026-03-02T09:30:00Z"
+  click p { amount: 3 }
+  click p
+  expect error not_offered
+}
+"#,
+    );
+    let ItemKind::Procedure(p) = &file.items[0].kind else {
+        panic!("procedure")
+    };
+    let requires: Vec<String> = p
+        .items
+        .iter()
+        .filter_map(|item| match &item.kind {
+            ProcItemKind::Require { cond, message } => {
+                Some(format!("{} / {:?}", show(cond), text(message)))
+            }
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        requires,
+        [
+            "(amount Le 500) / \"At most 500, please.\"",
+            "(if vip then true else (amount Lt 100)) / \"Only VIPs go above 100.\"",
+        ]
+    );
+    let ItemKind::Test(test) = &file.items[1].kind else {
+        panic!("test")
+    };
+    assert!(
+        matches!(&test.steps[0].kind, TestStepKind::At(t) if t.value == "2026-03-02T09:30:00Z")
+    );
+    assert!(matches!(
+        &test.steps[1].kind,
+        TestStepKind::ClickWith { procedure, vars } if procedure.name == "p" && vars.len() == 1
+    ));
+    assert!(matches!(&test.steps[2].kind, TestStepKind::Click(name) if name.name == "p"));
+    assert!(
+        matches!(&test.steps[3].kind, TestStepKind::ExpectError(code) if code.name == "not_offered")
+    );
 }

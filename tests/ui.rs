@@ -105,7 +105,7 @@ procedure second: redirect {
 procedure third: follow_up {
   label "Count"
   question "{customer.plan * 2}"
-  on failure { offer fourth }
+  on denied { offer fourth }
   trigger always
 }
 "#;
@@ -113,7 +113,7 @@ procedure third: follow_up {
     let mut codes: Vec<&str> = diags.iter().map(|d| d.code).collect();
     codes.sort();
     codes.dedup();
-    for expected in ["E0103", "E0116", "E0137", "E0160"] {
+    for expected in ["E0103", "E0116", "E0160", "E0196"] {
         assert!(
             codes.contains(&expected),
             "{expected} missing from {codes:?}"

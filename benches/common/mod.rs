@@ -111,10 +111,7 @@ pub fn generated_sources(lines: usize) -> (Sources, usize) {
 }
 
 pub fn input(conversation: &str, event: Event) -> Input {
-    Input {
-        conversation: conversation.to_string(),
-        event,
-    }
+    Input::new(conversation, event)
 }
 
 pub fn start(conversation: &str) -> Input {

@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 
 use super::verify::roles;
 use crate::codegen::isa::{Chunk, Instr};
-use crate::codegen::module::{DepKind, Module};
+use crate::codegen::module::{DepKind, Module, ProcDef};
 
 /// The text disassembly.
 pub fn disassemble(m: &Module) -> String {
@@ -51,6 +51,10 @@ fn render(m: &Module, out: &mut String) -> std::fmt::Result {
             let names: Vec<_> = p.audiences.iter().map(|a| audience(m, *a)).collect();
             writeln!(out, "    audiences: {}", names.join(", "))?;
         }
+        let then = then_of(m, p);
+        if !then.is_empty() {
+            writeln!(out, "    then: {}", then.join(", "))?;
+        }
         let order: Vec<_> = p.collects.iter().map(|v| var(m, *v)).collect();
         writeln!(
             out,
@@ -61,6 +65,10 @@ fn render(m: &Module, out: &mut String) -> std::fmt::Result {
                 order.join(" -> ")
             }
         )?;
+        let requires = requirement_places(m, p);
+        if !requires.is_empty() {
+            writeln!(out, "    requires: {}", requires.join(", "))?;
+        }
     }
     if !m.vars.is_empty() {
         writeln!(out, "\nvariables:")?;
@@ -136,7 +144,14 @@ pub fn to_json(m: &Module) -> Value {
                 "triggers": triggers_of(m, i as u32),
                 "audiences": p.audiences.iter().map(|a| audience(m, *a)).collect::<Vec<_>>(),
                 "collects": p.collects.iter().map(|v| var(m, *v)).collect::<Vec<_>>(),
+                "then": then_of(m, p),
+                "requires": requirement_places(m, p),
                 "body": p.body,
+                "outcomes": {
+                    "failure": p.outcomes.failure,
+                    "denied": p.outcomes.denied,
+                    "cancelled": p.outcomes.cancelled,
+                },
             })
         })
         .collect();
@@ -189,6 +204,18 @@ pub fn to_json(m: &Module) -> Value {
     })
 }
 
+/// The procedures a procedure hands over to with `then`, each once, in code order.
+fn then_of(m: &Module, p: &ProcDef) -> Vec<String> {
+    let mut names: Vec<String> = Vec::new();
+    for next in super::verify::then::hand_overs(m, p) {
+        let name = procedure(m, next);
+        if !names.contains(&name) {
+            names.push(name);
+        }
+    }
+    names
+}
+
 /// The source line of an instruction: that of the last source-map entry at or before it.
 pub fn line_of(chunk: &Chunk, pc: u32) -> Option<u32> {
     chunk
@@ -197,6 +224,28 @@ pub fn line_of(chunk: &Chunk, pc: u32) -> Option<u32> {
         .take_while(|(at, _)| *at <= pc)
         .last()
         .map(|(_, line)| *line)
+}
+
+/// Where each of a procedure's requirements is checked, read from its body: `#1 first`
+/// (before anything is collected) or `#2 after day` (right after that variable).
+fn requirement_places(m: &Module, p: &crate::codegen::module::ProcDef) -> Vec<String> {
+    let code = m
+        .chunks
+        .get(p.body as usize)
+        .map_or(&[][..], |c| &c.code[..]);
+    let mut last = None;
+    let mut places = Vec::new();
+    for instr in code {
+        match *instr {
+            Instr::Collect(v) => last = Some(v),
+            Instr::Require(i) => places.push(match last {
+                None => format!("#{} first", u64::from(i) + 1),
+                Some(v) => format!("#{} after {}", u64::from(i) + 1, var(m, v)),
+            }),
+            _ => {}
+        }
+    }
+    places
 }
 
 fn triggers_of(m: &Module, p: u32) -> Vec<String> {
@@ -287,6 +336,7 @@ pub fn instruction(m: &Module, instr: &Instr) -> String {
         Instr::Collect(v) => format!("Collect {}", var(m, v)),
         Instr::Save(v) => format!("Save {}", var(m, v)),
         Instr::Offer(p) => format!("Offer {}", procedure(m, p)),
+        Instr::Require(i) => format!("Require #{}", u64::from(i) + 1),
         Instr::OpenComponent(i) => {
             format!(
                 "OpenComponent {}",
@@ -308,6 +358,9 @@ pub fn instruction(m: &Module, instr: &Instr) -> String {
             spec.retry
         ),
         Instr::Done(o) => format!("Done {}", o.as_str()),
+        Instr::Then(p) => format!("Then {}", procedure(m, p)),
+        Instr::Fail(reason) => format!("Fail {}", reason.as_str()),
+        Instr::JumpUnless { cond, target } => format!("JumpUnless chunk {cond} else {target}"),
         other => format!("{other:?}"),
     }
 }

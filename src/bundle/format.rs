@@ -3,7 +3,8 @@
 //! ```text
 //! offset  size  content
 //! 0       6     magic  b"PROCB\0"
-//! 6       2     format version, u16 little-endian (currently 2)
+//! 6       2     format version, u16 little-endian (currently 3; older versions are
+//!               refused with a hint to rebuild)
 //! 8       32    blake3 hash of the payload
 //! 40      ..    payload: the Module, encoded with postcard
 //! ```
@@ -22,8 +23,10 @@ use crate::codegen::module::Module;
 /// The first six bytes of every bundle.
 pub const MAGIC: &[u8; 6] = b"PROCB\0";
 /// The format version this build writes and reads.
-/// Version 2 (revision 2): `UrlEncode` joined the instruction set.
-pub const FORMAT_VERSION: u16 = 2;
+/// Version 2 (revision 2): `UrlEncode` joined the instruction set. Version 3: outcome
+/// chunks (`on failure`/`on denied`/`on cancelled`), `Fail(reason)`, `if`
+/// (`JumpUnless`) and `then`.
+pub const FORMAT_VERSION: u16 = 3;
 /// The length of the header (magic, version, hash).
 pub const HEADER_LEN: usize = 6 + 2 + 32;
 
@@ -94,9 +97,13 @@ impl fmt::Display for BundleError {
             BundleError::BadMagic => {
                 f.write_str("not a procc bundle: the file does not start with PROCB.")
             }
+            BundleError::UnsupportedVersion { found } if *found < FORMAT_VERSION => write!(
+                f,
+                "this bundle has format version {found}, written by an older procc (before language revision 2); this procc reads version {FORMAT_VERSION}: rebuild it from its .proc files with `procc build`."
+            ),
             BundleError::UnsupportedVersion { found } => write!(
                 f,
-                "unsupported bundle format version {found} (this procc reads version {FORMAT_VERSION})."
+                "unsupported bundle format version {found} (this procc reads version {FORMAT_VERSION}): it was written by a newer procc."
             ),
             BundleError::HashMismatch => {
                 f.write_str("the bundle is corrupt: its content hash does not match its content.")

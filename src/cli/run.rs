@@ -79,6 +79,8 @@ pub fn run(args: &RunArgs) -> u8 {
         let outputs = match parse_input_line(&line) {
             Ok(mut input) => {
                 secrets.fill(&declared, &mut input);
+                // An input without `at` happened now (§7): `today()` and `hour()` read it.
+                input.at.get_or_insert_with(jiff::Timestamp::now);
                 let step = match &performer {
                     None => conversations.handle(input),
                     Some((runtime, http)) => runtime.block_on(handle_performing_observed(

@@ -53,6 +53,10 @@ pub enum Instr {
     LoadValue,
     /// Push `result` / `response`: the JSON of the last awaited effect.
     LoadResult,
+    /// Push a part of the failure an `on failure` block runs for: `reason` (text),
+    /// `status` (int, absent unless an HTTP answer came) or `response` (its JSON body,
+    /// absent unless there was one).
+    LoadFailure(FailureField),
     /// Pop an object, push its field named `strings[i]` (`Absent` when missing).
     GetField(StrId),
     /// Pop `n` values, push them as a list (first pushed is first).
@@ -96,6 +100,14 @@ pub enum Instr {
     JumpIfPresent(u32),
     /// End an expression chunk: the single value on the stack is its result.
     Return,
+    /// Evaluate the guard chunk `cond` (a run-time error counts as false) and jump to
+    /// `target` unless it is true. For the statement `if`.
+    JumpUnless {
+        /// The condition: an expression chunk returning a bool.
+        cond: ChunkId,
+        /// Where the run goes when the condition does not hold.
+        target: u32,
+    },
 
     // ---- procedure steps ----------------------------------------------------------
     /// Make sure a variable is known: if it is not, evaluate its `when`/`default`, or
@@ -132,8 +144,67 @@ pub enum Instr {
     Save(VarId),
     /// Emit an `offer` listing `procedures[i]` if it is eligible.
     Offer(ProcId),
-    /// End the run with this outcome.
+    /// Check the running procedure's `requires[i]`: when its condition does not hold
+    /// (a run-time error counts as not holding), say its message and end the run
+    /// `failed` with reason `require`, as [`Instr::Fail`] does.
+    Require(u32),
+    /// `then P`: after this run's `done`, `procedures[i]` starts as if clicked, when it
+    /// is eligible then. The last one executed wins (the compiler allows one per path).
+    Then(ProcId),
+    /// End the run `failed` for this reason: the procedure's `on failure` chunk runs
+    /// (with `reason`, and `status`/`response` of a failed HTTP answer), then `done`.
+    Fail(Reason),
+    /// End the run with this outcome (in a body: `completed`; in an outcome chunk: that
+    /// chunk's outcome).
     Done(Outcome),
+}
+
+/// Why a run ended `failed`: `reason` in `on failure`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Reason {
+    /// A question ran out of attempts.
+    Attempts,
+    /// A lookup failed.
+    Lookup,
+    /// A `require` did not hold.
+    Require,
+    /// The kind's action failed.
+    Action,
+    /// A value the run needs that nobody provided (a host-provided variable, a secret).
+    Missing,
+}
+
+impl Reason {
+    /// Every reason, in the contract's order.
+    pub const ALL: [Reason; 5] = [
+        Reason::Attempts,
+        Reason::Lookup,
+        Reason::Require,
+        Reason::Action,
+        Reason::Missing,
+    ];
+
+    /// The text `reason` holds, and the analytics spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Reason::Attempts => "attempts",
+            Reason::Lookup => "lookup",
+            Reason::Require => "require",
+            Reason::Action => "action",
+            Reason::Missing => "missing",
+        }
+    }
+}
+
+/// What [`Instr::LoadFailure`] reads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum FailureField {
+    /// `reason`: a text, always present.
+    Reason,
+    /// `status`: the HTTP status, when an HTTP answer came.
+    Status,
+    /// `response`: the HTTP answer's JSON body, when there was one.
+    Response,
 }
 
 /// The constant operands of [`Instr::Request`].
@@ -171,7 +242,8 @@ impl Instr {
             | Instr::JumpIfFalseKeep(t)
             | Instr::JumpIfTrueKeep(t)
             | Instr::JumpIfPresent(t)
-            | Instr::JumpIfFailed(t) => Some(t),
+            | Instr::JumpIfFailed(t)
+            | Instr::JumpUnless { target: t, .. } => Some(t),
             _ => None,
         }
     }
@@ -299,6 +371,42 @@ pub enum Builtin {
     StartsWith,
     /// `ends_with(text, suffix)`.
     EndsWith,
+    /// `join(list, separator)`: the items rendered as template text, separated.
+    Join,
+    /// `today()` (0 arguments: UTC) or `today(zone)`: the date of the input's `at`.
+    Today,
+    /// `hour()` (0 arguments: UTC) or `hour(zone)`: the hour (0–23) of the input's `at`.
+    Hour,
+    /// `add_days(date, int)`.
+    AddDays,
+    /// `days_between(a, b)`: `b` minus `a`, in days.
+    DaysBetween,
+    /// `weekday(date)`: `"monday"` … `"sunday"`.
+    Weekday,
+}
+
+impl Builtin {
+    /// The numbers of arguments the built-in takes (`today` and `hour` take an
+    /// optional zone).
+    pub fn arities(self) -> &'static [u8] {
+        match self {
+            Builtin::Len | Builtin::Lower | Builtin::Upper | Builtin::Trim | Builtin::Weekday => {
+                &[1]
+            }
+            Builtin::Contains
+            | Builtin::StartsWith
+            | Builtin::EndsWith
+            | Builtin::Join
+            | Builtin::AddDays
+            | Builtin::DaysBetween => &[2],
+            Builtin::Today | Builtin::Hour => &[0, 1],
+        }
+    }
+
+    /// Whether the result depends on the input's time (`today`, `hour`).
+    pub fn reads_clock(self) -> bool {
+        matches!(self, Builtin::Today | Builtin::Hour)
+    }
 }
 
 /// A constant of the constant pool.
@@ -314,6 +422,31 @@ pub enum Const {
     Date(i32),
     /// The absent value.
     Absent,
+}
+
+/// The outcome chunks of a procedure: statements run when its run ends that way, each
+/// ending in `Done` with that outcome. (`on success` is part of the body, after the
+/// effect, where `result`/`response` are known.)
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OutcomeChunks {
+    /// `on failure` (or `Done(Failed)` alone when the procedure has none).
+    pub failure: Option<ChunkId>,
+    /// `on denied`.
+    pub denied: Option<ChunkId>,
+    /// `on cancelled`.
+    pub cancelled: Option<ChunkId>,
+}
+
+impl OutcomeChunks {
+    /// The chunk run for an outcome (`None` for `completed`, and for a block not given).
+    pub fn of(&self, outcome: Outcome) -> Option<ChunkId> {
+        match outcome {
+            Outcome::Completed => None,
+            Outcome::Failed => self.failure,
+            Outcome::Denied => self.denied,
+            Outcome::Cancelled => self.cancelled,
+        }
+    }
 }
 
 /// A self-contained forward-only program.

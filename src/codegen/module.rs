@@ -7,7 +7,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::isa::{ChunkId, ProcId, StrId, TypeId, VarId};
+use super::isa::{ChunkId, OutcomeChunks, ProcId, StrId, TypeId, VarId};
 
 /// The whole compiled program.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -268,12 +268,26 @@ pub struct ProcDef {
     pub audiences: Vec<u32>,
     /// Chunk returning a bool that must hold for it to be offered and clicked.
     pub when: Option<ChunkId>,
-    /// The body: collection, approval, effect, outcome statements, `Done`.
+    /// The body: collection, approval, effect, `on success` statements, `Done`.
     pub body: ChunkId,
+    /// The `on failure`, `on denied` and `on cancelled` chunks.
+    pub outcomes: OutcomeChunks,
     /// The variables the body collects, in collection order (for `inspect`).
     pub collects: Vec<VarId>,
     /// For an `api_call` with `returns`: the expected response fields.
     pub returns: Vec<FieldDef>,
+    /// The `require EXPR else TEMPLATE` items, in written order; the body checks each
+    /// with [`crate::codegen::isa::Instr::Require`] as soon as what it mentions is known.
+    pub requires: Vec<RequireDef>,
+}
+
+/// A procedure's `require EXPR else TEMPLATE`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RequireDef {
+    /// Chunk returning the bool that must hold.
+    pub cond: ChunkId,
+    /// Chunk returning the text said when it does not.
+    pub message: ChunkId,
 }
 
 /// Which procedures each trigger may offer, each list in declaration order.

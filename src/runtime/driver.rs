@@ -27,6 +27,8 @@ pub async fn handle_performing_observed(
     mut observe: impl FnMut(&Action, &HttpOutcome),
 ) -> Step {
     let conversation = input.conversation.clone();
+    // The result answers this input: it is handled at the input's time.
+    let at = input.at;
     let mut step = handle(input);
     let mut all = Step::default();
     loop {
@@ -46,8 +48,8 @@ pub async fn handle_performing_observed(
         let outcome = http.perform(&request).await;
         observe(&request, &outcome);
         step = handle(Input {
-            conversation: conversation.clone(),
-            event: outcome.into_event(),
+            at,
+            ..Input::new(conversation.clone(), outcome.into_event())
         });
     }
 }

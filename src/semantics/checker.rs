@@ -31,7 +31,15 @@ pub struct Checker<'a> {
     pub components: HashMap<String, ComponentTypes>,
     /// The names of every procedure's local variables (tests may name them).
     pub all_locals: HashSet<String>,
+    /// Text literals that stand for dates (where a date is expected), by file and
+    /// start offset: code generation emits them as date constants.
+    pub date_literals: DateLiterals,
+    /// Every `then` hand-over seen so far, for the cycle check.
+    pub then_edges: Vec<super::outcomes::ThenEdge>,
 }
+
+/// Text literals read as dates, by file and the byte offset where the literal starts.
+pub type DateLiterals = HashSet<(FileId, usize)>;
 
 /// A component's declared inputs and outputs.
 #[derive(Clone, Debug, Default)]
@@ -78,8 +86,10 @@ impl<'a> Checker<'a> {
             customer_types,
             used: HashSet::new(),
             offered: HashSet::new(),
+            date_literals: DateLiterals::new(),
             components: HashMap::new(),
             all_locals: HashSet::new(),
+            then_edges: Vec::new(),
         }
     }
 

@@ -48,8 +48,6 @@ pub const DUPLICATE_ITEM: &str = "E0133";
 pub const IRREVERSIBLE_WITHOUT_APPROVE: &str = "E0135";
 /// Both `irreversible` and `reversible`.
 pub const REVERSIBLE_AND_IRREVERSIBLE: &str = "E0136";
-/// `on failure` in a kind that does not wait for a result.
-pub const ON_FAILURE_NOT_WAITING: &str = "E0137";
 /// `open` does not give an input the component declares.
 pub const MISSING_INPUT: &str = "E0138";
 /// `open` gives an input the component does not declare.
@@ -76,8 +74,36 @@ pub const URL_VALUE_IN_ORIGIN: &str = "E0161";
 /// A URL template whose own path has a `.` or `..` segment.
 pub const URL_DOT_SEGMENT: &str = "E0162";
 
+/// An `if` condition that is not a `bool`.
+pub const IF_NOT_BOOL: &str = "E0191";
+/// `reason`, `status` or `response` (or `result`) outside the blocks that have them.
+pub const OUTCOME_NAME_OUTSIDE: &str = "E0192";
+/// `then` hand-overs that can come back to a procedure.
+pub const THEN_CYCLE: &str = "E0193";
+/// A statement after a `then` in its block, or after the `if` it stands in.
+pub const THEN_NOT_LAST: &str = "E0194";
+/// `then` in `on cancelled`.
+pub const THEN_IN_CANCELLED: &str = "E0195";
+/// `on denied` in a procedure without `approve`.
+pub const DENIED_WITHOUT_APPROVE: &str = "E0196";
+
 /// `expect done P OUTCOME` with an unknown outcome.
 pub const UNKNOWN_OUTCOME: &str = "E0170";
+
+/// A text literal where a date is expected that is not a real `YYYY-MM-DD` day.
+pub const INVALID_DATE: &str = "E0200";
+/// A time-zone literal (`today(ZONE)`, `hour(ZONE)`) the IANA database does not know.
+pub const UNKNOWN_TIME_ZONE: &str = "E0201";
+/// The branches of an `if … then … else` expression have no common type.
+pub const IF_BRANCH_TYPES: &str = "E0202";
+/// The condition of an `if … then … else` expression is not a `bool`.
+pub const IF_CONDITION: &str = "E0203";
+/// The condition of a `require` is not a `bool`.
+pub const REQUIRE_CONDITION: &str = "E0204";
+/// `expect error CODE` with a code the protocol never gives.
+pub const UNKNOWN_ERROR_CODE: &str = "E0205";
+/// `at` in a test with a time that is not RFC 3339.
+pub const INVALID_TIME: &str = "E0206";
 
 /// A procedure that nothing can offer.
 pub const NEVER_OFFERED: &str = "W0100";

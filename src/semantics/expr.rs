@@ -8,7 +8,7 @@ use super::codes;
 use super::scope::{Outcome, Scope, Vars};
 use super::suggest::did_you_mean;
 use super::symbols::Decl;
-use super::types::{Ty, assignable, comparable, is_iso_date, join, orderable};
+use super::types::{Ty, assignable, comparable, join, orderable};
 use crate::diagnostics::Diagnostic;
 use crate::syntax::ast::{BinaryOp, Expr, ExprKind, Ident, Span, Template, TemplatePart, UnaryOp};
 
@@ -23,6 +23,23 @@ pub const BUILTINS: &[&str] = &[
     "ends_with",
     "matches",
     "exists",
+    "join",
+    "today",
+    "hour",
+    "add_days",
+    "days_between",
+    "weekday",
+];
+
+/// What `weekday(date)` gives.
+pub const WEEKDAYS: [&str; 7] = [
+    "monday",
+    "tuesday",
+    "wednesday",
+    "thursday",
+    "friday",
+    "saturday",
+    "sunday",
 ];
 
 const OPTIONAL_HELP: &str = "use `??` to give a default, or check it with `exists`";
@@ -56,15 +73,18 @@ impl<'a> Checker<'a> {
 
     /// Checks that `expr` has a value of type `expected`.
     pub fn expect(&mut self, expr: &Expr, scope: Scope<'_>, expected: &Ty) {
+        if let (ExprKind::List(items), Ty::List(element)) = (&expr.kind, expected.base()) {
+            for item in items {
+                self.expect(item, scope, element);
+            }
+            return;
+        }
         if let ExprKind::Str(template) = &expr.kind
             && let Some(text) = plain_text(template)
         {
             match expected.base() {
                 Ty::Date => {
-                    self.template(template, scope);
-                    if !is_iso_date(&text) {
-                        self.mismatch(scope, &expr.span, expected, "text that is not a date");
-                    }
+                    self.date_literal(expr, &text, scope);
                     return;
                 }
                 Ty::OneOf(choices) if !choices.contains(&text) => {
@@ -98,7 +118,7 @@ impl<'a> Checker<'a> {
         ty
     }
 
-    fn optional_error(&mut self, scope: Scope<'_>, span: &Span, ty: &Ty) {
+    pub(super) fn optional_error(&mut self, scope: Scope<'_>, span: &Span, ty: &Ty) {
         self.diags.push(
             Diagnostic::error(
                 codes::OPTIONAL_VALUE,
@@ -127,6 +147,121 @@ impl<'a> Checker<'a> {
             )
             .with_primary_label(format!("expected `{expected}`")),
         );
+    }
+
+    /// A text literal where a date is expected: a real `YYYY-MM-DD` day (E0200), then
+    /// recorded so that code generation emits it as a date.
+    fn date_literal(&mut self, expr: &Expr, text: &str, scope: Scope<'_>) {
+        if crate::calendar::parse_date(text).is_some() {
+            self.date_literals.insert((scope.file, expr.span.start));
+            return;
+        }
+        self.diags.push(
+            Diagnostic::error(
+                codes::INVALID_DATE,
+                format!("{text:?} is not a date"),
+                scope.file,
+                expr.span.clone(),
+            )
+            .with_primary_label("not a real `YYYY-MM-DD` day")
+            .with_help(
+                "write a date as year-month-day with four, two and two digits, e.g. \"2026-03-02\"",
+            ),
+        );
+    }
+
+    /// Types one operand of a pair whose other operand has type `other`: a plain text
+    /// literal next to a date is a date literal.
+    fn beside(&mut self, expr: &Expr, other: &Ty, scope: Scope<'_>) -> Ty {
+        if matches!(other.base(), Ty::Date)
+            && let ExprKind::Str(template) = &expr.kind
+            && let Some(text) = plain_text(template)
+        {
+            self.date_literal(expr, &text, scope);
+            return if crate::calendar::parse_date(&text).is_some() {
+                Ty::Date
+            } else {
+                Ty::Error
+            };
+        }
+        if let (Ty::List(element), ExprKind::List(items)) = (other.base(), &expr.kind)
+            && matches!(element.base(), Ty::Date)
+            && items.iter().any(is_plain_text)
+        {
+            self.expect(expr, scope, other.non_optional());
+            return Ty::List(Box::new(Ty::Date));
+        }
+        self.expr(expr, scope)
+    }
+
+    /// Types two operands where a text literal on either side becomes a date when the
+    /// other side is one (`d < "2026-01-01"`, `"2026-01-01" == d`, `d ?? "2026-01-01"`).
+    fn pair(&mut self, left: &Expr, right: &Expr, scope: Scope<'_>) -> (Ty, Ty) {
+        if is_plain_text(left) && !is_plain_text(right) {
+            let rt = self.expr(right, scope);
+            let lt = self.beside(left, &rt, scope);
+            (lt, rt)
+        } else {
+            let lt = self.expr(left, scope);
+            let rt = self.beside(right, &lt, scope);
+            (lt, rt)
+        }
+    }
+
+    /// [`Checker::pair`] for operands that need values (not optional).
+    fn value_pair(&mut self, left: &Expr, right: &Expr, scope: Scope<'_>) -> (Ty, Ty) {
+        let (lt, rt) = self.pair(left, right, scope);
+        (
+            self.present(lt, left, scope),
+            self.present(rt, right, scope),
+        )
+    }
+
+    /// Reports an optional type where a value is needed; returns it without `?`.
+    fn present(&mut self, ty: Ty, expr: &Expr, scope: Scope<'_>) -> Ty {
+        if ty.is_optional() {
+            self.optional_error(scope, &expr.span, &ty);
+            return ty.non_optional().clone();
+        }
+        ty
+    }
+
+    /// `if C then A else B`: a `bool` condition (E0203) and branches of one type (E0202).
+    fn conditional(&mut self, cond: &Expr, then: &Expr, otherwise: &Expr, scope: Scope<'_>) -> Ty {
+        let ct = self.expr(cond, scope);
+        if ct.is_optional() {
+            self.optional_error(scope, &cond.span, &ct);
+        } else if !ct.is_error() && !matches!(ct.base(), Ty::Bool | Ty::Json) {
+            self.diags.push(
+                Diagnostic::error(
+                    codes::IF_CONDITION,
+                    format!("the condition of `if` is `{ct}`, not a `bool`"),
+                    scope.file,
+                    cond.span.clone(),
+                )
+                .with_primary_label("expected a `bool`")
+                .with_help("compare it, e.g. `x > 0` or `x == \"a\"`, or use `exists(x)` for an optional value"),
+            );
+        }
+        let (tt, et) = self.pair(then, otherwise, scope);
+        match join(&tt, &et) {
+            Some(ty) if tt.is_optional() || et.is_optional() => ty.optional(),
+            Some(ty) => ty,
+            None => {
+                self.diags.push(
+                    Diagnostic::error(
+                        codes::IF_BRANCH_TYPES,
+                        format!("the branches of `if` have different types: `{tt}` and `{et}`"),
+                        scope.file,
+                        otherwise.span.clone(),
+                    )
+                    .with_primary_label(format!("this is `{et}`"))
+                    .with_label(scope.file, then.span.clone(), format!("this is `{tt}`"))
+                    .with_help("both branches must give a value of one type; convert one, e.g. with \"{x}\" for a text"),
+                );
+                Ty::Error
+            }
+        }
     }
 
     /// The type of an expression.
@@ -184,6 +319,11 @@ impl<'a> Checker<'a> {
             },
             ExprKind::Binary(op, left, right) => self.binary(*op, left, right, &expr.span, scope),
             ExprKind::Call(name, args) => self.call(name, args, &expr.span, scope),
+            ExprKind::If {
+                cond,
+                then,
+                otherwise,
+            } => self.conditional(cond, then, otherwise, scope),
         }
     }
 
@@ -199,6 +339,10 @@ impl<'a> Checker<'a> {
             ("result", _, Outcome::Result(_)) | ("response", _, Outcome::Response(_)) => {
                 return Ty::Json;
             }
+            // In `on failure` these name the failure, before any variable of that name.
+            ("reason", _, Outcome::Failure) => return Ty::Text,
+            ("status", _, Outcome::Failure) => return Ty::Int.optional(),
+            ("response", _, Outcome::Failure) => return Ty::Json.optional(),
             _ => {}
         }
         let conv = self.conv_types.get(text).cloned();
@@ -232,16 +376,30 @@ impl<'a> Checker<'a> {
                 }
             }
         }
-        let special = match text {
-            "value" => Some("`value` is only in scope in the `check` of a type or a variable"),
-            "result" => Some("`result` is only in scope in `on success` of a component procedure"),
-            "response" => {
-                Some("`response` is only in scope in `on success` of an api_call procedure")
-            }
+        if text == "value" {
+            let why = "`value` is only in scope in the `check` of a type or a variable";
+            self.not_here(scope, name, why);
+            return Ty::Error;
+        }
+        let outcome_name = match text {
+            "result" => Some("`result` is in scope only in `on success` of a component procedure"),
+            "response" => Some(
+                "`response` is in scope only in `on success` of an api_call procedure and in `on failure`",
+            ),
+            "reason" | "status" => Some("`reason` and `status` are in scope only in `on failure`"),
             _ => None,
         };
-        if let Some(why) = special {
-            self.not_here(scope, name, why);
+        if let Some(why) = outcome_name {
+            self.diags.push(
+                Diagnostic::error(
+                    codes::OUTCOME_NAME_OUTSIDE,
+                    format!("`{text}` is not in scope in {}", scope.place),
+                    scope.file,
+                    name.span.clone(),
+                )
+                .with_primary_label("only in the outcome blocks that have it")
+                .with_help(why),
+            );
             return Ty::Error;
         }
         if let Some(entry) = self.syms.values.get(text).copied() {
@@ -408,8 +566,7 @@ impl<'a> Checker<'a> {
     ) -> Ty {
         match op {
             BinaryOp::Coalesce => {
-                let lt = self.expr(left, scope);
-                let rt = self.expr(right, scope);
+                let (lt, rt) = self.pair(left, right, scope);
                 if !lt.is_optional() && !lt.is_error() {
                     self.diags.push(
                         Diagnostic::error(
@@ -437,8 +594,7 @@ impl<'a> Checker<'a> {
                 Ty::Bool
             }
             BinaryOp::Eq | BinaryOp::Ne => {
-                let lt = self.value(left, scope);
-                let rt = self.value(right, scope);
+                let (lt, rt) = self.value_pair(left, right, scope);
                 if !comparable(&lt, &rt) {
                     self.bad_operands(scope, span, op_text(op), &lt, Some(&rt));
                 } else {
@@ -448,8 +604,7 @@ impl<'a> Checker<'a> {
                 Ty::Bool
             }
             BinaryOp::Lt | BinaryOp::Le | BinaryOp::Gt | BinaryOp::Ge => {
-                let lt = self.value(left, scope);
-                let rt = self.value(right, scope);
+                let (lt, rt) = self.value_pair(left, right, scope);
                 if !orderable(&lt, &rt) {
                     self.bad_operands(scope, span, op_text(op), &lt, Some(&rt));
                 }
@@ -457,7 +612,9 @@ impl<'a> Checker<'a> {
             }
             BinaryOp::In => {
                 let lt = self.value(left, scope);
-                let rt = self.value(right, scope);
+                let list = Ty::List(Box::new(lt.clone()));
+                let rt = self.beside(right, &list, scope);
+                let rt = self.present(rt, right, scope);
                 let fits = match rt.base() {
                     Ty::List(element) => comparable(&lt, element),
                     Ty::Text | Ty::OneOf(_) => lt.is_textual() || lt.is_dynamic(),
@@ -511,8 +668,12 @@ impl<'a> Checker<'a> {
 
     fn call(&mut self, name: &Ident, args: &[Expr], span: &Span, scope: Scope<'_>) -> Ty {
         let arity = match name.name.as_str() {
-            "len" | "lower" | "upper" | "trim" | "exists" => 1,
-            "contains" | "starts_with" | "ends_with" | "matches" => 2,
+            "len" | "lower" | "upper" | "trim" | "exists" | "weekday" => 1,
+            "contains" | "starts_with" | "ends_with" | "matches" | "join" | "add_days"
+            | "days_between" => 2,
+            // The zone is optional.
+            "today" | "hour" if args.len() <= 1 => args.len(),
+            "today" | "hour" => 1,
             _ => {
                 for arg in args {
                     self.expr(arg, scope);
@@ -541,12 +702,50 @@ impl<'a> Checker<'a> {
                 self.expr(arg, scope);
             }
             return match name.name.as_str() {
-                "len" => Ty::Int,
-                "lower" | "upper" | "trim" => Ty::Text,
+                "len" | "hour" | "days_between" => Ty::Int,
+                "lower" | "upper" | "trim" | "join" | "weekday" => Ty::Text,
+                "today" | "add_days" => Ty::Date,
                 _ => Ty::Bool,
             };
         }
         match name.name.as_str() {
+            "join" => {
+                let list = self.value(&args[0], scope);
+                if !(matches!(list.base(), Ty::List(_)) || list.is_dynamic()) {
+                    self.mismatch(
+                        scope.at("`join`"),
+                        &args[0].span,
+                        &Ty::List(Box::new(Ty::Text)),
+                        &format!("`{list}`"),
+                    );
+                }
+                self.expect_text(&args[1], scope);
+                Ty::Text
+            }
+            "today" | "hour" => {
+                if let Some(zone) = args.first() {
+                    self.time_zone(zone, scope);
+                }
+                if name.name == "today" {
+                    Ty::Date
+                } else {
+                    Ty::Int
+                }
+            }
+            "add_days" => {
+                self.expect(&args[0], scope, &Ty::Date);
+                self.expect(&args[1], scope, &Ty::Int);
+                Ty::Date
+            }
+            "days_between" => {
+                self.expect(&args[0], scope, &Ty::Date);
+                self.expect(&args[1], scope, &Ty::Date);
+                Ty::Int
+            }
+            "weekday" => {
+                self.expect(&args[0], scope, &Ty::Date);
+                Ty::OneOf(WEEKDAYS.iter().map(|d| (*d).to_owned()).collect())
+            }
             "exists" => {
                 let ty = self.expr(&args[0], scope);
                 if !ty.is_optional() && !ty.is_error() {
@@ -604,6 +803,34 @@ impl<'a> Checker<'a> {
                 Ty::Bool
             }
         }
+    }
+
+    /// The zone of `today(ZONE)` / `hour(ZONE)`: a text; a literal must name a zone of
+    /// the IANA database (E0201).
+    fn time_zone(&mut self, zone: &Expr, scope: Scope<'_>) {
+        let literal = match &zone.kind {
+            ExprKind::Str(template) => plain_text(template),
+            _ => None,
+        };
+        let Some(name) = literal else {
+            self.expect_text(zone, scope);
+            return;
+        };
+        if crate::calendar::is_time_zone(&name) {
+            return;
+        }
+        let mut diag = Diagnostic::error(
+            codes::UNKNOWN_TIME_ZONE,
+            format!("unknown time zone {name:?}"),
+            scope.file,
+            zone.span.clone(),
+        )
+        .with_primary_label("not in the IANA time-zone database");
+        diag.help = Some(match suggest_zone(&name) {
+            Some(zone) => format!("did you mean {zone:?}?"),
+            None => "name an IANA zone such as \"Europe/Amsterdam\" or \"UTC\"".to_owned(),
+        });
+        self.diags.push(diag);
     }
 
     fn expect_text(&mut self, expr: &Expr, scope: Scope<'_>) {
@@ -683,6 +910,21 @@ impl<'a> Checker<'a> {
             );
         }
     }
+}
+
+/// The known zone closest to a mistyped one (same spelling ignoring case, or a close
+/// edit), for the help line.
+fn suggest_zone(name: &str) -> Option<String> {
+    let zones: Vec<String> = jiff::tz::db().available().map(|z| z.to_string()).collect();
+    if let Some(zone) = zones.iter().find(|z| z.eq_ignore_ascii_case(name)) {
+        return Some(zone.clone());
+    }
+    super::suggest::closest(name, zones.iter().map(String::as_str)).map(str::to_owned)
+}
+
+/// Whether the expression is a string literal without interpolations.
+fn is_plain_text(expr: &Expr) -> bool {
+    matches!(&expr.kind, ExprKind::Str(template) if plain_text(template).is_some())
 }
 
 fn op_text(op: BinaryOp) -> &'static str {

@@ -6,6 +6,12 @@
 //! ([`DepKind::Guard`]). The graph gives each procedure its collection order (topological,
 //! ties broken by declaration order) and reports every cycle once, naming each variable
 //! on it.
+//!
+//! A procedure's `require`s are nodes too, with an edge to every variable they mention:
+//! in a run's collection steps each comes right after the last of those variables (before
+//! anything else is asked), so it is checked as soon as what it mentions is known. A
+//! correction restarts collection, so a requirement is checked again after a change of
+//! what it mentions.
 
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap, HashSet, VecDeque};
@@ -17,7 +23,7 @@ use petgraph::visit::EdgeRef;
 use super::walk::{names_in_expr, names_in_template};
 use crate::diagnostics::Diagnostic;
 use crate::syntax::ast::{
-    FileId, Ident, ItemKind, ProcItemKind, SourceFile, Span, VarDecl, VarItemKind,
+    FileId, Ident, ItemKind, ProcItem, ProcItemKind, SourceFile, Span, VarDecl, VarItemKind,
 };
 
 /// The code of the variable-cycle error.
@@ -56,6 +62,30 @@ pub enum DepKind {
     Guard,
 }
 
+/// A node of the graph: a variable (index into `nodes`) or a requirement (index into
+/// `requirements`). Requirements order before variables among the nodes ready at once.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+enum Node {
+    Require(usize),
+    Var(usize),
+}
+
+/// One step of a run's collection: collect a variable, or check a requirement.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum CollectStep {
+    /// Make sure the variable is known (asked, defaulted, or absent by its `when`).
+    Collect(VarKey),
+    /// Check the procedure's requirement at this position (written order, from 0).
+    Require(usize),
+}
+
+/// A `require` as the graph sees it.
+#[derive(Clone, Debug)]
+struct RequireNode {
+    /// Its position among the procedure's requirements.
+    index: usize,
+}
+
 /// A declared variable as the graph sees it.
 #[derive(Clone, Debug)]
 struct VarNode {
@@ -69,14 +99,20 @@ struct VarNode {
 struct ProcedureRoots {
     needs: Vec<String>,
     locals: Vec<String>,
+    /// How many `require`s it has.
+    requires: usize,
 }
 
 /// Variables, their dependency edges and each procedure's collection roots.
 #[derive(Clone, Debug, Default)]
 pub struct VarGraph {
-    /// Node weights are indexes into `nodes`, which is in declaration order.
-    graph: DiGraph<usize, DepKind>,
+    /// Variable nodes index `nodes` (declaration order), requirement nodes
+    /// `requirements` (declaration order too).
+    graph: DiGraph<Node, DepKind>,
     nodes: Vec<VarNode>,
+    requirements: Vec<RequireNode>,
+    /// Each requirement's node, by procedure and position.
+    require_index: HashMap<(String, usize), NodeIndex>,
     index: HashMap<VarKey, NodeIndex>,
     procedures: HashMap<String, ProcedureRoots>,
 }
@@ -107,7 +143,10 @@ impl VarGraph {
         let mut deps: Vec<(usize, DepKind)> = self
             .graph
             .edges(node)
-            .map(|edge| (self.graph[edge.target()], *edge.weight()))
+            .filter_map(|edge| match self.graph[edge.target()] {
+                Node::Var(target) => Some((target, *edge.weight())),
+                Node::Require(_) => None,
+            })
             .collect();
         deps.sort_by_key(|&(target, _)| target);
         deps.into_iter()
@@ -120,6 +159,19 @@ impl VarGraph {
     /// ties broken by declaration order. Variables on a cycle come last, in declaration
     /// order (the cycle is an error reported by [`VarGraph::build`]).
     pub fn collection_order(&self, procedure: &str) -> Vec<VarKey> {
+        self.collection_steps(procedure)
+            .into_iter()
+            .filter_map(|step| match step {
+                CollectStep::Collect(key) => Some(key),
+                CollectStep::Require(_) => None,
+            })
+            .collect()
+    }
+
+    /// [`VarGraph::collection_order`] with the procedure's requirements placed: each
+    /// right after the last collected variable it mentions (first of all when it
+    /// mentions none), before anything else is collected.
+    pub fn collection_steps(&self, procedure: &str) -> Vec<CollectStep> {
         let Some(roots) = self.procedures.get(procedure) else {
             return Vec::new();
         };
@@ -134,7 +186,11 @@ impl VarGraph {
             .chain(roots.locals.iter().map(local))
             .filter_map(|key| self.index.get(&key).copied())
             .collect();
-        let members = self.reachable(&start);
+        let mut members = self.reachable(&start);
+        members.extend(
+            (0..roots.requires)
+                .filter_map(|i| self.require_index.get(&(procedure.to_string(), i)).copied()),
+        );
         self.topological(&members)
     }
 
@@ -151,9 +207,17 @@ impl VarGraph {
         seen
     }
 
+    /// The step a node stands for.
+    fn step(&self, node: Node) -> CollectStep {
+        match node {
+            Node::Var(position) => CollectStep::Collect(self.nodes[position].key.clone()),
+            Node::Require(position) => CollectStep::Require(self.requirements[position].index),
+        }
+    }
+
     /// Kahn's algorithm over the dependency edges restricted to `members`, always taking
-    /// the earliest-declared ready variable.
-    fn topological(&self, members: &HashSet<NodeIndex>) -> Vec<VarKey> {
+    /// a ready requirement first, then the earliest-declared ready variable.
+    fn topological(&self, members: &HashSet<NodeIndex>) -> Vec<CollectStep> {
         let mut pending: HashMap<NodeIndex, usize> = members
             .iter()
             .map(|&node| {
@@ -166,19 +230,18 @@ impl VarGraph {
                 (node, deps)
             })
             .collect();
-        let mut ready: BinaryHeap<Reverse<usize>> = pending
+        let mut ready: BinaryHeap<Reverse<(Node, NodeIndex)>> = pending
             .iter()
             .filter(|&(_, &count)| count == 0)
-            .map(|(&node, _)| Reverse(self.graph[node]))
+            .map(|(&node, _)| Reverse((self.graph[node], node)))
             .collect();
         let mut order = Vec::with_capacity(members.len());
-        let mut done: HashSet<usize> = HashSet::new();
-        while let Some(Reverse(position)) = ready.pop() {
-            if !done.insert(position) {
+        let mut done: HashSet<NodeIndex> = HashSet::new();
+        while let Some(Reverse((weight, node))) = ready.pop() {
+            if !done.insert(node) {
                 continue;
             }
-            order.push(self.nodes[position].key.clone());
-            let node = self.index[&self.nodes[position].key];
+            order.push(self.step(weight));
             let dependents: HashSet<NodeIndex> = self
                 .graph
                 .neighbors_directed(node, petgraph::Direction::Incoming)
@@ -188,19 +251,36 @@ impl VarGraph {
                 if let Some(count) = pending.get_mut(&dependent) {
                     *count -= 1;
                     if *count == 0 {
-                        ready.push(Reverse(self.graph[dependent]));
+                        ready.push(Reverse((self.graph[dependent], dependent)));
                     }
                 }
             }
         }
-        let mut stuck: Vec<usize> = members
+        let mut stuck: Vec<Node> = members
             .iter()
+            .filter(|node| !done.contains(node))
             .map(|&node| self.graph[node])
-            .filter(|position| !done.contains(position))
             .collect();
         stuck.sort_unstable();
-        order.extend(stuck.into_iter().map(|p| self.nodes[p].key.clone()));
+        order.extend(stuck.into_iter().map(|node| self.step(node)));
         order
+    }
+
+    /// The name of a node for a cycle's message (only variables are ever on a cycle:
+    /// nothing depends on a requirement).
+    fn name_of(&self, node: NodeIndex) -> &str {
+        match self.graph[node] {
+            Node::Var(position) => self.nodes[position].key.name(),
+            Node::Require(_) => "require",
+        }
+    }
+
+    /// Where a node is declared, for a cycle's labels.
+    fn place_of(&self, node: NodeIndex) -> Option<&VarNode> {
+        match self.graph[node] {
+            Node::Var(position) => self.nodes.get(position),
+            Node::Require(_) => None,
+        }
     }
 
     /// One error per strongly connected component with more than one variable.
@@ -224,22 +304,27 @@ impl VarGraph {
         let names: Vec<String> = cycle
             .iter()
             .chain(cycle.first())
-            .map(|&node| format!("`{}`", self.nodes[self.graph[node]].key.name()))
+            .map(|&node| format!("`{}`", self.name_of(node)))
             .collect();
-        let first = &self.nodes[self.graph[cycle[0]]];
+        let (file, span) = cycle
+            .first()
+            .and_then(|&node| self.place_of(node))
+            .map_or((FileId(0), 0..0), |var| (var.file, var.name_span.clone()));
         let mut diagnostic = Diagnostic::error(
             CYCLE_CODE,
             format!("variables depend on each other in a cycle: {}", names.join(" → ")),
-            first.file,
-            first.name_span.clone(),
+            file,
+            span,
         )
         .with_primary_label("this variable depends on itself through the others")
         .with_help(
             "break the cycle: remove one of these mentions from an `ask`, `when`, `check` or `default`",
         );
         for (position, &node) in cycle.iter().enumerate().skip(1) {
-            let var = &self.nodes[self.graph[node]];
-            let previous = self.nodes[self.graph[cycle[position - 1]]].key.name();
+            let Some(var) = self.place_of(node) else {
+                continue;
+            };
+            let previous = self.name_of(cycle[position - 1]);
             diagnostic = diagnostic.with_label(
                 var.file,
                 var.name_span.clone(),
@@ -321,8 +406,58 @@ impl GraphBuilder {
                                 self.add(key, file.id, var);
                             }
                         }
+                        self.add_requirements(&procedure.name.name, &procedure.items);
                     }
                     _ => {}
+                }
+            }
+        }
+    }
+
+    /// A node for each `require` of a procedure, in written order (a duplicate
+    /// procedure's keep the first declaration's).
+    fn add_requirements(&mut self, procedure: &str, items: &[ProcItem]) {
+        let count = items
+            .iter()
+            .filter(|item| matches!(item.kind, ProcItemKind::Require { .. }))
+            .count();
+        for index in 0..count {
+            let key = (procedure.to_string(), index);
+            if self.graph.require_index.contains_key(&key) {
+                continue;
+            }
+            let position = self.graph.requirements.len();
+            self.graph.requirements.push(RequireNode { index });
+            let node = self.graph.graph.add_node(Node::Require(position));
+            self.graph.require_index.insert(key, node);
+        }
+        if let Some(roots) = self.graph.procedures.get_mut(procedure) {
+            roots.requires = roots.requires.max(count);
+        }
+    }
+
+    /// An edge from each `require` to every variable its condition and message mention.
+    fn connect_requirements(&mut self, procedure: &str, items: &[ProcItem]) {
+        let requirements = items.iter().filter_map(|item| match &item.kind {
+            ProcItemKind::Require { cond, message } => Some((cond, message)),
+            _ => None,
+        });
+        for (index, (cond, message)) in requirements.enumerate() {
+            let Some(&from) = self
+                .graph
+                .require_index
+                .get(&(procedure.to_string(), index))
+            else {
+                continue;
+            };
+            let mut mentions: Vec<&Ident> = Vec::new();
+            names_in_expr(cond, &mut |name| mentions.push(name));
+            names_in_template(message, &mut |name| mentions.push(name));
+            for name in mentions {
+                if let Some(to) = self.resolve(&name.name, Some(procedure))
+                    && self.graph.graph.find_edge(from, to).is_none()
+                {
+                    self.graph.graph.add_edge(from, to, DepKind::Guard);
                 }
             }
         }
@@ -338,7 +473,7 @@ impl GraphBuilder {
             file,
             name_span: var.name.span.clone(),
         });
-        let node = self.graph.graph.add_node(position);
+        let node = self.graph.graph.add_node(Node::Var(position));
         self.graph.index.insert(key, node);
     }
 
@@ -363,6 +498,7 @@ impl GraphBuilder {
                                 self.connect_var(&key, var, Some(&procedure.name.name));
                             }
                         }
+                        self.connect_requirements(&procedure.name.name, &procedure.items);
                     }
                     _ => {}
                 }

@@ -15,6 +15,7 @@ mod decls;
 mod expr;
 mod external;
 pub mod graph;
+mod outcomes;
 mod procedure;
 mod scenario;
 mod scope;
@@ -24,8 +25,9 @@ pub mod types;
 pub mod walk;
 mod warnings;
 
+pub use checker::DateLiterals;
 pub use expr::BUILTINS;
-pub use graph::{DepKind, VarGraph, VarKey};
+pub use graph::{CollectStep, DepKind, VarGraph, VarKey};
 pub use procedure::KINDS;
 
 use crate::diagnostics::{Diagnostic, Sources};
@@ -46,6 +48,9 @@ pub struct Analysis {
     pub stdlib: Vec<FileId>,
     /// The variable dependency graph.
     pub graph: VarGraph,
+    /// Text literals that stand for dates (a comparison with a date, a list of dates,
+    /// `??`, an argument), which code generation emits as date constants.
+    pub date_literals: DateLiterals,
 }
 
 /// Analyses the files of one build. `files` includes the standard library's files
@@ -97,6 +102,7 @@ pub fn analyze(files: &[SourceFile], sources: &Sources, stdlib: &[FileId]) -> An
             checker.check_procedure(*file, decl, &graph);
         }
     }
+    checker.then_cycles();
     for (file, item) in &items {
         if let ItemKind::Test(test) = &item.kind {
             checker.check_test(*file, test);
@@ -110,6 +116,7 @@ pub fn analyze(files: &[SourceFile], sources: &Sources, stdlib: &[FileId]) -> An
     }
     checker.unused_warnings(stdlib);
 
+    let date_literals = std::mem::take(&mut checker.date_literals);
     let mut diagnostics = warnings::without_missing_items_of_broken(checker.diags, files);
     diagnostics.sort_by(|a, b| {
         (a.file, a.span.start, a.span.end, a.code).cmp(&(b.file, b.span.start, b.span.end, b.code))
@@ -119,6 +126,7 @@ pub fn analyze(files: &[SourceFile], sources: &Sources, stdlib: &[FileId]) -> An
         imported,
         stdlib: stdlib.to_vec(),
         graph,
+        date_literals,
     }
 }
 

@@ -6,14 +6,15 @@ use std::collections::{HashMap, HashSet};
 use super::checker::{Checker, has_when};
 use super::codes;
 use super::graph::{VarGraph, VarKey};
+use super::outcomes::Block;
 use super::scope::{Outcome, Scope, Vars};
 use super::suggest::did_you_mean;
 use super::symbols::{Decl, duplicate};
 use super::types::Ty;
 use crate::diagnostics::Diagnostic;
 use crate::syntax::ast::{
-    ExprKind, FieldInit, FileId, Ident, KnowledgeKind, ProcItem, ProcItemKind, ProcedureDecl,
-    RequestDecl, RequestItemKind, Span, Stmt, StmtKind, Template, TemplatePart, TriggerKind,
+    Expr, ExprKind, FieldInit, FileId, Ident, KnowledgeKind, ProcItem, ProcItemKind, ProcedureDecl,
+    RequestDecl, RequestItemKind, Span, Template, TemplatePart, TriggerKind,
 };
 
 /// The procedure kinds.
@@ -29,9 +30,6 @@ pub const KINDS: &[&str] = &[
 
 /// The HTTP methods a request may use.
 pub const METHODS: &[&str] = &["GET", "POST", "PUT", "PATCH", "DELETE"];
-
-/// The kinds that wait for a `result` (and so may have `on failure`).
-const WAITING: &[&str] = &["component", "api_call", "javascript", "live_chat"];
 
 /// Each kind's required item.
 fn required_item(kind: &str) -> Option<&'static str> {
@@ -73,15 +71,20 @@ fn item_keyword(item: &ProcItemKind) -> (&'static str, Option<&'static str>) {
         ProcItemKind::Args(_) => ("args", Some("javascript")),
         ProcItemKind::OnSuccess(_) => ("on success", None),
         ProcItemKind::OnFailure(_) => ("on failure", None),
+        ProcItemKind::Require { .. } => ("require", None),
+        ProcItemKind::OnDenied(_) => ("on denied", None),
+        ProcItemKind::OnCancelled(_) => ("on cancelled", None),
     }
 }
 
 /// Items that may be repeated.
-const REPEATABLE: &[&str] = &["trigger", "audience", "needs", "var"];
+const REPEATABLE: &[&str] = &["trigger", "audience", "needs", "var", "require"];
 
 /// What the body's expressions see.
 struct Body<'s> {
     file: FileId,
+    /// The procedure's name.
+    name: &'s str,
     locals: &'s HashMap<String, Ty>,
     collected: &'s HashSet<String>,
 }
@@ -96,6 +99,15 @@ impl Body<'_> {
                 collected: Some(self.collected),
             },
         )
+    }
+
+    /// The scope of an outcome block. Variables are typed as in the body: a run that
+    /// ends before collecting one (`on failure` for `attempts`, `on cancelled`) reads
+    /// it as absent, which a template renders as nothing (docs/language-notes.md).
+    fn outcome_scope<'p>(&'p self, outcome: Outcome<'p>) -> Scope<'p> {
+        let mut scope = self.scope("");
+        scope.outcome = outcome;
+        scope
     }
 }
 
@@ -116,6 +128,7 @@ impl<'a> Checker<'a> {
             .collect();
         let body = Body {
             file,
+            name: &decl.name.name,
             locals: &locals,
             collected: &collected,
         };
@@ -205,21 +218,6 @@ impl<'a> Checker<'a> {
                     }),
                 );
             }
-            if keyword == "on failure"
-                && let Some(kind) = kind
-                && !WAITING.contains(&kind)
-            {
-                self.diags.push(
-                    Diagnostic::error(
-                        codes::ON_FAILURE_NOT_WAITING,
-                        format!("a `{kind}` procedure cannot fail, so it has no `on failure`"),
-                        file,
-                        item.span.clone(),
-                    )
-                    .with_primary_label("never runs")
-                    .with_help("`on failure` is for kinds that wait for a result: component, api_call, javascript, live_chat"),
-                );
-            }
         }
         let missing = |what: &str, help: String| {
             Diagnostic::error(
@@ -248,6 +246,25 @@ impl<'a> Checker<'a> {
             ));
         }
         self.diags.extend(found);
+        if let Some(denied) = first.get("on denied")
+            && !first.contains_key("approve")
+        {
+            self.diags.push(
+                Diagnostic::error(
+                    codes::DENIED_WITHOUT_APPROVE,
+                    format!(
+                        "procedure `{}` has `on denied` but no `approve` step",
+                        decl.name.name
+                    ),
+                    file,
+                    denied.span.clone(),
+                )
+                .with_primary_label("never runs: nothing can be denied")
+                .with_help(
+                    "add `approve by customer \"...\"` (or `by staff`), or remove `on denied`",
+                ),
+            );
+        }
         if let Some(irreversible) = first.get("irreversible") {
             if !first.contains_key("approve") {
                 self.diags.push(
@@ -412,10 +429,51 @@ impl<'a> Checker<'a> {
                     self.expr(&field.value, body.scope("`args`"));
                 }
             }
-            ProcItemKind::OnSuccess(stmts) => self.statements(stmts, body, success),
-            ProcItemKind::OnFailure(stmts) => self.statements(stmts, body, Outcome::None),
+            ProcItemKind::OnSuccess(stmts) => {
+                let scope = body.outcome_scope(success);
+                self.outcome_block(body.name, stmts, scope, Block::Success);
+            }
+            ProcItemKind::OnFailure(stmts) => {
+                let scope = body.outcome_scope(Outcome::Failure);
+                self.outcome_block(body.name, stmts, scope, Block::Failure);
+            }
+            ProcItemKind::OnDenied(stmts) => {
+                let scope = body.outcome_scope(Outcome::None);
+                self.outcome_block(body.name, stmts, scope, Block::Denied);
+            }
+            ProcItemKind::OnCancelled(stmts) => {
+                let scope = body.outcome_scope(Outcome::None);
+                self.outcome_block(body.name, stmts, scope, Block::Cancelled);
+            }
+            ProcItemKind::Require { cond, message } => {
+                self.requirement(cond, message, body.scope("a `require`"))
+            }
             ProcItemKind::Escalation | ProcItemKind::Irreversible | ProcItemKind::Reversible => {}
         }
+    }
+
+    /// `require EXPR else TEMPLATE`: a condition that is a `bool` (E0204) and a message.
+    /// Both see what the run collects; a conversation variable it does not collect is
+    /// optional there, as in every other item of the body.
+    fn requirement(&mut self, cond: &Expr, message: &Template, scope: Scope<'_>) {
+        let ty = self.expr(cond, scope);
+        if ty.is_optional() {
+            self.optional_error(scope, &cond.span, &ty);
+        } else if !ty.is_error() && !matches!(ty.base(), Ty::Bool | Ty::Json) {
+            self.diags.push(
+                Diagnostic::error(
+                    codes::REQUIRE_CONDITION,
+                    format!("the condition of `require` is `{ty}`, not a `bool`"),
+                    scope.file,
+                    cond.span.clone(),
+                )
+                .with_primary_label("expected a `bool`")
+                .with_help(
+                    "a requirement states what must hold, e.g. `require amount <= 500 else \"…\"`",
+                ),
+            );
+        }
+        self.template(message, scope);
     }
 
     fn unique_keys(&mut self, file: FileId, fields: &[FieldInit], what: &str) {
@@ -624,41 +682,6 @@ impl<'a> Checker<'a> {
         diag.help = did_you_mean(&method.name, METHODS.iter().copied())
             .or_else(|| Some(format!("use one of {}", METHODS.join(", "))));
         self.diags.push(diag);
-    }
-
-    fn statements(&mut self, stmts: &[Stmt], body: &Body<'_>, outcome: Outcome<'_>) {
-        let file = body.file;
-        for stmt in stmts {
-            let mut scope = body.scope("");
-            scope.outcome = outcome;
-            match &stmt.kind {
-                StmtKind::Say(template) => self.template(template, scope.at("`say`")),
-                StmtKind::Suggest(template) => self.template(template, scope.at("`suggest`")),
-                StmtKind::Save { var, value } => {
-                    let accept = |d: &Decl<'_>| matches!(d, Decl::Var(_));
-                    let target = self.lookup(file, var, "a conversation variable", accept);
-                    let place = format!("`save {}`", var.name);
-                    match target.and_then(|_| self.conv_types.get(&var.name).cloned()) {
-                        Some(ty) => {
-                            self.used.insert(var.name.clone());
-                            self.expect(value, scope.at(&place), &ty);
-                        }
-                        None => {
-                            self.expr(value, scope.at(&place));
-                        }
-                    }
-                }
-                StmtKind::Offer(procedure) => {
-                    let accept = |d: &Decl<'_>| matches!(d, Decl::Procedure(_));
-                    if self
-                        .lookup(file, procedure, "a procedure", accept)
-                        .is_some()
-                    {
-                        self.offered.insert(procedure.name.clone());
-                    }
-                }
-            }
-        }
     }
 
     /// The warnings about one procedure: unmarked non-GET api_call, live_chat without

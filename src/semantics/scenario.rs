@@ -13,6 +13,19 @@ use crate::syntax::ast::{FieldInit, FileId, Ident, KnowledgeKind, TestDecl, Test
 /// The outcomes of `done`.
 pub const OUTCOMES: &[&str] = &["completed", "failed", "cancelled", "denied"];
 
+/// The codes of the protocol's `error` output (§7), which `expect error` may name.
+pub const ERROR_CODES: &[&str] = &[
+    "bad_input",
+    "unknown_conversation",
+    "invalid_customer",
+    "not_offered",
+    "unexpected_answer",
+    "nothing_pending",
+    "unknown_var",
+    "locked",
+    "unknown_secret",
+];
+
 const TEST_SCOPE: Vars<'static> = Vars::None("a test gives literal values only");
 
 impl<'a> Checker<'a> {
@@ -47,6 +60,41 @@ impl<'a> Checker<'a> {
                 }
                 TestStepKind::Click(name) | TestStepKind::Dismiss(name) => {
                     self.procedure(file, name)
+                }
+                TestStepKind::ClickWith { procedure, vars } => {
+                    self.procedure(file, procedure);
+                    self.provided(file, vars);
+                }
+                TestStepKind::At(time) => {
+                    if crate::calendar::parse_instant(&time.value).is_none() {
+                        self.diags.push(
+                            Diagnostic::error(
+                                codes::INVALID_TIME,
+                                format!("{:?} is not an RFC 3339 time", time.value),
+                                file,
+                                time.span.clone(),
+                            )
+                            .with_primary_label("not a time with a date and an offset")
+                            .with_help("write it as RFC 3339, e.g. \"2026-03-02T09:30:00Z\" or \"2026-03-02T10:30:00+01:00\""),
+                        );
+                    }
+                }
+                TestStepKind::ExpectError(code) => {
+                    if !ERROR_CODES.contains(&code.name.as_str()) {
+                        let mut diag = Diagnostic::error(
+                            codes::UNKNOWN_ERROR_CODE,
+                            format!("`{}` is not an error code of the protocol", code.name),
+                            file,
+                            code.span.clone(),
+                        )
+                        .with_primary_label("unknown error code");
+                        diag.help =
+                            super::suggest::did_you_mean(&code.name, ERROR_CODES.iter().copied())
+                                .or_else(|| {
+                                    Some(format!("the codes are {}", ERROR_CODES.join(", ")))
+                                });
+                        self.diags.push(diag);
+                    }
                 }
                 TestStepKind::ExpectOffer(names) => {
                     for name in names {

@@ -28,7 +28,7 @@ pub enum Vars<'s> {
     },
 }
 
-/// The outcome object in scope in `on success`.
+/// The outcome names in scope in an outcome block.
 #[derive(Clone, Copy, Debug)]
 pub enum Outcome<'s> {
     /// Neither `result` nor `response`.
@@ -37,6 +37,8 @@ pub enum Outcome<'s> {
     Result(&'s HashMap<String, Ty>),
     /// `response`: an api_call's `returns` fields, or untyped json when not given.
     Response(Option<&'s HashMap<String, Ty>>),
+    /// `on failure`: `reason` (text), `status` (`int?`) and `response` (`json?`).
+    Failure,
 }
 
 /// Everything an expression check needs to know about its place.

@@ -139,34 +139,6 @@ pub fn orderable(a: &Ty, b: &Ty) -> bool {
         || (matches!(a.base(), Ty::Date) && matches!(b.base(), Ty::Date))
 }
 
-/// Whether a string is a date as `date` accepts it: `YYYY-MM-DD`, a real day.
-pub fn is_iso_date(text: &str) -> bool {
-    let bytes = text.as_bytes();
-    if bytes.len() != 10 || bytes[4] != b'-' || bytes[7] != b'-' {
-        return false;
-    }
-    let number = |range: std::ops::Range<usize>| -> Option<u32> {
-        let part = text.get(range)?;
-        if part.bytes().all(|b| b.is_ascii_digit()) {
-            part.parse().ok()
-        } else {
-            None
-        }
-    };
-    let (Some(year), Some(month), Some(day)) = (number(0..4), number(5..7), number(8..10)) else {
-        return false;
-    };
-    let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
-    let days = match month {
-        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
-        4 | 6 | 9 | 11 => 30,
-        2 if leap => 29,
-        2 => 28,
-        _ => return false,
-    };
-    (1..=days).contains(&day)
-}
-
 impl fmt::Display for Ty {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -219,15 +191,6 @@ mod tests {
         let a = Ty::OneOf(vec!["a".into()]);
         assert!(assignable(&a, &ab));
         assert!(!assignable(&ab, &a));
-    }
-
-    #[test]
-    fn dates_are_validated() {
-        assert!(is_iso_date("2024-02-29"));
-        assert!(!is_iso_date("2023-02-29"));
-        assert!(!is_iso_date("2024-13-01"));
-        assert!(!is_iso_date("24-01-01"));
-        assert!(!is_iso_date("2024-01-0é"));
     }
 
     #[test]

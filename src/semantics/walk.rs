@@ -17,6 +17,15 @@ pub fn names_in_expr<'a>(expr: &'a Expr, visit: &mut dyn FnMut(&'a Ident)) {
             names_in_expr(right, visit);
         }
         ExprKind::Call(_, args) => args.iter().for_each(|e| names_in_expr(e, visit)),
+        ExprKind::If {
+            cond,
+            then,
+            otherwise,
+        } => {
+            names_in_expr(cond, visit);
+            names_in_expr(then, visit);
+            names_in_expr(otherwise, visit);
+        }
         ExprKind::Int(_)
         | ExprKind::Number(_)
         | ExprKind::Bool(_)

@@ -327,8 +327,20 @@ pub enum ProcItemKind {
     Args(Vec<FieldInit>),
     /// `on success { ... }`.
     OnSuccess(Vec<Stmt>),
-    /// `on failure { ... }`.
+    /// `on failure { ... }`: `reason`, `status` and `response` are in scope.
     OnFailure(Vec<Stmt>),
+    /// `require EXPR else TEMPLATE`: checked during collection as soon as what it
+    /// mentions is known; when false the message is said and the run ends `failed`.
+    Require {
+        /// The condition that must hold.
+        cond: Expr,
+        /// What is said when it does not.
+        message: Template,
+    },
+    /// `on denied { ... }` (only with an `approve` step).
+    OnDenied(Vec<Stmt>),
+    /// `on cancelled { ... }` (no `then` in it).
+    OnCancelled(Vec<Stmt>),
 }
 
 /// Who approves an `approve` step.
@@ -430,7 +442,8 @@ pub struct Script {
     pub line_starts: Vec<usize>,
 }
 
-/// A statement of an `on success` / `on failure` block.
+/// A statement of an outcome block (`on success`, `on failure`, `on denied`,
+/// `on cancelled`), or of a branch of an `if` in one.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Stmt {
     /// What it is.
@@ -455,6 +468,28 @@ pub enum StmtKind {
     Offer(Ident),
     /// `suggest TEMPLATE`: a follow-up question.
     Suggest(Template),
+    /// `if C { .. } else if C { .. } else { .. }`.
+    If(IfStmt),
+    /// `then PROC`: after this run's `done`, PROC starts as if clicked.
+    Then(Ident),
+}
+
+/// `if C { .. } else if C { .. } else { .. }`, its `else if`s flattened.
+#[derive(Clone, Debug, PartialEq)]
+pub struct IfStmt {
+    /// The `if` and each `else if`, in order: the first whose condition holds runs.
+    pub branches: Vec<IfBranch>,
+    /// The final `else` block, if any.
+    pub otherwise: Option<Vec<Stmt>>,
+}
+
+/// One conditional branch of an [`IfStmt`].
+#[derive(Clone, Debug, PartialEq)]
+pub struct IfBranch {
+    /// The condition (a `bool`; a run-time error counts as false).
+    pub cond: Expr,
+    /// The statements run when it holds.
+    pub body: Vec<Stmt>,
 }
 
 /// A string with `{expr}` interpolations (or a raw `"""` string, which has none).
@@ -518,6 +553,15 @@ pub enum ExprKind {
     Binary(BinaryOp, Box<Expr>, Box<Expr>),
     /// A built-in function call such as `len(x)`.
     Call(Ident, Vec<Expr>),
+    /// `if C then A else B`.
+    If {
+        /// The condition.
+        cond: Box<Expr>,
+        /// The value when it holds.
+        then: Box<Expr>,
+        /// The value when it does not.
+        otherwise: Box<Expr>,
+    },
 }
 
 /// Prefix operators.
@@ -609,6 +653,15 @@ pub enum TestStepKind {
     SendUnanswered,
     /// `click P`.
     Click(Ident),
+    /// `click P { var: value, ... }`: a click with values the agent already extracted.
+    ClickWith {
+        /// The procedure.
+        procedure: Ident,
+        /// The values (literals), as the protocol's `click … vars`.
+        vars: Vec<FieldInit>,
+    },
+    /// `at "RFC3339"`: the time of the inputs that follow.
+    At(StrLit),
     /// `dismiss P`.
     Dismiss(Ident),
     /// `answer VALUE`.
@@ -663,6 +716,8 @@ pub enum TestStepKind {
     },
     /// `expect javascript`.
     ExpectJavascript,
+    /// `expect error CODE`: an `error` output with that code.
+    ExpectError(Ident),
     /// `expect done P OUTCOME`.
     ExpectDone {
         /// The procedure.

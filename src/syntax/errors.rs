@@ -317,7 +317,8 @@ pub(crate) fn rule_name(rule: Rule) -> String {
             "a trigger (`always`, `negative_feedback`, `unanswered`, `source N` or `faq N`)"
         }
         Rule::request_part => "a request item (`header`, `query`, `body`, `timeout` or `retry`)",
-        Rule::stmt => "a statement (`say`, `save`, `offer` or `suggest`)",
+        Rule::stmt => "a statement (`say`, `save`, `offer`, `suggest`, `if` or `then`)",
+        Rule::stmt_block => "`{`",
         Rule::test_step => {
             "a test statement (`send`, `click`, `answer`, `provide`, `approve`, `respond`, \
              `expect`, ...)"
@@ -346,7 +347,7 @@ pub(crate) fn rule_name(rule: Rule) -> String {
         Rule::op_neg => "`-`",
         Rule::kw_neg_feedback => "`negative_feedback`",
         Rule::e_no_offer => "`no offer`",
-        Rule::on_item => "`on success` or `on failure`",
+        Rule::on_item => "`on success`, `on failure`, `on denied` or `on cancelled`",
         _ => "",
     };
     if !fixed.is_empty() {

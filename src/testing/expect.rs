@@ -34,6 +34,8 @@ pub enum Expectation {
     Javascript,
     /// `expect done P OUTCOME`.
     Done(String, String),
+    /// `expect error CODE`.
+    Error(String),
 }
 
 impl Expectation {
@@ -77,6 +79,7 @@ impl Expectation {
             TestStepKind::ExpectDone { procedure, outcome } => {
                 Expectation::Done(procedure.name.clone(), outcome.name.clone())
             }
+            TestStepKind::ExpectError(code) => Expectation::Error(code.name.clone()),
             _ => return None,
         })
     }
@@ -97,6 +100,7 @@ impl Expectation {
             Expectation::Request(..) => "request",
             Expectation::Javascript => "javascript",
             Expectation::Done(..) => "done",
+            Expectation::Error(_) => "error",
         }
     }
 
@@ -166,6 +170,7 @@ impl Expectation {
                     ..
                 },
             ) => procedure == p && outcome == o,
+            (Expectation::Error(want), Action::Error { code, .. }) => want == code,
             _ => false,
         }
     }
@@ -186,6 +191,7 @@ impl Expectation {
             Expectation::Request(method, url) => format!("request {method} {url:?}"),
             Expectation::Javascript => "javascript".to_string(),
             Expectation::Done(procedure, outcome) => format!("done {procedure} {outcome}"),
+            Expectation::Error(code) => format!("error {code}"),
         }
     }
 }

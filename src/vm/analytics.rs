@@ -26,10 +26,14 @@ pub enum EventKind {
         /// The procedure.
         procedure: String,
     },
-    /// The customer clicked a procedure (the run starts).
+    /// The customer clicked a procedure (the run starts), or a `then` of the procedure
+    /// `after` started it.
     Clicked {
         /// The procedure.
         procedure: String,
+        /// The procedure whose `then` started this run (no click came).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        after: Option<String>,
     },
     /// The customer dismissed an offered procedure.
     Dismissed {
@@ -103,6 +107,9 @@ pub enum EventKind {
         procedure: String,
         /// `completed`, `failed`, `cancelled` or `denied`.
         outcome: String,
+        /// For `failed`: why (`attempts`, `lookup`, `require`, `action`, `missing`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reason: Option<String>,
         /// Whether the procedure is an escalation.
         escalation: bool,
     },

@@ -141,12 +141,14 @@ impl Session {
         nonce: [u8; 16],
     ) -> Step {
         let conv = input.conversation;
+        let at = input.at;
         let mut cx = Cx::new(program, &conv);
         match input.event {
             Event::Start { customer, secrets } => {
                 match Session::start(program, &customer, secrets.as_ref(), nonce) {
                     Ok(session) => {
                         if let Some(old) = slot.as_mut() {
+                            old.at = at;
                             old.end(&mut cx);
                         }
                         *slot = Some(session);
@@ -155,7 +157,10 @@ impl Session {
                 }
             }
             Event::End => match slot.take() {
-                Some(mut session) => session.end(&mut cx),
+                Some(mut session) => {
+                    session.at = at;
+                    session.end(&mut cx);
+                }
                 None => return unknown(&conv),
             },
             event => {
@@ -164,8 +169,12 @@ impl Session {
                 };
                 // Applied to a copy: an error discards it, so the session stays exactly as it was.
                 let mut next = session.clone();
+                next.at = at;
                 match next.apply(&mut cx, event) {
-                    Ok(()) => *session = next,
+                    Ok(()) => {
+                        next.at = None;
+                        *session = next;
+                    }
                     Err(reject) => return error_step(&conv, reject.code, reject.message),
                 }
             }

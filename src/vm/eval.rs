@@ -15,7 +15,7 @@ use std::borrow::Cow;
 
 use smallvec::SmallVec;
 
-use crate::codegen::isa::{ChunkId, Const, Instr, VarId};
+use crate::codegen::isa::{ChunkId, Const, FailureField, Instr, VarId};
 
 use super::ops::{self, RuntimeError, fail};
 use super::program::Program;
@@ -319,7 +319,12 @@ pub(crate) fn exec<'e>(
         }
         Instr::Call(builtin, argc) => {
             let args = stack.pop_operands(argc.into())?;
-            stack.push_operand(Cow::Owned(ops::call(builtin, &args)?))?;
+            let value = if builtin.reads_clock() {
+                ops::clock(builtin, &args, env.session.at)?
+            } else {
+                ops::call(builtin, &args)?
+            };
+            stack.push_operand(Cow::Owned(value))?;
         }
         Instr::Matches(id) => {
             let regex = env.prog.regex(id).ok_or_else(|| bad("regex", id))?;
@@ -362,6 +367,25 @@ pub(crate) fn exec<'e>(
             None => return underflow(),
         },
         Instr::Return => return Ok(Flow::Return(stack.pop_operand()?)),
+        Instr::LoadFailure(field) => {
+            let failure = env
+                .session
+                .run
+                .as_ref()
+                .and_then(|run| run.failure.as_ref());
+            let operand = match (failure, field) {
+                (None, _) => Cow::Borrowed(&ABSENT),
+                (Some(f), FailureField::Reason) => {
+                    Cow::Owned(Value::Text(f.reason.as_str().into()))
+                }
+                (Some(f), FailureField::Status) => {
+                    Cow::Owned(f.status.map_or(Value::Absent, |s| Value::Int(i64::from(s))))
+                }
+                (Some(f), FailureField::Response) => Cow::Borrowed(&f.response),
+            };
+            stack.push_operand(operand)?;
+        }
+        Instr::JumpUnless { .. } | Instr::Then(_) | Instr::Fail(_) => return Ok(Flow::Step),
         Instr::Collect(_)
         | Instr::Approve(_)
         | Instr::FollowUp
@@ -377,6 +401,7 @@ pub(crate) fn exec<'e>(
         | Instr::Suggest
         | Instr::Save(_)
         | Instr::Offer(_)
+        | Instr::Require(_)
         | Instr::Done(_) => return Ok(Flow::Step),
     }
     Ok(Flow::Next)

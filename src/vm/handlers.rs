@@ -7,7 +7,7 @@
 
 use serde_json::{Map, Value as Json};
 
-use crate::codegen::isa::{Instr, Outcome, ProcId, VarId};
+use crate::codegen::isa::{Instr, Outcome, ProcId, Reason, VarId};
 use crate::codegen::module::Kind;
 
 use super::analytics::EventKind;
@@ -104,19 +104,9 @@ impl Session {
         }
         cx.event(EventKind::Clicked {
             procedure: name.to_owned(),
+            after: None,
         });
-        self.run = Some(Box::new(Run {
-            proc,
-            pc: 0,
-            stack: Vec::new(),
-            wait: Wait::Nothing,
-            tries: None,
-            effect: None,
-            result: Value::Absent,
-            failed: false,
-            approved: false,
-            refused: None,
-        }));
+        self.run = Some(Box::new(Run::new(proc)));
         for (var, json) in &values {
             self.store(cx, *var, json, true);
         }
@@ -176,7 +166,7 @@ impl Session {
                 };
                 run.tries = Some((var, used));
                 if used >= attempts {
-                    self.finish(cx, Outcome::Failed);
+                    self.fail_run(cx, Reason::Attempts);
                 } else {
                     // The same `ask` again (its prompt re-rendered).
                     self.drive(cx);
@@ -323,6 +313,7 @@ impl Session {
                 other => Value::from_json(&other),
             };
             run.failed = !success;
+            run.status = if is_api { status } else { None };
             run.pc = run.pc.saturating_add(1);
         }
         self.drive(cx);

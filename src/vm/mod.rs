@@ -41,7 +41,6 @@
 
 pub mod analytics;
 mod conversations;
-mod date;
 mod eval;
 mod guards;
 mod handlers;
@@ -56,6 +55,7 @@ pub mod redact;
 mod run;
 mod session;
 mod snapshot;
+mod snapshot_v1;
 pub mod url;
 mod value;
 
@@ -64,6 +64,7 @@ mod tests;
 
 pub use analytics::{AnalyticsEvent, EventKind};
 pub use conversations::Conversations;
+/// Dates as `YYYY-MM-DD` (the runtime's log timestamps use the same calendar).
 pub use input::{parse_input_json, parse_input_line};
 pub use ops::RuntimeError;
 pub use program::{Program, ProgramError};

@@ -9,6 +9,7 @@ use std::cmp::Ordering;
 use crate::codegen::isa::{BinaryOp, Builtin, UnaryOp};
 
 use super::value::{Value, text_as_date};
+use crate::calendar;
 
 /// A run-time error: the expression has no value.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -68,15 +69,19 @@ pub fn binary(op: BinaryOp, left: &Value, right: &Value) -> Result<Value, Runtim
 
 /// Calls a built-in function on its arguments (values, or operands that borrow them).
 pub fn call<V: Borrow<Value>>(builtin: Builtin, args: &[V]) -> Result<Value, RuntimeError> {
-    let arity = match builtin {
-        Builtin::Len | Builtin::Lower | Builtin::Upper | Builtin::Trim => 1,
-        Builtin::Contains | Builtin::StartsWith | Builtin::EndsWith => 2,
-    };
-    if args.len() != arity {
+    if !builtin
+        .arities()
+        .iter()
+        .any(|&n| usize::from(n) == args.len())
+    {
         return fail(format!(
-            "{builtin:?} takes {arity} argument(s), got {}",
+            "{builtin:?} takes {:?} argument(s), got {}",
+            builtin.arities(),
             args.len()
         ));
+    }
+    if builtin.reads_clock() {
+        return fail(format!("{builtin:?} needs the input's time"));
     }
     let first = args.first().map_or(&Value::Absent, Borrow::borrow);
     let second = args.get(1).map_or(&Value::Absent, Borrow::borrow);
@@ -100,8 +105,89 @@ pub fn call<V: Borrow<Value>>(builtin: Builtin, args: &[V]) -> Result<Value, Run
             Value::Text(suffix) => Ok(Value::Bool(text.ends_with(suffix.as_str()))),
             other => fail(format!("ends_with needs text, got {}", other.kind_name())),
         },
+        (Builtin::Join, items) => join(items, second),
+        (Builtin::AddDays, Value::Date(days)) => match &*normalise(second) {
+            Value::Int(n) => calendar::add_days(*days, *n)
+                .map(Value::Date)
+                .ok_or_else(|| RuntimeError("add_days leaves the calendar".into())),
+            other => fail(format!("add_days needs an int, got {}", other.kind_name())),
+        },
+        (Builtin::DaysBetween, Value::Date(from)) => match as_date(second) {
+            Some(to) => Ok(Value::Int(i64::from(to) - i64::from(*from))),
+            None => fail(format!(
+                "days_between needs dates, got {}",
+                second.kind_name()
+            )),
+        },
+        (Builtin::Weekday, Value::Date(days)) => calendar::weekday(*days)
+            .map(|day| Value::Text(day.to_owned()))
+            .ok_or_else(|| RuntimeError("weekday of a day outside the calendar".into())),
+        // A text that is a date stands for that date (a date literal, a JSON field).
+        (Builtin::AddDays | Builtin::DaysBetween | Builtin::Weekday, other)
+            if as_date(other).is_some() =>
+        {
+            let date = Value::Date(as_date(other).unwrap_or_default());
+            let mut args = vec![date];
+            args.extend(std::iter::once(second.clone()).filter(|_| builtin != Builtin::Weekday));
+            call(builtin, &args)
+        }
         (builtin, other) => fail(format!("{builtin:?} cannot take {}", other.kind_name())),
     }
+}
+
+/// `today()`/`today(zone)`, `hour()`/`hour(zone)` at the input's time `at`; no time, or
+/// a zone the database does not know, is a run-time error.
+pub fn clock<V: Borrow<Value>>(
+    builtin: Builtin,
+    args: &[V],
+    at: Option<jiff::Timestamp>,
+) -> Result<Value, RuntimeError> {
+    let Some(at) = at else {
+        return fail(format!(
+            "{} needs the input's time (`at`), and this input has none",
+            if builtin == Builtin::Hour {
+                "hour()"
+            } else {
+                "today()"
+            }
+        ));
+    };
+    let zone = match args.first().map(Borrow::borrow) {
+        None => jiff::tz::TimeZone::UTC,
+        Some(Value::Text(name)) => calendar::time_zone(name)
+            .ok_or_else(|| RuntimeError(format!("unknown time zone {name:?}")))?,
+        Some(other) => return fail(format!("a time zone is a text, got {}", other.kind_name())),
+    };
+    match builtin {
+        Builtin::Today => Ok(Value::Date(calendar::today(at, &zone))),
+        Builtin::Hour => Ok(Value::Int(calendar::hour(at, &zone))),
+        other => fail(format!("{other:?} does not read the clock")),
+    }
+}
+
+/// A date, or a text (or JSON string) that is one.
+fn as_date(value: &Value) -> Option<i32> {
+    match &*normalise(value) {
+        Value::Date(days) => Some(*days),
+        Value::Text(text) => text_as_date(text),
+        _ => None,
+    }
+}
+
+/// `join(list, separator)`: each item rendered as a template renders it.
+fn join(items: &Value, separator: &Value) -> Result<Value, RuntimeError> {
+    let Value::Text(separator) = separator else {
+        return fail(format!(
+            "join needs a text separator, got {}",
+            separator.kind_name()
+        ));
+    };
+    let rendered: Vec<String> = match &*normalise(items) {
+        Value::List(items) => items.iter().map(Value::render).collect(),
+        Value::Absent => Vec::new(),
+        other => return fail(format!("join needs a list, got {}", other.kind_name())),
+    };
+    Ok(Value::Text(rendered.join(separator)))
 }
 
 /// Equality of any two values: numbers compare numerically, a date equals the text of

@@ -6,11 +6,11 @@ use serde_json::Value as Json;
 use crate::codegen::isa::{TypeId, VarId};
 use crate::codegen::module::{BaseType, CheckDef};
 
-use super::date::parse_date;
 use super::eval::{Env, eval_guard, eval_text};
 use super::program::Program;
 use super::session::Session;
 use super::value::Value;
+use crate::calendar::parse_date;
 
 /// How strictly JSON must match the type.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -15,6 +15,22 @@ pub struct Input {
     /// What happened.
     #[serde(flatten)]
     pub event: Event,
+    /// When it happened (RFC 3339, e.g. `"2026-03-02T09:30:00Z"`): the time `today()`
+    /// and `hour()` read while this input is handled. `procc run` and `procc serve`
+    /// stamp it from the clock when the host leaves it out; a library host passes it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub at: Option<jiff::Timestamp>,
+}
+
+impl Input {
+    /// An input without a time (`at`).
+    pub fn new(conversation: impl Into<String>, event: Event) -> Input {
+        Input {
+            conversation: conversation.into(),
+            event,
+            at: None,
+        }
+    }
 }
 
 /// The events of §7.

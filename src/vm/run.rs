@@ -3,14 +3,14 @@
 
 use serde_json::{Map, Value as Json};
 
-use crate::codegen::isa::{Instr, Outcome, ProcId, RequestSpec, VarId};
+use crate::codegen::isa::{Instr, Outcome, ProcId, Reason, RequestSpec, VarId};
 
 use super::analytics::EventKind;
 use super::eval::{Env, Flow, eval, eval_guard, eval_text, exec, pop};
 use super::ops::{RuntimeError, fail};
 use super::parse_answer::{Mode, validate_var};
 use super::protocol::{Action, Offered};
-use super::session::{Cx, Effect, Refusal, Session, Wait};
+use super::session::{Cx, Effect, Failure, Refusal, Run, Session, Wait};
 use super::url::percent_encode;
 use super::value::Value;
 
@@ -20,6 +20,7 @@ enum StepFlow {
     Jump(u32),
     Suspend(Wait),
     Finish(Outcome),
+    Fail(Reason),
 }
 
 /// The result of storing a value into a variable.
@@ -45,7 +46,7 @@ impl Session {
             .and_then(|p| prog.chunk(p.body))
             .map(|c| &c.code)
         else {
-            self.finish(cx, Outcome::Failed);
+            self.fail_run(cx, Reason::Action);
             return;
         };
         // Forward-only code: each drive executes every instruction at most once.
@@ -81,14 +82,59 @@ impl Session {
                     self.finish(cx, outcome);
                     return;
                 }
+                Ok(StepFlow::Fail(reason)) => {
+                    self.fail_run(cx, reason);
+                    return;
+                }
             }
         }
-        // Fell off the end, ran out of fuel, or hit a run-time error.
-        self.finish(cx, Outcome::Failed);
+        // Fell off the end, ran out of fuel, or hit a run-time error: the run could not
+        // do what it was for.
+        self.fail_run(cx, Reason::Action);
     }
 
-    /// Ends the run: `done`, and its local variables are forgotten.
+    /// Ends the run `completed`, `denied` or `cancelled` (a `failed` end goes through
+    /// [`Session::fail_run`], which knows the reason).
     pub(crate) fn finish(&mut self, cx: &mut Cx<'_>, outcome: Outcome) {
+        match outcome {
+            Outcome::Failed => self.fail_run(cx, Reason::Action),
+            _ => self.end_run(cx, outcome, None),
+        }
+    }
+
+    /// Ends the run `failed` for `reason`: `on failure` sees the reason, and the status
+    /// and body of the HTTP answer when the failure came from one.
+    pub(crate) fn fail_run(&mut self, cx: &mut Cx<'_>, reason: Reason) {
+        let Some(run) = self.run.as_mut() else { return };
+        // An effect refused before it went out fails for the refusal's reason.
+        let reason = match (reason, run.refused) {
+            (Reason::Action, Some(refusal)) => refusal.reason(),
+            _ => reason,
+        };
+        let http = reason == Reason::Action
+            && run.refused.is_none()
+            && run.effect == Some(Effect::Request);
+        let status = if http { run.status } else { None };
+        let response = match status {
+            Some(_) => run.result.clone(),
+            None => Value::Absent,
+        };
+        run.failure = Some(Failure {
+            reason,
+            status,
+            response,
+        });
+        self.end_run(cx, Outcome::Failed, Some(reason));
+    }
+
+    /// Ends the run: its outcome's statements (§7: before `done`), `done`, its local
+    /// variables forgotten; then the procedure a `then` named starts, if it is eligible
+    /// now (after the statements ran and this run ended).
+    fn end_run(&mut self, cx: &mut Cx<'_>, outcome: Outcome, reason: Option<Reason>) {
+        let Some(proc) = self.running() else { return };
+        if let Some(chunk) = cx.prog.procedure(proc).and_then(|p| p.outcomes.of(outcome)) {
+            self.outcome_statements(cx, proc, chunk);
+        }
         let Some(run) = self.run.take() else { return };
         for var in cx.prog.locals_of(run.proc) {
             self.known.remove(var);
@@ -101,10 +147,56 @@ impl Session {
             escalation,
         });
         cx.event(EventKind::Done {
-            procedure,
+            procedure: procedure.clone(),
             outcome: outcome.as_str().to_owned(),
+            reason: reason.map(|r| r.as_str().to_owned()),
             escalation,
         });
+        // A cancelled run never hands over: the customer is doing something else.
+        if let Some(next) = run.then.filter(|_| outcome != Outcome::Cancelled)
+            && cx.hand_overs < cx.prog.module().procedures.len()
+            && self.eligible(cx, next)
+        {
+            cx.hand_overs += 1;
+            self.begin(cx, next, Some(procedure));
+        }
+    }
+
+    /// Starts a run of `proc` (clicked, or handed over to by `then` after `after`).
+    pub(crate) fn begin(&mut self, cx: &mut Cx<'_>, proc: ProcId, after: Option<String>) {
+        cx.event(EventKind::Clicked {
+            procedure: cx.proc_name(proc),
+            after,
+        });
+        self.run = Some(Box::new(Run::new(proc)));
+        self.drive(cx);
+    }
+
+    /// Runs an outcome chunk to its `Done`. Outcome statements never suspend: a
+    /// run-time error ends the statements early (the `done` still follows), and anything
+    /// but a statement (which the verifier refuses) stops them too.
+    fn outcome_statements(&mut self, cx: &mut Cx<'_>, proc: ProcId, chunk: u32) {
+        let prog = cx.prog;
+        let Some(code) = prog.chunk(chunk).map(|c| &c.code) else {
+            return;
+        };
+        let mut stack: Vec<Value> = Vec::new();
+        let mut pc = 0usize;
+        for _ in 0..=code.len() {
+            let Some(&instr) = code.get(pc) else { return };
+            let flow = exec(&Env::new(prog, self), &mut stack, pc, instr);
+            let step = match flow {
+                Ok(Flow::Next) => Ok(StepFlow::Next),
+                Ok(Flow::Jump(target)) => Ok(StepFlow::Jump(target)),
+                Ok(Flow::Step) if is_statement(instr) => self.step(cx, proc, instr, &mut stack),
+                Ok(_) | Err(_) => return,
+            };
+            match step {
+                Ok(StepFlow::Next) => pc += 1,
+                Ok(StepFlow::Jump(target)) if target as usize > pc => pc = target as usize,
+                _ => return,
+            }
+        }
     }
 
     fn step(
@@ -255,6 +347,21 @@ impl Session {
                 }
                 self.offer(cx, &[target]);
             }
+            Instr::Require(index) => return self.require(cx, proc, index),
+            Instr::Then(target) => {
+                if prog.procedure(target).is_none() {
+                    return fail(format!("procedure {target} out of range"));
+                }
+                if let Some(run) = self.run.as_mut() {
+                    run.then = Some(target);
+                }
+            }
+            Instr::JumpUnless { cond, target } => {
+                if !eval_guard(&Env::new(prog, self), cond) {
+                    return Ok(StepFlow::Jump(target));
+                }
+            }
+            Instr::Fail(reason) => return Ok(StepFlow::Fail(reason)),
             Instr::Done(outcome) => return Ok(StepFlow::Finish(outcome)),
             _ => return fail(format!("{instr:?} is not a procedure step")),
         }
@@ -268,6 +375,30 @@ impl Session {
             run.failed = true;
             run.result = Value::Absent;
         }
+    }
+
+    /// `Require(i)`: a requirement that holds lets the run go on; one that does not
+    /// (or cannot be evaluated) says its message and ends the run `failed` with reason
+    /// `require`.
+    fn require(
+        &mut self,
+        cx: &mut Cx<'_>,
+        proc: ProcId,
+        index: u32,
+    ) -> Result<StepFlow, RuntimeError> {
+        let prog = cx.prog;
+        let def = prog
+            .procedure(proc)
+            .and_then(|p| p.requires.get(index as usize))
+            .ok_or_else(|| RuntimeError(format!("requirement {index} out of range")))?;
+        if eval_guard(&Env::new(prog, self), def.cond) {
+            return Ok(StepFlow::Next);
+        }
+        // A message that cannot be rendered is not said; the run still ends.
+        if let Ok(text) = eval_text(&Env::new(prog, self), def.message) {
+            cx.out(Action::Say { text });
+        }
+        Ok(StepFlow::Fail(Reason::Require))
     }
 
     fn set_effect(&mut self, effect: Effect) {
@@ -316,7 +447,7 @@ impl Session {
                 return Ok(StepFlow::Next);
             }
             // Neither asked nor defaulted, and the host did not provide it.
-            return Ok(StepFlow::Finish(Outcome::Failed));
+            return Ok(StepFlow::Fail(Reason::Missing));
         };
         let prompt = eval_text(&Env::new(prog, self), ask)?;
         let chain = prog.type_chain(def.ty);
@@ -497,6 +628,20 @@ impl Session {
             }
         }
     }
+}
+
+/// The instructions an outcome chunk may run (the statements of §4 and `if`'s jumps).
+fn is_statement(instr: Instr) -> bool {
+    matches!(
+        instr,
+        Instr::Say
+            | Instr::Suggest
+            | Instr::Save(_)
+            | Instr::Offer(_)
+            | Instr::Then(_)
+            | Instr::JumpUnless { .. }
+            | Instr::Done(_)
+    )
 }
 
 /// An idempotency key: the same for every retry of one request (the host resends the

@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value as Json};
 
-use crate::codegen::isa::{Approver, ProcId, VarId};
+use crate::codegen::isa::{Approver, ProcId, Reason, VarId};
 
 use super::analytics::{AnalyticsEvent, EventKind};
 use super::parse_answer::{Mode, parse_typed, type_checks};
@@ -45,6 +45,12 @@ pub struct Session {
     /// A secret that was not supplied was read since the last request.
     #[serde(skip)]
     pub(crate) missing_secret: bool,
+    /// The time of the input being handled (its `at`), read by `today()` and `hour()`.
+    /// It belongs to one input, not to the conversation: set before an input is applied
+    /// and cleared after, so it is never in a snapshot and a later input without `at`
+    /// cannot see an old time.
+    #[serde(skip)]
+    pub(crate) at: Option<jiff::Timestamp>,
 }
 
 /// A suspended run of a procedure body.
@@ -67,10 +73,48 @@ pub(crate) struct Run {
     pub result: Value,
     /// Whether the awaited effect failed.
     pub failed: bool,
+    /// The HTTP status of the awaited request's answer, when one came.
+    pub status: Option<u16>,
+    /// While `on failure` runs: what it reads as `reason`, `status` and `response`.
+    pub failure: Option<Failure>,
+    /// The procedure a `then` hands over to after `done` (the last `then` executed).
+    pub then: Option<ProcId>,
     /// A granted approval was passed: the collection set is locked (§7).
     pub approved: bool,
     /// The effect was refused before it went out (the run fails without waiting).
     pub refused: Option<Refusal>,
+}
+
+impl Run {
+    /// A run of `proc` about to execute its first instruction.
+    pub(crate) fn new(proc: ProcId) -> Run {
+        Run {
+            proc,
+            pc: 0,
+            stack: Vec::new(),
+            wait: Wait::Nothing,
+            tries: None,
+            effect: None,
+            result: Value::Absent,
+            failed: false,
+            status: None,
+            failure: None,
+            then: None,
+            approved: false,
+            refused: None,
+        }
+    }
+}
+
+/// Why a run failed, as `on failure` sees it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub(crate) struct Failure {
+    /// `reason`.
+    pub reason: Reason,
+    /// `status`: the HTTP status, when the failure came from an HTTP answer.
+    pub status: Option<u16>,
+    /// `response`: the HTTP answer's body (`Absent` when there was none).
+    pub response: Value,
 }
 
 /// Why an effect was not sent (§7); the run ends `failed` with this `reason`.
@@ -84,14 +128,10 @@ pub(crate) enum Refusal {
 
 impl Refusal {
     /// The `reason` of the failed run.
-    #[allow(
-        dead_code,
-        reason = "read by the outcome blocks' `reason` (revision 2)"
-    )]
-    pub(crate) fn as_str(self) -> &'static str {
+    pub(crate) fn reason(self) -> Reason {
         match self {
-            Refusal::Action => "action",
-            Refusal::Missing => "missing",
+            Refusal::Action => Reason::Action,
+            Refusal::Missing => Reason::Missing,
         }
     }
 }
@@ -163,6 +203,10 @@ pub(crate) struct Cx<'a> {
     pub prog: &'a Program,
     pub conv: &'a str,
     pub step: Step,
+    /// `then` hand-overs made while handling this input. The verifier refuses cycles;
+    /// the interpreter still stops a chain longer than the procedure table, so even an
+    /// unverified module cannot hand over forever.
+    pub hand_overs: usize,
 }
 
 impl<'a> Cx<'a> {
@@ -171,6 +215,7 @@ impl<'a> Cx<'a> {
             prog,
             conv,
             step: Step::default(),
+            hand_overs: 0,
         }
     }
 

@@ -4,20 +4,32 @@
 //! restores under the program that wrote it: indexes would mean other things under
 //! another), then the postcard-encoded [`Session`]. Restoring checks every index
 //! against the program, so a corrupt or foreign snapshot is an error, never a panic.
+//!
+//! Versions: postcard is not self-describing, so any change to what a [`Session`]
+//! encodes (a new field, a reordered enum) is a new format. Whoever makes one bumps
+//! [`FORMAT`], keeps the previous shape frozen (as `snapshot_v1.rs` keeps format 1, with
+//! its conversion into today's [`Session`]) and adds its arm to [`decode`]: a host upgraded
+//! in place (`procc serve` on its store) then still restores every conversation written
+//! before. A snapshot of a newer format than this build knows is refused as
+//! [`SnapshotError::Newer`], never misread.
 
 use crate::codegen::isa::Instr;
 
 use super::program::Program;
 use super::session::{Effect, Session, Wait};
 
-/// The snapshot format version.
-const FORMAT: u8 = 2;
+/// The snapshot format this build writes (and the newest it reads). Format 1 (before
+/// sessions had a nonce, runs their approval lock and refusal, and revision 2's run state:
+/// the HTTP status, the failure and the `then` hand-over) is still read.
+pub const FORMAT: u8 = 2;
 
 /// Why a snapshot cannot be restored.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum SnapshotError {
-    /// Not a snapshot of this format version.
+    /// Not a snapshot (no format byte, or one no version of procc wrote).
     Format,
+    /// Written by a newer procc, in a format this build does not know.
+    Newer(u8),
     /// Written under a different program (bundle).
     OtherProgram,
     /// The bytes do not decode.
@@ -30,6 +42,10 @@ impl std::fmt::Display for SnapshotError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             SnapshotError::Format => f.write_str("not a session snapshot of this version"),
+            SnapshotError::Newer(format) => write!(
+                f,
+                "the snapshot is in format {format}, newer than this procc reads ({FORMAT})"
+            ),
             SnapshotError::OtherProgram => {
                 f.write_str("the snapshot was written by another program")
             }
@@ -42,6 +58,16 @@ impl std::fmt::Display for SnapshotError {
 }
 
 impl std::error::Error for SnapshotError {}
+
+/// Decodes a snapshot's body written in `format` (one arm per format this build still
+/// reads; see the module's doc).
+fn decode(format: u8, body: &[u8]) -> Result<Session, SnapshotError> {
+    match format {
+        FORMAT => postcard::from_bytes(body).map_err(|e| SnapshotError::Corrupt(e.to_string())),
+        1 => super::snapshot_v1::decode(body).map_err(|e| SnapshotError::Corrupt(e.to_string())),
+        _ => Err(SnapshotError::Format),
+    }
+}
 
 impl Session {
     /// Encodes the session.
@@ -57,15 +83,14 @@ impl Session {
     /// Decodes and checks a session written by [`Session::to_snapshot`].
     pub fn from_snapshot(prog: &Program, bytes: &[u8]) -> Result<Session, SnapshotError> {
         let (&format, rest) = bytes.split_first().ok_or(SnapshotError::Format)?;
-        if format != FORMAT {
-            return Err(SnapshotError::Format);
+        if format > FORMAT {
+            return Err(SnapshotError::Newer(format));
         }
         let (fingerprint, body) = rest.split_at_checked(4).ok_or(SnapshotError::Format)?;
         if fingerprint != prog.fingerprint() {
             return Err(SnapshotError::OtherProgram);
         }
-        let session: Session =
-            postcard::from_bytes(body).map_err(|e| SnapshotError::Corrupt(e.to_string()))?;
+        let session = decode(format, body)?;
         session.check(prog)?;
         Ok(session)
     }
@@ -106,7 +131,9 @@ impl Session {
             _ => true,
         };
         let tries_ok = run.tries.is_none_or(|(v, _)| prog.var(v).is_some());
-        if !fits || !effect_ok || !tries_ok || run.stack.len() > super::eval::MAX_STACK {
+        let then_ok = run.then.is_none_or(|p| prog.procedure(p).is_some());
+        if !fits || !effect_ok || !tries_ok || !then_ok || run.stack.len() > super::eval::MAX_STACK
+        {
             return bad("suspended run");
         }
         Ok(())

@@ -3,7 +3,7 @@
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::Value as Json;
 
-use super::date::{format_date, parse_date};
+use crate::calendar::{format_date, parse_date};
 
 /// A run-time value.
 ///

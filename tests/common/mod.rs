@@ -1,7 +1,7 @@
 //! Hand-built modules shared by the bundle tests.
 #![allow(dead_code)]
 
-use procc::codegen::isa::{Approver, Chunk, Instr, Method, Outcome, RequestSpec};
+use procc::codegen::isa::{Approver, Chunk, Instr, Method, Outcome, Reason, RequestSpec};
 use procc::codegen::module::{
     AudienceDef, BaseType, FieldDef, Kind, Knowledge, Module, ProcDef, TriggerIndex, TypeDef,
     VarDef, builtin_type_defs,
@@ -77,7 +77,7 @@ pub fn good() -> Module {
             Done(Outcome::Completed),
             Str(7), // 22
             Say,
-            Done(Outcome::Failed),
+            Fail(Reason::Action),
         ]),
         // 2: redirect label
         chunk(vec![Str(8), Return]),
@@ -177,7 +177,9 @@ pub fn good() -> Module {
                 audiences: vec![0],
                 when: None,
                 body: 1,
+                outcomes: Default::default(),
                 collects: vec![0],
+                requires: vec![],
                 returns: vec![FieldDef {
                     name: "refund_id".into(),
                     ty: 0,
@@ -194,7 +196,9 @@ pub fn good() -> Module {
                 audiences: vec![],
                 when: None,
                 body: 3,
+                outcomes: Default::default(),
                 collects: vec![],
+                requires: vec![],
                 returns: vec![],
             },
         ],

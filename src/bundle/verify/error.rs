@@ -62,6 +62,9 @@ pub enum Rule {
     BadOutcome,
     /// A local variable used outside its procedure, or `Save` into a local.
     LocalVariable,
+    /// `then` hand-overs that can come back to a procedure (rule 4: one click must not
+    /// start an endless series of runs), or a `then` in `on cancelled`.
+    ThenCycle,
 }
 
 impl Rule {
@@ -94,6 +97,7 @@ impl Rule {
             Rule::InvalidRequest => "invalid_request",
             Rule::BadOutcome => "bad_outcome",
             Rule::LocalVariable => "local_variable",
+            Rule::ThenCycle => "then_cycle",
         }
     }
 }

@@ -14,7 +14,7 @@ use super::ChunkCtx;
 use super::error::{Rule, VerifyError};
 use super::roles::{Role, base_of};
 use super::types::{Ty, Val};
-use crate::codegen::isa::{BinaryOp, Builtin, Const, Instr, UnaryOp};
+use crate::codegen::isa::{BinaryOp, Builtin, Const, FailureField, Instr, UnaryOp};
 
 /// The deepest the operand stack may grow: one limit, proved here and enforced again by
 /// the interpreter.
@@ -37,9 +37,10 @@ struct Next {
 /// Runs the analysis over the chunk.
 pub(crate) fn check_flow(cx: &ChunkCtx<'_>) -> Result<(), VerifyError> {
     let mut pending: BTreeMap<u32, State> = BTreeMap::new();
+    // An `if` condition is evaluated where its statement stands, after the effect.
     let mut current = Some(State {
         stack: Vec::new(),
-        awaited: false,
+        awaited: matches!(cx.role, Role::Cond(_)),
     });
     for (pc, instr) in cx.code.iter().enumerate() {
         let pc = pc as u32;
@@ -300,6 +301,18 @@ fn step(cx: &ChunkCtx<'_>, pc: u32, instr: Instr, s: State) -> Result<Next, Veri
             }
             k.push(Val::of(Ty::Any))?;
         }
+        Instr::LoadFailure(field) => k.push(Val {
+            ty: match field {
+                FailureField::Reason => Ty::Text,
+                FailureField::Status => Ty::Int,
+                FailureField::Response => Ty::Any,
+            },
+            absent: field != FailureField::Reason,
+            secret: false,
+            url_safe: false,
+        })?,
+        Instr::JumpUnless { target, .. } => jump = Some((target, k.s.clone())),
+        Instr::Then(_) => {}
         Instr::GetField(_) => {
             let v = k.pop()?;
             k.as_itself(&[v], "a field access")?;
@@ -527,8 +540,10 @@ fn step(cx: &ChunkCtx<'_>, pc: u32, instr: Instr, s: State) -> Result<Next, Veri
                 ));
             }
         }
-        Instr::Offer(_) => {}
-        Instr::Done(_) => {
+        // Checks a requirement (its chunks are verified by their roles) and may end the
+        // run; it touches no operand.
+        Instr::Offer(_) | Instr::Require(_) => {}
+        Instr::Done(_) | Instr::Fail(_) => {
             if !k.s.stack.is_empty() {
                 return Err(cx.err(
                     Rule::StackMismatch,
@@ -602,15 +617,15 @@ fn binary(k: &Machine<'_, '_>, op: BinaryOp, l: Val, r: Val) -> Result<Ty, Verif
 }
 
 fn call(k: &Machine<'_, '_>, f: Builtin, args: &[Val]) -> Result<Ty, VerifyError> {
-    let arity = match f {
-        Builtin::Len | Builtin::Lower | Builtin::Upper | Builtin::Trim => 1,
-        Builtin::Contains | Builtin::StartsWith | Builtin::EndsWith => 2,
-    };
-    if args.len() != arity {
+    if !f.arities().iter().any(|&n| usize::from(n) == args.len()) {
         return Err(k.cx.err(
             Rule::OperandType,
             k.pc,
-            format!("`{f:?}` takes {arity} arguments, not {}", args.len()),
+            format!(
+                "`{f:?}` takes {:?} arguments, not {}",
+                f.arities(),
+                args.len()
+            ),
         ));
     }
     let what = Backticked(&f);
@@ -634,13 +649,45 @@ fn call(k: &Machine<'_, '_>, f: Builtin, args: &[Val]) -> Result<Ty, VerifyError
             }
             Ty::Bool
         }
+        Builtin::Join => {
+            k.want(first, &[Ty::List], &what)?;
+            k.want(args[1], &[Ty::Text], &what)?;
+            Ty::Text
+        }
+        // The zone, when given, is a text.
+        Builtin::Today | Builtin::Hour => {
+            if let Some(zone) = args.first() {
+                k.want(*zone, &[Ty::Text], &what)?;
+            }
+            if f == Builtin::Today {
+                Ty::Date
+            } else {
+                Ty::Int
+            }
+        }
+        // A text that is a date stands for it (checked at run time, like a stored text).
+        Builtin::AddDays => {
+            k.want(first, &[Ty::Date, Ty::Text], &what)?;
+            k.want(args[1], &[Ty::Int], &what)?;
+            Ty::Date
+        }
+        Builtin::DaysBetween => {
+            for a in args {
+                k.want(*a, &[Ty::Date, Ty::Text], &what)?;
+            }
+            Ty::Int
+        }
+        Builtin::Weekday => {
+            k.want(first, &[Ty::Date, Ty::Text], &what)?;
+            Ty::Text
+        }
     })
 }
 
 fn check_return(k: &Machine<'_, '_>, v: Val) -> Result<(), VerifyError> {
     let cx = k.cx;
     let ok = match cx.role {
-        Role::Guard | Role::CheckCond(_) => v.ty.fits(&[Ty::Bool]),
+        Role::Guard | Role::CheckCond(_) | Role::Cond(_) => v.ty.fits(&[Ty::Bool]),
         Role::Text | Role::CheckMessage(_) => v.ty == Ty::Text && !v.absent,
         Role::Default(var) => {
             let want = cx
@@ -651,7 +698,7 @@ fn check_return(k: &Machine<'_, '_>, v: Val) -> Result<(), VerifyError> {
                 .unwrap_or(Ty::Any);
             compatible(v.ty, want)
         }
-        Role::Body(_) => false,
+        Role::Body(_) | Role::Outcome(..) => false,
     };
     if ok {
         Ok(())
@@ -670,10 +717,10 @@ fn check_return(k: &Machine<'_, '_>, v: Val) -> Result<(), VerifyError> {
 
 fn expected(role: Role) -> &'static str {
     match role {
-        Role::Guard | Role::CheckCond(_) => "a bool",
+        Role::Guard | Role::CheckCond(_) | Role::Cond(_) => "a bool",
         Role::Text | Role::CheckMessage(_) => "a text",
         Role::Default(_) => "a value of the variable's type",
-        Role::Body(_) => "nothing",
+        Role::Body(_) | Role::Outcome(..) => "nothing",
     }
 }
 

@@ -18,6 +18,7 @@ mod flow;
 pub(crate) mod roles;
 mod structure;
 mod tables;
+pub(crate) mod then;
 mod types;
 
 pub use error::{Rule, VerifyError};
@@ -48,7 +49,7 @@ pub fn verify(module: &Module) -> Result<(), VerifyError> {
             "no table refers to this chunk",
         ));
     }
-    Ok(())
+    then::check_then_chains(module)
 }
 
 fn check_chunk(module: &Module, u: &roles::Use) -> Result<(), VerifyError> {

@@ -2,7 +2,7 @@
 //! per use, against what that use needs (a guard returns a bool, a prompt a text, a body
 //! ends in `Done`, ...).
 
-use crate::codegen::isa::{ChunkId, ProcId, VarId};
+use crate::codegen::isa::{ChunkId, Instr, Outcome, ProcId, VarId};
 use crate::codegen::module::{BaseType, Module, TypeDef};
 
 /// How a chunk is used.
@@ -20,6 +20,21 @@ pub(crate) enum Role {
     Default(VarId),
     /// A procedure's body.
     Body(ProcId),
+    /// A procedure's `on failure`, `on denied` or `on cancelled` statements.
+    Outcome(ProcId, Outcome),
+    /// The condition of an `if` in a procedure's body or outcome chunk: a bool, which
+    /// may read the effect's result and the failure.
+    Cond(ProcId),
+}
+
+impl Role {
+    /// The procedure whose statements (body or outcome chunk) this chunk holds.
+    pub(crate) fn statements_of(self) -> Option<ProcId> {
+        match self {
+            Role::Body(p) | Role::Outcome(p, _) => Some(p),
+            _ => None,
+        }
+    }
 }
 
 /// One use of a chunk.
@@ -57,6 +72,19 @@ pub(crate) enum Place {
     ProcWhen(ProcId),
     /// A procedure's body.
     Body(ProcId),
+    /// A procedure's `require` (`message`: its message).
+    Require {
+        /// The procedure.
+        proc: ProcId,
+        /// Its position among the procedure's requirements.
+        index: usize,
+        /// The message rather than the condition.
+        message: bool,
+    },
+    /// A procedure's outcome block.
+    Outcome(ProcId, Outcome),
+    /// The condition of an `if` of a procedure.
+    Cond(ProcId),
 }
 
 impl Place {
@@ -90,6 +118,18 @@ impl Place {
             Place::Label(p) => format!("the label of procedure `{}`", proc(p)),
             Place::ProcWhen(p) => format!("the `when` of procedure `{}`", proc(p)),
             Place::Body(p) => format!("procedure `{}`", proc(p)),
+            Place::Require {
+                proc: p,
+                index,
+                message,
+            } => format!(
+                "the {} of requirement {} of procedure `{}`",
+                if message { "message" } else { "condition" },
+                index + 1,
+                proc(p)
+            ),
+            Place::Outcome(p, o) => format!("`on {}` of procedure `{}`", block_name(o), proc(p)),
+            Place::Cond(p) => format!("an `if` condition of procedure `{}`", proc(p)),
         }
     }
 }
@@ -171,8 +211,53 @@ pub(crate) fn uses(m: &Module) -> Vec<Use> {
             push(c, Role::Guard, owner, Place::ProcWhen(pi));
         }
         push(p.body, Role::Body(pi), owner, Place::Body(pi));
+        for (index, r) in p.requires.iter().enumerate() {
+            let place = |message| Place::Require {
+                proc: pi,
+                index,
+                message,
+            };
+            push(r.cond, Role::Guard, owner, place(false));
+            push(r.message, Role::Text, owner, place(true));
+        }
+        let blocks = [
+            (p.outcomes.failure, Outcome::Failed),
+            (p.outcomes.denied, Outcome::Denied),
+            (p.outcomes.cancelled, Outcome::Cancelled),
+        ];
+        let mut statements = vec![p.body];
+        for (chunk, outcome) in blocks {
+            if let Some(c) = chunk {
+                push(
+                    c,
+                    Role::Outcome(pi, outcome),
+                    owner,
+                    Place::Outcome(pi, outcome),
+                );
+                statements.push(c);
+            }
+        }
+        // `if` conditions are named by the statements' `JumpUnless`, not by a table.
+        for c in statements {
+            let code = m.chunks.get(c as usize).map_or(&[][..], |c| &c.code[..]);
+            for instr in code {
+                if let Instr::JumpUnless { cond, .. } = instr {
+                    push(*cond, Role::Cond(pi), owner, Place::Cond(pi));
+                }
+            }
+        }
     }
     out
+}
+
+/// The block an outcome chunk comes from: `on failure`, `on denied`, `on cancelled`.
+pub(crate) fn block_name(o: Outcome) -> &'static str {
+    match o {
+        Outcome::Completed => "success",
+        Outcome::Failed => "failure",
+        Outcome::Denied => "denied",
+        Outcome::Cancelled => "cancelled",
+    }
 }
 
 /// The base type of a type entry (`json` when missing, which table checks already refuse).

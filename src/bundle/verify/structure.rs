@@ -49,8 +49,19 @@ pub(crate) fn check_structure(cx: &ChunkCtx<'_>) -> Result<(), VerifyError> {
             Instr::LoadSecret(i) => index(i, m.secrets.len(), "secret")?,
             Instr::OpenComponent(i) => index(i, m.components.len(), "component")?,
             Instr::SwitchTopic(i) => index(i, m.topics.len(), "topic")?,
-            Instr::Offer(p) => index(p, m.procedures.len(), "procedure")?,
+            Instr::Offer(p) | Instr::Then(p) => index(p, m.procedures.len(), "procedure")?,
+            Instr::Require(i) => {
+                // A body may check only its own procedure's requirements.
+                let own = cx
+                    .owner
+                    .and_then(|p| m.procedures.get(p as usize))
+                    .map_or(0, |p| p.requires.len());
+                index(i, own, "requirement")?
+            }
             _ if let Some(t) = instr.jump_target() => {
+                if let Instr::JumpUnless { cond, .. } = *instr {
+                    index(cond, m.chunks.len(), "chunk")?;
+                }
                 if t <= pc {
                     return Err(cx.err(Rule::BackwardJump, pc, format!("a jump goes back to {t}")));
                 }
@@ -76,16 +87,7 @@ pub(crate) fn check_structure(cx: &ChunkCtx<'_>) -> Result<(), VerifyError> {
                         ),
                     ));
             }
-            Instr::Done(o) if !matches!(o, Outcome::Completed | Outcome::Failed) => {
-                return Err(cx.err(
-                    Rule::BadOutcome,
-                    pc,
-                    format!(
-                        "a body may end only completed or failed, not {}",
-                        o.as_str()
-                    ),
-                ));
-            }
+            Instr::Done(o) => check_done(cx, o, pc)?,
             _ => {}
         }
         check_allowed(cx, instr, pc)?;
@@ -147,8 +149,72 @@ fn check_local(
     Ok(())
 }
 
+/// A body ends `completed` (a failure goes through `Fail`); an outcome chunk ends with
+/// its own outcome.
+fn check_done(cx: &ChunkCtx<'_>, o: Outcome, pc: u32) -> Result<(), VerifyError> {
+    let (allowed, what) = match cx.role {
+        Role::Outcome(_, own) => (own, "an outcome block"),
+        _ => (Outcome::Completed, "a body"),
+    };
+    if o == allowed {
+        return Ok(());
+    }
+    Err(cx.err(
+        Rule::BadOutcome,
+        pc,
+        format!(
+            "{what} may end only {}, not {}",
+            allowed.as_str(),
+            o.as_str()
+        ),
+    ))
+}
+
+/// What the statements of an outcome chunk, and the new control flow of revision 2, may
+/// hold: `None` when the instruction is for [`check_allowed`]'s general rules.
+fn check_revision2(cx: &ChunkCtx<'_>, instr: &Instr, pc: u32) -> Option<Result<(), VerifyError>> {
+    let not_allowed = |what: &str| Err(cx.err(Rule::InstructionNotAllowed, pc, what.to_string()));
+    let statements = cx.role.statements_of().is_some();
+    Some(match (instr, cx.role) {
+        (Instr::LoadFailure(_), Role::Outcome(_, Outcome::Failed) | Role::Cond(_)) => Ok(()),
+        (Instr::LoadFailure(_), _) => not_allowed("the failure is readable only in `on failure`"),
+        (Instr::LoadResult, Role::Cond(_)) => Ok(()),
+        (Instr::Then(_), Role::Outcome(_, Outcome::Cancelled)) => Err(cx.err(
+            Rule::ThenCycle,
+            pc,
+            "`then` in `on cancelled`: a cancelled run never hands over",
+        )),
+        (Instr::Then(_) | Instr::JumpUnless { .. }, _) if statements => Ok(()),
+        (Instr::Then(_) | Instr::JumpUnless { .. }, _) => {
+            not_allowed("a statement appears in an expression chunk")
+        }
+        (Instr::Fail(_), Role::Body(_)) => Ok(()),
+        (Instr::Fail(_), _) => not_allowed("only a body may fail"),
+        (
+            Instr::Collect(_)
+            | Instr::Approve(_)
+            | Instr::Await
+            | Instr::JumpIfFailed(_)
+            | Instr::LoadResult
+            | Instr::Return,
+            Role::Outcome(..),
+        ) => not_allowed("an outcome block holds only statements"),
+        (_, Role::Outcome(..)) if effect_kind(instr).is_some() => {
+            not_allowed("an effect appears in an outcome block")
+        }
+        (
+            Instr::Say | Instr::Suggest | Instr::Save(_) | Instr::Offer(_) | Instr::Done(_),
+            Role::Outcome(..),
+        ) => Ok(()),
+        _ => return None,
+    })
+}
+
 /// What a chunk of this role may contain, and effects matching the procedure's kind.
 fn check_allowed(cx: &ChunkCtx<'_>, instr: &Instr, pc: u32) -> Result<(), VerifyError> {
+    if let Some(verdict) = check_revision2(cx, instr, pc) {
+        return verdict;
+    }
     let body_kind = match cx.role {
         Role::Body(_) => cx.kind,
         _ => None,
@@ -174,6 +240,7 @@ fn check_allowed(cx: &ChunkCtx<'_>, instr: &Instr, pc: u32) -> Result<(), Verify
         | Instr::Suggest
         | Instr::Save(_)
         | Instr::Offer(_)
+        | Instr::Require(_)
         | Instr::Done(_)
             if body_kind.is_none() =>
         {

@@ -227,7 +227,16 @@ fn check_vars(m: &Module) -> Result<(), VerifyError> {
 fn check_procedures(m: &Module) -> Result<(), VerifyError> {
     for (pi, p) in m.procedures.iter().enumerate() {
         let place = || format!("procedure `{}`", p.name);
-        for chunk in [Some(p.label), p.when, Some(p.body)].into_iter().flatten() {
+        let outcomes = [p.outcomes.failure, p.outcomes.denied, p.outcomes.cancelled];
+        let requires = p
+            .requires
+            .iter()
+            .flat_map(|r| [Some(r.cond), Some(r.message)]);
+        let chunks = [Some(p.label), p.when, Some(p.body)]
+            .into_iter()
+            .chain(outcomes)
+            .chain(requires);
+        for chunk in chunks.flatten() {
             in_range(chunk, m.chunks.len(), "chunk", place)?;
         }
         if let Some(d) = p.description {

@@ -306,6 +306,7 @@ mod tests {
             kind: EventKind::Done {
                 procedure: "p".into(),
                 outcome: "completed".into(),
+                reason: None,
                 escalation: false,
             },
         };

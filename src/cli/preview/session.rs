@@ -298,18 +298,50 @@ impl Preview {
     /// Sends one event and shows its outputs; false when it was refused with an error.
     fn send(&mut self, event: Event) -> bool {
         let step = self.conversations.handle(Input {
-            conversation: self.conversation.clone(),
-            event,
+            at: Some(jiff::Timestamp::now()),
+            ..Input::new(self.conversation.clone(), event)
         });
         for e in &step.events {
-            if let EventKind::Clicked { procedure } = &e.kind {
+            if let EventKind::Clicked { procedure, .. } = &e.kind {
                 self.running = Some(procedure.clone());
             }
         }
         let mut ok = true;
+        // Each `done` output has its `done` event, in the same order: it tells the reason
+        // of a failure; a `clicked` event with `after` is a `then` hand-over.
+        let mut endings = step.events.iter().filter_map(|e| match &e.kind {
+            EventKind::Done { reason, .. } => Some(reason.clone()),
+            _ => None,
+        });
+        let mut hand_overs = step.events.iter().filter_map(|e| match &e.kind {
+            EventKind::Clicked {
+                procedure,
+                after: Some(after),
+            } => Some((after.clone(), procedure.clone())),
+            _ => None,
+        });
         for output in &step.outputs {
             for line in render::action(&self.redactor.action(&output.action), &self.painter) {
                 println!("  {line}");
+            }
+            if let Action::Done { procedure, .. } = &output.action {
+                if let Some(Some(reason)) = endings.next() {
+                    println!(
+                        "  {}",
+                        self.painter
+                            .paint(render::Tone::Dim, &format!("  reason: {reason}"))
+                    );
+                }
+                if let Some((after, next)) = hand_overs.clone().next()
+                    && after == *procedure
+                {
+                    hand_overs.next();
+                    println!(
+                        "  {}",
+                        self.painter
+                            .paint(render::Tone::Dim, &format!("then: {next} starts"))
+                    );
+                }
             }
             ok &= !matches!(output.action, Action::Error { .. });
             self.shown += 1;

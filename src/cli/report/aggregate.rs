@@ -28,6 +28,9 @@ pub struct ProcedureStats {
     pub completed: u64,
     /// Runs that ended `failed`.
     pub failed: u64,
+    /// The failed runs by `reason` (`attempts`, `lookup`, `require`, `action`,
+    /// `missing`; `unknown` for a log written before reasons were recorded).
+    pub failed_by_reason: BTreeMap<String, u64>,
     /// Runs that ended `cancelled`.
     pub cancelled: u64,
     /// Runs that ended `denied`.
@@ -82,19 +85,24 @@ pub fn summarise(records: &[Record]) -> Summary {
         match &record.kind {
             EventKind::Offered { procedure } => stat(&mut stats, procedure).offered += 1,
             EventKind::Dismissed { procedure } => stat(&mut stats, procedure).dismissed += 1,
-            EventKind::Clicked { procedure } => {
+            EventKind::Clicked { procedure, .. } => {
                 stat(&mut stats, procedure).clicked += 1;
                 open.insert((record.file, &record.conversation, procedure), record.ts_ms);
             }
             EventKind::Done {
                 procedure,
                 outcome,
+                reason,
                 escalation,
             } => {
                 let s = stat(&mut stats, procedure);
                 match outcome.as_str() {
                     "completed" => s.completed += 1,
-                    "failed" => s.failed += 1,
+                    "failed" => {
+                        s.failed += 1;
+                        let reason = reason.as_deref().unwrap_or("unknown");
+                        *s.failed_by_reason.entry(reason.to_owned()).or_default() += 1;
+                    }
                     "cancelled" => s.cancelled += 1,
                     "denied" => s.denied += 1,
                     _ => {}
@@ -176,7 +184,7 @@ pub fn runs(records: &[Record], procedure: &str, files: &[String]) -> Vec<Run> {
     for record in records {
         let key = (record.file, record.conversation.as_str());
         match &record.kind {
-            EventKind::Clicked { procedure: p } if p == procedure => {
+            EventKind::Clicked { procedure: p, .. } if p == procedure => {
                 open.insert(key, (runs.len(), record.ts_ms));
                 runs.push(Run {
                     file: files.get(record.file).cloned().unwrap_or_default(),
@@ -221,6 +229,7 @@ mod tests {
     fn click(p: &str) -> EventKind {
         EventKind::Clicked {
             procedure: p.into(),
+            after: None,
         }
     }
 
@@ -228,8 +237,43 @@ mod tests {
         EventKind::Done {
             procedure: p.into(),
             outcome: outcome.into(),
+            reason: None,
             escalation,
         }
+    }
+
+    fn failed(p: &str, reason: &str) -> EventKind {
+        EventKind::Done {
+            procedure: p.into(),
+            outcome: "failed".into(),
+            reason: Some(reason.into()),
+            escalation: false,
+        }
+    }
+
+    #[test]
+    fn counts_failures_by_reason() {
+        let records = vec![
+            rec("a", 0, click("p")),
+            rec("a", 1, failed("p", "attempts")),
+            rec("b", 0, click("p")),
+            rec("b", 1, failed("p", "action")),
+            rec("c", 0, click("p")),
+            rec("c", 1, failed("p", "action")),
+            rec("d", 0, click("p")),
+            rec("d", 1, done("p", "failed", false)),
+        ];
+        let summary = summarise(&records);
+        let p = &summary.procedures[0];
+        assert_eq!(p.failed, 4);
+        let by_reason: Vec<(&str, u64)> = p
+            .failed_by_reason
+            .iter()
+            .map(|(r, n)| (r.as_str(), *n))
+            .collect();
+        assert_eq!(by_reason, [("action", 2), ("attempts", 1), ("unknown", 1)]);
+        let table = super::super::table::summary(&summary);
+        assert!(table.contains("failed by reason"), "{table}");
     }
 
     #[test]

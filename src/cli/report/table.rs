@@ -83,6 +83,7 @@ pub fn summary(summary: &Summary) -> String {
         })
         .collect();
     let mut out = layout(&header, &rows, &[0]);
+    out.push_str(&failures(summary));
     out.push_str(&format!(
         "\n{} conversation{}, {} escalated ({}); {} event{}\n",
         summary.conversations,
@@ -93,6 +94,41 @@ pub fn summary(summary: &Summary) -> String {
         plural(summary.events)
     ));
     out
+}
+
+/// The failed runs by `reason`, one row per procedure that failed (nothing when none
+/// did): the contract's reasons in its order, then any other recorded (`unknown`).
+fn failures(summary: &Summary) -> String {
+    let failing: Vec<_> = summary.procedures.iter().filter(|p| p.failed > 0).collect();
+    if failing.is_empty() {
+        return String::new();
+    }
+    let mut reasons: Vec<&str> = procc::codegen::isa::Reason::ALL
+        .iter()
+        .map(|r| r.as_str())
+        .collect();
+    for p in &failing {
+        for reason in p.failed_by_reason.keys() {
+            if !reasons.contains(&reason.as_str()) {
+                reasons.push(reason);
+            }
+        }
+    }
+    let mut header = vec!["failed by reason"];
+    header.extend(reasons.iter().copied());
+    let rows: Vec<Vec<String>> = failing
+        .iter()
+        .map(|p| {
+            let mut row = vec![p.procedure.clone()];
+            row.extend(
+                reasons
+                    .iter()
+                    .map(|r| p.failed_by_reason.get(*r).copied().unwrap_or(0).to_string()),
+            );
+            row
+        })
+        .collect();
+    format!("\n{}", layout(&header, &rows, &[0]))
 }
 
 /// The runs of one procedure.

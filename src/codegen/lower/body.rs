@@ -1,20 +1,30 @@
 //! Procedures: their table entries, the trigger index, and their bodies.
 //!
 //! A body runs, whatever the order of the items: `Collect` for each variable of the
-//! collection order; the approval (prompt, `Approve`); the kind's effect (for waiting
-//! kinds then `Await` and `JumpIfFailed` to the failure statements); the `on success`
-//! statements and `Done(Completed)`; then, for waiting kinds, the `on failure`
-//! statements and `Done(Failed)`. Each step starts a source-map line.
+//! collection order, with a `Require` for each requirement right after what it mentions
+//! (a requirement that does not hold ends the run as `Fail(Require)` does); the approval
+//! (prompt, `Approve`); the kind's effect (for waiting
+//! kinds then `Await` and `JumpIfFailed` to a `Fail(Action)`); the `on success`
+//! statements and `Done(Completed)`. Each step starts a source-map line.
+//!
+//! `on failure`, `on denied` and `on cancelled` are chunks of their own, each ending in
+//! `Done` with its outcome: a run can end that way from many places (attempts running
+//! out during collection, a denial, a click elsewhere), and the interpreter runs the
+//! chunk wherever it ends. An `if` is a `JumpUnless` over a guard chunk per branch and
+//! forward jumps to its end; `then` is a `Then` the interpreter acts on after `done`.
 
 use super::emit::Emitter;
 use super::expr::Scope;
 use super::names::find;
 use super::{Gen, Result, missing};
-use crate::codegen::isa::{Approver, Const, Instr, Method, Outcome, RequestSpec};
-use crate::codegen::module::{Kind, ProcDef};
+use crate::codegen::isa::{
+    Approver, Const, Instr, Method, Outcome, OutcomeChunks, Reason, RequestSpec,
+};
+use crate::codegen::module::{Kind, ProcDef, RequireDef};
+use crate::semantics::CollectStep;
 use crate::syntax::ast::{
-    self, FileId, ProcItemKind, ProcedureDecl, RequestDecl, RequestItemKind, Stmt, StmtKind,
-    TriggerKind,
+    self, FileId, IfStmt, ProcItemKind, ProcedureDecl, RequestDecl, RequestItemKind, Stmt,
+    StmtKind, TriggerKind,
 };
 
 /// A request's timeout when none is given, in milliseconds.
@@ -42,6 +52,7 @@ impl Gen<'_> {
             procedure: Some(name),
             value: None,
             result: false,
+            failure: false,
         };
         let mut label = None;
         let mut def = ProcDef {
@@ -54,8 +65,10 @@ impl Gen<'_> {
             audiences: Vec::new(),
             when: None,
             body: 0,
+            outcomes: OutcomeChunks::default(),
             collects: Vec::new(),
             returns: Vec::new(),
+            requires: Vec::new(),
         };
         for item in &p.items {
             match &item.kind {
@@ -91,20 +104,34 @@ impl Gen<'_> {
                         .map(|f| self.field(f))
                         .collect::<Result<_>>()?;
                 }
+                ProcItemKind::Require { cond, message } => def.requires.push(RequireDef {
+                    cond: self.expr_chunk(scope, cond)?,
+                    message: self.template_chunk(scope, message)?,
+                }),
                 _ => {}
             }
         }
         def.label = label.ok_or_else(|| missing(format!("procedure `{name}` has no label")))?;
-        for key in self.graph.collection_order(name) {
-            let var = self
-                .names
-                .vars
-                .get(&key)
-                .copied()
-                .ok_or_else(|| missing(format!("unknown variable `{}`", key.name())))?;
-            def.collects.push(var);
+        let mut steps = Vec::new();
+        for step in self.graph.collection_steps(name) {
+            let instr =
+                match step {
+                    CollectStep::Collect(key) => {
+                        let var =
+                            self.names.vars.get(&key).copied().ok_or_else(|| {
+                                missing(format!("unknown variable `{}`", key.name()))
+                            })?;
+                        def.collects.push(var);
+                        Instr::Collect(var)
+                    }
+                    CollectStep::Require(index) => Instr::Require(
+                        u32::try_from(index).map_err(|_| missing("too many requirements"))?,
+                    ),
+                };
+            steps.push(instr);
         }
-        def.body = self.body(scope, p, kind, &def.collects)?;
+        def.body = self.body(scope, p, kind, &steps)?;
+        def.outcomes = self.outcome_chunks(scope, p)?;
         Ok(def)
     }
 
@@ -141,13 +168,14 @@ impl Gen<'_> {
         scope: Scope<'_>,
         p: &ProcedureDecl,
         kind: Kind,
-        collects: &[u32],
+        steps: &[Instr],
     ) -> Result<u32> {
         let file = scope.file;
         let mut e = Emitter::new(file.0);
         e.line(self.line(file, &p.name.span));
-        for &v in collects {
-            e.push(Instr::Collect(v));
+        // Collection, with each requirement checked as soon as what it mentions is known.
+        for &step in steps {
+            e.push(step);
         }
         for item in &p.items {
             if let ProcItemKind::Approve { by, prompt, .. } = &item.kind {
@@ -172,14 +200,35 @@ impl Gen<'_> {
         e.push(Instr::Done(Outcome::Completed));
         if let Some(hole) = failed {
             e.land(hole);
-            for item in &p.items {
-                if let ProcItemKind::OnFailure(stmts) = &item.kind {
-                    self.statements(&mut e, scope, stmts)?;
-                }
-            }
-            e.push(Instr::Done(Outcome::Failed));
+            e.push(Instr::Fail(Reason::Action));
         }
         Ok(self.chunk(e.finish()))
+    }
+
+    /// The chunks of `on failure`, `on denied` and `on cancelled`, for the blocks given.
+    fn outcome_chunks(&mut self, scope: Scope<'_>, p: &ProcedureDecl) -> Result<OutcomeChunks> {
+        let mut chunks = OutcomeChunks::default();
+        for item in &p.items {
+            let (outcome, stmts, slot) = match &item.kind {
+                ProcItemKind::OnFailure(stmts) => (Outcome::Failed, stmts, &mut chunks.failure),
+                ProcItemKind::OnDenied(stmts) => (Outcome::Denied, stmts, &mut chunks.denied),
+                ProcItemKind::OnCancelled(stmts) => {
+                    (Outcome::Cancelled, stmts, &mut chunks.cancelled)
+                }
+                _ => continue,
+            };
+            let scope = Scope {
+                failure: outcome == Outcome::Failed,
+                ..scope
+            };
+            let mut e = Emitter::new(scope.file.0);
+            e.line(self.line(scope.file, &item.span));
+            self.statements(&mut e, scope, stmts)?;
+            e.line(self.line(scope.file, &item.span));
+            e.push(Instr::Done(outcome));
+            *slot = Some(self.chunk(e.finish()));
+        }
+        Ok(chunks)
     }
 
     /// Emits the kind's effect; for waiting kinds also `Await` and the jump to the
@@ -356,7 +405,35 @@ impl Gen<'_> {
                 StmtKind::Offer(p) => {
                     e.push(Instr::Offer(find(&self.names.procs, "procedure", &p.name)?))
                 }
+                StmtKind::Then(p) => {
+                    e.push(Instr::Then(find(&self.names.procs, "procedure", &p.name)?))
+                }
+                StmtKind::If(stmt) => self.if_statement(e, scope, stmt)?,
             }
+        }
+        Ok(())
+    }
+
+    /// `if`: each branch tests its condition chunk and skips to the next branch when it
+    /// does not hold; a branch that ran jumps to the end. Forward jumps only.
+    fn if_statement(&mut self, e: &mut Emitter, scope: Scope<'_>, stmt: &IfStmt) -> Result<()> {
+        let mut to_end = Vec::new();
+        let last = stmt.branches.len().saturating_sub(1);
+        for (i, branch) in stmt.branches.iter().enumerate() {
+            let cond = self.expr_chunk(scope, &branch.cond)?;
+            e.line(self.line(scope.file, &branch.cond.span));
+            let skip = e.jump_unless(cond);
+            self.statements(e, scope, &branch.body)?;
+            if i < last || stmt.otherwise.is_some() {
+                to_end.push(e.jump(Instr::Jump));
+            }
+            e.land(skip);
+        }
+        if let Some(otherwise) = &stmt.otherwise {
+            self.statements(e, scope, otherwise)?;
+        }
+        for hole in to_end {
+            e.land(hole);
         }
         Ok(())
     }

@@ -1,6 +1,6 @@
 //! Building one chunk: appending instructions, patching forward jumps, and the source map.
 
-use crate::codegen::isa::{Chunk, Instr};
+use crate::codegen::isa::{Chunk, ChunkId, Instr};
 
 /// A chunk under construction.
 pub(super) struct Emitter {
@@ -38,6 +38,13 @@ impl Emitter {
         Hole(self.code.len() - 1)
     }
 
+    /// Appends an `if` test of the condition chunk `cond`, to be patched by
+    /// [`Emitter::land`] to where the run goes when it does not hold.
+    pub(super) fn jump_unless(&mut self, cond: ChunkId) -> Hole {
+        self.code.push(Instr::JumpUnless { cond, target: 0 });
+        Hole(self.code.len() - 1)
+    }
+
     /// Points a pending jump at the next instruction.
     pub(super) fn land(&mut self, hole: Hole) {
         let target = self.here();
@@ -49,6 +56,7 @@ impl Emitter {
                 Instr::JumpIfTrueKeep(_) => Instr::JumpIfTrueKeep(target),
                 Instr::JumpIfPresent(_) => Instr::JumpIfPresent(target),
                 Instr::JumpIfFailed(_) => Instr::JumpIfFailed(target),
+                Instr::JumpUnless { cond, .. } => Instr::JumpUnless { cond, target },
                 other => other,
             };
         }

@@ -7,7 +7,7 @@
 use super::emit::Emitter;
 use super::names::find;
 use super::{Gen, Result, missing};
-use crate::codegen::isa::{self, Builtin, Const, Instr};
+use crate::codegen::isa::{self, Builtin, Const, FailureField, Instr};
 use crate::syntax::ast::{
     BinaryOp, Expr, ExprKind, FieldInit, FileId, Template, TemplatePart, UnaryOp,
 };
@@ -23,6 +23,8 @@ pub(super) struct Scope<'s> {
     pub value: Option<&'s str>,
     /// `result` / `response` are in scope (a waiting kind's `on success`).
     pub result: bool,
+    /// `reason` / `status` / `response` name the failure (`on failure`).
+    pub failure: bool,
 }
 
 impl<'s> Scope<'s> {
@@ -33,6 +35,7 @@ impl<'s> Scope<'s> {
             procedure: None,
             value: None,
             result: false,
+            failure: false,
         }
     }
 }
@@ -135,6 +138,19 @@ impl Gen<'_> {
             ExprKind::Int(i) => e.push(Instr::Const(self.constant(Const::Int(*i)))),
             ExprKind::Number(n) => e.push(Instr::Const(self.constant(Const::Number(*n)))),
             ExprKind::Bool(b) => e.push(Instr::Const(self.constant(Const::Bool(*b)))),
+            ExprKind::Str(t) if self.dates.contains(&(scope.file, x.span.start)) => {
+                let text: String = t
+                    .parts
+                    .iter()
+                    .map(|p| match p {
+                        TemplatePart::Text { value, .. } => value.as_str(),
+                        TemplatePart::Expr(_) => "",
+                    })
+                    .collect();
+                let days = crate::calendar::parse_date(&text)
+                    .ok_or_else(|| missing(format!("{text:?} is not a date")))?;
+                e.push(Instr::Const(self.constant(Const::Date(days))));
+            }
             ExprKind::Str(t) => self.template(e, scope, t)?,
             ExprKind::List(items) => {
                 for item in items {
@@ -169,6 +185,21 @@ impl Gen<'_> {
             }
             ExprKind::Binary(op, l, r) => self.binary(e, scope, *op, l, r)?,
             ExprKind::Call(f, args) => self.call(e, scope, &f.name, args)?,
+            ExprKind::If {
+                cond,
+                then,
+                otherwise,
+            } => {
+                // Forward jumps only: the condition, a jump over `then` when false, and
+                // a jump over `otherwise` after it.
+                self.expr(e, scope, cond)?;
+                let to_otherwise = e.jump(Instr::JumpIfFalse);
+                self.expr(e, scope, then)?;
+                let to_end = e.jump(Instr::Jump);
+                e.land(to_otherwise);
+                self.expr(e, scope, otherwise)?;
+                e.land(to_end);
+            }
         }
         Ok(())
     }
@@ -179,6 +210,17 @@ impl Gen<'_> {
         }
         if scope.result && (name == "result" || name == "response") {
             return Ok(Instr::LoadResult);
+        }
+        if scope.failure {
+            let field = match name {
+                "reason" => Some(FailureField::Reason),
+                "status" => Some(FailureField::Status),
+                "response" => Some(FailureField::Response),
+                _ => None,
+            };
+            if let Some(field) = field {
+                return Ok(Instr::LoadFailure(field));
+            }
         }
         self.names
             .lookup_var(scope.procedure, name)
@@ -258,6 +300,12 @@ impl Gen<'_> {
                     "contains" => Builtin::Contains,
                     "starts_with" => Builtin::StartsWith,
                     "ends_with" => Builtin::EndsWith,
+                    "join" => Builtin::Join,
+                    "today" => Builtin::Today,
+                    "hour" => Builtin::Hour,
+                    "add_days" => Builtin::AddDays,
+                    "days_between" => Builtin::DaysBetween,
+                    "weekday" => Builtin::Weekday,
                     _ => {
                         return Err(missing(format!(
                             "unknown function `{name}` with {} arguments",

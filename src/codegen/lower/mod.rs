@@ -23,7 +23,7 @@ use std::fmt;
 use crate::codegen::isa::{Chunk, ChunkId, Const, ConstId, StrId};
 use crate::codegen::module::Module;
 use crate::diagnostics::Sources;
-use crate::semantics::{Analysis, VarGraph};
+use crate::semantics::{Analysis, DateLiterals, VarGraph};
 use crate::syntax::ast::{FileId, SourceFile, Span};
 
 /// Code generation met something semantic analysis should have refused.
@@ -56,7 +56,8 @@ pub(super) fn missing(message: impl Into<String>) -> CodegenError {
 /// `files` are every parsed file of the build (user files, then the standard library)
 /// and `analysis` is what semantic analysis made of them: which files are the standard
 /// library's (their items are included only when imported, or, for types, when
-/// something uses them) and the variable dependency graph.
+/// something uses them), the variable dependency graph, and the text literals read as
+/// dates (they become date constants).
 pub fn generate(files: &[SourceFile], sources: &Sources, analysis: &Analysis) -> Result<Module> {
     let graph = &analysis.graph;
     let names = names::Names::collect(files, analysis)?;
@@ -67,6 +68,7 @@ pub fn generate(files: &[SourceFile], sources: &Sources, analysis: &Analysis) ->
         },
         sources,
         graph,
+        dates: &analysis.date_literals,
         names,
         strings: HashMap::new(),
         consts: HashMap::new(),
@@ -97,6 +99,8 @@ struct Gen<'a> {
     sources: &'a Sources,
     /// The variable graph: collection order and dependencies.
     graph: &'a VarGraph,
+    /// Text literals that stand for dates.
+    dates: &'a DateLiterals,
     /// Every declaration's index.
     names: names::Names<'a>,
     strings: HashMap<String, StrId>,

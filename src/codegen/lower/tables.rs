@@ -100,6 +100,7 @@ fn lower_vars(g: &mut Gen<'_>) -> Result<()> {
             procedure: owner,
             value: None,
             result: false,
+            failure: false,
         };
         let check_scope = Scope {
             value: Some(decl.name.name.as_str()),

@@ -7,12 +7,11 @@
 //! the cost of an fsync is shared by all conversations waiting on it: under load,
 //! throughput grows with concurrency instead of being bounded by the disk's sync rate.
 
-use std::sync::Arc;
 use std::thread::JoinHandle;
 
 use tokio::sync::{mpsc, oneshot};
 
-use super::store::{SessionStore, StoreError, Write};
+use super::store::{StoreError, Write};
 
 /// The most writes applied in one transaction.
 pub const MAX_BATCH: usize = 4096;
@@ -36,9 +35,12 @@ impl std::fmt::Debug for Pending {
 }
 
 impl Committer {
-    /// Starts the writer thread over `store`; join the returned handle after dropping
-    /// every [`Committer`] to wait for the last writes.
-    pub fn start(store: Arc<dyn SessionStore>) -> std::io::Result<(Committer, JoinHandle<()>)> {
+    /// Starts the writer thread, which commits each batch with `apply` (atomically and
+    /// durably, or not at all); join the returned handle after dropping every
+    /// [`Committer`] to wait for the last writes.
+    pub fn start(
+        mut apply: impl FnMut(&[Write]) -> Result<(), StoreError> + Send + 'static,
+    ) -> std::io::Result<(Committer, JoinHandle<()>)> {
         let (queue, mut receiver) = mpsc::unbounded_channel::<Pending>();
         let thread = std::thread::Builder::new()
             .name("procc-store-writer".to_owned())
@@ -54,7 +56,7 @@ impl Committer {
                             next = receiver.try_recv().ok();
                         }
                     }
-                    let result = store.apply(&writes);
+                    let result = apply(&writes);
                     writes.clear();
                     for done in waiting.drain(..) {
                         // A request that gave up waiting dropped its receiver: nothing to tell.

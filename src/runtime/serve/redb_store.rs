@@ -1,26 +1,49 @@
 //! The embedded store: one redb file (`sessions.redb`) in the store directory.
 //!
 //! Table `sessions`: conversation id → 32-byte bundle hash followed by the snapshot.
-//! Table `bundles`: bundle hash → bundle bytes. Every write transaction commits with
-//! redb's immediate durability (fsync), so [`SessionStore::apply`] returning means the
-//! writes survive `kill -9` and power loss.
+//! Table `bundles`: bundle hash → bundle bytes. Table `quarantine`: `conversation#millis`
+//! → the reason's length (u32, little-endian), the reason, then the record as it was in
+//! `sessions` (see [`RedbStore::quarantined`]). Every write transaction commits with
+//! redb's immediate durability (fsync), so a [`Lease::finish`] returning means the
+//! write survives `kill -9` and power loss. Writes of many conversations share one
+//! transaction ([`Committer`]).
 
 use std::path::Path;
+use std::sync::Arc;
+use std::thread::JoinHandle;
 
-use redb::{Database, ReadableDatabase, TableDefinition};
+use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
 
-use super::store::{BundleHash, SessionStore, StoreError, StoredSession, Write};
+use super::committer::Committer;
+use super::store::{
+    Begun, BundleHash, Change, Lease, SessionStore, StoreError, StoreFuture, StoredSession, Write,
+};
 
 const SESSIONS: TableDefinition<&str, &[u8]> = TableDefinition::new("sessions");
 const BUNDLES: TableDefinition<&[u8], &[u8]> = TableDefinition::new("bundles");
+const QUARANTINE: TableDefinition<&str, &[u8]> = TableDefinition::new("quarantine");
+
+/// A record moved aside because it could not be restored.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Quarantined {
+    /// `conversation#unix-millis` of when it was moved.
+    pub key: String,
+    /// Why it could not be restored.
+    pub reason: String,
+    /// The record as it was stored (bundle hash, then snapshot).
+    pub record: Vec<u8>,
+}
 
 /// The file name of the database inside the store directory.
 pub const FILE_NAME: &str = "sessions.redb";
 
-/// A redb database holding sessions and bundles.
+/// A redb database holding sessions and bundles, with its group-commit writer thread
+/// (stopped and joined when the store is dropped, after its last writes).
 #[derive(Debug)]
 pub struct RedbStore {
-    db: Database,
+    db: Arc<Database>,
+    committer: Option<Committer>,
+    writer: Option<JoinHandle<()>>,
 }
 
 fn err(error: impl std::fmt::Display) -> StoreError {
@@ -28,7 +51,8 @@ fn err(error: impl std::fmt::Display) -> StoreError {
 }
 
 impl RedbStore {
-    /// Opens the store in `dir` (created if missing), creating its tables.
+    /// Opens the store in `dir` (created if missing), creating its tables, and starts
+    /// its writer thread.
     pub fn open(dir: &Path) -> Result<RedbStore, StoreError> {
         std::fs::create_dir_all(dir)
             .map_err(|e| StoreError(format!("cannot create {}: {e}", dir.display())))?;
@@ -42,17 +66,24 @@ impl RedbStore {
             crate::runtime::private::create_new(&path, 0o600).map_err(private)?;
         }
         crate::runtime::private::restrict(&path, 0o600).map_err(private)?;
-        let db = Database::create(&path).map_err(err)?;
+        let db = Arc::new(Database::create(&path).map_err(err)?);
         let tx = db.begin_write().map_err(err)?;
         tx.open_table(SESSIONS).map_err(err)?;
         tx.open_table(BUNDLES).map_err(err)?;
+        tx.open_table(QUARANTINE).map_err(err)?;
         tx.commit().map_err(err)?;
-        Ok(RedbStore { db })
+        let writer_db = db.clone();
+        let (committer, writer) = Committer::start(move |writes| apply(&writer_db, writes))
+            .map_err(|e| StoreError(format!("cannot start the store writer: {e}")))?;
+        Ok(RedbStore {
+            db,
+            committer: Some(committer),
+            writer: Some(writer),
+        })
     }
-}
 
-impl SessionStore for RedbStore {
-    fn load(&self, conversation: &str) -> Result<Option<StoredSession>, StoreError> {
+    /// The stored state of a conversation, if any.
+    pub fn load(&self, conversation: &str) -> Result<Option<StoredSession>, StoreError> {
         let tx = self.db.begin_read().map_err(err)?;
         let table = tx.open_table(SESSIONS).map_err(err)?;
         let Some(value) = table.get(conversation).map_err(err)? else {
@@ -68,35 +99,71 @@ impl SessionStore for RedbStore {
         }))
     }
 
-    fn apply(&self, writes: &[Write]) -> Result<(), StoreError> {
+    /// Applies several conversations' writes in one durable transaction (the writer
+    /// thread does this for [`Lease::finish`]; direct calls bypass the grouping).
+    pub fn apply(&self, writes: &[Write]) -> Result<(), StoreError> {
+        apply(&self.db, writes)
+    }
+
+    /// The records moved to quarantine, oldest key first.
+    pub fn quarantined(&self) -> Result<Vec<Quarantined>, StoreError> {
+        let tx = self.db.begin_read().map_err(err)?;
+        let table = tx.open_table(QUARANTINE).map_err(err)?;
+        let mut all = Vec::new();
+        for entry in table.iter().map_err(err)? {
+            let (key, value) = entry.map_err(err)?;
+            let value = value.value();
+            let short = || StoreError("short quarantine record".to_owned());
+            let (length, rest) = value.split_first_chunk::<4>().ok_or_else(short)?;
+            let length = u32::from_le_bytes(*length) as usize;
+            let (reason, record) = rest.split_at_checked(length).ok_or_else(short)?;
+            all.push(Quarantined {
+                key: key.value().to_owned(),
+                reason: String::from_utf8_lossy(reason).into_owned(),
+                record: record.to_vec(),
+            });
+        }
+        Ok(all)
+    }
+
+    fn quarantine_now(&self, conversation: &str, reason: &str) -> Result<(), StoreError> {
+        let millis = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_millis());
         let tx = self.db.begin_write().map_err(err)?;
         {
-            let mut table = tx.open_table(SESSIONS).map_err(err)?;
-            let mut record = Vec::new();
-            for write in writes {
-                match write {
-                    Write::Put {
-                        conversation,
-                        session,
-                    } => {
-                        record.clear();
-                        record.extend_from_slice(&session.bundle);
-                        record.extend_from_slice(&session.snapshot);
-                        table
-                            .insert(conversation.as_str(), record.as_slice())
-                            .map_err(err)?;
-                    }
-                    Write::Delete { conversation } => {
-                        table.remove(conversation.as_str()).map_err(err)?;
-                    }
-                }
-            }
+            let mut sessions = tx.open_table(SESSIONS).map_err(err)?;
+            let Some(record) = sessions.remove(conversation).map_err(err)? else {
+                return Ok(());
+            };
+            let reason_length = u32::try_from(reason.len()).unwrap_or(u32::MAX);
+            let mut value = reason_length.to_le_bytes().to_vec();
+            value.extend_from_slice(&reason.as_bytes()[..reason_length as usize]);
+            value.extend_from_slice(record.value());
+            drop(record);
+            let mut quarantine = tx.open_table(QUARANTINE).map_err(err)?;
+            quarantine
+                .insert(
+                    format!("{conversation}#{millis}").as_str(),
+                    value.as_slice(),
+                )
+                .map_err(err)?;
         }
         tx.commit().map_err(err)
     }
 
-    fn put_bundle(&self, hash: &BundleHash, bytes: &[u8]) -> Result<(), StoreError> {
-        if self.bundle(hash)?.is_some() {
+    fn conversations_now(&self) -> Result<Vec<String>, StoreError> {
+        let tx = self.db.begin_read().map_err(err)?;
+        let table = tx.open_table(SESSIONS).map_err(err)?;
+        let mut all = Vec::new();
+        for entry in table.iter().map_err(err)? {
+            all.push(entry.map_err(err)?.0.value().to_owned());
+        }
+        Ok(all)
+    }
+
+    fn put_bundle_now(&self, hash: &BundleHash, bytes: &[u8]) -> Result<(), StoreError> {
+        if self.bundle_now(hash)?.is_some() {
             return Ok(());
         }
         let tx = self.db.begin_write().map_err(err)?;
@@ -107,13 +174,115 @@ impl SessionStore for RedbStore {
         tx.commit().map_err(err)
     }
 
-    fn bundle(&self, hash: &BundleHash) -> Result<Option<Vec<u8>>, StoreError> {
+    fn bundle_now(&self, hash: &BundleHash) -> Result<Option<Vec<u8>>, StoreError> {
         let tx = self.db.begin_read().map_err(err)?;
         let table = tx.open_table(BUNDLES).map_err(err)?;
         Ok(table
             .get(hash.as_slice())
             .map_err(err)?
             .map(|v| v.value().to_vec()))
+    }
+}
+
+impl Drop for RedbStore {
+    fn drop(&mut self) {
+        // The writer stops once every committer handle is gone and its queue is drained.
+        self.committer = None;
+        if let Some(writer) = self.writer.take() {
+            let _ = writer.join();
+        }
+    }
+}
+
+/// Commits `writes` in one transaction with redb's immediate durability (fsync).
+fn apply(db: &Database, writes: &[Write]) -> Result<(), StoreError> {
+    let tx = db.begin_write().map_err(err)?;
+    {
+        let mut table = tx.open_table(SESSIONS).map_err(err)?;
+        let mut record = Vec::new();
+        for write in writes {
+            match write {
+                Write::Put {
+                    conversation,
+                    session,
+                } => {
+                    record.clear();
+                    record.extend_from_slice(&session.bundle);
+                    record.extend_from_slice(&session.snapshot);
+                    table
+                        .insert(conversation.as_str(), record.as_slice())
+                        .map_err(err)?;
+                }
+                Write::Delete { conversation } => {
+                    table.remove(conversation.as_str()).map_err(err)?;
+                }
+            }
+        }
+    }
+    tx.commit().map_err(err)
+}
+
+/// An embedded store's lease: this process is the only user, so holding the
+/// conversation is the server's in-memory lock; the change goes to the group commit.
+struct RedbLease {
+    committer: Option<Committer>,
+    conversation: String,
+}
+
+impl Lease for RedbLease {
+    fn finish(self: Box<Self>, change: Option<Change>) -> StoreFuture<'static, ()> {
+        Box::pin(async move {
+            let (Some(change), Some(committer)) = (change, self.committer) else {
+                return Ok(());
+            };
+            committer
+                .commit(Write::new(&self.conversation, change))
+                .await
+        })
+    }
+}
+
+impl SessionStore for RedbStore {
+    fn shared(&self) -> bool {
+        false
+    }
+
+    fn begin<'a>(&'a self, conversation: &'a str, read: bool) -> StoreFuture<'a, Begun> {
+        Box::pin(async move {
+            // A short read transaction: cheaper to run here than to hand to a thread.
+            let stored = if read {
+                Some(self.load(conversation)?)
+            } else {
+                None
+            };
+            Ok(Begun {
+                stored,
+                lease: Box::new(RedbLease {
+                    committer: self.committer.clone(),
+                    conversation: conversation.to_owned(),
+                }),
+            })
+        })
+    }
+
+    fn put_bundle<'a>(&'a self, hash: &'a BundleHash, bytes: &'a [u8]) -> StoreFuture<'a, ()> {
+        Box::pin(async move { self.put_bundle_now(hash, bytes) })
+    }
+
+    fn bundle<'a>(&'a self, hash: &'a BundleHash) -> StoreFuture<'a, Option<Vec<u8>>> {
+        Box::pin(async move { self.bundle_now(hash) })
+    }
+
+    fn ping(&self) -> StoreFuture<'_, ()> {
+        Box::pin(async move { self.db.begin_read().map(drop).map_err(err) })
+    }
+
+    fn quarantine<'a>(&'a self, conversation: &'a str, reason: &'a str) -> StoreFuture<'a, ()> {
+        Box::pin(async move { self.quarantine_now(conversation, reason) })
+    }
+
+    fn conversations(&self) -> StoreFuture<'_, Vec<String>> {
+        Box::pin(async move { self.conversations_now() })
     }
 }
 
@@ -127,7 +296,7 @@ mod tests {
         let hash = [7; 32];
         {
             let store = RedbStore::open(dir.path()).unwrap();
-            store.put_bundle(&hash, b"bundle").unwrap();
+            store.put_bundle_now(&hash, b"bundle").unwrap();
             store
                 .apply(&[
                     Write::Put {
@@ -162,9 +331,9 @@ mod tests {
         );
         assert_eq!(store.load("b").unwrap(), None);
         assert_eq!(
-            store.bundle(&hash).unwrap().as_deref(),
+            store.bundle_now(&hash).unwrap().as_deref(),
             Some(&b"bundle"[..])
         );
-        assert_eq!(store.bundle(&[0; 32]).unwrap(), None);
+        assert_eq!(store.bundle_now(&[0; 32]).unwrap(), None);
     }
 }

@@ -1,41 +1,95 @@
-//! The HTTP face of `procc serve` (axum): `POST /v1/events`, `GET /v1/health`.
+//! The HTTP face of `procc serve` (axum). [`ROUTES`] lists what it answers; the OpenAPI
+//! document ([`OPENAPI`], `GET /v1/openapi.json`) describes each.
 //!
 //! - `POST /v1/events` takes one protocol input as its body and answers 200 with
 //!   `{"outputs": [...]}`, that input's outputs in order (an input the session refuses
-//!   gets its protocol `error` output there, with 200).
-//! - A body that is not a protocol input (not UTF-8, not JSON, not a known event, a
-//!   missing field: the protocol's `bad_input`) gets 400 with the `error` object itself,
-//!   which also carries `outputs` holding that same object, so a client reading either
-//!   finds it: `{"action":"error","code":"bad_input","message":"...","outputs":[{...}]}`.
-//! - A body over the size limit gets 413; a store failure gets 503 with an `error`
-//!   object of code `unavailable` (nothing was applied: the client may retry).
-//! - `GET /v1/health` answers 200 `{"status":"ok","bundle":"<hash>"}` once serving.
+//!   gets its protocol `error` output there, with 200). The input is handled in a task
+//!   of its own ([`Server::handle_detached`]): a client that goes away does not cut it.
+//! - Every error answer's body is the protocol's `error` object, which also carries
+//!   `outputs` holding that same object, so a client reading either finds it:
+//!   `{"action":"error","code":"bad_input","message":"...","outputs":[{...}]}`. Codes:
+//!   400 `bad_input`, 401 `unauthorized`, 404 `not_found`, 405 `method_not_allowed`,
+//!   408 `timeout` (the body did not arrive in time), 413 `too_large` (refused on its
+//!   `Content-Length` before any of the body is read, or when the body passes the
+//!   limit), 503 `unavailable` (the store failed: nothing was applied, retry).
+//! - `GET /v1/health` answers 200 `{"status":"ok","bundle":"<hash>"}` once serving, and
+//!   never asks for the token; `GET /v1/ready` answers 200 when the store answers, else
+//!   503; `GET /metrics` the Prometheus text of [`super::metrics`].
+//! - Every request gets one JSON line on stderr (see [`observe`]).
 
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use axum::Router;
-use axum::body::Bytes;
-use axum::extract::{DefaultBodyLimit, State};
-use axum::http::{StatusCode, header};
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, Method, StatusCode, header};
+use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use serde_json::{Value as Json, json};
+use http_body_util::BodyExt;
+use serde_json::{Map, Value as Json, json};
 
 use crate::vm::parse_input_line;
-use crate::vm::protocol::{Action, Output};
+use crate::vm::protocol::{Action, Input, Output};
 
+use super::auth::Token;
+use super::log::{self, Level};
+use super::metrics::{CONTENT_TYPE as METRICS_CONTENT_TYPE, event_name};
 use super::server::{Server, hex};
 
 /// The default request body limit.
 pub const DEFAULT_BODY_LIMIT: usize = 1024 * 1024;
 
-/// The routes over a shared server, with a request body limit in bytes.
-pub fn router(server: Arc<Server>, body_limit: usize) -> Router {
+/// Every route the server answers, as (method, path).
+pub const ROUTES: &[(&str, &str)] = &[
+    ("POST", "/v1/events"),
+    ("GET", "/v1/health"),
+    ("GET", "/v1/ready"),
+    ("GET", "/metrics"),
+    ("GET", "/v1/openapi.json"),
+];
+
+/// The OpenAPI 3 document of the API.
+pub const OPENAPI: &str = include_str!("openapi.json");
+
+/// What the routes need besides the server.
+#[derive(Clone, Debug)]
+pub struct RouteOptions {
+    /// The largest request body accepted, in bytes.
+    pub body_limit: usize,
+    /// How long a request's body may take to arrive.
+    pub read_timeout: Duration,
+    /// The bearer token every route but `GET /v1/health` requires, if any.
+    pub token: Option<Token>,
+}
+
+struct App {
+    server: Arc<Server>,
+    options: RouteOptions,
+}
+
+/// What the request log line tells about a protocol input (never its values).
+#[derive(Clone, Debug)]
+struct Logged {
+    conversation: String,
+    event: &'static str,
+}
+
+/// The routes over a shared server.
+pub fn router(server: Arc<Server>, options: RouteOptions) -> Router {
+    let app = Arc::new(App { server, options });
     Router::new()
         .route("/v1/events", post(events))
         .route("/v1/health", get(health))
-        .layer(DefaultBodyLimit::max(body_limit))
-        .with_state(server)
+        .route("/v1/ready", get(ready))
+        .route("/metrics", get(metrics))
+        .route("/v1/openapi.json", get(openapi))
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(middleware::from_fn_with_state(app.clone(), authorize))
+        .layer(middleware::from_fn_with_state(app.clone(), observe))
+        .with_state(app)
 }
 
 fn json_response(status: StatusCode, body: &Json) -> Response {
@@ -47,6 +101,16 @@ fn json_response(status: StatusCode, body: &Json) -> Response {
         .into_response()
 }
 
+fn error_output(conversation: Option<String>, code: &str, message: &str) -> Output {
+    Output {
+        conversation,
+        action: Action::Error {
+            code: code.to_owned(),
+            message: message.to_owned(),
+        },
+    }
+}
+
 fn error_response(status: StatusCode, error: &Output) -> Response {
     let mut body = serde_json::to_value(error).unwrap_or_default();
     let outputs = json!([body.clone()]);
@@ -56,23 +120,147 @@ fn error_response(status: StatusCode, error: &Output) -> Response {
     json_response(status, &body)
 }
 
-async fn events(State(server): State<Arc<Server>>, body: Bytes) -> Response {
-    let parsed = match std::str::from_utf8(&body) {
-        Ok(text) => parse_input_line(text),
-        Err(_) => Err(Output {
-            conversation: None,
-            action: Action::Error {
-                code: "bad_input".to_owned(),
-                message: "the body is not UTF-8 text".to_owned(),
-            },
-        }),
+fn error(status: StatusCode, code: &str, message: &str) -> Response {
+    error_response(status, &error_output(None, code, message))
+}
+
+fn too_large(limit: usize) -> Response {
+    error(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "too_large",
+        &format!("the body is over the limit of {limit} bytes"),
+    )
+}
+
+/// One log line per request: `ts`, `level`, `method`, `path`, `conversation`, `event`,
+/// `status`, `ms`. Only names and ids: never a body, a header (the token) or a value.
+async fn observe(State(app): State<Arc<App>>, request: Request, next: Next) -> Response {
+    let began = Instant::now();
+    let method = request.method().to_string();
+    let path = request.uri().path().to_owned();
+    let response = next.run(request).await;
+    let took = began.elapsed();
+    app.server.metrics().request(took);
+    let status = response.status();
+    let logged = response.extensions().get::<Logged>();
+    let mut fields = Map::new();
+    fields.insert(
+        "conversation".to_owned(),
+        logged.map_or(Json::Null, |l| l.conversation.as_str().into()),
+    );
+    fields.insert(
+        "event".to_owned(),
+        logged.map_or(Json::Null, |l| l.event.into()),
+    );
+    fields.insert("status".to_owned(), status.as_u16().into());
+    fields.insert("ms".to_owned(), (took.as_secs_f64() * 1000.0).into());
+    fields.insert("method".to_owned(), method.into());
+    fields.insert("path".to_owned(), path.into());
+    let level = if status.is_server_error() {
+        Level::Error
+    } else if status.is_client_error() {
+        Level::Warn
+    } else {
+        Level::Info
     };
-    let input = match parsed {
-        Ok(input) => input,
+    log::write(level, fields);
+    response
+}
+
+/// With a token configured, every route but `GET /v1/health` needs
+/// `Authorization: Bearer TOKEN`.
+async fn authorize(State(app): State<Arc<App>>, request: Request, next: Next) -> Response {
+    let open = request.method() == Method::GET && request.uri().path() == "/v1/health";
+    if let Some(token) = &app.options.token
+        && !open
+        && !token.admits(request.headers())
+    {
+        return error(
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+            "a valid `Authorization: Bearer` token is required",
+        );
+    }
+    next.run(request).await
+}
+
+/// The declared body length, when there is one.
+fn content_length(headers: &HeaderMap) -> Option<u64> {
+    headers
+        .get(header::CONTENT_LENGTH)?
+        .to_str()
+        .ok()?
+        .trim()
+        .parse()
+        .ok()
+}
+
+/// Reads the body within the limit and the read timeout.
+async fn read_body(options: &RouteOptions, mut body: Body) -> Result<Vec<u8>, Response> {
+    let limit = options.body_limit;
+    let read = async {
+        let mut bytes = Vec::new();
+        while let Some(frame) = body.frame().await {
+            let frame = frame.map_err(|_| {
+                error(
+                    StatusCode::BAD_REQUEST,
+                    "bad_input",
+                    "the body could not be read",
+                )
+            })?;
+            if let Some(data) = frame.data_ref() {
+                if bytes.len() + data.len() > limit {
+                    return Err(too_large(limit));
+                }
+                bytes.extend_from_slice(data);
+            }
+        }
+        Ok(bytes)
+    };
+    tokio::time::timeout(options.read_timeout, read)
+        .await
+        .unwrap_or_else(|_| {
+            Err(error(
+                StatusCode::REQUEST_TIMEOUT,
+                "timeout",
+                "the body did not arrive in time",
+            ))
+        })
+}
+
+fn parse(body: &[u8]) -> Result<Input, Output> {
+    match std::str::from_utf8(body) {
+        Ok(text) => parse_input_line(text),
+        Err(_) => Err(error_output(
+            None,
+            "bad_input",
+            "the body is not UTF-8 text",
+        )),
+    }
+}
+
+async fn events(State(app): State<Arc<App>>, headers: HeaderMap, body: Body) -> Response {
+    // Refused on the header: nothing of an oversized body is read.
+    if content_length(&headers).is_some_and(|length| length > app.options.body_limit as u64) {
+        return too_large(app.options.body_limit);
+    }
+    let body = match read_body(&app.options, body).await {
+        Ok(body) => body,
+        Err(response) => return response,
+    };
+    let input = match parse(&body) {
+        // An input without `at` happened now (§7): `today()` and `hour()` read it.
+        Ok(mut input) => {
+            input.at.get_or_insert_with(jiff::Timestamp::now);
+            input
+        }
         Err(error) => return error_response(StatusCode::BAD_REQUEST, &error),
     };
-    let conversation = input.conversation.clone();
-    match server.handle(input).await {
+    let logged = Logged {
+        conversation: input.conversation.clone(),
+        event: event_name(&input.event),
+    };
+    let mut response = match app.server.handle_detached(input).await {
         Ok(step) => {
             // Serialising protocol outputs cannot fail (plain data, string keys).
             let text = serde_json::to_string(&step.outputs).unwrap_or_else(|_| "[]".to_owned());
@@ -83,23 +271,70 @@ async fn events(State(server): State<Arc<Server>>, body: Bytes) -> Response {
             )
                 .into_response()
         }
-        Err(error) => {
-            eprintln!("procc serve: {error}");
-            let output = Output {
-                conversation: Some(conversation),
-                action: Action::Error {
-                    code: "unavailable".to_owned(),
-                    message: "the session store failed; nothing was applied".to_owned(),
-                },
-            };
+        Err(failure) => {
+            log::message(Level::Error, failure.to_string());
+            let output = error_output(
+                Some(logged.conversation.clone()),
+                "unavailable",
+                "the session store failed; nothing was applied",
+            );
             error_response(StatusCode::SERVICE_UNAVAILABLE, &output)
+        }
+    };
+    response.extensions_mut().insert(logged);
+    response
+}
+
+async fn health(State(app): State<Arc<App>>) -> Response {
+    json_response(
+        StatusCode::OK,
+        &json!({"status": "ok", "bundle": hex(&app.server.bundle_hash())}),
+    )
+}
+
+async fn ready(State(app): State<Arc<App>>) -> Response {
+    match app.server.store_ready().await {
+        Ok(()) => json_response(
+            StatusCode::OK,
+            &json!({"status": "ready", "bundle": hex(&app.server.bundle_hash())}),
+        ),
+        Err(failure) => {
+            log::message(Level::Error, format!("not ready: {failure}"));
+            error(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "unavailable",
+                "the session store does not answer",
+            )
         }
     }
 }
 
-async fn health(State(server): State<Arc<Server>>) -> Response {
-    json_response(
+async fn metrics(State(app): State<Arc<App>>) -> Response {
+    (
         StatusCode::OK,
-        &json!({"status": "ok", "bundle": hex(&server.bundle_hash())}),
+        [(header::CONTENT_TYPE, METRICS_CONTENT_TYPE)],
+        app.server.render_metrics(),
+    )
+        .into_response()
+}
+
+async fn openapi() -> Response {
+    (
+        StatusCode::OK,
+        [(header::CONTENT_TYPE, "application/json")],
+        OPENAPI,
+    )
+        .into_response()
+}
+
+async fn not_found() -> Response {
+    error(StatusCode::NOT_FOUND, "not_found", "no such route")
+}
+
+async fn method_not_allowed() -> Response {
+    error(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        "this route does not take that method",
     )
 }

@@ -3,7 +3,12 @@
 //! outputs are returned.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use serde_json::{Map, Value as Json};
+use tokio::sync::{OwnedMutexGuard, Semaphore};
 
 use crate::vm::protocol::{Event, Input};
 use crate::vm::{Program, Session, Step};
@@ -12,8 +17,9 @@ use super::super::driver::handle_performing_observed;
 use super::super::events::EventLog;
 use super::super::http::{HttpClient, HttpOutcome};
 use super::super::secrets::EnvSecrets;
-use super::committer::Committer;
-use super::store::{BundleHash, SessionStore, StoreError, StoredSession, Write};
+use super::log::{self, Level};
+use super::metrics::Metrics;
+use super::store::{BundleHash, Change, Lease, SessionStore, StoreError, StoredSession};
 
 /// Why the server cannot start or cannot take an input.
 #[derive(Debug)]
@@ -24,6 +30,9 @@ pub enum ServeError {
     Store(StoreError),
     /// A stored conversation cannot be restored (a corrupt record, a missing bundle).
     Restore(String),
+    /// The input's handling stopped before it finished (a panic); nothing was answered
+    /// and the conversation is read again from the store.
+    Interrupted,
 }
 
 impl std::fmt::Display for ServeError {
@@ -32,6 +41,7 @@ impl std::fmt::Display for ServeError {
             ServeError::Bundle(why) => write!(f, "the bundle cannot run: {why}"),
             ServeError::Store(error) => error.fmt(f),
             ServeError::Restore(why) => write!(f, "cannot restore the conversation: {why}"),
+            ServeError::Interrupted => f.write_str("the input's handling was interrupted"),
         }
     }
 }
@@ -58,16 +68,73 @@ struct Live {
     session: Session,
 }
 
-/// One conversation's slot; its lock orders the conversation's inputs.
-#[derive(Debug, Default)]
+/// One conversation's slot; its lock orders the conversation's inputs in this process
+/// (a shared store's lease orders them across processes).
+#[derive(Debug)]
 struct Slot {
-    /// Whether `live` and `stored` reflect the store (false until first read, and after a
-    /// failed write).
+    /// Whether `live` and `stored` reflect the store (false until first read, after a
+    /// failed write, and always between inputs on a shared store).
     loaded: bool,
     live: Option<Live>,
     /// The snapshot the store holds, to skip writes that change nothing.
     stored: Option<Vec<u8>>,
+    /// When the conversation last had an input (or was first seen), for idle expiry.
+    last: Instant,
 }
+
+impl Default for Slot {
+    fn default() -> Self {
+        Slot {
+            loaded: false,
+            live: None,
+            stored: None,
+            last: Instant::now(),
+        }
+    }
+}
+
+/// A locked slot while an input is applied: unless [`Unsettled::settle`] is called, its
+/// memory is dropped on the way out and read again from the store next time. So an
+/// input whose handling stops half-way (a panic, a dropped future) never leaves the
+/// conversation out of its slot, which would read as "no conversation" and turn into a
+/// delete.
+struct Unsettled {
+    slot: OwnedMutexGuard<Slot>,
+    settled: bool,
+}
+
+impl Unsettled {
+    fn settle(&mut self) {
+        self.settled = true;
+    }
+}
+
+impl std::ops::Deref for Unsettled {
+    type Target = Slot;
+    fn deref(&self) -> &Slot {
+        &self.slot
+    }
+}
+
+impl std::ops::DerefMut for Unsettled {
+    fn deref_mut(&mut self) -> &mut Slot {
+        &mut self.slot
+    }
+}
+
+impl Drop for Unsettled {
+    fn drop(&mut self) {
+        if !self.settled {
+            self.slot.loaded = false;
+            self.slot.live = None;
+            self.slot.stored = None;
+        }
+    }
+}
+
+/// How many inputs may be in flight at once; also what [`Server::drain`] waits to take
+/// back (every permit free: nothing in flight).
+const IN_FLIGHT: u32 = 1 << 20;
 
 /// How many shards the conversation table has (fewer collisions on its short locks).
 const SHARDS: usize = 64;
@@ -86,6 +153,9 @@ pub struct ServerOptions {
     pub secrets: EnvSecrets,
     /// The analytics log, if any.
     pub events: Option<Arc<EventLog>>,
+    /// End conversations with no input for this long (`--idle-timeout`; the embedded
+    /// store only).
+    pub idle_timeout: Option<Duration>,
 }
 
 /// Serves the session protocol for many conversations over a durable store.
@@ -93,11 +163,18 @@ pub struct Server {
     current: Arc<Loaded>,
     bundles: Mutex<HashMap<BundleHash, Arc<Loaded>>>,
     store: Arc<dyn SessionStore>,
-    committer: Committer,
+    /// Whether other processes use the store too (then nothing is cached).
+    shared: bool,
     http: HttpClient,
     secrets: EnvSecrets,
     events: Option<Arc<EventLog>>,
     shards: Vec<Mutex<Table>>,
+    /// How many slots the table holds (the `procc_conversations` gauge).
+    in_memory: AtomicUsize,
+    metrics: Metrics,
+    /// One permit per input being handled; see [`IN_FLIGHT`].
+    in_flight: Arc<Semaphore>,
+    idle_timeout: Option<Duration>,
 }
 
 impl std::fmt::Debug for Server {
@@ -120,28 +197,65 @@ fn load_bundle(hash: BundleHash, bytes: &[u8]) -> Result<Loaded, String> {
 }
 
 impl Server {
-    /// Verifies the bundle, keeps it in the store by its hash, and starts the store's
-    /// writer thread (returned: join it after the server is dropped, to wait for the
-    /// last writes).
-    pub fn new(
-        options: ServerOptions,
-    ) -> Result<(Server, std::thread::JoinHandle<()>), ServeError> {
+    /// Verifies the bundle and keeps it in the store by its hash. The store's own
+    /// resources (the embedded store's writer thread, a database pool) go with the last
+    /// reference to it.
+    pub async fn new(options: ServerOptions) -> Result<Server, ServeError> {
         let hash: BundleHash = *blake3::hash(&options.bundle).as_bytes();
         let current = Arc::new(load_bundle(hash, &options.bundle).map_err(ServeError::Bundle)?);
-        options.store.put_bundle(&hash, &options.bundle)?;
-        let (committer, writer) = Committer::start(options.store.clone())
-            .map_err(|e| ServeError::Store(StoreError(e.to_string())))?;
+        options.store.put_bundle(&hash, &options.bundle).await?;
+        let shared = options.store.shared();
+        if shared && options.idle_timeout.is_some() {
+            return Err(ServeError::Store(StoreError(
+                "--idle-timeout needs the embedded store: a shared store's conversations \
+                 may be busy in another process"
+                    .to_owned(),
+            )));
+        }
         let server = Server {
             bundles: Mutex::new(HashMap::from([(hash, current.clone())])),
             current,
+            shared,
             store: options.store,
-            committer,
             http: options.http,
             secrets: options.secrets,
             events: options.events,
             shards: (0..SHARDS).map(|_| Mutex::default()).collect(),
+            in_memory: AtomicUsize::new(0),
+            metrics: Metrics::new(),
+            in_flight: Arc::new(Semaphore::new(IN_FLIGHT as usize)),
+            idle_timeout: options.idle_timeout,
         };
-        Ok((server, writer))
+        if server.idle_timeout.is_some() {
+            // Conversations stored by an earlier run are not in memory yet: give each an
+            // (unloaded) slot from now, so that they expire too if nothing comes.
+            for conversation in server.store.conversations().await? {
+                drop(server.slot(&conversation));
+            }
+        }
+        Ok(server)
+    }
+
+    /// The server's metrics (`GET /metrics`).
+    pub fn metrics(&self) -> &Metrics {
+        &self.metrics
+    }
+
+    /// The metrics in Prometheus text.
+    pub fn render_metrics(&self) -> String {
+        self.metrics
+            .set_conversations(self.in_memory.load(Ordering::Relaxed));
+        self.metrics.render()
+    }
+
+    /// The idle timeout, if conversations expire.
+    pub fn idle_timeout(&self) -> Option<Duration> {
+        self.idle_timeout
+    }
+
+    /// Whether the store answers now.
+    pub async fn store_ready(&self) -> Result<(), StoreError> {
+        self.store.ping().await
     }
 
     /// The content hash of the bundle new conversations start on.
@@ -164,7 +278,13 @@ impl Server {
             .shard(conversation)
             .lock()
             .unwrap_or_else(|e| e.into_inner());
-        table.entry(conversation.to_owned()).or_default().clone()
+        table
+            .entry(conversation.to_owned())
+            .or_insert_with(|| {
+                self.in_memory.fetch_add(1, Ordering::Relaxed);
+                Arc::default()
+            })
+            .clone()
     }
 
     /// Drops an empty slot from the table unless another request holds it.
@@ -174,12 +294,12 @@ impl Server {
             .lock()
             .unwrap_or_else(|e| e.into_inner());
         // The table's reference and ours: nobody else can reach it.
-        if Arc::strong_count(slot) == 2 {
-            table.remove(conversation);
+        if Arc::strong_count(slot) == 2 && table.remove(conversation).is_some() {
+            self.in_memory.fetch_sub(1, Ordering::Relaxed);
         }
     }
 
-    fn bundle(&self, hash: &BundleHash) -> Result<Arc<Loaded>, ServeError> {
+    async fn bundle(&self, hash: &BundleHash) -> Result<Arc<Loaded>, ServeError> {
         if let Some(loaded) = self
             .bundles
             .lock()
@@ -188,7 +308,7 @@ impl Server {
         {
             return Ok(loaded.clone());
         }
-        let bytes = self.store.bundle(hash)?.ok_or_else(|| {
+        let bytes = self.store.bundle(hash).await?.ok_or_else(|| {
             ServeError::Restore(format!("bundle {} is not in the store", hex(hash)))
         })?;
         let loaded = Arc::new(load_bundle(*hash, &bytes).map_err(ServeError::Restore)?);
@@ -199,11 +319,16 @@ impl Server {
         Ok(loaded)
     }
 
-    fn restore(&self, conversation: &str, slot: &mut Slot) -> Result<(), ServeError> {
+    /// Puts the stored state of a conversation in its slot.
+    async fn restore(
+        &self,
+        slot: &mut Slot,
+        stored: Option<StoredSession>,
+    ) -> Result<(), ServeError> {
         slot.live = None;
         slot.stored = None;
-        if let Some(stored) = self.store.load(conversation)? {
-            let bundle = self.bundle(&stored.bundle)?;
+        if let Some(stored) = stored {
+            let bundle = self.bundle(&stored.bundle).await?;
             let session = Session::from_snapshot(&bundle.program, &stored.snapshot)
                 .map_err(|e| ServeError::Restore(e.to_string()))?;
             slot.live = Some(Live { bundle, session });
@@ -213,39 +338,179 @@ impl Server {
         Ok(())
     }
 
+    /// Takes the conversation for one input, restoring it into the slot when the store
+    /// reads it. A record that cannot be restored (its snapshot does not decode, its
+    /// bundle is gone or refused) is moved to the store's quarantine and reported once:
+    /// the conversation then reads as absent, so `start` can begin it again, and the
+    /// record stays for inspection.
+    async fn begin(
+        &self,
+        slot: &mut Slot,
+        conversation: &str,
+    ) -> Result<Box<dyn Lease>, ServeError> {
+        let begun = self
+            .store
+            .begin(conversation, self.shared || !slot.loaded)
+            .await?;
+        let Some(stored) = begun.stored else {
+            return Ok(begun.lease);
+        };
+        let why = match self.restore(slot, stored).await {
+            Ok(()) => return Ok(begun.lease),
+            Err(ServeError::Restore(why)) => why,
+            Err(other) => return Err(other),
+        };
+        // Let go of the conversation, move its record aside, and take it again.
+        begun.lease.finish(None).await?;
+        self.store.quarantine(conversation, &why).await?;
+        let mut fields = Map::new();
+        fields.insert("conversation".to_owned(), conversation.into());
+        fields.insert("message".to_owned(), "conversation quarantined".into());
+        fields.insert("reason".to_owned(), why.into());
+        log::write(Level::Error, fields);
+        let again = self.store.begin(conversation, true).await?;
+        self.restore(slot, again.stored.flatten()).await?;
+        Ok(again.lease)
+    }
+
     /// Handles one input: applies it to its conversation (one at a time per
     /// conversation, in arrival order), performs its HTTP requests, makes the new state
     /// durable, writes its analytics events, and returns its outputs. On a store error
     /// nothing is answered and the conversation stays as stored.
     pub async fn handle(&self, input: Input) -> Result<Step, ServeError> {
+        self.metrics.input(&input.event);
         let conversation = input.conversation.clone();
         let slot_arc = self.slot(&conversation);
-        let mut slot = slot_arc.lock().await;
+        let mut slot = Unsettled {
+            slot: slot_arc.clone().lock_owned().await,
+            settled: false,
+        };
+        slot.last = Instant::now();
         let result = self.handle_locked(&mut slot, input).await;
-        if result.is_err() {
-            // Memory may be ahead of the store: read it again next time.
-            slot.loaded = false;
-            slot.live = None;
+        // On an error memory may be ahead of the store, and on a shared store another
+        // process may change it next: dropping `slot` unsettled makes the next input
+        // read it again.
+        if result.is_ok() && !self.shared {
+            slot.settle();
         }
-        let empty = slot.loaded && slot.live.is_none();
+        let empty = !slot.settled || slot.live.is_none();
         drop(slot);
         if empty {
             self.forget_if_unused(&conversation, &slot_arc);
         }
         let step = result?;
-        if let Some(log) = &self.events
-            && let Err(error) = log.write(&step.events)
-        {
-            eprintln!("procc serve: cannot write the events log: {error}");
-        }
+        self.record(&step);
         Ok(step)
+    }
+    /// Handles one input in a task of its own, so that it runs to its end (applied,
+    /// durable) even when the caller stops waiting: a client that disconnects mid-request
+    /// must not cut an input in half. [`Server::drain`] waits for such tasks.
+    pub async fn handle_detached(self: &Arc<Self>, input: Input) -> Result<Step, ServeError> {
+        let permit = self
+            .in_flight
+            .clone()
+            .acquire_owned()
+            .await
+            .map_err(|_| ServeError::Interrupted)?;
+        let server = self.clone();
+        let task = tokio::spawn(async move {
+            let result = server.handle(input).await;
+            drop(permit);
+            result
+        });
+        task.await.map_err(|_| ServeError::Interrupted)?
+    }
+
+    /// Waits until no input is being handled, or `deadline` passes; returns whether
+    /// everything finished.
+    pub async fn drain(&self, deadline: tokio::time::Instant) -> bool {
+        let all = tokio::time::timeout_at(deadline, self.in_flight.acquire_many(IN_FLIGHT));
+        matches!(all.await, Ok(Ok(_)))
+    }
+
+    /// Writes a step's analytics events and counts its outputs.
+    fn record(&self, step: &Step) {
+        self.metrics.outputs(&step.outputs);
+        if let Some(events) = &self.events
+            && let Err(error) = events.write(&step.events)
+        {
+            log::message(
+                Level::Error,
+                format!("cannot write the events log: {error}"),
+            );
+        }
+    }
+
+    /// Ends, as `end` does, every conversation that had no input for `idle` (those
+    /// being handled right now are busy, hence not idle), removing it from memory and
+    /// from the store; returns how many ended.
+    pub async fn expire_idle(&self, idle: Duration) -> Result<usize, ServeError> {
+        let mut candidates = Vec::new();
+        for shard in &self.shards {
+            let table = shard.lock().unwrap_or_else(|e| e.into_inner());
+            for (conversation, slot) in table.iter() {
+                if let Ok(guard) = slot.try_lock()
+                    && guard.last.elapsed() >= idle
+                {
+                    candidates.push((conversation.clone(), slot.clone()));
+                }
+            }
+        }
+        let mut ended = 0;
+        for (conversation, slot_arc) in candidates {
+            let mut slot = Unsettled {
+                slot: slot_arc.clone().lock_owned().await,
+                settled: false,
+            };
+            // An input may have come while the table was read.
+            if slot.last.elapsed() < idle {
+                slot.settle();
+                continue;
+            }
+            let result = self.end_idle(&mut slot, &conversation).await;
+            if result.is_ok() {
+                slot.settle();
+            }
+            drop(slot);
+            if let Some(step) = result? {
+                self.record(&step);
+                let mut fields = Map::new();
+                fields.insert("conversation".to_owned(), conversation.as_str().into());
+                fields.insert("message".to_owned(), "idle conversation ended".into());
+                log::write(Level::Info, fields);
+                ended += 1;
+            }
+            self.forget_if_unused(&conversation, &slot_arc);
+        }
+        Ok(ended)
+    }
+
+    /// Ends one idle conversation under its lock; `None` when there was nothing to end.
+    async fn end_idle(
+        &self,
+        slot: &mut Slot,
+        conversation: &str,
+    ) -> Result<Option<Step>, ServeError> {
+        let lease = self.begin(slot, conversation).await?;
+        let Some(Live { bundle, session }) = slot.live.take() else {
+            lease.finish(None).await?;
+            return Ok(None);
+        };
+        let mut state = Some(session);
+        let end = Input {
+            conversation: conversation.to_owned(),
+            event: Event::End,
+            // The expiry happens now: `today()` in an `on cancelled` block reads it.
+            at: Some(jiff::Timestamp::now()),
+        };
+        let step = self.perform(&bundle, &mut state, end).await;
+        slot.live = state.map(|session| Live { bundle, session });
+        self.persist(slot, lease).await?;
+        Ok(Some(step))
     }
 
     async fn handle_locked(&self, slot: &mut Slot, input: Input) -> Result<Step, ServeError> {
-        if !slot.loaded {
-            self.restore(&input.conversation, slot)?;
-        }
-        let conversation = input.conversation.clone();
+        let lease = self.begin(slot, &input.conversation).await?;
         let step = if matches!(input.event, Event::Start { .. }) {
             self.start(slot, input).await
         } else {
@@ -262,7 +527,7 @@ impl Server {
                 }
             }
         };
-        self.persist(slot, &conversation).await?;
+        self.persist(slot, lease).await?;
         Ok(step)
     }
 
@@ -274,6 +539,7 @@ impl Server {
         self.secrets
             .fill(&current.program.module().secrets, &mut input);
         let conversation = input.conversation.clone();
+        let at = input.at;
         let mut fresh = None;
         let mut step = self.perform(&current, &mut fresh, input).await;
         let Some(session) = fresh else {
@@ -289,8 +555,8 @@ impl Server {
                 &mut old,
                 &bundle.program,
                 Input {
-                    conversation,
-                    event: Event::End,
+                    at,
+                    ..Input::new(conversation, Event::End)
                 },
             );
             step.outputs.splice(0..0, ended.outputs);
@@ -318,39 +584,52 @@ impl Server {
     }
 
     /// Makes the slot's state durable (when it changed) before anything is answered.
-    async fn persist(&self, slot: &mut Slot, conversation: &str) -> Result<(), ServeError> {
+    async fn persist(&self, slot: &mut Slot, lease: Box<dyn Lease>) -> Result<(), ServeError> {
+        let (change, stored) = Self::change(slot);
+        let began = Instant::now();
+        let finished = lease.finish(change).await;
+        self.metrics.store(began.elapsed());
+        finished?;
+        slot.stored = stored;
+        Ok(())
+    }
+
+    /// What the store must record of the slot's state (`None`: nothing changed), and
+    /// the snapshot it then holds.
+    fn change(slot: &Slot) -> (Option<Change>, Option<Vec<u8>>) {
         let snapshot = slot.live.as_ref().map(|live| {
             (
                 live.bundle.hash,
                 live.session.to_snapshot(&live.bundle.program),
             )
         });
-        let write = match (&snapshot, &slot.stored) {
-            (None, None) => return Ok(()),
-            (Some((_, new)), Some(old)) if new == old => return Ok(()),
-            (Some((hash, new)), _) => Write::Put {
-                conversation: conversation.to_owned(),
-                session: StoredSession {
-                    bundle: *hash,
+        match (snapshot, &slot.stored) {
+            (None, None) => (None, None),
+            (Some((_, new)), Some(old)) if new == *old => (None, Some(new)),
+            (Some((bundle, new)), _) => (
+                Some(Change::Put(StoredSession {
+                    bundle,
                     snapshot: new.clone(),
-                },
-            },
-            (None, Some(_)) => Write::Delete {
-                conversation: conversation.to_owned(),
-            },
-        };
-        self.committer.commit(write).await?;
-        slot.stored = snapshot.map(|(_, bytes)| bytes);
-        Ok(())
+                })),
+                Some(new),
+            ),
+            (None, Some(_)) => (Some(Change::Delete), None),
+        }
     }
 }
 
-/// Tells the operator why a request failed (never its URL, headers or body).
+/// Tells the operator why a request failed (never its URL, headers or body), on the
+/// log that a closed stderr cannot turn into a panic.
 fn log_failure(request: &crate::vm::Action, outcome: &HttpOutcome) {
     if let (crate::vm::Action::Request { method, .. }, Some(error)) = (request, &outcome.error) {
-        eprintln!(
-            "procc serve: {method} request failed after {} attempt(s): {error}",
-            outcome.attempts
+        let mut fields = Map::new();
+        fields.insert(
+            "message".to_owned(),
+            Json::String(format!(
+                "{method} request failed after {} attempt(s): {error}",
+                outcome.attempts
+            )),
         );
+        log::write(Level::Error, fields);
     }
 }

@@ -2,16 +2,22 @@
 //!
 //! A store holds, per conversation, the content hash of the bundle it runs on and its
 //! session snapshot, and every bundle by content hash, so that conversations started
-//! under an older bundle finish on it after a restart with a new one. The embedded
-//! implementation is [`super::RedbStore`]; a shared store (Redis, PostgreSQL) behind the
-//! same trait lets several instances serve behind a load balancer, provided the balancer
-//! routes one conversation to one instance at a time (the per-conversation order is kept
-//! in memory).
+//! under an older bundle finish on it after a restart with a new one. Implementations:
+//! [`super::RedbStore`] (embedded, one process) and [`super::PgStore`] (PostgreSQL,
+//! shared by several processes).
 //!
-//! Calls are blocking: the server makes them from a dedicated writer thread (writes,
-//! grouped) or briefly on a worker when a conversation is first seen (reads).
+//! One input's work on a conversation is bracketed by [`SessionStore::begin`] and
+//! [`Lease::finish`]. A *shared* store makes the lease exclusive across every process
+//! using it (the next input for that conversation, wherever it arrives, waits) and the
+//! server reads the conversation under each lease. An *exclusive* store (this process is
+//! its only user) lets the server keep conversations in memory between inputs, so a
+//! lease there reads nothing unless asked and only carries the write.
+//!
+//! The calls are async because a database answers over the network; they return boxed
+//! futures so that the server can hold any store as `Arc<dyn SessionStore>`.
 
-use std::sync::Arc;
+use std::future::Future;
+use std::pin::Pin;
 
 /// A bundle's content hash: blake3 of its bytes.
 pub type BundleHash = [u8; 32];
@@ -25,7 +31,16 @@ pub struct StoredSession {
     pub snapshot: Vec<u8>,
 }
 
-/// A change to one conversation.
+/// What an input did to its conversation, as the store must record it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Change {
+    /// Store (or replace) the conversation's state.
+    Put(StoredSession),
+    /// The conversation ended (or never started): forget it.
+    Delete,
+}
+
+/// A change to one named conversation (the unit of the embedded store's group commit).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Write {
     /// Store (or replace) the conversation.
@@ -42,7 +57,21 @@ pub enum Write {
     },
 }
 
-/// A store failure (I/O, corruption), as text.
+impl Write {
+    /// The write that records `change` for `conversation`.
+    pub fn new(conversation: &str, change: Change) -> Write {
+        let conversation = conversation.to_owned();
+        match change {
+            Change::Put(session) => Write::Put {
+                conversation,
+                session,
+            },
+            Change::Delete => Write::Delete { conversation },
+        }
+    }
+}
+
+/// A store failure (I/O, corruption, an unreachable database), as text.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct StoreError(pub String);
 
@@ -54,30 +83,55 @@ impl std::fmt::Display for StoreError {
 
 impl std::error::Error for StoreError {}
 
-/// Durable storage of conversations and bundles.
-pub trait SessionStore: Send + Sync + 'static {
-    /// The stored state of a conversation, if any.
-    fn load(&self, conversation: &str) -> Result<Option<StoredSession>, StoreError>;
-    /// Applies several conversations' writes atomically; they must be durable (on disk,
-    /// or replicated) when this returns `Ok`.
-    fn apply(&self, writes: &[Write]) -> Result<(), StoreError>;
-    /// Keeps a bundle under its hash (a no-op when it is there already); durable.
-    fn put_bundle(&self, hash: &BundleHash, bytes: &[u8]) -> Result<(), StoreError>;
-    /// A bundle kept earlier.
-    fn bundle(&self, hash: &BundleHash) -> Result<Option<Vec<u8>>, StoreError>;
+/// The future of a store call.
+pub type StoreFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, StoreError>> + Send + 'a>>;
+
+/// A conversation taken for one input: see [`SessionStore::begin`].
+pub struct Begun {
+    /// The conversation's stored state, when it was read: `Some(None)` when the store
+    /// does not have it, `None` when it was not read (an exclusive store, `read` false).
+    pub stored: Option<Option<StoredSession>>,
+    /// Records the input's change and releases the conversation.
+    pub lease: Box<dyn Lease>,
 }
 
-impl<S: SessionStore + ?Sized> SessionStore for Arc<S> {
-    fn load(&self, conversation: &str) -> Result<Option<StoredSession>, StoreError> {
-        (**self).load(conversation)
+impl std::fmt::Debug for Begun {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Begun")
+            .field("stored", &self.stored)
+            .finish_non_exhaustive()
     }
-    fn apply(&self, writes: &[Write]) -> Result<(), StoreError> {
-        (**self).apply(writes)
-    }
-    fn put_bundle(&self, hash: &BundleHash, bytes: &[u8]) -> Result<(), StoreError> {
-        (**self).put_bundle(hash, bytes)
-    }
-    fn bundle(&self, hash: &BundleHash) -> Result<Option<Vec<u8>>, StoreError> {
-        (**self).bundle(hash)
-    }
+}
+
+/// One input's hold on a conversation. Dropping it without [`Lease::finish`] releases
+/// the conversation with nothing changed (a shared store rolls back).
+pub trait Lease: Send {
+    /// Makes `change` durable (`None`: the input changed nothing) and releases the
+    /// conversation; when this returns `Ok` the change survives `kill -9` of this
+    /// process, and when it returns `Err` nothing of it was recorded.
+    fn finish(self: Box<Self>, change: Option<Change>) -> StoreFuture<'static, ()>;
+}
+
+/// Durable storage of conversations and bundles.
+pub trait SessionStore: Send + Sync + 'static {
+    /// Whether other processes may use the store at the same time; then the server keeps
+    /// nothing in memory between inputs and reads each conversation under its lease.
+    fn shared(&self) -> bool;
+    /// Takes `conversation` for one input, in arrival order: a shared store waits until
+    /// no input holds it, in any process, and reads it; an exclusive one reads it only
+    /// when `read` (the server keeps it in memory otherwise).
+    fn begin<'a>(&'a self, conversation: &'a str, read: bool) -> StoreFuture<'a, Begun>;
+    /// Keeps a bundle under its hash (a no-op when it is there already); durable.
+    fn put_bundle<'a>(&'a self, hash: &'a BundleHash, bytes: &'a [u8]) -> StoreFuture<'a, ()>;
+    /// A bundle kept earlier.
+    fn bundle<'a>(&'a self, hash: &'a BundleHash) -> StoreFuture<'a, Option<Vec<u8>>>;
+    /// Whether the store answers now (for readiness).
+    fn ping(&self) -> StoreFuture<'_, ()>;
+    /// Moves a conversation's record that cannot be restored out of the way, atomically,
+    /// into a quarantine kept for inspection with `reason`; the conversation then reads
+    /// as absent. Durable. Called with no lease held on the conversation.
+    fn quarantine<'a>(&'a self, conversation: &'a str, reason: &'a str) -> StoreFuture<'a, ()>;
+    /// The ids of every stored conversation (idle expiry starts counting for them when
+    /// an exclusive store is opened).
+    fn conversations(&self) -> StoreFuture<'_, Vec<String>>;
 }

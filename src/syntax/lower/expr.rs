@@ -193,6 +193,17 @@ impl Lower<'_> {
                     .collect::<Option<Vec<_>>>()?,
             ),
             Rule::object_lit => ExprKind::Object(self.object_fields(pair)?),
+            Rule::if_expr => {
+                let mut parts = kids(pair).into_iter().filter(|p| {
+                    !matches!(p.as_rule(), Rule::kw_if | Rule::kw_then | Rule::kw_else)
+                });
+                let (cond, then, otherwise) = (parts.next()?, parts.next()?, parts.next()?);
+                ExprKind::If {
+                    cond: Box::new(self.expr(cond)?),
+                    then: Box::new(self.expr(then)?),
+                    otherwise: Box::new(self.expr(otherwise)?),
+                }
+            }
             _ => self.expr(pair)?.kind,
         };
         Some(Expr { kind, span })

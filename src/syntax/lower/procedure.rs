@@ -2,10 +2,10 @@
 
 use pest::iterators::Pair;
 
-use super::{Lower, child, has, kids};
+use super::{Lower, child, kids};
 use crate::syntax::ast::{
-    Approver, Duration, ProcItem, ProcItemKind, ProcedureDecl, RequestDecl, RequestItem,
-    RequestItemKind, Stmt, StmtKind, Trigger, TriggerKind,
+    Approver, Duration, IfBranch, IfStmt, ProcItem, ProcItemKind, ProcedureDecl, RequestDecl,
+    RequestItem, RequestItemKind, Stmt, StmtKind, Trigger, TriggerKind,
 };
 use crate::syntax::errors::INVALID_NUMBER;
 use crate::syntax::grammar::Rule;
@@ -73,17 +73,18 @@ impl Lower<'_> {
             Rule::returns_item => ProcItemKind::Returns(self.fields(child(&inner, Rule::fields)?)?),
             Rule::script_item => ProcItemKind::Script(self.script(operand?)?),
             Rule::args_item => ProcItemKind::Args(self.object_fields(operand?)?),
+            Rule::require_item => ProcItemKind::Require {
+                cond: self.expr(operand?)?,
+                message: self.template(parts.get(3)?.clone())?,
+            },
             Rule::on_item => {
-                let success = has(&inner, Rule::kw_success);
-                let stmts = parts
-                    .into_iter()
-                    .filter(|p| p.as_rule() == Rule::stmt)
-                    .map(|s| self.stmt(s))
-                    .collect::<Option<Vec<_>>>()?;
-                if success {
-                    ProcItemKind::OnSuccess(stmts)
-                } else {
-                    ProcItemKind::OnFailure(stmts)
+                let which = parts.get(1)?.as_rule();
+                let stmts = self.stmts(parts)?;
+                match which {
+                    Rule::kw_success => ProcItemKind::OnSuccess(stmts),
+                    Rule::kw_failure => ProcItemKind::OnFailure(stmts),
+                    Rule::kw_denied => ProcItemKind::OnDenied(stmts),
+                    _ => ProcItemKind::OnCancelled(stmts),
                 }
             }
             _ => return None,
@@ -171,7 +172,12 @@ impl Lower<'_> {
     }
 
     fn stmt(&mut self, pair: Pair<'_, Rule>) -> Option<Stmt> {
-        let span = self.span(&pair);
+        let mut span = self.span(&pair);
+        // An `if` without `else` ends with pest's attempt at one, which took the
+        // whitespace (and comments) after the block: the statement ends at its `}`.
+        if let Some(end) = pair.clone().into_inner().next().and_then(last_block) {
+            span.end = span.end.min(self.span(&end).end);
+        }
         let inner = kids(pair).into_iter().next()?;
         let parts = kids(inner.clone());
         let kind = match inner.as_rule() {
@@ -182,8 +188,60 @@ impl Lower<'_> {
             },
             Rule::offer_stmt => StmtKind::Offer(self.ident(parts.get(1)?)),
             Rule::suggest_stmt => StmtKind::Suggest(self.template(parts.get(1)?.clone())?),
+            Rule::if_stmt => StmtKind::If(self.if_stmt(inner)?),
+            Rule::then_stmt => StmtKind::Then(self.ident(parts.get(1)?)),
             _ => return None,
         };
         Some(Stmt { kind, span })
+    }
+
+    /// The statements among a rule's children (a block, an `on` item).
+    fn stmts(&mut self, parts: Vec<Pair<'_, Rule>>) -> Option<Vec<Stmt>> {
+        parts
+            .into_iter()
+            .filter(|p| p.as_rule() == Rule::stmt)
+            .map(|s| self.stmt(s))
+            .collect()
+    }
+
+    /// An `if` with its `else if` chain flattened. The chain is walked in a loop, not by
+    /// recursion, so a long `else if` ladder costs no stack.
+    fn if_stmt(&mut self, pair: Pair<'_, Rule>) -> Option<IfStmt> {
+        let mut branches = Vec::new();
+        let mut otherwise = None;
+        let mut current = pair;
+        loop {
+            let parts = kids(current);
+            let cond = self.expr(parts.get(1)?.clone())?;
+            let body = self.stmts(kids(parts.get(2)?.clone()))?;
+            branches.push(IfBranch { cond, body });
+            match parts.get(4) {
+                Some(next) if next.as_rule() == Rule::if_stmt => current = next.clone(),
+                Some(block) => {
+                    otherwise = Some(self.stmts(kids(block.clone()))?);
+                    break;
+                }
+                None => break,
+            }
+        }
+        Some(IfStmt {
+            branches,
+            otherwise,
+        })
+    }
+}
+
+/// The last block of an `if` statement, following its `else if` chain (iteratively).
+fn last_block(pair: Pair<'_, Rule>) -> Option<Pair<'_, Rule>> {
+    let mut current = pair;
+    loop {
+        if current.as_rule() != Rule::if_stmt {
+            return None;
+        }
+        let last = current.into_inner().last()?;
+        match last.as_rule() {
+            Rule::stmt_block => return Some(last),
+            _ => current = last,
+        }
     }
 }

@@ -45,7 +45,14 @@ impl Lower<'_> {
                     _ => TestStepKind::SendUnanswered,
                 }
             }
-            Rule::t_click => TestStepKind::Click(self.ident(&operand?)),
+            Rule::t_click => match parts.get(2) {
+                Some(vars) => TestStepKind::ClickWith {
+                    procedure: self.ident(&operand?),
+                    vars: self.literal_fields(vars.clone())?,
+                },
+                None => TestStepKind::Click(self.ident(&operand?)),
+            },
+            Rule::t_at => TestStepKind::At(self.str_lit(operand?)?),
             Rule::t_dismiss => TestStepKind::Dismiss(self.ident(&operand?)),
             Rule::t_answer => TestStepKind::Answer(self.test_value(operand?)?),
             Rule::t_provide => TestStepKind::Provide(self.literal_fields(operand?)?),
@@ -91,6 +98,7 @@ impl Lower<'_> {
                 url: self.str_lit(parts.get(2)?.clone())?,
             },
             Rule::e_javascript => TestStepKind::ExpectJavascript,
+            Rule::e_error => TestStepKind::ExpectError(self.ident(&operand?)),
             Rule::e_done => TestStepKind::ExpectDone {
                 procedure: self.ident(&operand?),
                 outcome: self.ident(parts.get(2)?),

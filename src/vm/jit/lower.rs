@@ -1301,11 +1301,11 @@ impl<'a, 'f> Lowerer<'a, 'f> {
             return Err(Refuse);
         }
         let args = stack.split_off(stack.len() - argc);
-        let arity = match builtin {
-            Builtin::Len | Builtin::Lower | Builtin::Upper | Builtin::Trim => 1,
-            Builtin::Contains | Builtin::StartsWith | Builtin::EndsWith => 2,
-        };
-        if args.len() != arity {
+        if !builtin
+            .arities()
+            .iter()
+            .any(|&n| usize::from(n) == args.len())
+        {
             self.fail();
             return Ok(());
         }

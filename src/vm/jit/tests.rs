@@ -50,13 +50,14 @@ fn strings() -> Vec<String> {
         "2024-01-01",
         "ab",
         "é",
+        "Europe/Amsterdam",
         "^[a-z]+$",
     ]
     .map(String::from)
     .to_vec()
 }
 
-const REGEX: u32 = 8;
+const REGEX: u32 = 9;
 const CUSTOMER: u32 = 4;
 const VARS: u32 = 3;
 
@@ -277,10 +278,41 @@ fn expr(unsupported: bool) -> impl Strategy<Value = E> {
             inner.clone().prop_map(move |x| E::Exists(b(x))).boxed(),
         ];
         if unsupported {
+            // Revision 2's built-ins (dates, the clock of the session's `at`, `join`) are
+            // not in the native subset: a guard using them falls back to the interpreter,
+            // whose answer the native tier must still never contradict.
+            options.extend(revision_2_calls(inner.clone()));
             options.push(inner.prop_map(move |x| E::Unsupported(b(x))).boxed());
         }
         prop::strategy::Union::new(options)
     })
+}
+
+/// Calls of `add_days`, `days_between`, `join`, `weekday`, `today` and `hour`.
+fn revision_2_calls(inner: BoxedStrategy<E>) -> Vec<BoxedStrategy<E>> {
+    vec![
+        (
+            prop_oneof![
+                Just(Builtin::AddDays),
+                Just(Builtin::DaysBetween),
+                Just(Builtin::Join)
+            ],
+            inner.clone(),
+            inner.clone(),
+        )
+            .prop_map(|(f, x, y)| E::Call(f, vec![x, y]))
+            .boxed(),
+        inner
+            .clone()
+            .prop_map(|x| E::Call(Builtin::Weekday, vec![x]))
+            .boxed(),
+        (
+            prop_oneof![Just(Builtin::Today), Just(Builtin::Hour)],
+            prop::collection::vec(inner.clone(), 0..2),
+        )
+            .prop_map(|(f, args)| E::Call(f, args))
+            .boxed(),
+    ]
 }
 
 fn value() -> impl Strategy<Value = Value> {
@@ -333,6 +365,9 @@ fn value() -> impl Strategy<Value = Value> {
         Just(Value::List(vec![Value::Int(1), Value::Text("a".into())])),
         Just(Value::json(json!({"a": 1}))),
         Just(Value::json(json!(3))),
+        Just(Value::Text("Europe/Amsterdam".into())),
+        Just(Value::Text("2026-03-02".into())),
+        Just(Value::List(vec![Value::Date(1), Value::Int(2)])),
     ]
 }
 
@@ -343,11 +378,14 @@ fn inputs() -> impl Strategy<Value = (Session, Option<Value>, bool)> {
         prop::collection::btree_map(0..VARS, value(), 0..VARS as usize),
         prop::option::of(value()),
         any::<bool>(),
+        prop::option::of(any::<i32>()),
     )
-        .prop_map(|(customer, known, value, candidate)| {
+        .prop_map(|(customer, known, value, candidate, at)| {
             let session = Session {
                 customer,
                 known: known.into_iter().collect::<BTreeMap<_, _>>(),
+                // The input's time (`today()`, `hour()`), or none (a run-time error).
+                at: at.and_then(|s| jiff::Timestamp::from_second(i64::from(s) * 97).ok()),
                 ..Session::default()
             };
             (session, value, candidate)
@@ -407,6 +445,9 @@ fn raw_instr() -> impl Strategy<Value = Instr> {
         binary_op().prop_map(Instr::Binary),
         (0..3u8).prop_map(|n| Instr::Call(Builtin::Len, n)),
         Just(Instr::Call(Builtin::Contains, 2)),
+        (0..3u8).prop_map(|n| Instr::Call(Builtin::Today, n)),
+        Just(Instr::Call(Builtin::DaysBetween, 2)),
+        Just(Instr::Call(Builtin::Join, 2)),
         Just(Instr::Matches(REGEX)),
         Just(Instr::Matches(0)),
         Just(Instr::Exists),
@@ -542,4 +583,41 @@ fn text_lists_decide_natively() {
             "{text:?}"
         );
     }
+}
+
+/// A guard with the clock and date built-ins is not compiled: it falls back, and the
+/// interpreter reads the session's `at` (none: a run-time error, so the guard is false).
+#[test]
+fn date_built_ins_fall_back_to_the_interpreter() {
+    // days_between(1970-01-01, today("Europe/Amsterdam")) > 1
+    let code = vec![
+        Instr::Const(12),
+        Instr::Str(8),
+        Instr::Call(Builtin::Today, 1),
+        Instr::Call(Builtin::DaysBetween, 2),
+        Instr::Const(1),
+        Instr::Binary(BinaryOp::Gt),
+        Instr::Return,
+    ];
+    let program = Program::new(module(code)).expect("module is valid");
+    assert_eq!(program.native_guards(), 0);
+    let at = crate::calendar::parse_instant("2026-03-02T23:30:00Z");
+    let with_time = Session {
+        at,
+        ..Session::default()
+    };
+    assert_eq!(
+        eval(&Env::new(&program, &with_time), 0),
+        Ok(Value::Bool(true))
+    );
+    assert!(crate::vm::eval::eval_guard(
+        &Env::new(&program, &with_time),
+        0
+    ));
+    let without = Session::default();
+    assert!(eval(&Env::new(&program, &without), 0).is_err());
+    assert!(!crate::vm::eval::eval_guard(
+        &Env::new(&program, &without),
+        0
+    ));
 }

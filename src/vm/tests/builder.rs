@@ -227,7 +227,9 @@ impl Builder {
             audiences: vec![],
             when: None,
             body: u32::MAX,
+            outcomes: Default::default(),
             collects: vec![],
+            requires: vec![],
             returns: vec![],
         });
         (self.m.procedures.len() - 1) as ProcId

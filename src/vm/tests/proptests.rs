@@ -111,7 +111,8 @@ proptest! {
 /// An arbitrary instruction with small operands (some out of range on purpose).
 fn instr() -> impl Strategy<Value = crate::codegen::isa::Instr> {
     use crate::codegen::isa::{
-        Approver, BinaryOp, Builtin, Instr, Method, Outcome, RequestSpec, UnaryOp,
+        Approver, BinaryOp, Builtin, FailureField, Instr, Method, Outcome, Reason, RequestSpec,
+        UnaryOp,
     };
     let binary = prop::sample::select(vec![
         BinaryOp::Eq,
@@ -185,8 +186,17 @@ fn instr() -> impl Strategy<Value = crate::codegen::isa::Instr> {
         Just(Instr::Say),
         Just(Instr::Suggest),
         small.clone().prop_map(Instr::Save),
-        small.prop_map(Instr::Offer),
+        small.clone().prop_map(Instr::Offer),
         outcome.prop_map(Instr::Done),
+        small.clone().prop_map(Instr::Then),
+        prop::sample::select(Reason::ALL.to_vec()).prop_map(Instr::Fail),
+        prop::sample::select(vec![
+            FailureField::Reason,
+            FailureField::Status,
+            FailureField::Response
+        ])
+        .prop_map(Instr::LoadFailure),
+        (small, 0u32..40).prop_map(|(cond, target)| Instr::JumpUnless { cond, target }),
     ]
 }
 
@@ -197,6 +207,7 @@ proptest! {
     fn random_bytecode_never_panics(
         body in prop::collection::vec(instr(), 0..30),
         label in prop::collection::vec(instr(), 0..8),
+        outcomes in prop::collection::vec(prop::collection::vec(instr(), 0..10), 3),
         inputs in prop::collection::vec(input(), 0..12),
     ) {
         use crate::codegen::module::Kind;
@@ -213,6 +224,14 @@ proptest! {
         let label = b.chunk(label);
         b.m.procedures[p as usize].label = label;
         b.body(p, body);
+        // Outcome chunks of random statements, possibly handing over to the procedure
+        // itself: the interpreter must still end every run and never loop or panic.
+        let [failure, denied, cancelled] = [0, 1, 2].map(|i| b.chunk(outcomes[i].clone()));
+        b.m.procedures[p as usize].outcomes = crate::codegen::isa::OutcomeChunks {
+            failure: Some(failure),
+            denied: Some(denied),
+            cancelled: Some(cancelled),
+        };
         b.m.triggers.always = vec![p];
         let Ok(program) = crate::vm::Program::unverified(b.m, true) else { return Ok(()) };
         let mut h = H::new(std::sync::Arc::new(program));

@@ -862,3 +862,87 @@ fn a_host_can_keep_sessions_itself() {
     assert!(slot.is_none());
     assert_eq!(step.outputs.len(), 1);
 }
+
+#[test]
+fn snapshots_carry_their_format_and_a_newer_one_is_refused_not_misread() {
+    let mut h = H::new(webshop());
+    h.send(pro());
+    h.send(json!({"event": "faq", "id": "faq_refunds"}));
+    let bytes = h.c.snapshot("c1").unwrap();
+    assert_eq!(bytes[0], crate::vm::snapshot::FORMAT);
+    let mut newer = bytes.clone();
+    newer[0] = crate::vm::snapshot::FORMAT + 1;
+    let refused = h.c.restore("c1", &newer).unwrap_err();
+    assert_eq!(
+        refused,
+        crate::vm::SnapshotError::Newer(crate::vm::snapshot::FORMAT + 1)
+    );
+    assert!(refused.to_string().contains("newer"), "{refused}");
+    let mut unknown = bytes.clone();
+    unknown[0] = 0;
+    assert_eq!(
+        h.c.restore("c1", &unknown),
+        Err(crate::vm::SnapshotError::Format)
+    );
+    // The conversation is left as it was.
+    assert_eq!(h.c.snapshot("c1").unwrap(), bytes);
+}
+
+/// Drops the fields that depend on the session's nonce.
+fn without_keys(outputs: Vec<Json>) -> Vec<Json> {
+    outputs
+        .into_iter()
+        .map(|mut output| {
+            if let Some(object) = output.as_object_mut() {
+                object.remove("idempotency_key");
+                if let Some(headers) = object.get_mut("headers").and_then(Json::as_object_mut) {
+                    headers.remove("Idempotency-Key");
+                }
+            }
+            output
+        })
+        .collect()
+}
+
+#[test]
+fn a_format_1_snapshot_written_before_the_upgrade_resumes_exactly() {
+    let script = vec![
+        pro(),
+        json!({"event": "faq", "id": "faq_refunds"}),
+        json!({"event": "click", "procedure": "refund_order"}),
+        json!({"event": "answer", "var": "email", "value": "ann@example.com"}),
+        json!({"event": "answer", "var": "order_id", "value": "AB123456"}),
+        json!({"event": "answer", "var": "reason", "value": "damaged"}),
+        json!({"event": "approve", "granted": true}),
+        json!({"event": "result", "ok": true, "status": 200, "response": {"refund_id": "R-1"}}),
+    ];
+    let program = webshop();
+    let mut straight = H::new(program.clone());
+    let expected: Vec<Vec<Json>> = script.iter().map(|i| straight.send(i.clone())).collect();
+    // Cut before the approval: the lock and refusal format 2 added are not set yet.
+    for cut in 1..6 {
+        let mut first = H::new(program.clone());
+        for input in &script[..cut] {
+            first.send(input.clone());
+        }
+        let current = first.c.snapshot("c1").unwrap();
+        let session = crate::vm::Session::from_snapshot(&program, &current).unwrap();
+        let mut v1 = vec![1];
+        v1.extend_from_slice(&program.fingerprint());
+        v1.extend(crate::vm::snapshot_v1::encode(&session));
+        let mut resumed = H::new(program.clone());
+        resumed.c.restore("c1", &v1).unwrap();
+        for (i, input) in script.iter().enumerate().skip(cut) {
+            assert_eq!(
+                without_keys(resumed.send(input.clone())),
+                without_keys(expected[i].clone()),
+                "cut at {cut}, input {i}"
+            );
+        }
+        // Written again in today's format.
+        assert_eq!(
+            resumed.c.snapshot("c1").unwrap()[0],
+            crate::vm::snapshot::FORMAT
+        );
+    }
+}

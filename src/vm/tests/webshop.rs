@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use crate::codegen::isa::{
-    Approver, BinaryOp, Builtin, Const, Instr, Method, Outcome, RequestSpec,
+    Approver, BinaryOp, Builtin, Const, Instr, Method, Outcome, Reason, RequestSpec,
 };
 use crate::codegen::module::{ComponentDef, FieldDef, Kind, Knowledge, TriggerIndex};
 use crate::vm::Program;
@@ -20,7 +20,7 @@ fn outcomes(code: &mut Vec<Instr>, success: Vec<Instr>, failure: Vec<Instr>) {
     let target = code.len();
     patch(code, at, target);
     append(code, failure);
-    code.push(Instr::Done(Outcome::Failed));
+    code.push(Instr::Fail(Reason::Action));
 }
 
 pub fn webshop() -> Arc<Program> {

@@ -1,0 +1,389 @@
+//! The shared store: conversations and bundles in PostgreSQL, so that several `procc
+//! serve` processes serve the same conversations (`--store postgres://…`).
+//!
+//! Tables (prefixed, to live beside others in an existing database):
+//! - `procc_schema(version)`: the schema version, one row; see [`SCHEMA_VERSION`].
+//! - `procc_bundles(hash, bytes)`: every bundle a conversation may run on.
+//! - `procc_conversations(id, bundle, snapshot, updated_at)`: one row per conversation.
+//! - `procc_quarantine(id, quarantined_at, reason, bundle, snapshot)`: records moved
+//!   aside because they could not be restored (schema version 2).
+//!
+//! One input is one transaction holding the conversation's row lock from the read of its
+//! state to the write of the new one: `SELECT … FOR UPDATE` (a missing row is inserted
+//! first, so that two processes starting the same new conversation also queue on one
+//! row), the input is applied (its HTTP requests included), then the new state is
+//! written and committed before the answer. Another input for that conversation, in this
+//! process or another, waits on the lock and then reads the committed state: inputs are
+//! applied one at a time, in arrival order. A process killed mid-input leaves an open
+//! transaction whose connection closes with it: PostgreSQL rolls it back and releases
+//! the lock, so the input is applied entirely or not at all, and a retry starts from the
+//! same durable state (and derives the same idempotency keys). Why locks and not
+//! optimistic versions: see docs/language-notes.md, "PostgreSQL store".
+
+use std::time::Duration;
+
+use deadpool_postgres::{Manager, ManagerConfig, Object, Pool, RecyclingMethod, Runtime};
+use tokio_postgres::NoTls;
+use tokio_postgres::types::ToSql;
+
+use super::store::{
+    Begun, BundleHash, Change, Lease, SessionStore, StoreError, StoreFuture, StoredSession,
+};
+
+/// The schema version this build knows; a database at a newer one is refused.
+pub const SCHEMA_VERSION: i32 = 2;
+
+/// The migrations, in order: `MIGRATIONS[n]` takes the schema from version `n` to `n + 1`.
+const MIGRATIONS: [&str; SCHEMA_VERSION as usize] = [
+    r#"
+CREATE TABLE procc_bundles (
+    hash bytea PRIMARY KEY,
+    bytes bytea NOT NULL,
+    stored_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE TABLE procc_conversations (
+    id text PRIMARY KEY,
+    bundle bytea REFERENCES procc_bundles (hash),
+    snapshot bytea,
+    updated_at timestamptz NOT NULL DEFAULT now()
+);
+"#,
+    r#"
+CREATE TABLE procc_quarantine (
+    id text NOT NULL,
+    quarantined_at timestamptz NOT NULL DEFAULT now(),
+    reason text NOT NULL,
+    bundle bytea,
+    snapshot bytea
+);
+"#,
+];
+
+/// The advisory lock key that serialises schema migrations of concurrent starts.
+const MIGRATION_LOCK: i64 = 0x7072_6f63_6373_6368; // "procc sch"
+
+/// The most connections one process opens, by default.
+pub const DEFAULT_POOL_SIZE: usize = 32;
+
+const SELECT_FOR_UPDATE: &str =
+    "SELECT bundle, snapshot FROM procc_conversations WHERE id = $1 FOR UPDATE";
+const INSERT_PLACEHOLDER: &str =
+    "INSERT INTO procc_conversations (id) VALUES ($1) ON CONFLICT (id) DO NOTHING";
+const UPDATE: &str =
+    "UPDATE procc_conversations SET bundle = $2, snapshot = $3, updated_at = now() WHERE id = $1";
+const DELETE: &str = "DELETE FROM procc_conversations WHERE id = $1";
+/// Moves a row to the quarantine in one statement (atomic; it waits for the row's lock).
+const QUARANTINE: &str = "WITH moved AS (DELETE FROM procc_conversations WHERE id = $1 \
+    RETURNING bundle, snapshot) INSERT INTO procc_quarantine (id, reason, bundle, snapshot) \
+    SELECT $1, $2, bundle, snapshot FROM moved";
+
+/// A pool of connections to one PostgreSQL database.
+#[derive(Debug)]
+pub struct PgStore {
+    pool: Pool,
+}
+
+fn err(error: impl std::fmt::Display) -> StoreError {
+    StoreError(format!("PostgreSQL: {error}"))
+}
+
+/// The full text of a driver error (its `Display` alone omits the server's message).
+fn db_err(error: tokio_postgres::Error) -> StoreError {
+    match error.as_db_error() {
+        Some(db) => StoreError(format!(
+            "PostgreSQL: {}: {}",
+            db.code().code(),
+            db.message()
+        )),
+        None => err(error),
+    }
+}
+
+fn pool_err(error: deadpool_postgres::PoolError) -> StoreError {
+    match error {
+        deadpool_postgres::PoolError::Backend(error) => db_err(error),
+        other => err(other),
+    }
+}
+
+impl PgStore {
+    /// Connects to `url` (`postgres://USER[:PASSWORD]@HOST:PORT/DB`, or any form
+    /// libpq's connection strings allow) with at most `pool_size` connections, and
+    /// creates or migrates the schema. Refuses a database whose schema is newer than
+    /// [`SCHEMA_VERSION`].
+    pub async fn connect(url: &str, pool_size: usize) -> Result<PgStore, StoreError> {
+        let mut config: tokio_postgres::Config = url
+            .parse()
+            .map_err(|e| StoreError(format!("invalid PostgreSQL URL: {e}")))?;
+        if config.get_application_name().is_none() {
+            config.application_name("procc serve");
+        }
+        if config.get_connect_timeout().is_none() {
+            config.connect_timeout(Duration::from_secs(10));
+        }
+        let manager = Manager::from_config(
+            config,
+            NoTls,
+            ManagerConfig {
+                recycling_method: RecyclingMethod::Fast,
+            },
+        );
+        let pool = Pool::builder(manager)
+            .max_size(pool_size.max(1))
+            .runtime(Runtime::Tokio1)
+            .create_timeout(Some(Duration::from_secs(10)))
+            .build()
+            .map_err(err)?;
+        let store = PgStore { pool };
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    /// Creates the schema or brings it to [`SCHEMA_VERSION`], under an advisory lock so
+    /// that processes starting together do it once.
+    async fn migrate(&self) -> Result<(), StoreError> {
+        let mut client = self.pool.get().await.map_err(pool_err)?;
+        let tx = client.transaction().await.map_err(db_err)?;
+        tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])
+            .await
+            .map_err(db_err)?;
+        tx.batch_execute("CREATE TABLE IF NOT EXISTS procc_schema (version integer NOT NULL)")
+            .await
+            .map_err(db_err)?;
+        let found: Option<i32> = tx
+            .query_one("SELECT max(version) FROM procc_schema", &[])
+            .await
+            .map_err(db_err)?
+            .get(0);
+        let found = found.unwrap_or(0);
+        if found > SCHEMA_VERSION {
+            return Err(StoreError(format!(
+                "the database's schema is at version {found}, newer than this procc knows \
+                 ({SCHEMA_VERSION}); run a newer procc"
+            )));
+        }
+        for (from, migration) in MIGRATIONS.iter().enumerate().skip(found.max(0) as usize) {
+            tx.batch_execute(migration).await.map_err(|e| {
+                let StoreError(why) = db_err(e);
+                StoreError(format!("migrating the schema from version {from}: {why}"))
+            })?;
+        }
+        if found < SCHEMA_VERSION {
+            tx.batch_execute("DELETE FROM procc_schema")
+                .await
+                .map_err(db_err)?;
+            tx.execute(
+                "INSERT INTO procc_schema (version) VALUES ($1)",
+                &[&SCHEMA_VERSION],
+            )
+            .await
+            .map_err(db_err)?;
+        }
+        tx.commit().await.map_err(db_err)
+    }
+
+    /// Takes the conversation's row lock in a new transaction and reads it.
+    async fn lock(
+        client: &Object,
+        conversation: &str,
+    ) -> Result<Option<StoredSession>, StoreError> {
+        let select = client
+            .prepare_cached(SELECT_FOR_UPDATE)
+            .await
+            .map_err(db_err)?;
+        // Pipelined: both go out before the first answer comes back.
+        let params: [&(dyn ToSql + Sync); 1] = [&conversation];
+        let (begun, row) = tokio::join!(
+            client.batch_execute("BEGIN"),
+            client.query_opt(&select, &params)
+        );
+        begun.map_err(db_err)?;
+        let row = match row.map_err(db_err)? {
+            Some(row) => row,
+            None => {
+                // No row to lock: make one, so a concurrent first input of the same
+                // conversation queues on it (its insert waits for our commit).
+                let insert = client
+                    .prepare_cached(INSERT_PLACEHOLDER)
+                    .await
+                    .map_err(db_err)?;
+                client
+                    .execute(&insert, &[&conversation])
+                    .await
+                    .map_err(db_err)?;
+                client
+                    .query_opt(&select, &[&conversation])
+                    .await
+                    .map_err(db_err)?
+                    .ok_or_else(|| StoreError(format!("conversation {conversation:?} vanished")))?
+            }
+        };
+        let bundle: Option<Vec<u8>> = row.try_get(0).map_err(db_err)?;
+        let snapshot: Option<Vec<u8>> = row.try_get(1).map_err(db_err)?;
+        let stored = match (bundle, snapshot) {
+            (Some(bundle), Some(snapshot)) => Some(StoredSession {
+                bundle: bundle.as_slice().try_into().map_err(|_| {
+                    StoreError(format!("conversation {conversation:?}: bad bundle hash"))
+                })?,
+                snapshot,
+            }),
+            // A placeholder: no conversation yet.
+            _ => None,
+        };
+        Ok(stored)
+    }
+}
+
+/// One input's transaction on a conversation; its connection leaves the pool (and the
+/// transaction is rolled back by PostgreSQL) if it is dropped unfinished.
+struct PgLease {
+    client: Option<Object>,
+    conversation: String,
+}
+
+impl Drop for PgLease {
+    fn drop(&mut self) {
+        if let Some(client) = self.client.take() {
+            // Closing the connection ends the open transaction: nothing is applied.
+            drop(Object::take(client));
+        }
+    }
+}
+
+impl PgLease {
+    async fn finish(&mut self, change: Option<Change>) -> Result<(), StoreError> {
+        let Some(client) = self.client.as_ref() else {
+            return Err(StoreError("the transaction is already finished".to_owned()));
+        };
+        match change {
+            // Nothing changed: roll back (which also drops a placeholder row).
+            None => client.batch_execute("ROLLBACK").await.map_err(db_err)?,
+            Some(Change::Put(session)) => {
+                let update = client.prepare_cached(UPDATE).await.map_err(db_err)?;
+                let bundle = session.bundle.as_slice();
+                let params: [&(dyn ToSql + Sync); 3] =
+                    [&self.conversation, &bundle, &session.snapshot];
+                let (updated, committed) = tokio::join!(
+                    client.execute(&update, &params),
+                    client.batch_execute("COMMIT")
+                );
+                // A failed UPDATE makes that COMMIT a rollback: check the UPDATE first.
+                let updated = updated.map_err(db_err)?;
+                committed.map_err(db_err)?;
+                if updated != 1 {
+                    return Err(StoreError(format!(
+                        "conversation {:?}: its row is gone",
+                        self.conversation
+                    )));
+                }
+            }
+            Some(Change::Delete) => {
+                let delete = client.prepare_cached(DELETE).await.map_err(db_err)?;
+                let params: [&(dyn ToSql + Sync); 1] = [&self.conversation];
+                let (deleted, committed) = tokio::join!(
+                    client.execute(&delete, &params),
+                    client.batch_execute("COMMIT")
+                );
+                deleted.map_err(db_err)?;
+                committed.map_err(db_err)?;
+            }
+        }
+        // Back to the pool, outside any transaction.
+        self.client = None;
+        Ok(())
+    }
+}
+
+impl Lease for PgLease {
+    fn finish(mut self: Box<Self>, change: Option<Change>) -> StoreFuture<'static, ()> {
+        // On an error `self` drops with its client: the connection is closed, not reused.
+        Box::pin(async move { PgLease::finish(&mut self, change).await })
+    }
+}
+
+impl SessionStore for PgStore {
+    fn shared(&self) -> bool {
+        true
+    }
+
+    fn begin<'a>(&'a self, conversation: &'a str, _read: bool) -> StoreFuture<'a, Begun> {
+        Box::pin(async move {
+            let client = self.pool.get().await.map_err(pool_err)?;
+            let lease = PgLease {
+                client: Some(client),
+                conversation: conversation.to_owned(),
+            };
+            let client = lease.client.as_ref().ok_or_else(|| err("no connection"))?;
+            // On an error the lease drops and closes the connection.
+            let stored = PgStore::lock(client, conversation).await?;
+            Ok(Begun {
+                stored: Some(stored),
+                lease: Box::new(lease),
+            })
+        })
+    }
+
+    fn put_bundle<'a>(&'a self, hash: &'a BundleHash, bytes: &'a [u8]) -> StoreFuture<'a, ()> {
+        Box::pin(async move {
+            let client = self.pool.get().await.map_err(pool_err)?;
+            client
+                .execute(
+                    "INSERT INTO procc_bundles (hash, bytes) VALUES ($1, $2) \
+                     ON CONFLICT (hash) DO NOTHING",
+                    &[&hash.as_slice(), &bytes],
+                )
+                .await
+                .map_err(db_err)?;
+            Ok(())
+        })
+    }
+
+    fn bundle<'a>(&'a self, hash: &'a BundleHash) -> StoreFuture<'a, Option<Vec<u8>>> {
+        Box::pin(async move {
+            let client = self.pool.get().await.map_err(pool_err)?;
+            let row = client
+                .query_opt(
+                    "SELECT bytes FROM procc_bundles WHERE hash = $1",
+                    &[&hash.as_slice()],
+                )
+                .await
+                .map_err(db_err)?;
+            row.map(|row| row.try_get(0).map_err(db_err)).transpose()
+        })
+    }
+
+    fn ping(&self) -> StoreFuture<'_, ()> {
+        Box::pin(async move {
+            let client = self.pool.get().await.map_err(pool_err)?;
+            client.simple_query("SELECT 1").await.map_err(db_err)?;
+            Ok(())
+        })
+    }
+
+    fn quarantine<'a>(&'a self, conversation: &'a str, reason: &'a str) -> StoreFuture<'a, ()> {
+        Box::pin(async move {
+            let client = self.pool.get().await.map_err(pool_err)?;
+            client
+                .execute(QUARANTINE, &[&conversation, &reason])
+                .await
+                .map_err(db_err)?;
+            Ok(())
+        })
+    }
+
+    fn conversations(&self) -> StoreFuture<'_, Vec<String>> {
+        Box::pin(async move {
+            let client = self.pool.get().await.map_err(pool_err)?;
+            let rows = client
+                .query(
+                    "SELECT id FROM procc_conversations WHERE snapshot IS NOT NULL",
+                    &[],
+                )
+                .await
+                .map_err(db_err)?;
+            rows.iter()
+                .map(|row| row.try_get(0).map_err(db_err))
+                .collect()
+        })
+    }
+}

@@ -1,0 +1,133 @@
+//! Property tests of revision 2's outcome blocks, `if` and `then` on bytecode from the
+//! real compiler: random inputs never panic, every run that starts ends with one `done`
+//! (also runs started by `then`), and a host that snapshots and restores a conversation
+//! before any input (mid-run, mid-hand-over) goes on exactly like one that kept it.
+
+#![cfg(feature = "compiler")]
+
+use std::sync::Arc;
+
+use procc::compiler::compile;
+use procc::diagnostics::Sources;
+use procc::vm::{Conversations, Program};
+use proptest::prelude::*;
+use serde_json::{Value, json};
+
+fn program() -> Arc<Program> {
+    let mut sources = Sources::new();
+    sources.add(
+        "rev2_outcomes.proc",
+        include_str!("fixtures/rev2_outcomes.proc"),
+    );
+    let compilation = compile(sources);
+    assert!(
+        !compilation.diagnostics.iter().any(|d| d.is_error()),
+        "{:?}",
+        compilation.diagnostics
+    );
+    let module = compilation.generate().expect("lowers");
+    Arc::new(Program::new(module).expect("verifies"))
+}
+
+fn input() -> impl Strategy<Value = Value> {
+    let procedure = prop::sample::select(vec!["refund", "talk", "guide", "statement", "rate_us"]);
+    let value = prop_oneof![
+        Just(json!("AB123456")),
+        Just(json!("short")),
+        Just(json!({"id": "R-1", "state": "pending"})),
+        Just(json!({"id": "R-1", "state": "odd"})),
+        Just(json!(null)),
+        Just(json!(3)),
+    ];
+    prop_oneof![
+        Just(json!({"event": "start", "customer": {"plan": "pro"}})),
+        Just(json!({"event": "start", "customer": {"plan": "free", "vip": true}})),
+        Just(json!({"event": "faq", "id": "faq_refunds"})),
+        Just(json!({"event": "faq", "id": "faq_help"})),
+        procedure
+            .clone()
+            .prop_map(|p| json!({"event": "click", "procedure": p})),
+        value
+            .clone()
+            .prop_map(|v| json!({"event": "answer", "var": "order", "value": v})),
+        value
+            .clone()
+            .prop_map(|v| json!({"event": "provide", "vars": {"account": v}})),
+        any::<bool>().prop_map(|g| json!({"event": "approve", "granted": g, "by": "customer"})),
+        (
+            any::<bool>(),
+            prop::option::of(prop::sample::select(vec![200u16, 409, 500])),
+            value
+        )
+            .prop_map(
+                |(ok, s, r)| json!({"event": "result", "ok": ok, "status": s, "response": r})
+            ),
+        Just(json!({"event": "cancel"})),
+        Just(json!({"event": "end"})),
+    ]
+}
+
+/// One input's outputs and analytics events, as JSON.
+fn handle(c: &mut Conversations, input: &Value) -> (Vec<Value>, Vec<Value>) {
+    let mut input = input.clone();
+    input["conversation"] = json!("c");
+    let step = c.handle_line(&input.to_string());
+    let json = |items: Vec<Value>| items;
+    (
+        json(
+            step.outputs
+                .iter()
+                .map(|o| serde_json::to_value(o).expect("serialises"))
+                .collect(),
+        ),
+        json(
+            step.events
+                .iter()
+                .map(|e| serde_json::to_value(e).expect("serialises"))
+                .collect(),
+        ),
+    )
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(128))]
+
+    #[test]
+    fn outcomes_and_hand_overs_survive_snapshots(inputs in prop::collection::vec(input(), 1..30)) {
+        let program = program();
+        let mut kept = Conversations::with_seed(program.clone(), [1; 32]);
+        // The run going on, from the log: a `clicked` (a click or a `then`) starts one,
+        // its `done` ends it; never two at once, never a `done` without one.
+        let mut running: Option<String> = None;
+        for input in &inputs {
+            let before = kept.snapshot("c");
+            let mut restored = Conversations::with_seed(program.clone(), [1; 32]);
+            if let Some(bytes) = &before {
+                prop_assert!(restored.restore("c", bytes).is_ok());
+            }
+            let (from_restored, _) = handle(&mut restored, input);
+            let (outputs, events) = handle(&mut kept, input);
+            prop_assert_eq!(&from_restored, &outputs);
+            if input["event"] != "start" {
+                prop_assert_eq!(restored.snapshot("c"), kept.snapshot("c"));
+            }
+            let dones = outputs.iter().filter(|o| o["action"] == "done").count();
+            prop_assert_eq!(dones, events.iter().filter(|e| e["event"] == "done").count());
+            for event in &events {
+                match event["event"].as_str() {
+                    Some("clicked") => {
+                        prop_assert!(running.is_none(), "two runs at once: {events:?}");
+                        running = event["procedure"].as_str().map(str::to_owned);
+                    }
+                    Some("done") => {
+                        prop_assert_eq!(running.as_deref(), event["procedure"].as_str());
+                        let failed = event["outcome"] == "failed";
+                        prop_assert_eq!(failed, event.get("reason").is_some());
+                        running = None;
+                    }
+                    _ => {}
+                }
+            }
+        }
+    }
+}

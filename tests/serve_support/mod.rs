@@ -1,0 +1,286 @@
+//! Running `procc serve` from the serve tests: a real process on 127.0.0.1, a raw
+//! HTTP/1.1 client, and a local stand-in for a business's API.
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::Path;
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+/// A running `procc serve`, killed when dropped.
+pub struct Serve {
+    pub child: Child,
+    pub port: u16,
+    stderr: Arc<Mutex<Vec<String>>>,
+}
+
+impl Drop for Serve {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A port nobody listens on right now.
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// Writes `source` as the project's only file.
+pub fn write_project(dir: &Path, source: &str) {
+    std::fs::create_dir_all(dir).unwrap();
+    std::fs::write(dir.join("greet.proc"), source).unwrap();
+}
+
+/// Where serve's stderr goes.
+pub enum Stderr {
+    /// Discarded.
+    Null,
+    /// Kept, line by line: see [`Serve::stderr_lines`].
+    Capture,
+    /// Given as is (a closed pipe, `/dev/full`).
+    Given(Stdio),
+}
+
+impl Serve {
+    /// `procc serve PROJECT --store STORE` with stderr discarded.
+    pub fn start(project: &Path, store: &Path) -> Serve {
+        Serve::start_with(project, store, &[], Stderr::Null)
+    }
+
+    /// `procc serve PROJECT --store STORE ARGS...`, once `/v1/health` answers.
+    pub fn start_with(project: &Path, store: &Path, args: &[&str], stderr: Stderr) -> Serve {
+        let port = free_port();
+        let capture = matches!(stderr, Stderr::Capture);
+        let stdio = match stderr {
+            Stderr::Null => Stdio::null(),
+            Stderr::Capture => Stdio::piped(),
+            Stderr::Given(stdio) => stdio,
+        };
+        let mut child = Command::new(env!("CARGO_BIN_EXE_procc"))
+            .arg("serve")
+            .arg(project)
+            .arg("--addr")
+            .arg(format!("127.0.0.1:{port}"))
+            .arg("--store")
+            .arg(store)
+            .args(args)
+            .stdout(Stdio::null())
+            .stderr(stdio)
+            .spawn()
+            .unwrap();
+        let lines = Arc::new(Mutex::new(Vec::new()));
+        if capture {
+            let stream = child.stderr.take().unwrap();
+            let lines = lines.clone();
+            std::thread::spawn(move || {
+                for line in BufReader::new(stream).lines().map_while(Result::ok) {
+                    lines.lock().unwrap().push(line);
+                }
+            });
+        }
+        let mut serve = Serve {
+            child,
+            port,
+            stderr: lines,
+        };
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            if let Ok((200, _)) = serve.try_request("GET", "/v1/health", "") {
+                return serve;
+            }
+            if let Ok(Some(status)) = serve.child.try_wait() {
+                panic!("procc serve exited: {status}");
+            }
+            assert!(Instant::now() < deadline, "procc serve did not come up");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// The lines serve wrote on stderr so far (with [`Stderr::Capture`]).
+    pub fn stderr_lines(&self) -> Vec<String> {
+        self.stderr.lock().unwrap().clone()
+    }
+
+    /// A connection to the server.
+    pub fn connect(&self) -> TcpStream {
+        TcpStream::connect(("127.0.0.1", self.port)).unwrap()
+    }
+
+    /// One request with extra header lines; the HTTP status and the body.
+    pub fn request(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: &str,
+    ) -> std::io::Result<(u16, String)> {
+        let mut stream = TcpStream::connect(("127.0.0.1", self.port))?;
+        stream.set_read_timeout(Some(Duration::from_secs(60)))?;
+        let mut head = format!(
+            "{method} {path} HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n",
+            body.len()
+        );
+        for (name, value) in headers {
+            head.push_str(&format!("{name}: {value}\r\n"));
+        }
+        write!(stream, "{head}\r\n{body}")?;
+        read_response(&mut stream)
+    }
+
+    /// One request without extra headers.
+    pub fn try_request(
+        &self,
+        method: &str,
+        path: &str,
+        body: &str,
+    ) -> std::io::Result<(u16, String)> {
+        self.request(method, path, &[], body)
+    }
+
+    /// Posts an input; returns the HTTP status and the body as JSON.
+    pub fn post(&self, body: &str) -> (u16, Value) {
+        let (status, body) = self.try_request("POST", "/v1/events", body).unwrap();
+        (status, serde_json::from_str(&body).unwrap_or(Value::Null))
+    }
+
+    /// Posts an input that must succeed; returns its outputs.
+    pub fn send(&self, input: Value) -> Vec<Value> {
+        let (status, body) = self.post(&input.to_string());
+        assert_eq!(status, 200, "{body}");
+        body["outputs"].as_array().unwrap().clone()
+    }
+
+    /// SIGTERM, then waits for the exit (at most a minute: then it is killed and this
+    /// panics).
+    pub fn terminate(&mut self) -> ExitStatus {
+        let pid = self.child.id().to_string();
+        assert!(
+            Command::new("kill")
+                .args(["-TERM", &pid])
+                .status()
+                .unwrap()
+                .success()
+        );
+        self.wait_exit(Duration::from_secs(60))
+            .expect("procc serve did not stop after SIGTERM")
+    }
+
+    /// Waits for the process to exit, at most `limit`.
+    pub fn wait_exit(&mut self, limit: Duration) -> Option<ExitStatus> {
+        let deadline = Instant::now() + limit;
+        while Instant::now() < deadline {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return Some(status);
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        None
+    }
+}
+
+/// Reads a whole `Connection: close` response: its status and body.
+pub fn read_response(stream: &mut TcpStream) -> std::io::Result<(u16, String)> {
+    let mut response = String::new();
+    stream.read_to_string(&mut response)?;
+    let status = response
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    let body = response
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_owned())
+        .unwrap_or_default();
+    Ok((status, body))
+}
+
+/// A protocol input.
+pub fn input(conversation: &str, event: &str, fields: Value) -> Value {
+    let mut value = json!({"conversation": conversation, "event": event});
+    if let (Some(object), Value::Object(more)) = (value.as_object_mut(), fields) {
+        object.extend(more);
+    }
+    value
+}
+
+/// A local stand-in for a business's API: answers every request with `{"id":"R1"}`
+/// after `delay`, and counts the requests it received.
+pub struct SlowApi {
+    pub port: u16,
+    received: Arc<Mutex<Vec<String>>>,
+}
+
+impl SlowApi {
+    /// Listens on 127.0.0.1.
+    pub fn start(delay: Duration) -> SlowApi {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let received = Arc::new(Mutex::new(Vec::new()));
+        let log = received.clone();
+        std::thread::spawn(move || {
+            for stream in listener.incoming().flatten() {
+                let log = log.clone();
+                std::thread::spawn(move || answer_slowly(stream, &log, delay));
+            }
+        });
+        SlowApi { port, received }
+    }
+
+    /// The request lines received so far (`POST /refunds HTTP/1.1`).
+    pub fn received(&self) -> Vec<String> {
+        self.received.lock().unwrap().clone()
+    }
+
+    /// Waits until `count` requests have arrived (at most a minute).
+    pub fn wait_for(&self, count: usize) {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while self.received().len() < count {
+            assert!(Instant::now() < deadline, "the API got no request");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+fn answer_slowly(stream: TcpStream, log: &Mutex<Vec<String>>, delay: Duration) {
+    let mut reader = BufReader::new(stream.try_clone().unwrap());
+    let mut request_line = String::new();
+    if reader.read_line(&mut request_line).unwrap_or(0) == 0 {
+        return;
+    }
+    let mut length = 0;
+    loop {
+        let mut header = String::new();
+        if reader.read_line(&mut header).unwrap_or(0) == 0 {
+            return;
+        }
+        let header = header.trim_end();
+        if header.is_empty() {
+            break;
+        }
+        if let Some((name, value)) = header.split_once(':')
+            && name.eq_ignore_ascii_case("content-length")
+        {
+            length = value.trim().parse().unwrap_or(0);
+        }
+    }
+    let mut body = vec![0; length];
+    let _ = reader.read_exact(&mut body);
+    log.lock().unwrap().push(request_line.trim_end().to_owned());
+    std::thread::sleep(delay);
+    let body = r#"{"id":"R1"}"#;
+    let mut stream = stream;
+    let _ = write!(
+        stream,
+        "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+}
