@@ -5,7 +5,7 @@
 //! [`Sources`] that every diagnostic refers to.
 
 use std::fmt;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use crate::bundle::verify::Rule;
 use crate::codegen::CodegenError;
@@ -16,12 +16,11 @@ use crate::semantics::{Analysis, analyze};
 use crate::syntax::ast::{FileId, SourceFile};
 use crate::syntax::parse_file;
 
-/// A set of `.proc` files compiled together into one bundle.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Project {
-    /// The files, in the order they are compiled (sorted by path within a directory).
-    pub files: Vec<PathBuf>,
-}
+mod files;
+mod project;
+
+pub use files::{MANIFEST, MAX_FILE_BYTES, read_text};
+pub use project::{Manifest, Project, discover, find_root, layout_hint, project_of, read_manifest};
 
 /// A path could not be read.
 #[derive(Debug)]
@@ -40,87 +39,11 @@ impl fmt::Display for LoadError {
 
 impl std::error::Error for LoadError {}
 
-/// Groups the command line's paths into projects.
-///
-/// Files named on the command line form one project together. A directory is searched
-/// for `*.proc` files recursively; the first directory on each path down that directly
-/// contains `.proc` files is a project root, and everything below it belongs to that
-/// project. So `procc check examples` checks each example project on its own, and
-/// `procc check my_project` checks all of `my_project` as one build.
-pub fn discover(paths: &[PathBuf]) -> Result<Vec<Project>, LoadError> {
-    let mut loose_files = Vec::new();
-    let mut projects = Vec::new();
-    for path in paths {
-        let metadata = std::fs::metadata(path).map_err(|error| LoadError {
-            path: path.clone(),
-            reason: error.to_string(),
-        })?;
-        if metadata.is_dir() {
-            collect_projects(path, &mut projects)?;
-        } else {
-            loose_files.push(path.clone());
-        }
-    }
-    if !loose_files.is_empty() {
-        projects.insert(0, Project { files: loose_files });
-    }
-    Ok(projects)
-}
-
-fn collect_projects(dir: &Path, projects: &mut Vec<Project>) -> Result<(), LoadError> {
-    let (files, subdirs) = list_dir(dir)?;
-    if files.is_empty() {
-        for subdir in subdirs {
-            collect_projects(&subdir, projects)?;
-        }
-        return Ok(());
-    }
-    let mut all = files;
-    for subdir in subdirs {
-        collect_all_files(&subdir, &mut all)?;
-    }
-    projects.push(Project { files: all });
-    Ok(())
-}
-
-fn collect_all_files(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), LoadError> {
-    let (files, subdirs) = list_dir(dir)?;
-    out.extend(files);
-    for subdir in subdirs {
-        collect_all_files(&subdir, out)?;
-    }
-    Ok(())
-}
-
-/// The `.proc` files and the subdirectories of `dir`, each sorted by name.
-fn list_dir(dir: &Path) -> Result<(Vec<PathBuf>, Vec<PathBuf>), LoadError> {
-    let error = |reason: String| LoadError {
-        path: dir.to_path_buf(),
-        reason,
-    };
-    let mut files = Vec::new();
-    let mut subdirs = Vec::new();
-    for entry in std::fs::read_dir(dir).map_err(|e| error(e.to_string()))? {
-        let path = entry.map_err(|e| error(e.to_string()))?.path();
-        if path.is_dir() {
-            subdirs.push(path);
-        } else if path.extension().is_some_and(|ext| ext == "proc") {
-            files.push(path);
-        }
-    }
-    files.sort();
-    subdirs.sort();
-    Ok((files, subdirs))
-}
-
 /// Reads a project's files into a fresh [`Sources`].
 pub fn load(project: &Project) -> Result<Sources, LoadError> {
     let mut sources = Sources::new();
     for path in &project.files {
-        let text = std::fs::read_to_string(path).map_err(|error| LoadError {
-            path: path.clone(),
-            reason: error.to_string(),
-        })?;
+        let text = read_text(path)?;
         sources.add(path.display().to_string(), text);
     }
     Ok(sources)

@@ -138,6 +138,7 @@ fn stdlib(file: FileId) -> SourceFile {
                 0,
             ),
         ],
+        broken: Vec::new(),
     }
 }
 
@@ -415,6 +416,7 @@ fn program(file: FileId) -> SourceFile {
     SourceFile {
         id: file,
         items: out,
+        broken: Vec::new(),
     }
 }
 

@@ -374,10 +374,18 @@ secret good3\n";
         .map(|i| match &i.kind {
             ItemKind::Secret(s) => s.name.clone(),
             ItemKind::Audience(a) => a.name.name.clone(),
+            ItemKind::Procedure(p) => {
+                format!("{} without its broken item: {:?}", p.name.name, p.items)
+            }
             other => format!("{other:?}"),
         })
         .collect();
-    assert_eq!(names, ["good1", "good2", "good3"]);
+    // `a` recovers: its broken `label 5` is reported and left out. The `var` and the
+    // `type` are dropped: their errors lie outside any line of a block.
+    assert_eq!(
+        names,
+        ["good1", "a without its broken item: []", "good2", "good3"]
+    );
 }
 
 #[test]
@@ -402,7 +410,8 @@ fn lexical_error_codes() {
     assert_eq!(d.len(), 1);
     assert_eq!(d[0].code, "E0002");
     assert_eq!(&unterminated[d[0].span.clone()], "\"abc");
-    assert_eq!(file.items.len(), 1);
+    // The procedure is kept without its broken `label` line (recovery per item).
+    assert_eq!(file.items.len(), 2);
 
     let d = errors("procedure p: follow_up { label \"a\\qb\" }\n");
     assert_eq!(d.len(), 1);

@@ -12,18 +12,22 @@ pub fn run(args: &CompileArgs, out: &Path, sign: Option<&Path>) -> u8 {
         Ok(key) => key,
         Err(code) => return code,
     };
-    let compilations = match compile_all(args) {
-        Ok(compilations) => compilations,
+    let build = match compile_all(args) {
+        Ok(build) => build,
         Err(code) => return code,
     };
+    let compilations = &build.compilations;
     if compilations.len() > 1 {
         eprintln!(
             "error: the paths hold {} separate projects; build one at a time",
             compilations.len()
         );
+        if let Some(hint) = &build.layout_hint {
+            eprintln!("note: {hint}");
+        }
         return EXIT_USAGE;
     }
-    if output::report(&compilations, args) {
+    if output::report(&build, args) {
         return EXIT_FAILURE;
     }
     let module = match compilations[0].generate() {

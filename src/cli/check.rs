@@ -1,16 +1,17 @@
 //! `procc check PATH...`.
 
-use procc::compiler::{Compilation, compile, discover, load};
+use procc::compiler::{compile, discover, layout_hint, load};
 
+use super::output::Build;
 use super::{CompileArgs, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, output};
 
 /// Checks every project found under the paths.
 pub fn run(args: &CompileArgs) -> u8 {
-    let compilations = match compile_all(args) {
-        Ok(compilations) => compilations,
+    let build = match compile_all(args) {
+        Ok(build) => build,
         Err(code) => return code,
     };
-    if output::report(&compilations, args) {
+    if output::report(&build, args) {
         EXIT_FAILURE
     } else {
         EXIT_OK
@@ -19,16 +20,20 @@ pub fn run(args: &CompileArgs) -> u8 {
 
 /// Discovers, loads and compiles every project; an I/O problem is reported and gives
 /// the usage exit code.
-pub fn compile_all(args: &CompileArgs) -> Result<Vec<Compilation>, u8> {
+pub fn compile_all(args: &CompileArgs) -> Result<Build, u8> {
     let projects = discover(&args.paths).map_err(io_failure)?;
-    if projects.is_empty() {
+    if projects.iter().all(|project| project.files.is_empty()) {
         eprintln!("error: no .proc files found");
         return Err(EXIT_USAGE);
     }
-    projects
+    let compilations = projects
         .iter()
         .map(|project| load(project).map(compile).map_err(io_failure))
-        .collect()
+        .collect::<Result<Vec<_>, u8>>()?;
+    Ok(Build {
+        compilations,
+        layout_hint: layout_hint(&projects),
+    })
 }
 
 fn io_failure(error: procc::compiler::LoadError) -> u8 {

@@ -2,7 +2,9 @@
 
 mod build;
 mod check;
+mod explain;
 mod fmt;
+mod init;
 mod inspect;
 mod keygen;
 mod lsp;
@@ -108,7 +110,18 @@ enum Command {
     /// Serve the session protocol over HTTP, with conversations in a durable store.
     Serve(serve::ServeArgs),
     /// Run the `test` blocks: prints each test, then `N passed, N failed`.
-    Test(CompileArgs),
+    Test(test::TestArgs),
+    /// Create a project: `procc.toml`, a first `.proc` file with a test, a sample
+    /// conversation.
+    Init {
+        /// The folder to create the project in (new or empty).
+        dir: PathBuf,
+    },
+    /// Explain a diagnostic code: what it means, an example, and the fix.
+    Explain {
+        /// The code, e.g. `E0103` or `W0101`.
+        code: String,
+    },
     /// Try procedures in an interactive conversation in the terminal.
     Preview(preview::PreviewArgs),
     /// Summarise analytics event logs per procedure: a table, JSON or an HTML page.
@@ -148,6 +161,8 @@ pub fn main() -> ExitCode {
         Command::Run(args) => run::run(&args),
         Command::Serve(args) => serve::run(&args),
         Command::Test(args) => test::run(&args),
+        Command::Init { dir } => init::run(&dir),
+        Command::Explain { code } => explain::run(&code),
         Command::Preview(args) => preview::run(&args),
         Command::Report(args) => report::run(&args),
         Command::Fmt(args) => fmt::run(&args),

@@ -161,6 +161,9 @@ pub fn load_module(paths: &[PathBuf], trust: &[PathBuf]) -> Result<Module, u8> {
             "error: the paths must hold exactly one project, found {}",
             projects.len()
         );
+        if let Some(hint) = procc::compiler::layout_hint(&projects) {
+            eprintln!("note: {hint}");
+        }
         return Err(EXIT_USAGE);
     };
     let sources = procc::compiler::load(project).map_err(|error| {
@@ -175,6 +178,14 @@ pub fn load_module(paths: &[PathBuf], trust: &[PathBuf]) -> Result<Module, u8> {
             super::output::use_color(super::ColorChoice::Auto),
         );
         eprint!("{rendered}");
+        if compilation
+            .diagnostics
+            .iter()
+            .any(|d| d.code == procc::semantics::codes::UNKNOWN_NAME)
+            && let Some(hint) = procc::compiler::layout_hint(&projects)
+        {
+            eprintln!("note: {hint}");
+        }
         return Err(EXIT_FAILURE);
     }
     compilation.generate().map_err(|error| {

@@ -4,6 +4,7 @@
 //! A utility every compiler stage uses; it depends on no stage, only on the leaf
 //! [`crate::source`] module (files, ids and spans).
 
+pub mod catalog;
 pub mod render;
 
 use crate::source::{FileId, Span};

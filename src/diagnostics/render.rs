@@ -59,7 +59,10 @@ pub fn render_human(diags: &[Diagnostic], sources: &Sources, color: bool) -> Str
         .collect();
     let mut cache = ariadne::sources(cache_sources);
     let mut out = Vec::new();
-    for diag in sorted(diags) {
+    // Errors first, then warnings: what stops the build is read first.
+    let mut ordered = sorted(diags);
+    ordered.sort_by_key(|diag| diag.severity != Severity::Error);
+    for diag in ordered {
         let kind = match diag.severity {
             Severity::Error => ReportKind::Error,
             Severity::Warning => ReportKind::Warning,
@@ -76,7 +79,12 @@ pub fn render_human(diags: &[Diagnostic], sources: &Sources, color: bool) -> Str
             )
             .with_code(diag.code)
             .with_message(&diag.message);
-        let mut label = AriadneLabel::new(primary).with_order(0);
+        // Labels in source order, the primary's file first: ariadne starts a new
+        // snippet whenever the order goes back up a file, and heads every snippet of
+        // the primary's file with the primary's location, so out-of-order labels would
+        // show a snippet under another place's header.
+        let order = label_order(diag);
+        let mut label = AriadneLabel::new(primary).with_order(order[0]);
         if !diag.primary_label.is_empty() {
             label = label.with_message(&diag.primary_label);
         }
@@ -89,7 +97,7 @@ pub fn render_human(diags: &[Diagnostic], sources: &Sources, color: bool) -> Str
             report = report.with_label(
                 AriadneLabel::new(span)
                     .with_message(&extra.message)
-                    .with_order(i as i32 + 1),
+                    .with_order(order[i + 1]),
             );
         }
         if let Some(help) = &diag.help {
@@ -102,6 +110,26 @@ pub fn render_human(diags: &[Diagnostic], sources: &Sources, color: bool) -> Str
         }
     }
     String::from_utf8_lossy(&out).into_owned()
+}
+
+/// The display rank of each label of `diag` (the primary first in the list, then the
+/// secondary labels): the primary's file first, then by file, each file by where the
+/// labels end (ariadne places a label on its last line).
+fn label_order(diag: &Diagnostic) -> Vec<i32> {
+    let places: Vec<(bool, FileId, usize)> = std::iter::once((false, diag.file, diag.span.end))
+        .chain(
+            diag.labels
+                .iter()
+                .map(|label| (label.file != diag.file, label.file, label.span.end)),
+        )
+        .collect();
+    let mut ranked: Vec<usize> = (0..places.len()).collect();
+    ranked.sort_by_key(|&i| (places[i], i));
+    let mut order = vec![0; places.len()];
+    for (rank, index) in ranked.into_iter().enumerate() {
+        order[index] = rank as i32;
+    }
+    order
 }
 
 /// The location fields (`file`, `line`, `column`, `end_line`, `end_column`) of a span,

@@ -149,6 +149,12 @@ impl<'a> Checker<'a> {
         what: &str,
         candidates: impl IntoIterator<Item = &'c str>,
     ) {
+        // `what` may come with its article ("a procedure", for "not a procedure"):
+        // "unknown procedure `x`" reads without it.
+        let what = what
+            .strip_prefix("a ")
+            .or_else(|| what.strip_prefix("an "))
+            .unwrap_or(what);
         let mut diag = Diagnostic::error(
             codes::UNKNOWN_NAME,
             format!("unknown {what} `{}`", name.name),

@@ -108,10 +108,16 @@ pub fn analyze(files: &[SourceFile], sources: &Sources, stdlib: &[FileId]) -> An
             checker.check_test(*file, test);
         }
     }
+    // What only code that did not parse mentions is not "unused": the author is
+    // writing it.
+    for name in warnings::mentioned_in_broken(files, sources) {
+        checker.used.insert(name.clone());
+        checker.offered.insert(name);
+    }
     checker.unused_warnings(stdlib);
 
     let date_literals = std::mem::take(&mut checker.date_literals);
-    let mut diagnostics = checker.diags;
+    let mut diagnostics = warnings::without_missing_items_of_broken(checker.diags, files);
     diagnostics.sort_by(|a, b| {
         (a.file, a.span.start, a.span.end, a.code).cmp(&(b.file, b.span.start, b.span.end, b.code))
     });

@@ -64,7 +64,11 @@ fn procedure(name: &str, kind: &str, items: Vec<ProcItem>, at: usize) -> Item {
 fn codes_of(items: Vec<Item>) -> Vec<&'static str> {
     let mut sources = Sources::new();
     let file = sources.add("t.proc", " ".repeat(2000));
-    let files = vec![SourceFile { id: file, items }];
+    let files = vec![SourceFile {
+        id: file,
+        items,
+        broken: Vec::new(),
+    }];
     let mut codes: Vec<&str> = analyze(&files, &sources, &[])
         .diagnostics
         .iter()

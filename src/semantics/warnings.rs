@@ -1,11 +1,67 @@
 //! The build-wide warnings: procedures nothing can offer, and conversation variables,
 //! sources, FAQs and audiences that nothing uses.
 
+use std::collections::HashSet;
+
 use super::checker::Checker;
 use super::codes;
 use super::symbols::Decl;
-use crate::diagnostics::Diagnostic;
-use crate::syntax::ast::{FileId, KnowledgeKind, ProcItemKind};
+use crate::diagnostics::{Diagnostic, Sources};
+use crate::syntax::ast::{FileId, KnowledgeKind, ProcItemKind, SourceFile};
+use crate::syntax::tokens::{TokenKind, tokenize};
+
+/// The names mentioned in the parts of `files` that did not parse.
+pub(super) fn mentioned_in_broken(files: &[SourceFile], sources: &Sources) -> HashSet<String> {
+    let mut names = HashSet::new();
+    for file in files.iter().filter(|file| !file.broken.is_empty()) {
+        let text = &sources.get(file.id).text;
+        for span in &file.broken {
+            let Some(broken) = text.get(span.clone()) else {
+                continue;
+            };
+            names.extend(
+                tokenize(broken)
+                    .into_iter()
+                    .filter(|token| token.kind == TokenKind::Ident)
+                    .filter_map(|token| broken.get(token.span).map(str::to_string)),
+            );
+        }
+    }
+    names
+}
+
+/// `diagnostics` without the "missing item" errors and "nothing can offer" warnings of
+/// declarations that lost an item to a syntax error: the item (a `label`, a `trigger`)
+/// is there, just broken, and its syntax error says so.
+pub(super) fn without_missing_items_of_broken(
+    diagnostics: Vec<Diagnostic>,
+    files: &[SourceFile],
+) -> Vec<Diagnostic> {
+    let damaged: Vec<(FileId, std::ops::Range<usize>)> = files
+        .iter()
+        .flat_map(|file| {
+            file.items
+                .iter()
+                .filter(|item| {
+                    file.broken.iter().any(|broken| {
+                        item.span.start <= broken.start && broken.end <= item.span.end
+                    })
+                })
+                .map(|item| (file.id, item.span.clone()))
+        })
+        .collect();
+    diagnostics
+        .into_iter()
+        .filter(|diagnostic| {
+            !matches!(diagnostic.code, codes::MISSING_ITEM | codes::NEVER_OFFERED)
+                || !damaged.iter().any(|(file, span)| {
+                    *file == diagnostic.file
+                        && span.start <= diagnostic.span.start
+                        && diagnostic.span.end <= span.end
+                })
+        })
+        .collect()
+}
 
 impl<'a> Checker<'a> {
     /// Reports unused declarations of the user's files (not the standard library's).

@@ -51,6 +51,10 @@ pub struct SourceFile {
     /// The top-level declarations that parsed, in source order. Declarations with syntax
     /// errors are left out (their errors are reported separately).
     pub items: Vec<Item>,
+    /// The spans that did not parse and were left out: whole declarations, and items
+    /// of declarations that parsed without them. Names mentioned there count as used,
+    /// so that a syntax error does not bring "unused" warnings.
+    pub broken: Vec<Span>,
 }
 
 /// A top-level declaration.

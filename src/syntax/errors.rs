@@ -44,7 +44,12 @@ pub(crate) fn from_pest(
         .get(token_at(tokens, base).unwrap_or(0))
         .and_then(|t| text.get(t.span.clone()))
         .unwrap_or_default();
-    let help = help_for(&expected, text, &span, declaration);
+    let positives = match &error.variant {
+        ErrorVariant::ParsingError { positives, .. } => positives.as_slice(),
+        ErrorVariant::CustomError { .. } => &[],
+    };
+    let help = slip_help(positives, &expected, text, tokens, at, &span)
+        .unwrap_or_else(|| help_for(&expected, text, &span, declaration));
     let short = join_or(&expected);
     let label = if !expected.is_empty() && expected.len() <= 3 && short.len() <= 40 {
         format!("expected {short}")
@@ -121,6 +126,115 @@ fn join_or(names: &[String]) -> String {
         [one] => one.clone(),
         [init @ .., last] => format!("{} or {last}", init.join(", ")),
     }
+}
+
+/// The keywords that may start an item where `rule` is expected, for "did you mean".
+fn item_keywords(rule: Rule) -> &'static [&'static str] {
+    match rule {
+        Rule::proc_item => &[
+            "label",
+            "description",
+            "trigger",
+            "audience",
+            "when",
+            "escalation",
+            "irreversible",
+            "reversible",
+            "needs",
+            "var",
+            "approve",
+            "question",
+            "url",
+            "open",
+            "topic",
+            "queue",
+            "note",
+            "request",
+            "returns",
+            "script",
+            "args",
+            "on",
+        ],
+        Rule::var_item => &["ask", "when", "check", "default", "attempts"],
+        Rule::trigger => &["always", "negative_feedback", "unanswered", "source", "faq"],
+        Rule::stmt => &["say", "save", "offer", "suggest"],
+        Rule::request_part => &["header", "query", "body", "timeout", "retry"],
+        Rule::test_step => &[
+            "customer", "secret", "send", "click", "dismiss", "answer", "provide", "approve",
+            "deny", "respond", "complete", "fail", "cancel", "expect", "at",
+        ],
+        _ => &[],
+    }
+}
+
+/// Help for the common slips: a misspelt item keyword (`lable`), `=` for `==`, a
+/// duration without its unit, a lone `{` in a string.
+fn slip_help(
+    positives: &[Rule],
+    expected: &[String],
+    text: &str,
+    tokens: &[Token],
+    at: usize,
+    span: &Span,
+) -> Option<String> {
+    let found = text.get(span.clone()).unwrap_or_default();
+    let wants = |name: &str| expected.iter().any(|e| e == name);
+    if let Some(brace) = lone_brace(text, tokens, at) {
+        return Some(brace);
+    }
+    let token = token_at(tokens, span.start).and_then(|index| tokens.get(index));
+    let is_number = token.is_some_and(|t| matches!(t.kind, TokenKind::Int | TokenKind::Decimal));
+    if wants(&rule_name(Rule::duration)) && is_number {
+        return Some(format!(
+            "a duration needs its unit: `{found}s`, `{found}ms` or `{found}m`"
+        ));
+    }
+    if found == "=" && !wants("`:`") {
+        return Some(
+            "`=` does not compare: write `==` to compare (and `!=` for not equal)".to_string(),
+        );
+    }
+    if token.is_some_and(|t| t.kind == TokenKind::Ident) {
+        // The keywords that may start what was expected, and the single keywords
+        // expected as such ("`else`", "`message`").
+        let quoted = expected.iter().filter_map(|name| {
+            let word = name.strip_prefix('`')?.strip_suffix('`')?;
+            word.chars()
+                .all(|c| c.is_ascii_lowercase() || c == '_')
+                .then_some(word)
+        });
+        let keywords = positives
+            .iter()
+            .flat_map(|rule| item_keywords(*rule).iter().copied())
+            .chain(quoted);
+        let closest = keywords
+            .map(|keyword| (strsim::damerau_levenshtein(found, keyword), keyword))
+            .filter(|(distance, keyword)| *distance <= 2 && *distance < keyword.len())
+            .min();
+        if let Some((_, keyword)) = closest {
+            return Some(format!("did you mean `{keyword}`?"));
+        }
+    }
+    None
+}
+
+/// When the error lies inside a string after a `{` that opens no valid interpolation:
+/// how to write a brace.
+fn lone_brace(text: &str, tokens: &[Token], at: usize) -> Option<String> {
+    let token = tokens.get(token_at(tokens, at)?)?;
+    let is_string = matches!(token.kind, TokenKind::String | TokenKind::RawString);
+    if !is_string || at <= token.span.start || at >= token.span.end {
+        return None;
+    }
+    // The string up to the error, the character at it included.
+    let before = text
+        .get(token.span.start..at + 1)
+        .or_else(|| text.get(token.span.start..at))?;
+    let opened = before.rfind('{')?;
+    let closed = before.rfind('}');
+    closed.is_none_or(|closed| closed < opened).then(|| {
+        "`{` starts an interpolation; write `{{` for a brace (and `}}` for `}`)".to_string()
+    })
 }
 
 /// A help line that suits what was expected and the declaration it is in.

@@ -7,6 +7,7 @@
 //! fails at the first expectation that does not hold (or the first input the interpreter
 //! refuses), naming what came instead and where the statement stands.
 
+mod coverage;
 mod expect;
 mod literal;
 
@@ -16,10 +17,12 @@ use serde_json::{Map, Value as Json};
 
 use crate::codegen::module::Module;
 use crate::diagnostics::Diagnostic;
-use crate::syntax::ast::{FileId, ItemKind, SourceFile, TestDecl, TestStep, TestStepKind};
+use crate::syntax::ast::{FileId, ItemKind, SourceFile, Span, TestDecl, TestStep, TestStepKind};
+use crate::vm::analytics::EventKind;
 use crate::vm::protocol::{Action, Event, Feedback, Input, Output};
 use crate::vm::{Conversations, Program};
 
+pub use coverage::{Point, ProcedureCoverage, Target, coverage, reachable_outcomes};
 use expect::Expectation;
 use literal::{literal_object, literal_to_json};
 
@@ -38,21 +41,48 @@ pub const DEFAULT_TIME: &str = "2026-03-02T09:30:00Z";
 pub struct TestResult {
     /// The test's name.
     pub name: String,
+    /// The file the test is declared in.
+    pub file: FileId,
+    /// The span of the whole `test` declaration (it starts at the `test` keyword).
+    pub span: Span,
     /// `None` when it passed; otherwise what went wrong, located at the statement.
     pub failure: Option<Diagnostic>,
+    /// Every run the test's conversation finished, as `(procedure, outcome)` with the
+    /// protocol's outcome names, in order; runs before a failure count too.
+    pub finished: Vec<(String, String)>,
+}
+
+/// Whether a test's name is selected by `--filter TEXT` (it contains TEXT).
+pub fn matches_filter(name: &str, filter: Option<&str>) -> bool {
+    filter.is_none_or(|text| name.contains(text))
 }
 
 /// Runs every `test` block of `files` (the user's files) against `module`.
 pub fn run_tests(files: &[SourceFile], module: &Module) -> Result<Vec<TestResult>, String> {
+    run_selected_tests(files, module, None)
+}
+
+/// Runs the `test` blocks of `files` whose name contains `filter` (all when `None`).
+pub fn run_selected_tests(
+    files: &[SourceFile],
+    module: &Module,
+    filter: Option<&str>,
+) -> Result<Vec<TestResult>, String> {
     let program = Arc::new(Program::new(module.clone()).map_err(|e| e.to_string())?);
     let mut results = Vec::new();
     for file in files {
         for item in &file.items {
-            if let ItemKind::Test(test) = &item.kind {
-                let failure = TestRun::new(&program, module, file.id).run(test);
+            if let ItemKind::Test(test) = &item.kind
+                && matches_filter(&test.name.value, filter)
+            {
+                let mut run = TestRun::new(&program, module, file.id);
+                let failure = run.run(test);
                 results.push(TestResult {
                     name: test.name.value.clone(),
+                    file: file.id,
+                    span: item.span.clone(),
                     failure,
+                    finished: run.finished,
                 });
             }
         }
@@ -72,6 +102,8 @@ struct TestRun<'a> {
     pending: Vec<Action>,
     /// The variable of the latest `ask`: what `answer` answers.
     asked: Option<String>,
+    /// The runs finished so far: `(procedure, outcome)`.
+    finished: Vec<(String, String)>,
     /// The time of the inputs (`at`).
     at: jiff::Timestamp,
     /// Whether the statement after the current input is `expect error`: only then
@@ -90,13 +122,14 @@ impl<'a> TestRun<'a> {
             started: false,
             pending: Vec::new(),
             asked: None,
+            finished: Vec::new(),
             at: crate::calendar::parse_instant(DEFAULT_TIME).unwrap_or_default(),
             error_expected: false,
         }
     }
 
     /// Runs the statements in order; the first failure becomes a diagnostic at it.
-    fn run(mut self, test: &TestDecl) -> Option<Diagnostic> {
+    fn run(&mut self, test: &TestDecl) -> Option<Diagnostic> {
         test.steps.iter().enumerate().find_map(|(index, step)| {
             self.error_expected = test
                 .steps
@@ -233,6 +266,14 @@ impl<'a> TestRun<'a> {
             at: Some(self.at),
             ..Input::new(CONVERSATION, event)
         });
+        for event in step.events {
+            if let EventKind::Done {
+                procedure, outcome, ..
+            } = event.kind
+            {
+                self.finished.push((procedure, outcome));
+            }
+        }
         for Output { action, .. } in step.outputs {
             match action {
                 Action::Error { code, message } if !self.error_expected => {

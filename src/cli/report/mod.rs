@@ -5,7 +5,7 @@
 //! log is not an analytics event (reported as `file:line: why`).
 
 mod aggregate;
-mod html;
+pub(super) mod html;
 mod read;
 mod table;
 
