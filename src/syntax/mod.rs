@@ -9,8 +9,8 @@ pub mod ast;
 mod errors;
 mod grammar;
 mod lower;
-mod spine;
 mod recover;
+mod spine;
 mod split;
 pub mod tokens;
 
