@@ -1296,6 +1296,20 @@ impl<'a, 'f> Lowerer<'a, 'f> {
     }
 
     fn builtin(&mut self, builtin: Builtin, argc: u8, stack: &mut Vec<Slot>) -> Lowered<()> {
+        // Revision 2's built-ins (the clock, dates, `join`) are the interpreter's alone:
+        // refused before anything else, so even a call with a wrong arity (which only
+        // unverified bytecode has) gives the interpreter's verdict.
+        if matches!(
+            builtin,
+            Builtin::Join
+                | Builtin::Today
+                | Builtin::Hour
+                | Builtin::AddDays
+                | Builtin::DaysBetween
+                | Builtin::Weekday
+        ) {
+            return Err(Refuse);
+        }
         let argc = usize::from(argc);
         if argc > stack.len() {
             return Err(Refuse);
