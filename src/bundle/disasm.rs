@@ -351,8 +351,13 @@ pub fn instruction(m: &Module, instr: &Instr) -> String {
         }
         Instr::Javascript(i) => format!("Javascript {}", string(m, i)),
         Instr::Approve(by) => format!("Approve by {}", by.as_str()),
-        Instr::Request(spec) => format!(
-            "Request {} timeout {}ms retry {}",
+        Instr::Request(spec) | Instr::Lookup(spec) => format!(
+            "{} {} timeout {}ms retry {}",
+            if matches!(instr, Instr::Lookup(_)) {
+                "Lookup"
+            } else {
+                "Request"
+            },
             spec.method.as_str(),
             spec.timeout_ms,
             spec.retry

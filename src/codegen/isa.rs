@@ -130,6 +130,10 @@ pub enum Instr {
     /// Pop body (JSON), query (object of texts), headers (object of texts), then URL
     /// text; emit `request`. Only headers, query and body may carry secret-derived values.
     Request(RequestSpec),
+    /// Pop body (JSON), query, headers, then URL text, and end a lookup's request chunk:
+    /// the interpreter sends them as that lookup's `request` (§4). Only in a lookup's
+    /// request chunk, whose method the verifier proves a read.
+    Lookup(RequestSpec),
     /// Pop the args object; emit `javascript` with the script `strings[i]`.
     Javascript(StrId),
     /// Suspend until the host sends the effect's `result`; then `LoadResult` reads it and

@@ -179,6 +179,25 @@ pub struct VarDef {
     pub attempts: u32,
     /// What this variable depends on.
     pub deps: Vec<Dep>,
+    /// For a lookup (§4): its request and `returns`. A lookup is never asked: it is
+    /// fetched when collection reaches it (its `when` holding), and never answered.
+    pub lookup: Option<LookupDef>,
+    /// The validation lookups of this variable: fetched with each candidate answer in
+    /// place of the variable, before its checks run (§4 "Validation lookups").
+    pub validations: Vec<VarId>,
+}
+
+/// A lookup's request and the shape of its value.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LookupDef {
+    /// The chunk that builds the request: pushes URL, headers, query and body, then
+    /// ends in [`crate::codegen::isa::Instr::Lookup`].
+    pub request: ChunkId,
+    /// Marked `reversible`: a `POST` that only reads. The verifier proves every lookup
+    /// a read: `GET`, or `POST` with this set.
+    pub reversible: bool,
+    /// The `returns` fields (empty: any JSON is the value).
+    pub returns: Vec<FieldDef>,
 }
 
 /// A dependency edge between variables.

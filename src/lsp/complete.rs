@@ -183,7 +183,7 @@ fn names(resolver: &Resolver, filter: impl Fn(&Decl) -> bool) -> Vec<CompletionI
 
 fn decl_kind(decl: &Decl) -> CompletionItemKind {
     match decl {
-        Decl::Var(_) => CompletionItemKind::VARIABLE,
+        Decl::Var(_) | Decl::Lookup(_) => CompletionItemKind::VARIABLE,
         Decl::Procedure(_) => CompletionItemKind::FUNCTION,
         Decl::Knowledge(_) => CompletionItemKind::CONSTANT,
         Decl::Component(_) => CompletionItemKind::CLASS,

@@ -61,6 +61,10 @@ fn symbol(item: &Item, index: &LineIndex) -> Option<DocumentSymbol> {
                         named(&v.name, "variable", SymbolKind::VARIABLE, &i.span)
                             .build(index, Vec::new()),
                     ),
+                    ProcItemKind::Lookup(l) => Some(
+                        named(&l.name, "lookup", SymbolKind::VARIABLE, &i.span)
+                            .build(index, Vec::new()),
+                    ),
                     _ => None,
                 })
                 .collect();
@@ -103,6 +107,10 @@ fn symbol(item: &Item, index: &LineIndex) -> Option<DocumentSymbol> {
                 SymbolKind::VARIABLE,
                 whole,
             ),
+            Vec::new(),
+        ),
+        ItemKind::Lookup(l) => (
+            named(&l.name, "lookup", SymbolKind::VARIABLE, whole),
             Vec::new(),
         ),
         ItemKind::Type(t) => (

@@ -36,6 +36,11 @@ pub struct Checker<'a> {
     pub date_literals: DateLiterals,
     /// Every `then` hand-over seen so far, for the cycle check.
     pub then_edges: Vec<super::outcomes::ThenEdge>,
+    /// Each lookup's `returns` fields (`None`: no `returns`, its value is `json`): a
+    /// top-level lookup under `(None, name)`, a local one under `(Some(procedure), name)`.
+    pub lookup_fields: HashMap<(Option<String>, String), Option<HashMap<String, Ty>>>,
+    /// The procedure whose items are being checked (its local lookups are visible).
+    pub current_procedure: Option<String>,
 }
 
 /// Text literals read as dates, by file and the byte offset where the literal starts.
@@ -61,6 +66,14 @@ impl<'a> Checker<'a> {
         let mut conv_types = HashMap::new();
         let entries = syms.order.clone();
         for entry in &entries {
+            if let Decl::Lookup(lookup) = entry.decl {
+                let ty = if lookup.when().is_some() {
+                    Ty::Json.optional()
+                } else {
+                    Ty::Json
+                };
+                conv_types.insert(lookup.name.name.clone(), ty);
+            }
             if let Decl::Var(var) = entry.decl {
                 let ty = syms.resolve_type_expr(entry.file, &var.ty, &mut diags);
                 let ty = if has_when(&var.items) {
@@ -90,6 +103,8 @@ impl<'a> Checker<'a> {
             components: HashMap::new(),
             all_locals: HashSet::new(),
             then_edges: Vec::new(),
+            lookup_fields: HashMap::new(),
+            current_procedure: None,
         }
     }
 

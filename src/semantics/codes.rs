@@ -105,6 +105,9 @@ pub const UNKNOWN_ERROR_CODE: &str = "E0205";
 /// `at` in a test with a time that is not RFC 3339.
 pub const INVALID_TIME: &str = "E0206";
 
+/// A lookup whose method is not `GET` and that is not a `reversible` `POST`.
+pub const LOOKUP_NOT_A_READ: &str = "E0210";
+
 /// A procedure that nothing can offer.
 pub const NEVER_OFFERED: &str = "W0100";
 /// A conversation variable nothing needs or mentions.
@@ -117,6 +120,8 @@ pub const UNUSED_AUDIENCE: &str = "W0103";
 pub const UNMARKED_API_CALL: &str = "W0104";
 /// A `live_chat` procedure without `escalation`.
 pub const LIVE_CHAT_WITHOUT_ESCALATION: &str = "W0105";
+/// A lookup nothing mentions (so nothing ever fetches it).
+pub const UNUSED_LOOKUP: &str = "W0106";
 
 /// A chunk (an expression, a template, a procedure body) longer than a bundle allows.
 pub const CHUNK_TOO_LONG: &str = "E0180";

@@ -43,7 +43,7 @@ impl<'a> Checker<'a> {
         let scope = Scope::new(
             file,
             &place,
-            Vars::None("an audience sees only `customer.*`"),
+            Vars::Audience,
         );
         self.condition(&decl.expr, scope);
     }

@@ -425,6 +425,20 @@ impl<'a> Checker<'a> {
                     return ty.optional();
                 }
             }
+            Vars::Audience => {
+                if let Some(ty) = conv.filter(|_| self.is_conv_lookup(text)) {
+                    self.used.insert(text.to_string());
+                    return ty.optional();
+                }
+                if self.conv_types.contains_key(text) {
+                    self.not_here(
+                        scope,
+                        name,
+                        "an audience sees only `customer.*` and lookups (read if known)",
+                    );
+                    return Ty::Error;
+                }
+            }
             Vars::None(why) => {
                 if conv.is_some() {
                     self.not_here(scope, name, why);
@@ -542,6 +556,9 @@ impl<'a> Checker<'a> {
 
     /// `base.field`, where `base` has type `base_ty`.
     fn field(&mut self, base: &Expr, base_ty: Ty, field: &Ident, scope: Scope<'_>) -> Ty {
+        if let Some(ty) = self.lookup_field(base, &base_ty, field, scope) {
+            return ty;
+        }
         if let ExprKind::Name(name) = &base.kind {
             let shadowed = scope.own.is_some_and(|(own, _)| own == name.name);
             let fields = match (name.name.as_str(), scope.outcome) {

@@ -7,6 +7,15 @@
 //! ties broken by declaration order) and reports every cycle once, naming each variable
 //! on it.
 //!
+//! Lookups (§4) are nodes among the variables, in the same declaration order: a lookup
+//! depends on what its request and `when` mention ([`DepKind::Guard`]: a correction
+//! forgets it), and what mentions it depends on it. A run collects a lookup when its
+//! variables (transitively), `require`s, approval, action or outcome statements mention
+//! it. One cycle is allowed: a *validation lookup*, whose request mentions a variable
+//! whose `check` mentions the lookup. That check's mention is not an edge (the lookup is
+//! fetched per candidate answer, before the checks run) but a validation
+//! ([`VarGraph::validations`]).
+//!
 //! A procedure's `require`s are nodes too, with an edge to every variable they mention:
 //! in a run's collection steps each comes right after the last of those variables (before
 //! anything else is asked), so it is checked as soon as what it mentions is known. A
@@ -20,10 +29,11 @@ use petgraph::algo::tarjan_scc;
 use petgraph::graph::{DiGraph, NodeIndex};
 use petgraph::visit::EdgeRef;
 
-use super::walk::{names_in_expr, names_in_template};
+use super::walk::{names_in_expr, names_in_lookup, names_in_run_item, names_in_template};
 use crate::diagnostics::Diagnostic;
 use crate::syntax::ast::{
-    FileId, Ident, ItemKind, ProcItem, ProcItemKind, SourceFile, Span, VarDecl, VarItemKind,
+    FileId, Ident, ItemKind, LookupDecl, ProcItem, ProcItemKind, SourceFile, Span, VarDecl,
+    VarItemKind,
 };
 
 /// The code of the variable-cycle error.
@@ -92,6 +102,8 @@ struct VarNode {
     key: VarKey,
     file: FileId,
     name_span: Span,
+    /// A lookup rather than a variable.
+    lookup: bool,
 }
 
 /// What a procedure asks to collect directly.
@@ -99,6 +111,8 @@ struct VarNode {
 struct ProcedureRoots {
     needs: Vec<String>,
     locals: Vec<String>,
+    /// Every name its run items mention (lookups among them are collected).
+    mentions: Vec<String>,
     /// How many `require`s it has.
     requires: usize,
 }
@@ -115,6 +129,9 @@ pub struct VarGraph {
     require_index: HashMap<(String, usize), NodeIndex>,
     index: HashMap<VarKey, NodeIndex>,
     procedures: HashMap<String, ProcedureRoots>,
+    /// For each variable, the lookups that validate it (fetched with each candidate
+    /// answer before its checks run), in declaration order.
+    validations: HashMap<VarKey, Vec<VarKey>>,
 }
 
 impl VarGraph {
@@ -133,6 +150,19 @@ impl VarGraph {
     /// Every variable, in declaration order.
     pub fn vars(&self) -> impl Iterator<Item = &VarKey> {
         self.nodes.iter().map(|node| &node.key)
+    }
+
+    /// Whether `key` names a lookup.
+    pub fn is_lookup(&self, key: &VarKey) -> bool {
+        self.index
+            .get(key)
+            .is_some_and(|&node| matches!(self.graph[node], Node::Var(p) if self.nodes[p].lookup))
+    }
+
+    /// The lookups that validate `var` (§4 "Validation lookups"): each mentions `var`
+    /// in its request and is mentioned by `var`'s `check`.
+    pub fn validations(&self, var: &VarKey) -> &[VarKey] {
+        self.validations.get(var).map_or(&[], Vec::as_slice)
     }
 
     /// What `var` depends on directly, in the order of the first mention.
@@ -179,11 +209,18 @@ impl VarGraph {
             procedure: procedure.to_string(),
             name: name.clone(),
         };
+        let mentioned_lookups = roots.mentions.iter().filter_map(|name| {
+            let key = [local(name), VarKey::Conversation(name.clone())]
+                .into_iter()
+                .find(|key| self.index.contains_key(key))?;
+            self.is_lookup(&key).then_some(key)
+        });
         let start: Vec<NodeIndex> = roots
             .needs
             .iter()
             .map(|name| VarKey::Conversation(name.clone()))
             .chain(roots.locals.iter().map(local))
+            .chain(mentioned_lookups)
             .filter_map(|key| self.index.get(&key).copied())
             .collect();
         let mut members = self.reachable(&start);
@@ -310,9 +347,14 @@ impl VarGraph {
             .first()
             .and_then(|&node| self.place_of(node))
             .map_or((FileId(0), 0..0), |var| (var.file, var.name_span.clone()));
+        let what = if cycle.iter().any(|&node| self.place_of(node).is_some_and(|v| v.lookup)) {
+            "variables and lookups"
+        } else {
+            "variables"
+        };
         let mut diagnostic = Diagnostic::error(
             CYCLE_CODE,
-            format!("variables depend on each other in a cycle: {}", names.join(" → ")),
+            format!("{what} depend on each other in a cycle: {}", names.join(" → ")),
             file,
             span,
         )
@@ -380,7 +422,12 @@ impl GraphBuilder {
             for item in &file.items {
                 match &item.kind {
                     ItemKind::Var(var) => {
-                        self.add(VarKey::Conversation(var.name.name.clone()), file.id, var);
+                        let key = VarKey::Conversation(var.name.name.clone());
+                        self.add(key, file.id, &var.name, false);
+                    }
+                    ItemKind::Lookup(lookup) => {
+                        let key = VarKey::Conversation(lookup.name.name.clone());
+                        self.add(key, file.id, &lookup.name, true);
                     }
                     ItemKind::Procedure(procedure) => {
                         let roots = self
@@ -389,6 +436,9 @@ impl GraphBuilder {
                             .entry(procedure.name.name.clone())
                             .or_default();
                         for proc_item in &procedure.items {
+                            names_in_run_item(proc_item, &mut |name| {
+                                roots.mentions.push(name.name.clone())
+                            });
                             match &proc_item.kind {
                                 ProcItemKind::Needs(names) => {
                                     roots.needs.extend(names.iter().map(|n| n.name.clone()));
@@ -398,13 +448,16 @@ impl GraphBuilder {
                             }
                         }
                         for proc_item in &procedure.items {
-                            if let ProcItemKind::Var(var) = &proc_item.kind {
-                                let key = VarKey::Local {
-                                    procedure: procedure.name.name.clone(),
-                                    name: var.name.name.clone(),
-                                };
-                                self.add(key, file.id, var);
-                            }
+                            let (name, lookup) = match &proc_item.kind {
+                                ProcItemKind::Var(var) => (&var.name, false),
+                                ProcItemKind::Lookup(lookup) => (&lookup.name, true),
+                                _ => continue,
+                            };
+                            let key = VarKey::Local {
+                                procedure: procedure.name.name.clone(),
+                                name: name.name.clone(),
+                            };
+                            self.add(key, file.id, name, lookup);
                         }
                         self.add_requirements(&procedure.name.name, &procedure.items);
                     }
@@ -463,7 +516,7 @@ impl GraphBuilder {
         }
     }
 
-    fn add(&mut self, key: VarKey, file: FileId, var: &VarDecl) {
+    fn add(&mut self, key: VarKey, file: FileId, name: &Ident, lookup: bool) {
         if self.graph.index.contains_key(&key) {
             return;
         }
@@ -471,7 +524,8 @@ impl GraphBuilder {
         self.graph.nodes.push(VarNode {
             key: key.clone(),
             file,
-            name_span: var.name.span.clone(),
+            name_span: name.span.clone(),
+            lookup,
         });
         let node = self.graph.graph.add_node(Node::Var(position));
         self.graph.index.insert(key, node);
@@ -481,6 +535,30 @@ impl GraphBuilder {
     /// `default`. A local variable sees its procedure's locals first, then conversation
     /// variables; a conversation variable sees only conversation variables.
     fn connect(&mut self, files: &[SourceFile]) {
+        // Lookups first: a variable's check needs to know what each lookup mentions to
+        // tell a validation from a cycle.
+        for file in files {
+            for item in &file.items {
+                match &item.kind {
+                    ItemKind::Lookup(lookup) => {
+                        let key = VarKey::Conversation(lookup.name.name.clone());
+                        self.connect_lookup(&key, lookup, None);
+                    }
+                    ItemKind::Procedure(procedure) => {
+                        for proc_item in &procedure.items {
+                            if let ProcItemKind::Lookup(lookup) = &proc_item.kind {
+                                let key = VarKey::Local {
+                                    procedure: procedure.name.name.clone(),
+                                    name: lookup.name.name.clone(),
+                                };
+                                self.connect_lookup(&key, lookup, Some(&procedure.name.name));
+                            }
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
         for file in files {
             for item in &file.items {
                 match &item.kind {
@@ -506,10 +584,35 @@ impl GraphBuilder {
         }
     }
 
+    /// A lookup depends on everything its request and `when` mention.
+    fn connect_lookup(&mut self, key: &VarKey, lookup: &LookupDecl, procedure: Option<&str>) {
+        let Some(&from) = self.graph.index.get(key) else {
+            return;
+        };
+        let mut mentions: Vec<&Ident> = Vec::new();
+        names_in_lookup(lookup, &mut |name| mentions.push(name));
+        for name in mentions {
+            if let Some(to) = self.resolve(&name.name, procedure)
+                && to != from
+                && self.graph.graph.find_edge(from, to).is_none()
+            {
+                self.graph.graph.add_edge(from, to, DepKind::Guard);
+            }
+        }
+    }
+
+    /// Whether `check`ing the variable `var` with a mention of `to` is a validation:
+    /// `to` is a lookup whose request (or `when`) mentions `var`.
+    fn validates(&self, var: NodeIndex, to: NodeIndex) -> bool {
+        matches!(self.graph.graph[to], Node::Var(p) if self.graph.nodes[p].lookup)
+            && self.graph.graph.find_edge(to, var).is_some()
+    }
+
     fn connect_var(&mut self, key: &VarKey, var: &VarDecl, procedure: Option<&str>) {
         let Some(&from) = self.graph.index.get(key) else {
             return;
         };
+        let mut validations: Vec<NodeIndex> = Vec::new();
         let mut mentions: Vec<(&Ident, DepKind)> = Vec::new();
         for item in &var.items {
             match &item.kind {
@@ -520,17 +623,39 @@ impl GraphBuilder {
                     names_in_expr(expr, &mut |name| mentions.push((name, DepKind::Guard)));
                 }
                 VarItemKind::Check { expr, message } => {
-                    names_in_expr(expr, &mut |name| mentions.push((name, DepKind::Guard)));
-                    names_in_template(message, &mut |name| mentions.push((name, DepKind::Guard)));
+                    let mut checked: Vec<&Ident> = Vec::new();
+                    names_in_expr(expr, &mut |name| checked.push(name));
+                    names_in_template(message, &mut |name| checked.push(name));
+                    for name in checked {
+                        match self.resolve(&name.name, procedure) {
+                            Some(to) if self.validates(from, to) => {
+                                if !validations.contains(&to) {
+                                    validations.push(to);
+                                }
+                            }
+                            _ => mentions.push((name, DepKind::Guard)),
+                        }
+                    }
                 }
                 VarItemKind::Attempts(_) => {}
             }
+        }
+        if !validations.is_empty() {
+            validations.sort_by_key(|&node| self.graph.graph[node]);
+            let keys = validations
+                .iter()
+                .filter_map(|&node| match self.graph.graph[node] {
+                    Node::Var(p) => Some(self.graph.nodes[p].key.clone()),
+                    Node::Require(_) => None,
+                })
+                .collect();
+            self.graph.validations.insert(key.clone(), keys);
         }
         for (name, kind) in mentions {
             let Some(to) = self.resolve(&name.name, procedure) else {
                 continue;
             };
-            if to == from {
+            if to == from || validations.contains(&to) {
                 continue;
             }
             match self.graph.graph.find_edge(from, to) {

@@ -15,6 +15,7 @@ mod decls;
 mod expr;
 mod external;
 pub mod graph;
+mod lookups;
 mod outcomes;
 mod procedure;
 mod scenario;
@@ -92,9 +93,18 @@ pub fn analyze(files: &[SourceFile], sources: &Sources, stdlib: &[FileId]) -> An
         }
     }
     for (file, item) in &items {
-        if let ItemKind::Var(var) = &item.kind {
-            let ty = checker.resolve_type_quietly(*file, &var.ty);
-            checker.check_var(*file, var, &ty, Vars::Conversation);
+        if let ItemKind::Lookup(lookup) = &item.kind {
+            checker.register_lookup(*file, lookup, None);
+        }
+    }
+    for (file, item) in &items {
+        match &item.kind {
+            ItemKind::Var(var) => {
+                let ty = checker.resolve_type_quietly(*file, &var.ty);
+                checker.check_var(*file, var, &ty, Vars::Conversation);
+            }
+            ItemKind::Lookup(lookup) => checker.check_lookup(*file, lookup, Vars::Conversation),
+            _ => {}
         }
     }
     for (file, item) in &items {

@@ -58,6 +58,7 @@ fn item_keyword(item: &ProcItemKind) -> (&'static str, Option<&'static str>) {
         ProcItemKind::Reversible => ("reversible", None),
         ProcItemKind::Needs(_) => ("needs", None),
         ProcItemKind::Var(_) => ("var", None),
+        ProcItemKind::Lookup(_) => ("lookup", None),
         ProcItemKind::Approve { .. } => ("approve", None),
         ProcItemKind::Question(_) => ("question", Some("follow_up")),
         ProcItemKind::Url(_) => ("url", Some("redirect")),
@@ -78,7 +79,7 @@ fn item_keyword(item: &ProcItemKind) -> (&'static str, Option<&'static str>) {
 }
 
 /// Items that may be repeated.
-const REPEATABLE: &[&str] = &["trigger", "audience", "needs", "var", "require"];
+const REPEATABLE: &[&str] = &["trigger", "audience", "needs", "var", "lookup", "require"];
 
 /// What the body's expressions see.
 struct Body<'s> {
@@ -116,6 +117,7 @@ impl<'a> Checker<'a> {
     pub fn check_procedure(&mut self, file: FileId, decl: &ProcedureDecl, graph: &VarGraph) {
         let kind = self.procedure_kind(file, &decl.kind);
         self.item_structure(file, decl, kind);
+        self.current_procedure = Some(decl.name.name.clone());
 
         let locals = self.local_vars(file, decl);
         let collected: HashSet<String> = graph
@@ -159,7 +161,9 @@ impl<'a> Checker<'a> {
         for item in &decl.items {
             self.procedure_item(item, &body, success);
         }
+        self.current_procedure = None;
         self.kind_warnings(file, decl, kind);
+        self.unused_local_lookups(file, decl);
     }
 
     fn procedure_kind(&mut self, file: FileId, kind: &Ident) -> Option<&'static str> {
@@ -308,6 +312,10 @@ impl<'a> Checker<'a> {
         let mut locals = HashMap::new();
         let mut first: HashMap<&str, &Ident> = HashMap::new();
         for item in &decl.items {
+            if let ProcItemKind::Lookup(lookup) = &item.kind {
+                self.local_lookup(file, decl, lookup, &mut first, &mut locals);
+                continue;
+            }
             let ProcItemKind::Var(var) = &item.kind else {
                 continue;
             };
@@ -320,7 +328,7 @@ impl<'a> Checker<'a> {
             }
             first.insert(&var.name.name, &var.name);
             if let Some(entry) = self.syms.values.get(var.name.name.as_str())
-                && matches!(entry.decl, Decl::Var(_))
+                && matches!(entry.decl, Decl::Var(_) | Decl::Lookup(_))
             {
                 self.diags.push(
                     Diagnostic::error(
@@ -352,6 +360,51 @@ impl<'a> Checker<'a> {
             locals.insert(var.name.name.clone(), ty);
         }
         locals
+    }
+
+    /// A local lookup's name (unique among the procedure's locals, not a conversation
+    /// variable's or lookup's) and type: `json`, optional when it has a `when`.
+    fn local_lookup<'d>(
+        &mut self,
+        file: FileId,
+        decl: &ProcedureDecl,
+        lookup: &'d crate::syntax::ast::LookupDecl,
+        first: &mut HashMap<&'d str, &'d Ident>,
+        locals: &mut HashMap<String, Ty>,
+    ) {
+        let name = &lookup.name;
+        if let Some(previous) = first.get(name.name.as_str()) {
+            self.diags
+                .push(duplicate("local lookup", name, file, file, previous));
+            return;
+        }
+        first.insert(&name.name, name);
+        if let Some(entry) = self.syms.values.get(name.name.as_str())
+            && matches!(entry.decl, Decl::Var(_) | Decl::Lookup(_))
+        {
+            self.diags.push(
+                Diagnostic::error(
+                    codes::LOCAL_SHADOWS_CONVERSATION,
+                    format!(
+                        "local lookup `{}` has the name of {}",
+                        name.name,
+                        entry.decl.describe()
+                    ),
+                    file,
+                    name.span.clone(),
+                )
+                .with_primary_label("clashes with a top-level name")
+                .with_label(entry.file, entry.name.span.clone(), "declared here")
+                .with_help("rename the local lookup"),
+            );
+        }
+        self.register_lookup(file, lookup, Some(&decl.name.name));
+        let ty = if lookup.when().is_some() {
+            Ty::Json.optional()
+        } else {
+            Ty::Json
+        };
+        locals.insert(name.name.clone(), ty);
     }
 
     fn procedure_item(&mut self, item: &ProcItem, body: &Body<'_>, success: Outcome<'_>) {
@@ -403,6 +456,13 @@ impl<'a> Checker<'a> {
                 };
                 self.check_var(file, var, &declared, vars);
             }
+            ProcItemKind::Lookup(lookup) => {
+                let vars = Vars::Procedure {
+                    locals: body.locals,
+                    collected: None,
+                };
+                self.check_lookup(file, lookup, vars);
+            }
             ProcItemKind::Approve { prompt, .. } => {
                 self.template(prompt, body.scope("the approval prompt"))
             }
@@ -420,7 +480,7 @@ impl<'a> Checker<'a> {
             }
             ProcItemKind::Queue(template) => self.template(template, body.scope("the `queue`")),
             ProcItemKind::Note(template) => self.template(template, body.scope("the `note`")),
-            ProcItemKind::Request(request) => self.request(request, body),
+            ProcItemKind::Request(request) => self.request(request, body.scope("")),
             ProcItemKind::Returns(_) => {}
             ProcItemKind::Script(script) => self.check_script(file, script),
             ProcItemKind::Args(fields) => {
@@ -561,10 +621,10 @@ impl<'a> Checker<'a> {
 
     /// A header or query template: rule 3 lets a secret in only as itself
     /// (`{secret.N}`); inside any other expression it is refused as anywhere else.
-    fn secret_template(&mut self, template: &Template, body: &Body<'_>, place: &'static str) {
+    fn secret_template(&mut self, template: &Template, base: Scope<'_>, place: &'static str) {
         for part in &template.parts {
             if let TemplatePart::Expr(expr) = part {
-                let mut scope = body.scope(place);
+                let mut scope = base.at(place);
                 match expr.kind {
                     ExprKind::Secret(_) => scope.secrets = true,
                     _ => scope.place = "an expression in a request header or query",
@@ -574,15 +634,17 @@ impl<'a> Checker<'a> {
         }
     }
 
-    fn request(&mut self, request: &RequestDecl, body: &Body<'_>) {
-        let file = body.file;
+    /// A request block (an api_call's or a lookup's): its method, URL template, and
+    /// items; `base` is what its expressions see.
+    pub(super) fn request(&mut self, request: &RequestDecl, base: Scope<'_>) {
+        let file = base.file;
         if !METHODS.contains(&request.method.name.as_str()) {
             self.bad_method(file, &request.method);
         }
-        self.template(&request.url, body.scope("the request URL"));
+        self.template(&request.url, base.at("the request URL"));
         self.check_url_template(file, &request.url, "the request URL");
         let secret_ok = |place| {
-            let mut scope = body.scope(place);
+            let mut scope = base.at(place);
             scope.secrets = true;
             scope
         };
@@ -615,17 +677,17 @@ impl<'a> Checker<'a> {
             }
             match &item.kind {
                 RequestItemKind::Header { value, .. } => {
-                    self.secret_template(value, body, "a header")
+                    self.secret_template(value, base, "a header")
                 }
                 RequestItemKind::Query { value, .. } => {
-                    self.secret_template(value, body, "a query parameter")
+                    self.secret_template(value, base, "a query parameter")
                 }
                 RequestItemKind::Body(fields) => {
                     self.unique_keys(file, fields, "body field");
                     for field in fields {
                         let scope = match field.value.kind {
                             ExprKind::Secret(_) => secret_ok("the request body"),
-                            _ => body.scope("an expression in the request body"),
+                            _ => base.at("an expression in the request body"),
                         };
                         self.expr(&field.value, scope);
                     }

@@ -11,6 +11,9 @@ use crate::syntax::ast::FileId;
 pub enum Vars<'s> {
     /// None; the text says why (for the error), e.g. "an audience only sees `customer.*`".
     None(&'static str),
+    /// An audience: `customer.*`, and top-level lookups read if known (optional: an
+    /// audience never fetches one, §4).
+    Audience,
     /// Conversation variables, typed as declared (a conversation variable's own items:
     /// what they mention is collected first).
     Conversation,

@@ -13,7 +13,7 @@ use super::types::Ty;
 use crate::diagnostics::{Diagnostic, Sources};
 use crate::syntax::ast::{
     AudienceDecl, ComponentDecl, Field, FileId, Ident, Item, ItemKind, KnowledgeDecl,
-    KnowledgeKind, ProcedureDecl, SourceFile, TypeDecl, TypeExpr, TypeExprKind, UseNames, VarDecl,
+    KnowledgeKind, LookupDecl, ProcedureDecl, SourceFile, TypeDecl, TypeExpr, TypeExprKind, UseNames, VarDecl,
 };
 
 /// The built-in type names.
@@ -24,6 +24,8 @@ pub const BUILTIN_TYPES: &[&str] = &["text", "int", "number", "bool", "date", "j
 pub enum Decl<'a> {
     /// A conversation variable.
     Var(&'a VarDecl),
+    /// A top-level lookup.
+    Lookup(&'a LookupDecl),
     /// A procedure.
     Procedure(&'a ProcedureDecl),
     /// A source, FAQ or topic.
@@ -41,6 +43,7 @@ impl Decl<'_> {
     pub fn describe(&self) -> &'static str {
         match self {
             Decl::Var(_) => "a conversation variable",
+            Decl::Lookup(_) => "a lookup",
             Decl::Procedure(_) => "a procedure",
             Decl::Knowledge(k) => match k.kind {
                 KnowledgeKind::Source => "a source",
@@ -95,6 +98,7 @@ pub fn item_name(item: &Item) -> Option<&Ident> {
         ItemKind::Secret(name) => Some(name),
         ItemKind::Type(t) => Some(&t.name),
         ItemKind::Var(v) => Some(&v.name),
+        ItemKind::Lookup(l) => Some(&l.name),
         ItemKind::Procedure(p) => Some(&p.name),
         ItemKind::Use(_) | ItemKind::Customer(_) | ItemKind::Test(_) => None,
     }
@@ -236,6 +240,7 @@ impl<'a> Symbols<'a> {
     fn declare(&mut self, file: FileId, item: &'a Item, diags: &mut Vec<Diagnostic>) {
         let decl = match &item.kind {
             ItemKind::Var(v) => Decl::Var(v),
+            ItemKind::Lookup(l) => Decl::Lookup(l),
             ItemKind::Procedure(p) => Decl::Procedure(p),
             ItemKind::Knowledge(k) => Decl::Knowledge(k),
             ItemKind::Component(c) => Decl::Component(c),

@@ -100,6 +100,8 @@ impl<'a> Checker<'a> {
                         "add `needs {name}` to a procedure, or remove the variable"
                     ))
                 }),
+                Decl::Lookup(_) => (!self.used.contains(name))
+                    .then(|| super::lookups::unused_lookup(entry.file, entry.name)),
                 Decl::Knowledge(k) if k.kind != KnowledgeKind::Topic => {
                     let what = if k.kind == KnowledgeKind::Source {
                         "source"

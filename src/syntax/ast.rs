@@ -87,6 +87,8 @@ pub enum ItemKind {
     Type(TypeDecl),
     /// `var N: TYPE { ... }` at top level: a conversation variable.
     Var(VarDecl),
+    /// `lookup N { ... }` at top level: a value fetched once per conversation.
+    Lookup(LookupDecl),
     /// `procedure N: KIND { ... }`.
     Procedure(ProcedureDecl),
     /// `test "name" { ... }`.
@@ -248,6 +250,73 @@ pub enum VarItemKind {
     Attempts(IntLit),
 }
 
+/// `lookup N { request .. returns { .. } when EXPR reversible }`: a value that comes
+/// from the business's API when a run first needs it (§4 "Lookups").
+#[derive(Clone, Debug, PartialEq)]
+pub struct LookupDecl {
+    /// The lookup's name.
+    pub name: Ident,
+    /// The block's items, in order.
+    pub items: Vec<LookupItem>,
+    /// The span of the whole declaration.
+    pub span: Span,
+}
+
+/// One item of a lookup block.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LookupItem {
+    /// What it is.
+    pub kind: LookupItemKind,
+    /// The span of the whole item.
+    pub span: Span,
+}
+
+/// The kinds of [`LookupItem`].
+#[derive(Clone, Debug, PartialEq)]
+pub enum LookupItemKind {
+    /// `request METHOD URL { ... }` (required).
+    Request(RequestDecl),
+    /// `returns { field: TYPE, ... }`: the value's shape (without it, `json`).
+    Returns(Vec<Field>),
+    /// `when EXPR`: fetched only when true; otherwise absent.
+    When(Expr),
+    /// `reversible`: a `POST` that only reads (a search endpoint).
+    Reversible,
+}
+
+impl LookupDecl {
+    /// The first `request`.
+    pub fn request(&self) -> Option<&RequestDecl> {
+        self.items.iter().find_map(|item| match &item.kind {
+            LookupItemKind::Request(request) => Some(request),
+            _ => None,
+        })
+    }
+
+    /// The first `returns`' fields.
+    pub fn returns(&self) -> Option<&[Field]> {
+        self.items.iter().find_map(|item| match &item.kind {
+            LookupItemKind::Returns(fields) => Some(fields.as_slice()),
+            _ => None,
+        })
+    }
+
+    /// The first `when`'s condition.
+    pub fn when(&self) -> Option<&Expr> {
+        self.items.iter().find_map(|item| match &item.kind {
+            LookupItemKind::When(expr) => Some(expr),
+            _ => None,
+        })
+    }
+
+    /// Whether it is marked `reversible`.
+    pub fn reversible(&self) -> bool {
+        self.items
+            .iter()
+            .any(|item| matches!(item.kind, LookupItemKind::Reversible))
+    }
+}
+
 /// `procedure N: KIND { ... }`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ProcedureDecl {
@@ -291,6 +360,8 @@ pub enum ProcItemKind {
     Needs(Vec<Ident>),
     /// A local `var` block.
     Var(VarDecl),
+    /// A local `lookup` block (its value is kept for the run).
+    Lookup(LookupDecl),
     /// `approve by customer|staff TEMPLATE`.
     Approve {
         /// Who approves.

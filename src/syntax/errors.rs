@@ -142,6 +142,7 @@ fn item_keywords(rule: Rule) -> &'static [&'static str] {
             "reversible",
             "needs",
             "var",
+            "lookup",
             "approve",
             "question",
             "url",
@@ -156,6 +157,7 @@ fn item_keywords(rule: Rule) -> &'static [&'static str] {
             "on",
         ],
         Rule::var_item => &["ask", "when", "check", "default", "attempts"],
+        Rule::lookup_item => &["request", "returns", "when", "reversible"],
         Rule::trigger => &["always", "negative_feedback", "unanswered", "source", "faq"],
         Rule::stmt => &["say", "save", "offer", "suggest"],
         Rule::request_part => &["header", "query", "body", "timeout", "retry"],
@@ -272,6 +274,7 @@ fn declaration_form(keyword: &str) -> Option<&'static str> {
         "var" => {
             "`var NAME: TYPE { ask \"...\"  when EXPR  check EXPR else \"...\"  default EXPR  attempts N }`"
         }
+        "lookup" => "`lookup NAME { request GET \"url\" { ... }  returns { field: TYPE }  when EXPR }`",
         "procedure" => "`procedure NAME: KIND { label \"...\"  trigger ...  ... }`",
         "test" => "`test \"name\" { send ...  click P  answer VALUE  expect ... }`",
         _ => return None,
@@ -284,7 +287,7 @@ pub(crate) fn rule_name(rule: Rule) -> String {
         Rule::EOI => "the end of the declaration",
         Rule::declaration | Rule::declaration_file => {
             "a declaration (`use`, `customer`, `source`, `faq`, `topic`, `component`, \
-             `audience`, `secret`, `type`, `var`, `procedure` or `test`)"
+             `audience`, `secret`, `type`, `var`, `lookup`, `procedure` or `test`)"
         }
         Rule::ident | Rule::name => "a name",
         Rule::int_lit => "an integer",

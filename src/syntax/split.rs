@@ -10,7 +10,7 @@ use super::ast::Span;
 use super::tokens::{Token, TokenKind};
 
 /// The keywords that start a top-level declaration.
-const DECLARATION_KEYWORDS: [&str; 12] = [
+const DECLARATION_KEYWORDS: [&str; 13] = [
     "use",
     "customer",
     "source",
@@ -21,6 +21,7 @@ const DECLARATION_KEYWORDS: [&str; 12] = [
     "secret",
     "type",
     "var",
+    "lookup",
     "procedure",
     "test",
 ];

@@ -394,6 +394,7 @@ pub(crate) fn exec<'e>(
         | Instr::SwitchTopic(_)
         | Instr::LiveChat
         | Instr::Request(_)
+        | Instr::Lookup(_)
         | Instr::Javascript(_)
         | Instr::Await
         | Instr::JumpIfFailed(_)

@@ -71,6 +71,9 @@ pub enum Rule {
     /// `then` hand-overs that can come back to a procedure (rule 4: one click must not
     /// start an endless series of runs), or a `then` in `on cancelled`.
     ThenCycle,
+    /// A lookup whose request is not a read (`GET`, or `POST` marked `reversible`), or
+    /// a lookup instruction outside a lookup's request chunk.
+    LookupNotRead,
 }
 
 impl Rule {
@@ -106,6 +109,7 @@ impl Rule {
             Rule::BadOutcome => "bad_outcome",
             Rule::LocalVariable => "local_variable",
             Rule::ThenCycle => "then_cycle",
+            Rule::LookupNotRead => "lookup_not_read",
         }
     }
 }

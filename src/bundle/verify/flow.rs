@@ -501,6 +501,24 @@ fn step(cx: &ChunkCtx<'_>, pc: u32, instr: Instr, s: State) -> Result<Next, Veri
             }
             k.url_sink("a request URL")?;
         }
+        Instr::Lookup(_) => {
+            // As `Request` (secrets only in body, query and headers), and it ends the
+            // lookup's chunk with nothing else on the stack.
+            let parts = k.pop_n(3)?;
+            if let [_body, query, headers] = parts.as_slice() {
+                k.want(*query, &[], &"a request's query")?;
+                k.want(*headers, &[], &"a request's headers")?;
+            }
+            k.url_sink("a lookup's URL")?;
+            if !k.s.stack.is_empty() {
+                return Err(cx.err(
+                    Rule::StackMismatch,
+                    pc,
+                    format!("`Lookup` leaves {} values on the stack", k.s.stack.len()),
+                ));
+            }
+            falls = false;
+        }
         Instr::Javascript(_) => {
             let v = k.pop()?;
             k.clean(v, "JavaScript arguments")?;
@@ -698,7 +716,7 @@ fn check_return(k: &Machine<'_, '_>, v: Val) -> Result<(), VerifyError> {
                 .unwrap_or(Ty::Any);
             compatible(v.ty, want)
         }
-        Role::Body(_) | Role::Outcome(..) => false,
+        Role::Body(_) | Role::Outcome(..) | Role::Lookup(_) => false,
     };
     if ok {
         Ok(())
@@ -720,7 +738,7 @@ fn expected(role: Role) -> &'static str {
         Role::Guard | Role::CheckCond(_) | Role::Cond(_) => "a bool",
         Role::Text | Role::CheckMessage(_) => "a text",
         Role::Default(_) => "a value of the variable's type",
-        Role::Body(_) | Role::Outcome(..) => "nothing",
+        Role::Body(_) | Role::Outcome(..) | Role::Lookup(_) => "nothing",
     }
 }
 

@@ -25,6 +25,8 @@ pub(crate) enum Role {
     /// The condition of an `if` in a procedure's body or outcome chunk: a bool, which
     /// may read the effect's result and the failure.
     Cond(ProcId),
+    /// A lookup's request: builds URL, headers, query and body, then ends in `Lookup`.
+    Lookup(VarId),
 }
 
 impl Role {
@@ -85,6 +87,8 @@ pub(crate) enum Place {
     Outcome(ProcId, Outcome),
     /// The condition of an `if` of a procedure.
     Cond(ProcId),
+    /// A lookup's request.
+    LookupRequest(VarId),
 }
 
 impl Place {
@@ -130,6 +134,7 @@ impl Place {
             ),
             Place::Outcome(p, o) => format!("`on {}` of procedure `{}`", block_name(o), proc(p)),
             Place::Cond(p) => format!("an `if` condition of procedure `{}`", proc(p)),
+            Place::LookupRequest(v) => format!("the request of lookup `{}`", var(v)),
         }
     }
 }
@@ -181,6 +186,9 @@ pub(crate) fn uses(m: &Module) -> Vec<Use> {
         }
         if let Some(c) = v.default {
             push(c, Role::Default(vi), v.owner, Place::VarDefault(vi));
+        }
+        if let Some(l) = &v.lookup {
+            push(l.request, Role::Lookup(vi), v.owner, Place::LookupRequest(vi));
         }
         for c in &v.checks {
             push(

@@ -6,7 +6,7 @@ use super::error::{Rule, VerifyError};
 use super::roles::Role;
 use super::tables::in_range;
 use super::{ChunkCtx, effect_kind};
-use crate::codegen::isa::{Instr, Outcome};
+use crate::codegen::isa::{Instr, Method, Outcome, RequestSpec};
 use crate::codegen::module::{Kind, Module};
 
 /// The most a request may wait, in milliseconds.
@@ -62,7 +62,7 @@ pub(crate) fn check_structure(cx: &ChunkCtx<'_>) -> Result<(), VerifyError> {
                     ));
                 }
             }
-            Instr::Request(spec)
+            Instr::Request(spec) | Instr::Lookup(spec)
                 if spec.timeout_ms == 0
                     || spec.timeout_ms > MAX_TIMEOUT_MS
                     || spec.retry > MAX_RETRY =>
@@ -77,6 +77,7 @@ pub(crate) fn check_structure(cx: &ChunkCtx<'_>) -> Result<(), VerifyError> {
                     ));
             }
             Instr::Done(o) => check_done(cx, o, pc)?,
+            Instr::Lookup(spec) => check_lookup(cx, spec, pc)?,
             _ => {}
         }
         check_allowed(cx, instr, pc)?;
@@ -114,6 +115,36 @@ fn check_local(
         ));
     }
     Ok(())
+}
+
+/// `Lookup` only ends a lookup's request chunk, and proves it a read (§6): `GET`, or a
+/// `POST` the author marked `reversible`.
+fn check_lookup(cx: &ChunkCtx<'_>, spec: RequestSpec, pc: u32) -> Result<(), VerifyError> {
+    let Role::Lookup(var) = cx.role else {
+        return Err(cx.err(
+            Rule::LookupNotRead,
+            pc,
+            "a lookup's request appears outside a lookup",
+        ));
+    };
+    let reversible = cx
+        .module
+        .vars
+        .get(var as usize)
+        .and_then(|v| v.lookup.as_ref())
+        .is_some_and(|l| l.reversible);
+    match spec.method {
+        Method::Get => Ok(()),
+        Method::Post if reversible => Ok(()),
+        other => Err(cx.err(
+            Rule::LookupNotRead,
+            pc,
+            format!(
+                "a lookup sends a {} request: only GET, or a POST marked reversible, is a read",
+                other.as_str()
+            ),
+        )),
+    }
 }
 
 /// A body ends `completed` (a failure goes through `Fail`); an outcome chunk ends with
@@ -189,11 +220,14 @@ fn check_allowed(cx: &ChunkCtx<'_>, instr: &Instr, pc: u32) -> Result<(), Verify
     let is_check = matches!(cx.role, Role::CheckCond(_) | Role::CheckMessage(_));
     let not_allowed = |what: &str| cx.err(Rule::InstructionNotAllowed, pc, what.to_string());
     match instr {
-        Instr::Return if body_kind.is_some() => {
-            Err(cx.err(Rule::BadReturn, pc, "a body may not `Return`"))
-        }
+        Instr::Return if body_kind.is_some() || matches!(cx.role, Role::Lookup(_)) => Err(cx.err(
+            Rule::BadReturn,
+            pc,
+            "a body or a lookup's request may not `Return`",
+        )),
         Instr::LoadValue if !is_check => Err(not_allowed("`value` is readable only in checks")),
-        Instr::LoadSecret(_) if body_kind.is_none() => Err(cx.err(
+        // A lookup's request carries secrets like an api_call's (rule 3, proved by `flow`).
+        Instr::LoadSecret(_) if body_kind.is_none() && !matches!(cx.role, Role::Lookup(_)) => Err(cx.err(
             Rule::SecretLeak,
             pc,
             "a secret is read outside a procedure body",

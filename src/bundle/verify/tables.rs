@@ -161,6 +161,30 @@ fn check_vars(m: &Module) -> Result<(), VerifyError> {
         for chunk in [v.ask, v.when, v.default].into_iter().flatten() {
             in_range(chunk, m.chunks.len(), "chunk", place)?;
         }
+        if let Some(lookup) = &v.lookup {
+            in_range(lookup.request, m.chunks.len(), "chunk", place)?;
+            for f in &lookup.returns {
+                in_range(f.ty, m.types.len(), "type", place)?;
+            }
+            if v.ask.is_some() || v.default.is_some() || !v.checks.is_empty() {
+                return Err(VerifyError::table(
+                    Rule::MalformedTable,
+                    place(),
+                    "a lookup is fetched, never asked, defaulted or checked",
+                ));
+            }
+        }
+        for &l in &v.validations {
+            in_range(l, m.vars.len(), "variable", place)?;
+            let lookup = &m.vars[l as usize];
+            if lookup.lookup.is_none() || (lookup.owner.is_some() && lookup.owner != v.owner) {
+                return Err(VerifyError::table(
+                    Rule::MalformedTable,
+                    place(),
+                    format!("`{}` cannot validate it: not a lookup it sees", lookup.name),
+                ));
+            }
+        }
         for c in &v.checks {
             check_check(m, c, place)?;
         }

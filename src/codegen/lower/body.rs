@@ -337,6 +337,19 @@ impl Gen<'_> {
 
     /// Pushes URL, headers, query and body, then `Request`.
     fn request(&mut self, e: &mut Emitter, scope: Scope<'_>, r: &RequestDecl) -> Result<()> {
+        let spec = self.request_parts(e, scope, r)?;
+        e.push(Instr::Request(spec));
+        Ok(())
+    }
+
+    /// Pushes URL, headers, query and body of a request (an api_call's or a lookup's),
+    /// and gives its method, timeout and retries.
+    pub(super) fn request_parts(
+        &mut self,
+        e: &mut Emitter,
+        scope: Scope<'_>,
+        r: &RequestDecl,
+    ) -> Result<RequestSpec> {
         let method = Method::parse(&r.method.name)
             .ok_or_else(|| missing(format!("unknown method `{}`", r.method.name)))?;
         self.url_template(e, scope, &r.url)?;
@@ -384,8 +397,7 @@ impl Gen<'_> {
             // No body: JSON null, so a GET sends none.
             e.push(Instr::Const(self.constant(Const::Absent)));
         }
-        e.push(Instr::Request(spec));
-        Ok(())
+        Ok(spec)
     }
 
     fn statements(&mut self, e: &mut Emitter, scope: Scope<'_>, stmts: &[Stmt]) -> Result<()> {

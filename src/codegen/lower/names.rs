@@ -6,7 +6,7 @@ use std::collections::{HashMap, HashSet};
 use super::{Result, missing};
 use crate::semantics::{Analysis, VarKey};
 use crate::syntax::ast::{
-    FileId, Item, ItemKind, KnowledgeKind, ProcItemKind, ProcedureDecl, SourceFile, TypeDecl,
+    FileId, Item, ItemKind, KnowledgeKind, LookupDecl, ProcItemKind, ProcedureDecl, SourceFile, TypeDecl,
     VarDecl,
 };
 
@@ -32,12 +32,32 @@ pub(super) struct Names<'a> {
     pub secrets: HashMap<&'a str, u32>,
     /// Variables, conversation and local, in declaration order.
     pub vars: HashMap<VarKey, u32>,
-    /// Variable declarations in index order, with their file and owning procedure.
-    pub var_decls: Vec<(FileId, &'a VarDecl, Option<&'a str>)>,
+    /// Variable and lookup declarations in index order, with their file and owning
+    /// procedure (lookups share the variable table: §4 collects them alike).
+    pub var_decls: Vec<(FileId, VarSource<'a>, Option<&'a str>)>,
     /// Procedures.
     pub procs: HashMap<&'a str, u32>,
     /// Procedure declarations in index order.
     pub proc_decls: Vec<(FileId, &'a ProcedureDecl)>,
+}
+
+/// What an entry of the variable table is declared by.
+#[derive(Clone, Copy)]
+pub(super) enum VarSource<'a> {
+    /// A `var` block.
+    Var(&'a VarDecl),
+    /// A `lookup` block.
+    Lookup(&'a LookupDecl),
+}
+
+impl<'a> VarSource<'a> {
+    /// The declared name.
+    pub(super) fn name(&self) -> &'a str {
+        match self {
+            VarSource::Var(v) => &v.name.name,
+            VarSource::Lookup(l) => &l.name.name,
+        }
+    }
 }
 
 fn insert<'a>(map: &mut HashMap<&'a str, u32>, name: &'a str) {
@@ -115,7 +135,18 @@ impl<'a> Names<'a> {
             ItemKind::Component(c) => insert(&mut self.components, &c.name.name),
             ItemKind::Audience(a) => insert(&mut self.audiences, &a.name.name),
             ItemKind::Secret(s) => insert(&mut self.secrets, &s.name),
-            ItemKind::Var(v) => self.var(VarKey::Conversation(v.name.name.clone()), file, v, None),
+            ItemKind::Var(v) => self.var(
+                VarKey::Conversation(v.name.name.clone()),
+                file,
+                VarSource::Var(v),
+                None,
+            ),
+            ItemKind::Lookup(l) => self.var(
+                VarKey::Conversation(l.name.name.clone()),
+                file,
+                VarSource::Lookup(l),
+                None,
+            ),
             ItemKind::Procedure(p) => {
                 if self.procs.contains_key(p.name.name.as_str()) {
                     return Err(missing(format!(
@@ -126,13 +157,16 @@ impl<'a> Names<'a> {
                 insert(&mut self.procs, &p.name.name);
                 self.proc_decls.push((file, p));
                 for it in &p.items {
-                    if let ProcItemKind::Var(v) = &it.kind {
-                        let key = VarKey::Local {
-                            procedure: p.name.name.clone(),
-                            name: v.name.name.clone(),
-                        };
-                        self.var(key, file, v, Some(&p.name.name));
-                    }
+                    let source = match &it.kind {
+                        ProcItemKind::Var(v) => VarSource::Var(v),
+                        ProcItemKind::Lookup(l) => VarSource::Lookup(l),
+                        _ => continue,
+                    };
+                    let key = VarKey::Local {
+                        procedure: p.name.name.clone(),
+                        name: source.name().to_string(),
+                    };
+                    self.var(key, file, source, Some(&p.name.name));
                 }
             }
             ItemKind::Use(_) | ItemKind::Type(_) | ItemKind::Test(_) => {}
@@ -140,7 +174,7 @@ impl<'a> Names<'a> {
         Ok(())
     }
 
-    fn var(&mut self, key: VarKey, file: FileId, decl: &'a VarDecl, owner: Option<&'a str>) {
+    fn var(&mut self, key: VarKey, file: FileId, decl: VarSource<'a>, owner: Option<&'a str>) {
         if self.vars.contains_key(&key) {
             return;
         }

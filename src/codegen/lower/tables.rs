@@ -3,15 +3,19 @@
 
 use std::collections::HashMap;
 
+use super::emit::Emitter;
 use super::expr::Scope;
+use super::names::VarSource;
 use super::{Gen, Result, missing};
+use crate::codegen::isa::Instr;
 use crate::codegen::module::{
     AudienceDef, BUILTIN_TYPES, BaseType, CheckDef, ComponentDef, Dep, DepKind, FieldDef,
-    Knowledge, TypeDef, VarDef, builtin_type_defs,
+    Knowledge, LookupDef, TypeDef, VarDef, builtin_type_defs,
 };
 use crate::semantics::{self, VarKey};
 use crate::syntax::ast::{
-    Field, FileId, ItemKind, KnowledgeKind, TypeDecl, TypeExpr, TypeExprKind, VarItemKind,
+    Field, FileId, ItemKind, KnowledgeKind, LookupDecl, TypeDecl, TypeExpr, TypeExprKind,
+    VarDecl, VarItemKind,
 };
 
 /// How many attempts a variable gets without `attempts`.
@@ -89,8 +93,7 @@ fn next(map: &HashMap<&str, u32>, name: &str, len: usize) -> bool {
 
 fn lower_vars(g: &mut Gen<'_>) -> Result<()> {
     let decls = g.names.var_decls.clone();
-    for (file, decl, owner) in decls {
-        let (ty, optional) = g.type_of(&decl.ty)?;
+    for (file, source, owner) in decls {
         let owner_id = match owner {
             Some(p) => Some(super::names::find(&g.names.procs, "procedure", p)?),
             None => None,
@@ -102,14 +105,10 @@ fn lower_vars(g: &mut Gen<'_>) -> Result<()> {
             result: false,
             failure: false,
         };
-        let check_scope = Scope {
-            value: Some(decl.name.name.as_str()),
-            ..scope
-        };
         let mut def = VarDef {
-            name: decl.name.name.clone(),
-            ty,
-            optional,
+            name: source.name().to_string(),
+            ty: 0,
+            optional: false,
             owner: owner_id,
             ask: None,
             when: None,
@@ -117,41 +116,37 @@ fn lower_vars(g: &mut Gen<'_>) -> Result<()> {
             default: None,
             attempts: DEFAULT_ATTEMPTS,
             deps: Vec::new(),
+            lookup: None,
+            validations: Vec::new(),
         };
-        for item in &decl.items {
-            match &item.kind {
-                VarItemKind::Ask(t) => def.ask = Some(g.template_chunk(scope, t)?),
-                VarItemKind::When(x) => def.when = Some(g.expr_chunk(scope, x)?),
-                VarItemKind::Check { expr, message } => {
-                    let cond = g.expr_chunk(check_scope, expr)?;
-                    let message = g.template_chunk(check_scope, message)?;
-                    def.checks.push(CheckDef { cond, message });
-                }
-                VarItemKind::Default(x) => def.default = Some(g.expr_chunk(scope, x)?),
-                VarItemKind::Attempts(n) => {
-                    def.attempts = u32::try_from(n.value.max(1)).unwrap_or(u32::MAX)
-                }
-            }
+        match source {
+            VarSource::Var(decl) => g.var_items(&mut def, scope, decl)?,
+            VarSource::Lookup(decl) => g.lookup_items(&mut def, scope, decl)?,
         }
         let key = match owner {
             Some(p) => VarKey::Local {
                 procedure: p.to_string(),
-                name: decl.name.name.clone(),
+                name: source.name().to_string(),
             },
-            None => VarKey::Conversation(decl.name.name.clone()),
+            None => VarKey::Conversation(source.name().to_string()),
+        };
+        let id_of = |g: &Gen<'_>, dep: &VarKey| {
+            g.names
+                .vars
+                .get(dep)
+                .copied()
+                .ok_or_else(|| missing(format!("unknown variable `{}`", dep.name())))
         };
         for (dep, kind) in g.graph.deps(&key) {
-            let var = g
-                .names
-                .vars
-                .get(&dep)
-                .copied()
-                .ok_or_else(|| missing(format!("unknown variable `{}`", dep.name())))?;
+            let var = id_of(g, &dep)?;
             let kind = match kind {
                 semantics::DepKind::Prompt => DepKind::Prompt,
                 semantics::DepKind::Guard => DepKind::Guard,
             };
             def.deps.push(Dep { var, kind });
+        }
+        for lookup in g.graph.validations(&key) {
+            def.validations.push(id_of(g, lookup)?);
         }
         g.module.vars.push(def);
     }
@@ -159,6 +154,65 @@ fn lower_vars(g: &mut Gen<'_>) -> Result<()> {
 }
 
 impl Gen<'_> {
+    /// A variable's type and block items.
+    fn var_items(&mut self, def: &mut VarDef, scope: Scope<'_>, decl: &VarDecl) -> Result<()> {
+        (def.ty, def.optional) = self.type_of(&decl.ty)?;
+        let check_scope = Scope {
+            value: Some(decl.name.name.as_str()),
+            ..scope
+        };
+        for item in &decl.items {
+            match &item.kind {
+                VarItemKind::Ask(t) => def.ask = Some(self.template_chunk(scope, t)?),
+                VarItemKind::When(x) => def.when = Some(self.expr_chunk(scope, x)?),
+                VarItemKind::Check { expr, message } => {
+                    let cond = self.expr_chunk(check_scope, expr)?;
+                    let message = self.template_chunk(check_scope, message)?;
+                    def.checks.push(CheckDef { cond, message });
+                }
+                VarItemKind::Default(x) => def.default = Some(self.expr_chunk(scope, x)?),
+                VarItemKind::Attempts(n) => {
+                    def.attempts = u32::try_from(n.value.max(1)).unwrap_or(u32::MAX)
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// A lookup: `json` (absent when its `when` is false), its `when`, its request
+    /// chunk (ending in `Lookup`) and its `returns`.
+    fn lookup_items(
+        &mut self,
+        def: &mut VarDef,
+        scope: Scope<'_>,
+        decl: &LookupDecl,
+    ) -> Result<()> {
+        def.ty = self.type_named("json")?;
+        def.optional = decl.when().is_some();
+        if let Some(when) = decl.when() {
+            def.when = Some(self.expr_chunk(scope, when)?);
+        }
+        let request = decl
+            .request()
+            .ok_or_else(|| missing(format!("lookup `{}` has no request", decl.name.name)))?;
+        let mut e = Emitter::new(scope.file.0);
+        e.line(self.line(scope.file, &request.method.span));
+        let spec = self.request_parts(&mut e, scope, request)?;
+        e.push(Instr::Lookup(spec));
+        let chunk = self.chunk(e, scope.file, &decl.span)?;
+        let returns = decl
+            .returns()
+            .unwrap_or_default()
+            .iter()
+            .map(|f| self.field(f))
+            .collect::<Result<_>>()?;
+        def.lookup = Some(LookupDef {
+            request: chunk,
+            reversible: decl.reversible(),
+            returns,
+        });
+        Ok(())
+    }
     /// A field's table entry.
     pub(super) fn field(&mut self, f: &Field) -> Result<FieldDef> {
         // Field types are resolved in the file of the declaration; names are global.

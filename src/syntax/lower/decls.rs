@@ -29,6 +29,7 @@ impl Lower<'_> {
             Rule::secret_decl => ItemKind::Secret(self.ident(&child(&decl, Rule::ident)?)),
             Rule::type_decl => ItemKind::Type(self.type_decl(decl)?),
             Rule::var_decl => ItemKind::Var(self.var_decl(decl)?),
+            Rule::lookup_decl => ItemKind::Lookup(self.lookup_decl(decl)?),
             Rule::procedure_decl => ItemKind::Procedure(self.procedure(decl)?),
             Rule::test_decl => ItemKind::Test(self.test(decl)?),
             _ => return None,

@@ -4,7 +4,7 @@ use pest::iterators::Pair;
 
 use super::{Lower, child, kids};
 use crate::syntax::ast::{
-    Approver, Duration, IfBranch, IfStmt, ProcItem, ProcItemKind, ProcedureDecl, RequestDecl,
+    Approver, Duration, IfBranch, IfStmt, LookupDecl, LookupItem, LookupItemKind, ProcItem, ProcItemKind, ProcedureDecl, RequestDecl,
     RequestItem, RequestItemKind, Stmt, StmtKind, Trigger, TriggerKind,
 };
 use crate::syntax::errors::INVALID_NUMBER;
@@ -47,6 +47,7 @@ impl Lower<'_> {
             Rule::reversible_item => ProcItemKind::Reversible,
             Rule::needs_item => ProcItemKind::Needs(self.idents(inner)),
             Rule::var_decl => ProcItemKind::Var(self.var_decl(inner)?),
+            Rule::lookup_decl => ProcItemKind::Lookup(self.lookup_decl(inner)?),
             Rule::approve_item => {
                 let who = parts.get(2)?;
                 let by = if who.as_rule() == Rule::kw_staff {
@@ -104,6 +105,32 @@ impl Lower<'_> {
             _ => return None,
         };
         Some(Trigger { kind, span })
+    }
+
+    /// `lookup N { .. }`, at top level or in a procedure.
+    pub(super) fn lookup_decl(&mut self, decl: Pair<'_, Rule>) -> Option<LookupDecl> {
+        let span = self.span(&decl);
+        let parts = kids(decl);
+        let name = self.ident(parts.get(1)?);
+        let items = parts
+            .into_iter()
+            .filter(|p| p.as_rule() == Rule::lookup_item)
+            .map(|item| {
+                let span = self.span(&item);
+                let inner = kids(item).into_iter().next()?;
+                let kind = match inner.as_rule() {
+                    Rule::request_item => LookupItemKind::Request(self.request(inner)?),
+                    Rule::returns_item => {
+                        LookupItemKind::Returns(self.fields(child(&inner, Rule::fields)?)?)
+                    }
+                    Rule::when_item => LookupItemKind::When(self.expr(kids(inner).get(1)?.clone())?),
+                    Rule::reversible_item => LookupItemKind::Reversible,
+                    _ => return None,
+                };
+                Some(LookupItem { kind, span })
+            })
+            .collect::<Option<Vec<_>>>()?;
+        Some(LookupDecl { name, items, span })
     }
 
     fn request(&mut self, pair: Pair<'_, Rule>) -> Option<RequestDecl> {
