@@ -69,6 +69,7 @@ fn a_connection_closed_mid_answer_is_retried() {
         timeout_ms: 5_000,
         idempotency_key: "key-1".into(),
         retry: 2,
+        lookup: None,
         carries_secret: false,
     };
     let client = HttpClient::new()

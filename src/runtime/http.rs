@@ -139,6 +139,7 @@ impl HttpClient {
             idempotency_key,
             retry,
             carries_secret,
+            ..
         } = request
         else {
             return HttpOutcome::failed(0, "not an HTTP request".to_owned());

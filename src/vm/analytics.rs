@@ -101,6 +101,21 @@ pub enum EventKind {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         mismatch: Option<String>,
     },
+    /// A lookup's request was answered (or not): `lookup result` of §7.
+    LookupResult {
+        /// The running procedure.
+        procedure: String,
+        /// The lookup.
+        lookup: String,
+        /// Whether its value was taken (a 2xx answer matching `returns`).
+        ok: bool,
+        /// The HTTP status, when an answer came.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        status: Option<u16>,
+        /// Where the body does not fit `returns` (names only, never values).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        mismatch: Option<String>,
+    },
     /// A run ended.
     Done {
         /// The procedure.

@@ -147,18 +147,40 @@ impl Session {
             })?;
         if self.asking() != Some(var) {
             self.check_unlocked(cx, var)?;
-            // A correction of a known value.
+            // A correction of a known value; a validated variable's lookups are
+            // fetched again for the new candidate first (§4).
+            let resumable = self
+                .run
+                .as_ref()
+                .is_some_and(|run| matches!(run.wait, Wait::Ask(_) | Wait::Approve(_)));
+            if resumable && cx.prog.var(var).is_some_and(|d| !d.validations.is_empty()) {
+                self.forget_validations(cx, var);
+                if self.validate_first(cx, var, json) {
+                    return Ok(());
+                }
+            }
             if let Stored::Ok { corrected: true } = self.store(cx, var, json, true) {
                 self.after_correction(cx);
             }
             return Ok(());
         }
+        self.take_answer(cx, var, json);
+        Ok(())
+    }
+
+    /// The answer to the variable being asked: its validation lookups fetched first
+    /// (§4), then checked and stored, or refused (`invalid`, counting an attempt).
+    pub(super) fn take_answer(&mut self, cx: &mut Cx<'_>, var: VarId, json: &Json) {
+        if self.validate_first(cx, var, json) {
+            return;
+        }
         match self.store(cx, var, json, true) {
             Stored::Ok { .. } => self.drive(cx),
             Stored::Invalid => {
+                self.forget_validations(cx, var);
                 let attempts = cx.prog.var(var).map_or(1, |d| d.attempts.max(1));
                 let Some(run) = self.run.as_mut() else {
-                    return Ok(());
+                    return;
                 };
                 let used = match run.tries {
                     Some((v, n)) if v == var => n.saturating_add(1),
@@ -173,7 +195,6 @@ impl Session {
                 }
             }
         }
-        Ok(())
     }
 
     fn provide(&mut self, cx: &mut Cx<'_>, vars: &Map<String, Json>) -> Result<(), Reject> {
@@ -271,6 +292,10 @@ impl Session {
     ) -> Result<(), Reject> {
         let (proc, effect) = match self.run.as_ref().map(|run| (run.proc, run.wait)) {
             Some((proc, Wait::Await(effect))) => (proc, effect),
+            Some((_, wait @ (Wait::Lookup(lookup) | Wait::Validate(_, lookup)))) => {
+                self.lookup_result(cx, lookup, wait, ok, status, response);
+                return Ok(());
+            }
             _ => {
                 return Err(Reject::new(
                     "nothing_pending",
@@ -294,7 +319,7 @@ impl Session {
                 };
                 (answered && mismatch.is_none(), response, mismatch)
             }
-            Effect::Component(_) | Effect::Javascript | Effect::LiveChat => {
+            Effect::Component(_) | Effect::Javascript | Effect::LiveChat | Effect::Lookup => {
                 (ok, output.or(response).unwrap_or(Json::Null), None)
             }
         };

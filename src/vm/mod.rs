@@ -47,6 +47,7 @@ mod handlers;
 mod input;
 #[cfg(feature = "jit")]
 mod jit;
+mod lookup;
 mod ops;
 mod parse_answer;
 mod program;

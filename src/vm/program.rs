@@ -166,12 +166,17 @@ impl Program {
         let mut guard_dependents = vec![Vec::new(); module.vars.len()];
         for (i, def) in module.vars.iter().enumerate() {
             let id = i as VarId;
+            // A lookup is never answered nor provided: its name is no variable's (§4).
+            let named = def.lookup.is_none();
             match def.owner {
-                None => {
+                None if named => {
                     conversation_vars.entry(def.name.clone()).or_insert(id);
                 }
+                None => {}
                 Some(owner) => {
-                    local_vars.entry((owner, def.name.clone())).or_insert(id);
+                    if named {
+                        local_vars.entry((owner, def.name.clone())).or_insert(id);
+                    }
                     if let Some(list) = locals.get_mut(owner as usize) {
                         list.push(id);
                     }

@@ -241,6 +241,10 @@ pub enum Action {
         /// timeouts and 5xx (`retry N` of the request, default 0).
         #[serde(default)]
         retry: u8,
+        /// The lookup's name when this request fetches a lookup (§7), absent for an
+        /// api_call's request.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        lookup: Option<String>,
         /// Whether a secret flows into the headers, query or body: procc's HTTP client
         /// then follows no redirect. Not part of the JSON output.
         #[serde(skip)]

@@ -106,6 +106,7 @@ mod tests {
             timeout_ms: 0,
             idempotency_key: String::new(),
             retry: 0,
+            lookup: None,
             carries_secret: true,
         }
     }

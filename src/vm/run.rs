@@ -15,7 +15,7 @@ use super::url::percent_encode;
 use super::value::Value;
 
 /// What a procedure step asks the loop to do.
-enum StepFlow {
+pub(super) enum StepFlow {
     Next,
     Jump(u32),
     Suspend(Wait),
@@ -111,9 +111,11 @@ impl Session {
             (Reason::Action, Some(refusal)) => refusal.reason(),
             _ => reason,
         };
-        let http = reason == Reason::Action
-            && run.refused.is_none()
-            && run.effect == Some(Effect::Request);
+        let http = match reason {
+            Reason::Action => run.refused.is_none() && run.effect == Some(Effect::Request),
+            Reason::Lookup => run.effect == Some(Effect::Lookup),
+            _ => false,
+        };
         let status = if http { run.status } else { None };
         let response = match status {
             Some(_) => run.result.clone(),
@@ -422,6 +424,9 @@ impl Session {
         if self.known.contains_key(&var) {
             return Ok(StepFlow::Next);
         }
+        if def.lookup.is_some() {
+            return self.collect_lookup(cx, var);
+        }
         if let Some(when) = def.when
             && !eval_guard(&Env::new(prog, self), when)
         {
@@ -475,7 +480,7 @@ impl Session {
         Ok(StepFlow::Suspend(Wait::Ask(var)))
     }
 
-    fn request(
+    pub(super) fn request(
         &mut self,
         cx: &mut Cx<'_>,
         spec: RequestSpec,
@@ -529,6 +534,7 @@ impl Session {
             timeout_ms: u64::from(spec.timeout_ms),
             idempotency_key: idempotency_key(&self.nonce, cx.conv, counter),
             retry: spec.retry,
+            lookup: None,
             carries_secret,
         })
     }

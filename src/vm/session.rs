@@ -147,6 +147,11 @@ pub(crate) enum Wait {
     Approve(Approver),
     /// The `result` of an effect.
     Await(Effect),
+    /// The `result` of a lookup's request (collection waits at its `Collect`).
+    Lookup(VarId),
+    /// The `result` of a validation lookup (the second) fetched for a candidate answer
+    /// of a variable (the first), kept in the run's `result` until the checks run.
+    Validate(VarId, VarId),
 }
 
 /// An effect that ends in a `result`.
@@ -160,6 +165,9 @@ pub(crate) enum Effect {
     Javascript,
     /// A hand-off to a human.
     LiveChat,
+    /// A lookup's request whose HTTP answer made the run fail: `on failure` reads its
+    /// `status` and `response`.
+    Lookup,
 }
 
 /// Everything one input produced.

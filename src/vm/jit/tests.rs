@@ -74,6 +74,8 @@ fn module(code: Vec<Instr>) -> Module {
         default: None,
         attempts: 3,
         deps: Vec::new(),
+        lookup: None,
+        validations: Vec::new(),
     };
     Module {
         strings: strings(),

@@ -196,6 +196,8 @@ impl Builder {
             default: None,
             attempts: 3,
             deps: vec![],
+            lookup: None,
+            validations: vec![],
         });
         (self.m.vars.len() - 1) as VarId
     }
