@@ -49,6 +49,7 @@ fn every_declaration_parses_in_order() {
             ItemKind::Secret(_) => "secret",
             ItemKind::Type(_) => "type",
             ItemKind::Var(_) => "var",
+            ItemKind::Lookup(_) => "lookup",
             ItemKind::Procedure(_) => "procedure",
             ItemKind::Test(_) => "test",
         })

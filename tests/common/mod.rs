@@ -165,6 +165,8 @@ pub fn good() -> Module {
             default: None,
             attempts: 3,
             deps: vec![],
+            lookup: None,
+            validations: vec![],
         }],
         procedures: vec![
             ProcDef {
