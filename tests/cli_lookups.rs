@@ -1,0 +1,385 @@
+//! Lookups (LANGUAGE.md §4, §7) through `procc run`: in host-HTTP mode (the `request`
+//! outputs carry `lookup`, the test answers with `result`), and with procc performing
+//! HTTP against a server on 127.0.0.1; and the fixture's test blocks through `procc test`.
+
+#![cfg(feature = "cli")]
+
+mod http_support;
+mod support;
+
+use serde_json::{Value, json};
+
+use http_support::{Received, TestServer};
+use support::{procc, run_with_stdin};
+
+const FIXTURE: &str = "tests/fixtures/lookups/bank.proc";
+
+/// Runs `procc run` on `dir` with `inputs` (JSON lines, conversation `c`), giving
+/// every output.
+fn run(dir: &std::path::Path, extra: &[&str], inputs: &[Value]) -> Vec<Value> {
+    let mut stdin = String::new();
+    for input in inputs {
+        let mut input = input.clone();
+        input["conversation"] = json!("c");
+        stdin.push_str(&input.to_string());
+        stdin.push('\n');
+    }
+    let mut command = procc();
+    command.arg("run").arg(dir).args(extra);
+    command.env_remove("PROCC_SECRET_BANK_TOKEN");
+    let output = run_with_stdin(&mut command, &stdin);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout)
+        .unwrap()
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect()
+}
+
+/// The fixture in a fresh directory, its URLs pointing at `base`.
+fn project(base: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let source = std::fs::read_to_string(FIXTURE)
+        .unwrap()
+        .replace("https://bank.example", base);
+    std::fs::write(dir.path().join("bank.proc"), source).unwrap();
+    dir
+}
+
+fn start(id: &str, secret: bool) -> Value {
+    let secrets = if secret {
+        json!({"bank_token": "tok"})
+    } else {
+        json!({})
+    };
+    json!({"event": "start", "customer": {"id": id}, "secrets": secrets})
+}
+
+fn click(procedure: &str) -> Value {
+    json!({"event": "click", "procedure": procedure})
+}
+
+fn answer(var: &str, value: Value) -> Value {
+    json!({"event": "answer", "var": var, "value": value})
+}
+
+fn result(status: Option<u16>, response: Value) -> Value {
+    match status {
+        Some(status) => json!({"event": "result", "ok": true, "status": status, "response": response}),
+        None => json!({"event": "result", "ok": false}),
+    }
+}
+
+fn actions(outputs: &[Value]) -> Vec<String> {
+    outputs
+        .iter()
+        .map(|o| o["action"].as_str().unwrap_or_default().to_owned())
+        .collect()
+}
+
+fn says(outputs: &[Value]) -> Vec<String> {
+    outputs
+        .iter()
+        .filter(|o| o["action"] == "say")
+        .map(|o| o["text"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+fn requests(outputs: &[Value]) -> Vec<&Value> {
+    outputs.iter().filter(|o| o["action"] == "request").collect()
+}
+
+#[test]
+fn host_http_lookup_is_a_request_output_and_is_kept_for_the_conversation() {
+    let dir = project("https://bank.example");
+    let outputs = run(
+        dir.path(),
+        &["--host-http"],
+        &[
+            start("u/1", true),
+            json!({"event": "faq", "id": "faq_transfers"}),
+            click("transfer_money"),
+            result(Some(200), json!({"balance": 70, "owner": "Ann"})),
+            answer("recipient", json!("Bob")),
+            answer("amount", json!(500)),
+            answer("amount", json!(50)),
+            json!({"event": "approve", "granted": true}),
+            result(Some(200), json!({"id": "T1"})),
+            // The label reads the lookup now that it is known; a new run does not
+            // fetch it again.
+            json!({"event": "faq", "id": "faq_transfers"}),
+            click("transfer_money"),
+            // A lookup is never answered nor provided.
+            answer("account", json!({"balance": 1})),
+            json!({"event": "provide", "vars": {"account": {"balance": 1}}}),
+        ],
+    );
+    let sent = requests(&outputs);
+    assert_eq!(sent.len(), 2, "{outputs:#?}");
+    let lookup = sent[0];
+    assert_eq!(lookup["lookup"], "account");
+    assert_eq!(lookup["method"], "GET");
+    assert_eq!(lookup["url"], "https://bank.example/accounts/u%2F1");
+    assert_eq!(lookup["headers"]["Authorization"], "Bearer tok");
+    assert_eq!(lookup["timeout_ms"], 3000);
+    assert!(sent[1].get("lookup").is_none(), "{:?}", sent[1]);
+    let invalid = outputs.iter().find(|o| o["action"] == "invalid").unwrap();
+    assert_eq!(invalid["message"], "You have 70 on your account.");
+    assert_eq!(says(&outputs), ["Sent 50 to Bob."]);
+    let offers: Vec<&Value> = outputs.iter().filter(|o| o["action"] == "offer").collect();
+    assert_eq!(offers[0]["procedures"][0]["label"], "Send money from your account");
+    assert_eq!(offers[1]["procedures"][0]["label"], "Send money from Ann");
+    let tail = &actions(&outputs)[outputs.len() - 3..];
+    assert_eq!(tail, ["ask", "error", "error"], "{outputs:#?}");
+    let codes: Vec<&Value> = outputs.iter().map(|o| &o["code"]).collect();
+    assert_eq!(codes[outputs.len() - 2], "unexpected_answer");
+    assert_eq!(codes[outputs.len() - 1], "unknown_var");
+}
+
+#[test]
+fn host_http_lookup_failures_end_the_run_with_reason_lookup() {
+    let dir = project("https://bank.example");
+    let case = |id: &str, secret: bool, answered: Option<Value>| {
+        let mut inputs = vec![
+            start(id, secret),
+            json!({"event": "faq", "id": "faq_transfers"}),
+            click("transfer_money"),
+        ];
+        inputs.extend(answered);
+        run(dir.path(), &["--host-http"], &inputs)
+    };
+    // An HTTP answer outside 2xx: `status` is set.
+    let outputs = case("u1", true, Some(result(Some(503), json!({"error": "busy"}))));
+    assert_eq!(
+        says(&outputs),
+        ["I cannot see your account right now (status 503)."]
+    );
+    assert_eq!(outputs.last().unwrap()["outcome"], "failed");
+    // A body that does not match `returns`.
+    let outputs = case("u1", true, Some(result(Some(200), json!({"balance": "x"}))));
+    assert_eq!(
+        says(&outputs),
+        ["I cannot see your account right now (status 200)."]
+    );
+    // No answer at all: `ok: false` without a status.
+    let outputs = case("u1", true, Some(result(None, json!(null))));
+    assert_eq!(
+        says(&outputs),
+        ["I cannot see your account right now (status 0)."]
+    );
+    // A value that makes a whole path segment `..`: never sent.
+    let outputs = case("..", true, None);
+    assert!(requests(&outputs).is_empty(), "{outputs:#?}");
+    assert_eq!(
+        says(&outputs),
+        ["I cannot see your account right now (status 0)."]
+    );
+    // A secret nobody supplied: never sent, reason `missing`.
+    let outputs = case("u1", false, None);
+    assert!(requests(&outputs).is_empty(), "{outputs:#?}");
+    assert_eq!(says(&outputs), ["A credential is missing."]);
+    assert_eq!(outputs.last().unwrap()["outcome"], "failed");
+}
+
+#[test]
+fn host_http_validation_and_local_lookups_and_corrections() {
+    let dir = project("https://bank.example");
+    let outputs = run(
+        dir.path(),
+        &["--host-http"],
+        &[
+            start("u1", true),
+            json!({"event": "faq", "id": "faq_slots"}),
+            click("book_slot"),
+            answer("city", json!("Paris")),
+            result(Some(200), json!({"count": 3})),
+            // A correction of `city` forgets `offices`, which is fetched again.
+            answer("city", json!("Lyon")),
+            result(Some(200), json!({"count": 1})),
+            answer("day", json!("2026-03-02")),
+            result(Some(200), json!({"open": false})),
+            answer("day", json!("2026-03-03")),
+            result(Some(200), json!({"open": true})),
+            result(Some(200), json!({})),
+            // A local lookup is kept for one run only.
+            json!({"event": "faq", "id": "faq_slots"}),
+            click("book_slot"),
+            answer("city", json!("Paris")),
+        ],
+    );
+    let sent: Vec<(String, String, Option<String>)> = requests(&outputs)
+        .iter()
+        .map(|r| {
+            (
+                r["method"].as_str().unwrap().to_owned(),
+                r["url"].as_str().unwrap().to_owned(),
+                r["lookup"].as_str().map(str::to_owned),
+            )
+        })
+        .collect();
+    let lookup = |m: &str, u: &str, l: &str| (m.into(), u.into(), Some(l.into()));
+    assert_eq!(
+        sent,
+        [
+            lookup("POST", "https://bank.example/offices/search", "offices"),
+            lookup("POST", "https://bank.example/offices/search", "offices"),
+            lookup("GET", "https://bank.example/days/2026-03-02", "free"),
+            lookup("GET", "https://bank.example/days/2026-03-03", "free"),
+            (
+                "POST".into(),
+                "https://bank.example/bookings".into(),
+                None
+            ),
+            lookup("POST", "https://bank.example/offices/search", "offices"),
+        ],
+        "{outputs:#?}"
+    );
+    let offices: Vec<&Value> = requests(&outputs)
+        .into_iter()
+        .filter(|r| r["lookup"] == "offices")
+        .collect();
+    assert_eq!(offices[0]["body"], json!({"city": "Paris"}));
+    assert_eq!(offices[1]["body"], json!({"city": "Lyon"}));
+    // A POST carries an idempotency key, a lookup's too.
+    assert!(offices[0]["idempotency_key"].as_str().is_some_and(|k| k.len() == 32));
+    let asks: Vec<&Value> = outputs
+        .iter()
+        .filter(|o| o["action"] == "ask" && o["var"] == "day")
+        .collect();
+    assert_eq!(asks[0]["prompt"], "Which day? (3 offices in Paris)");
+    assert_eq!(asks[1]["prompt"], "Which day? (1 offices in Lyon)");
+    let invalid = outputs.iter().find(|o| o["action"] == "invalid").unwrap();
+    assert_eq!(invalid["message"], "2026-03-02 is full.");
+    assert_eq!(says(&outputs), ["Booked 2026-03-03 in Lyon."]);
+}
+
+/// The routes of the bank the fixture talks to.
+fn bank(request: &Received, _earlier: usize) -> (u16, String) {
+    let path = request.path.split('?').next().unwrap_or_default();
+    let (status, body) = match path {
+        "/accounts/u1" => (200, json!({"balance": 70, "owner": "Ann"})),
+        "/accounts/gone" => (404, json!({"error": "no such account"})),
+        "/offices/search" => (200, json!({"count": 2})),
+        "/days/2026-03-02" => (200, json!({"open": false})),
+        "/days/2026-03-03" => (200, json!({"open": true})),
+        "/bookings" | "/transfers" => (200, json!({"id": "T1"})),
+        _ => (500, json!({})),
+    };
+    (status, body.to_string())
+}
+
+#[test]
+fn procc_performs_lookups_over_real_http() {
+    let server = TestServer::start(bank);
+    let dir = project(&server.base());
+    let outputs = run(
+        dir.path(),
+        &[],
+        &[
+            start("u1", true),
+            json!({"event": "faq", "id": "faq_transfers"}),
+            click("transfer_money"),
+            answer("recipient", json!("Bob")),
+            answer("amount", json!(500)),
+            answer("amount", json!(50)),
+            json!({"event": "approve", "granted": true}),
+            json!({"event": "faq", "id": "faq_slots"}),
+            click("book_slot"),
+            answer("city", json!("Paris")),
+            answer("day", json!("2026-03-02")),
+            answer("day", json!("2026-03-03")),
+        ],
+    );
+    assert!(requests(&outputs).is_empty(), "procc performs the requests");
+    assert_eq!(
+        says(&outputs),
+        ["Sent 50 to Bob.", "Booked 2026-03-03 in Paris."],
+        "{outputs:#?}"
+    );
+    let account = server.requests_to("/accounts/u1");
+    assert_eq!(account.len(), 1, "fetched once for the conversation");
+    assert_eq!(account[0].method, "GET");
+    assert_eq!(account[0].headers["authorization"], "Bearer tok");
+    let search = server.requests_to("/offices/search");
+    assert_eq!(search.len(), 1);
+    assert_eq!(search[0].method, "POST");
+    assert_eq!(search[0].body, r#"{"city":"Paris"}"#);
+    assert!(search[0].headers.contains_key("idempotency-key"));
+    assert_eq!(server.requests_to("/days/2026-03-02").len(), 1);
+    assert_eq!(server.requests_to("/days/2026-03-03").len(), 1);
+    let day = outputs
+        .iter()
+        .find(|o| o["action"] == "ask" && o["var"] == "day")
+        .unwrap();
+    assert_eq!(day["prompt"], "Which day? (2 offices in Paris)");
+
+    // A failing lookup over HTTP: `status` reaches `on failure`.
+    let outputs = run(
+        dir.path(),
+        &[],
+        &[
+            start("gone", true),
+            json!({"event": "faq", "id": "faq_transfers"}),
+            click("transfer_money"),
+        ],
+    );
+    assert_eq!(
+        says(&outputs),
+        ["I cannot see your account right now (status 404)."]
+    );
+    assert_eq!(outputs.last().unwrap()["outcome"], "failed");
+    // A missing secret: nothing reaches the server.
+    let before = server.all().len();
+    let outputs = run(
+        dir.path(),
+        &[],
+        &[
+            start("u1", false),
+            json!({"event": "faq", "id": "faq_transfers"}),
+            click("transfer_money"),
+        ],
+    );
+    assert_eq!(says(&outputs), ["A credential is missing."]);
+    assert_eq!(server.all().len(), before);
+}
+
+#[test]
+fn lookup_events_are_logged() {
+    let server = TestServer::start(bank);
+    let dir = project(&server.base());
+    let events = dir.path().join("events.jsonl");
+    let events_arg = events.to_str().unwrap().to_owned();
+    run(
+        dir.path(),
+        &["--events", &events_arg],
+        &[
+            start("gone", true),
+            json!({"event": "faq", "id": "faq_transfers"}),
+            click("transfer_money"),
+        ],
+    );
+    let log = std::fs::read_to_string(&events).unwrap();
+    let lines: Vec<Value> = log.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let lookup = lines
+        .iter()
+        .find(|e| e["event"] == "lookup_result")
+        .expect("a lookup result event");
+    assert_eq!(lookup["lookup"], "account");
+    assert_eq!(lookup["ok"], false);
+    assert_eq!(lookup["status"], 404);
+    let done = lines.iter().find(|e| e["event"] == "done").unwrap();
+    assert_eq!(done["reason"], "lookup");
+    assert!(!log.contains("tok\""), "the secret is not logged");
+}
+
+#[test]
+fn the_fixture_test_blocks_pass() {
+    let output = procc().arg("test").arg(FIXTURE).output().unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{stdout}");
+    assert!(stdout.contains("4 passed, 0 failed"), "{stdout}");
+}
