@@ -383,3 +383,38 @@ fn the_fixture_test_blocks_pass() {
     assert!(output.status.success(), "{stdout}");
     assert!(stdout.contains("4 passed, 0 failed"), "{stdout}");
 }
+
+#[test]
+fn inspect_shows_lookups_and_their_dependencies() {
+    let dir = tempfile::tempdir().unwrap();
+    let bundle = dir.path().join("bank.procb");
+    let built = procc()
+        .args(["build", FIXTURE, "-o"])
+        .arg(&bundle)
+        .output()
+        .unwrap();
+    assert!(built.status.success());
+    let text = procc().arg("inspect").arg(&bundle).output().unwrap();
+    let text = String::from_utf8(text.stdout).unwrap();
+    assert!(text.contains("collects: city -> offices -> day"), "{text}");
+    assert!(
+        text.contains("offices: json (local to book_slot), lookup POST returning count, depends on city (guard)"),
+        "{text}"
+    );
+    assert!(text.contains("validated by free"), "{text}");
+    assert!(text.contains("Lookup GET timeout 3000ms retry 1"), "{text}");
+    let json = procc()
+        .arg("inspect")
+        .arg(&bundle)
+        .args(["--format", "json"])
+        .output()
+        .unwrap();
+    let json: Value = serde_json::from_slice(&json.stdout).unwrap();
+    let vars = json["variables"].as_array().unwrap();
+    let account = vars.iter().find(|v| v["name"] == "account").unwrap();
+    assert_eq!(account["lookup"]["method"], "GET");
+    assert_eq!(account["lookup"]["returns"], json!(["balance", "owner"]));
+    let day = vars.iter().find(|v| v["name"] == "day").unwrap();
+    assert_eq!(day["validated_by"], json!(["free"]));
+    assert!(day["lookup"].is_null());
+}

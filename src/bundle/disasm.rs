@@ -89,8 +89,19 @@ fn render(m: &Module, out: &mut String) -> std::fmt::Result {
                 .collect();
             let opt = if v.optional { "?" } else { "" };
             write!(out, "  {}: {ty}{opt}{owner}", v.name)?;
+            if let Some(lookup) = &v.lookup {
+                let returns: Vec<&str> = lookup.returns.iter().map(|f| f.name.as_str()).collect();
+                write!(out, ", lookup {}", lookup_method(m, v).unwrap_or("?"))?;
+                if !returns.is_empty() {
+                    write!(out, " returning {}", returns.join(", "))?;
+                }
+            }
             if !deps.is_empty() {
                 write!(out, ", depends on {}", deps.join(", "))?;
+            }
+            if !v.validations.is_empty() {
+                let by: Vec<String> = v.validations.iter().map(|l| var(m, *l)).collect();
+                write!(out, ", validated by {}", by.join(", "))?;
             }
             writeln!(out)?;
         }
@@ -165,6 +176,13 @@ pub fn to_json(m: &Module) -> Value {
                 "optional": v.optional,
                 "owner": v.owner.map(|p| procedure(m, p)),
                 "deps": v.deps.iter().map(|d| json!({"var": var(m, d.var), "kind": dep_kind(d.kind)})).collect::<Vec<_>>(),
+                "lookup": v.lookup.as_ref().map(|l| json!({
+                    "method": lookup_method(m, v),
+                    "reversible": l.reversible,
+                    "returns": l.returns.iter().map(|f| f.name.as_str()).collect::<Vec<_>>(),
+                    "request": l.request,
+                })),
+                "validated_by": v.validations.iter().map(|l| var(m, *l)).collect::<Vec<_>>(),
             })
         })
         .collect();
@@ -277,6 +295,15 @@ fn triggers_of(m: &Module, p: u32) -> Vec<String> {
         }
     }
     out
+}
+
+/// The method of a lookup's request: the operand of the `Lookup` ending its chunk.
+fn lookup_method(m: &Module, v: &crate::codegen::module::VarDef) -> Option<&'static str> {
+    let chunk = m.chunks.get(v.lookup.as_ref()?.request as usize)?;
+    chunk.code.iter().find_map(|i| match i {
+        Instr::Lookup(spec) => Some(spec.method.as_str()),
+        _ => None,
+    })
 }
 
 fn dep_kind(k: DepKind) -> &'static str {
