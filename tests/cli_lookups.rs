@@ -69,7 +69,9 @@ fn answer(var: &str, value: Value) -> Value {
 
 fn result(status: Option<u16>, response: Value) -> Value {
     match status {
-        Some(status) => json!({"event": "result", "ok": true, "status": status, "response": response}),
+        Some(status) => {
+            json!({"event": "result", "ok": true, "status": status, "response": response})
+        }
         None => json!({"event": "result", "ok": false}),
     }
 }
@@ -90,7 +92,10 @@ fn says(outputs: &[Value]) -> Vec<String> {
 }
 
 fn requests(outputs: &[Value]) -> Vec<&Value> {
-    outputs.iter().filter(|o| o["action"] == "request").collect()
+    outputs
+        .iter()
+        .filter(|o| o["action"] == "request")
+        .collect()
 }
 
 #[test]
@@ -131,7 +136,10 @@ fn host_http_lookup_is_a_request_output_and_is_kept_for_the_conversation() {
     assert_eq!(invalid["message"], "You have 70 on your account.");
     assert_eq!(says(&outputs), ["Sent 50 to Bob."]);
     let offers: Vec<&Value> = outputs.iter().filter(|o| o["action"] == "offer").collect();
-    assert_eq!(offers[0]["procedures"][0]["label"], "Send money from your account");
+    assert_eq!(
+        offers[0]["procedures"][0]["label"],
+        "Send money from your account"
+    );
     assert_eq!(offers[1]["procedures"][0]["label"], "Send money from Ann");
     let tail = &actions(&outputs)[outputs.len() - 3..];
     assert_eq!(tail, ["ask", "error", "error"], "{outputs:#?}");
@@ -153,7 +161,11 @@ fn host_http_lookup_failures_end_the_run_with_reason_lookup() {
         run(dir.path(), &["--host-http"], &inputs)
     };
     // An HTTP answer outside 2xx: `status` is set.
-    let outputs = case("u1", true, Some(result(Some(503), json!({"error": "busy"}))));
+    let outputs = case(
+        "u1",
+        true,
+        Some(result(Some(503), json!({"error": "busy"}))),
+    );
     assert_eq!(
         says(&outputs),
         ["I cannot see your account right now (status 503)."]
@@ -229,11 +241,7 @@ fn host_http_validation_and_local_lookups_and_corrections() {
             lookup("POST", "https://bank.example/offices/search", "offices"),
             lookup("GET", "https://bank.example/days/2026-03-02", "free"),
             lookup("GET", "https://bank.example/days/2026-03-03", "free"),
-            (
-                "POST".into(),
-                "https://bank.example/bookings".into(),
-                None
-            ),
+            ("POST".into(), "https://bank.example/bookings".into(), None),
             lookup("POST", "https://bank.example/offices/search", "offices"),
         ],
         "{outputs:#?}"
@@ -245,7 +253,11 @@ fn host_http_validation_and_local_lookups_and_corrections() {
     assert_eq!(offices[0]["body"], json!({"city": "Paris"}));
     assert_eq!(offices[1]["body"], json!({"city": "Lyon"}));
     // A POST carries an idempotency key, a lookup's too.
-    assert!(offices[0]["idempotency_key"].as_str().is_some_and(|k| k.len() == 32));
+    assert!(
+        offices[0]["idempotency_key"]
+            .as_str()
+            .is_some_and(|k| k.len() == 32)
+    );
     let asks: Vec<&Value> = outputs
         .iter()
         .filter(|o| o["action"] == "ask" && o["var"] == "day")
@@ -363,7 +375,10 @@ fn lookup_events_are_logged() {
         ],
     );
     let log = std::fs::read_to_string(&events).unwrap();
-    let lines: Vec<Value> = log.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let lines: Vec<Value> = log
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
     let lookup = lines
         .iter()
         .find(|e| e["event"] == "lookup_result")

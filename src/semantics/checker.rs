@@ -38,10 +38,13 @@ pub struct Checker<'a> {
     pub then_edges: Vec<super::outcomes::ThenEdge>,
     /// Each lookup's `returns` fields (`None`: no `returns`, its value is `json`): a
     /// top-level lookup under `(None, name)`, a local one under `(Some(procedure), name)`.
-    pub lookup_fields: HashMap<(Option<String>, String), Option<HashMap<String, Ty>>>,
+    pub lookup_fields: HashMap<LookupKey, Option<HashMap<String, Ty>>>,
     /// The procedure whose items are being checked (its local lookups are visible).
     pub current_procedure: Option<String>,
 }
+
+/// A lookup as the checker names it: its procedure (`None` at top level) and its name.
+pub type LookupKey = (Option<String>, String);
 
 /// Text literals read as dates, by file and the byte offset where the literal starts.
 pub type DateLiterals = HashSet<(FileId, usize)>;

@@ -40,11 +40,7 @@ impl<'a> Checker<'a> {
     /// An audience: a `bool` over `customer.*`.
     pub fn check_audience(&mut self, file: FileId, decl: &AudienceDecl) {
         let place = format!("audience `{}`", decl.name.name);
-        let scope = Scope::new(
-            file,
-            &place,
-            Vars::Audience,
-        );
+        let scope = Scope::new(file, &place, Vars::Audience);
         self.condition(&decl.expr, scope);
     }
 

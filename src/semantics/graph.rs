@@ -347,7 +347,10 @@ impl VarGraph {
             .first()
             .and_then(|&node| self.place_of(node))
             .map_or((FileId(0), 0..0), |var| (var.file, var.name_span.clone()));
-        let what = if cycle.iter().any(|&node| self.place_of(node).is_some_and(|v| v.lookup)) {
+        let what = if cycle
+            .iter()
+            .any(|&node| self.place_of(node).is_some_and(|v| v.lookup))
+        {
             "variables and lookups"
         } else {
             "variables"

@@ -63,7 +63,10 @@ impl Checker<'_> {
             Vars::None(_) => return None,
             _ => None,
         };
-        let fields = self.lookup_fields.get(&(procedure, text.to_string()))?.as_ref()?;
+        let fields = self
+            .lookup_fields
+            .get(&(procedure, text.to_string()))?
+            .as_ref()?;
         let Some(ty) = fields.get(&field.name) else {
             let mut names: Vec<&str> = fields.keys().map(String::as_str).collect();
             names.sort_unstable();

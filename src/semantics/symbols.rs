@@ -13,7 +13,8 @@ use super::types::Ty;
 use crate::diagnostics::{Diagnostic, Sources};
 use crate::syntax::ast::{
     AudienceDecl, ComponentDecl, Field, FileId, Ident, Item, ItemKind, KnowledgeDecl,
-    KnowledgeKind, LookupDecl, ProcedureDecl, SourceFile, TypeDecl, TypeExpr, TypeExprKind, UseNames, VarDecl,
+    KnowledgeKind, LookupDecl, ProcedureDecl, SourceFile, TypeDecl, TypeExpr, TypeExprKind,
+    UseNames, VarDecl,
 };
 
 /// The built-in type names.

@@ -274,7 +274,9 @@ fn declaration_form(keyword: &str) -> Option<&'static str> {
         "var" => {
             "`var NAME: TYPE { ask \"...\"  when EXPR  check EXPR else \"...\"  default EXPR  attempts N }`"
         }
-        "lookup" => "`lookup NAME { request GET \"url\" { ... }  returns { field: TYPE }  when EXPR }`",
+        "lookup" => {
+            "`lookup NAME { request GET \"url\" { ... }  returns { field: TYPE }  when EXPR }`"
+        }
         "procedure" => "`procedure NAME: KIND { label \"...\"  trigger ...  ... }`",
         "test" => "`test \"name\" { send ...  click P  answer VALUE  expect ... }`",
         _ => return None,

@@ -225,7 +225,7 @@ impl Session {
         };
         let json = std::mem::replace(&mut run.result, Value::Absent).to_json();
         run.wait = Wait::Ask(var);
-        let asked = self.known.get(&var).is_none();
+        let asked = !self.known.contains_key(&var);
         if self.validate_first(cx, var, &json) {
             return;
         }

@@ -188,7 +188,12 @@ pub(crate) fn uses(m: &Module) -> Vec<Use> {
             push(c, Role::Default(vi), v.owner, Place::VarDefault(vi));
         }
         if let Some(l) = &v.lookup {
-            push(l.request, Role::Lookup(vi), v.owner, Place::LookupRequest(vi));
+            push(
+                l.request,
+                Role::Lookup(vi),
+                v.owner,
+                Place::LookupRequest(vi),
+            );
         }
         for c in &v.checks {
             push(

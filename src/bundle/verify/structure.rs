@@ -227,11 +227,13 @@ fn check_allowed(cx: &ChunkCtx<'_>, instr: &Instr, pc: u32) -> Result<(), Verify
         )),
         Instr::LoadValue if !is_check => Err(not_allowed("`value` is readable only in checks")),
         // A lookup's request carries secrets like an api_call's (rule 3, proved by `flow`).
-        Instr::LoadSecret(_) if body_kind.is_none() && !matches!(cx.role, Role::Lookup(_)) => Err(cx.err(
-            Rule::SecretLeak,
-            pc,
-            "a secret is read outside a procedure body",
-        )),
+        Instr::LoadSecret(_) if body_kind.is_none() && !matches!(cx.role, Role::Lookup(_)) => {
+            Err(cx.err(
+                Rule::SecretLeak,
+                pc,
+                "a secret is read outside a procedure body",
+            ))
+        }
         Instr::Collect(_)
         | Instr::Approve(_)
         | Instr::Await

@@ -6,8 +6,8 @@ use std::collections::{HashMap, HashSet};
 use super::{Result, missing};
 use crate::semantics::{Analysis, VarKey};
 use crate::syntax::ast::{
-    FileId, Item, ItemKind, KnowledgeKind, LookupDecl, ProcItemKind, ProcedureDecl, SourceFile, TypeDecl,
-    VarDecl,
+    FileId, Item, ItemKind, KnowledgeKind, LookupDecl, ProcItemKind, ProcedureDecl, SourceFile,
+    TypeDecl, VarDecl,
 };
 
 /// Every declaration's index.

@@ -14,8 +14,8 @@ use crate::codegen::module::{
 };
 use crate::semantics::{self, VarKey};
 use crate::syntax::ast::{
-    Field, FileId, ItemKind, KnowledgeKind, LookupDecl, TypeDecl, TypeExpr, TypeExprKind,
-    VarDecl, VarItemKind,
+    Field, FileId, ItemKind, KnowledgeKind, LookupDecl, TypeDecl, TypeExpr, TypeExprKind, VarDecl,
+    VarItemKind,
 };
 
 /// How many attempts a variable gets without `attempts`.

@@ -4,8 +4,9 @@ use pest::iterators::Pair;
 
 use super::{Lower, child, kids};
 use crate::syntax::ast::{
-    Approver, Duration, IfBranch, IfStmt, LookupDecl, LookupItem, LookupItemKind, ProcItem, ProcItemKind, ProcedureDecl, RequestDecl,
-    RequestItem, RequestItemKind, Stmt, StmtKind, Trigger, TriggerKind,
+    Approver, Duration, IfBranch, IfStmt, LookupDecl, LookupItem, LookupItemKind, ProcItem,
+    ProcItemKind, ProcedureDecl, RequestDecl, RequestItem, RequestItemKind, Stmt, StmtKind,
+    Trigger, TriggerKind,
 };
 use crate::syntax::errors::INVALID_NUMBER;
 use crate::syntax::grammar::Rule;
@@ -123,7 +124,9 @@ impl Lower<'_> {
                     Rule::returns_item => {
                         LookupItemKind::Returns(self.fields(child(&inner, Rule::fields)?)?)
                     }
-                    Rule::when_item => LookupItemKind::When(self.expr(kids(inner).get(1)?.clone())?),
+                    Rule::when_item => {
+                        LookupItemKind::When(self.expr(kids(inner).get(1)?.clone())?)
+                    }
                     Rule::reversible_item => LookupItemKind::Reversible,
                     _ => return None,
                 };
