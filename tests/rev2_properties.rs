@@ -1,7 +1,8 @@
 //! Property tests of revision 2's outcome blocks, `if` and `then` on bytecode from the
 //! real compiler: random inputs never panic, every run that starts ends with one `done`
 //! (also runs started by `then`), and a host that snapshots and restores a conversation
-//! before any input (mid-run, mid-hand-over) goes on exactly like one that kept it.
+//! before any input (mid-run, mid-hand-over, waiting for a lookup or a validation
+//! lookup) goes on exactly like one that kept it.
 
 #![cfg(feature = "compiler")]
 
@@ -14,11 +15,15 @@ use proptest::prelude::*;
 use serde_json::{Value, json};
 
 fn program() -> Arc<Program> {
-    let mut sources = Sources::new();
-    sources.add(
+    compiled(
         "rev2_outcomes.proc",
         include_str!("fixtures/rev2_outcomes.proc"),
-    );
+    )
+}
+
+fn compiled(path: &str, text: &str) -> Arc<Program> {
+    let mut sources = Sources::new();
+    sources.add(path, text);
     let compilation = compile(sources);
     assert!(
         !compilation.diagnostics.iter().any(|d| d.is_error()),
@@ -58,6 +63,48 @@ fn input() -> impl Strategy<Value = Value> {
             any::<bool>(),
             prop::option::of(prop::sample::select(vec![200u16, 409, 500])),
             value
+        )
+            .prop_map(
+                |(ok, s, r)| json!({"event": "result", "ok": ok, "status": s, "response": r})
+            ),
+        Just(json!({"event": "cancel"})),
+        Just(json!({"event": "end"})),
+    ]
+}
+
+/// Inputs for the lookups fixture: lookups pending, failing, validated, corrected.
+fn lookup_input() -> impl Strategy<Value = Value> {
+    let procedure = prop::sample::select(vec!["transfer_money", "book_slot"]);
+    let var = prop::sample::select(vec!["recipient", "amount", "city", "day", "account"]);
+    let value = prop_oneof![
+        Just(json!("Bob")),
+        Just(json!(50)),
+        Just(json!(500)),
+        Just(json!("2026-03-02")),
+        Just(json!("Paris")),
+        Just(json!(null)),
+    ];
+    let response = prop_oneof![
+        Just(json!({"balance": 70, "owner": "Ann"})),
+        Just(json!({"count": 2})),
+        Just(json!({"open": true})),
+        Just(json!({"open": false})),
+        Just(json!({"id": "T1"})),
+        Just(json!({"balance": "x"})),
+    ];
+    prop_oneof![
+        Just(json!({"event": "start", "customer": {"id": "u1"}, "secrets": {"bank_token": "t"}})),
+        Just(json!({"event": "start", "customer": {"id": ".."}, "secrets": {"bank_token": "t"}})),
+        Just(json!({"event": "start", "customer": {"id": "u1"}})),
+        Just(json!({"event": "faq", "id": "faq_transfers"})),
+        Just(json!({"event": "faq", "id": "faq_slots"})),
+        procedure.prop_map(|p| json!({"event": "click", "procedure": p})),
+        (var, value).prop_map(|(v, x)| json!({"event": "answer", "var": v, "value": x})),
+        any::<bool>().prop_map(|g| json!({"event": "approve", "granted": g, "by": "customer"})),
+        (
+            any::<bool>(),
+            prop::option::of(prop::sample::select(vec![200u16, 404, 503])),
+            response
         )
             .prop_map(
                 |(ok, s, r)| json!({"event": "result", "ok": ok, "status": s, "response": r})
@@ -127,6 +174,34 @@ proptest! {
                     }
                     _ => {}
                 }
+            }
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(128))]
+
+    #[test]
+    fn pending_lookups_survive_snapshots(inputs in prop::collection::vec(lookup_input(), 1..30)) {
+        let program = compiled("bank.proc", include_str!("fixtures/lookups/bank.proc"));
+        let mut kept = Conversations::with_seed(program.clone(), [1; 32]);
+        for input in &inputs {
+            let before = kept.snapshot("c");
+            let mut restored = Conversations::with_seed(program.clone(), [1; 32]);
+            if let Some(bytes) = &before {
+                prop_assert!(restored.restore("c", bytes).is_ok());
+            }
+            let (from_restored, _) = handle(&mut restored, input);
+            let (outputs, events) = handle(&mut kept, input);
+            prop_assert_eq!(&from_restored, &outputs);
+            if input["event"] != "start" {
+                prop_assert_eq!(restored.snapshot("c"), kept.snapshot("c"));
+            }
+            // One input sends at most one request, and a failed run says why.
+            prop_assert!(outputs.iter().filter(|o| o["action"] == "request").count() <= 1);
+            for event in events.iter().filter(|e| e["event"] == "done") {
+                prop_assert_eq!(event["outcome"] == "failed", event.get("reason").is_some());
             }
         }
     }

@@ -84,17 +84,18 @@ pub fn analyze(files: &[SourceFile], sources: &Sources, stdlib: &[FileId]) -> An
     );
 
     let mut checker = Checker::new(syms, sources, diags);
+    // Lookups' `returns` first: audiences and labels read `N.field` too.
+    for (file, item) in &items {
+        if let ItemKind::Lookup(lookup) = &item.kind {
+            checker.register_lookup(*file, lookup, None);
+        }
+    }
     for (file, item) in &items {
         match &item.kind {
             ItemKind::Type(decl) => checker.check_type_decl(*file, decl),
             ItemKind::Audience(decl) => checker.check_audience(*file, decl),
             ItemKind::Component(decl) => checker.check_component(*file, decl),
             _ => {}
-        }
-    }
-    for (file, item) in &items {
-        if let ItemKind::Lookup(lookup) = &item.kind {
-            checker.register_lookup(*file, lookup, None);
         }
     }
     for (file, item) in &items {
