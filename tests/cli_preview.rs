@@ -4,6 +4,7 @@
 
 #![cfg(feature = "cli")]
 
+mod http_support;
 mod support;
 
 use std::io::{Read, Write};
@@ -359,4 +360,49 @@ fn under_a_pseudo_terminal() {
         "{transcript}"
     );
     assert!(transcript.contains("done: refund_time completed"));
+}
+
+#[test]
+fn a_lookup_is_answered_typed_or_for_real() {
+    // Typed: a bare `ok` fills in the lookup's own `returns`.
+    let fixture = "tests/fixtures/lookups/bank.proc";
+    let customer = r#"{"id":"u1"}"#;
+    let args = [fixture, "--customer", customer, "--secret", "bank_token=tok"];
+    let output = preview(&args, "/faq transfers\n1\nok\n");
+    let transcript = stdout(&output);
+    assert!(
+        transcript.contains("lookup account, HTTP request: GET https://bank.example/accounts/u1"),
+        "{transcript}"
+    );
+    assert!(
+        transcript.contains(r#"result: ok, status 200, {"balance":1.5,"owner":"example"}"#),
+        "{transcript}"
+    );
+    assert!(
+        transcript.contains("agent asks: Who should get the money?"),
+        "{transcript}"
+    );
+    assert!(!transcript.contains("Bearer tok"), "the secret is hidden");
+
+    // For real: `/send` performs the lookup against a local server.
+    let server = http_support::TestServer::start(|_, _| {
+        (200, r#"{"balance": 70, "owner": "Ann"}"#.to_owned())
+    });
+    let dir = tempfile::tempdir().expect("tempdir");
+    let source = std::fs::read_to_string(fixture)
+        .expect("fixture")
+        .replace("https://bank.example", &server.base());
+    let file = dir.path().join("bank.proc");
+    std::fs::write(&file, source).expect("written");
+    let file = file.to_str().expect("UTF-8");
+    let output = preview(
+        &[file, "--customer", customer, "--secret", "bank_token=tok"],
+        "/faq transfers\n1\n/send\nBob\n500\n",
+    );
+    let transcript = stdout(&output);
+    assert_eq!(server.requests_to("/accounts/u1").len(), 1, "{transcript}");
+    assert!(
+        transcript.contains("invalid amount: You have 70 on your account."),
+        "{transcript}"
+    );
 }

@@ -168,12 +168,14 @@ pub fn action(action: &Action, p: &Painter) -> Vec<String> {
             body,
             timeout_ms,
             retry,
+            lookup,
             ..
         } => {
-            let mut lines = vec![format!(
-                "{} {method} {url}",
-                p.paint(Tone::Action, "HTTP request:")
-            )];
+            let what = match lookup {
+                Some(name) => format!("lookup {name}, HTTP request:"),
+                None => "HTTP request:".to_owned(),
+            };
+            let mut lines = vec![format!("{} {method} {url}", p.paint(Tone::Action, &what))];
             for (name, value) in headers {
                 let value = value
                     .as_str()

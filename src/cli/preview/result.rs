@@ -14,6 +14,8 @@ use super::commands::ResultSpec;
 pub enum Awaiting {
     /// An `api_call`'s request, of this procedure.
     Request(Option<String>),
+    /// A lookup's request, by the lookup's name.
+    Lookup(String),
     /// A component, by platform id.
     Component(String),
     /// A JavaScript snippet.
@@ -41,7 +43,19 @@ pub fn event(spec: &ResultSpec, awaiting: &Awaiting, module: &Module) -> Result<
             });
             Ok(result(true, Some(200), Some(body), None))
         }
-        (Awaiting::Request(_), ResultSpec::Http(status, body)) => Ok(result(
+        (Awaiting::Lookup(name), ResultSpec::Ok(body)) => {
+            let body = body.clone().unwrap_or_else(|| {
+                let returns = module
+                    .vars
+                    .iter()
+                    .find(|v| &v.name == name && v.lookup.is_some())
+                    .and_then(|v| v.lookup.as_ref())
+                    .map_or(&[][..], |l| l.returns.as_slice());
+                sample(returns, module)
+            });
+            Ok(result(true, Some(200), Some(body), None))
+        }
+        (Awaiting::Request(_) | Awaiting::Lookup(_), ResultSpec::Http(status, body)) => Ok(result(
             (200..300).contains(status),
             Some(*status),
             Some(body.clone().unwrap_or(Json::Null)),

@@ -361,9 +361,13 @@ impl Preview {
             Action::Offer { procedures } => self.offer = procedures.clone(),
             Action::Ask { var, .. } => self.pending = Pending::Ask(var.clone()),
             Action::Approve { .. } => self.pending = Pending::Approval,
-            Action::Request { .. } => {
+            Action::Request { lookup, .. } => {
                 self.request = Some(action.clone());
-                effect(self, Awaiting::Request(self.running.clone()));
+                let awaiting = match lookup {
+                    Some(name) => Awaiting::Lookup(name.clone()),
+                    None => Awaiting::Request(self.running.clone()),
+                };
+                effect(self, awaiting);
             }
             Action::Component { component, .. } => {
                 effect(self, Awaiting::Component(component.clone()));
