@@ -21,12 +21,19 @@ fn module() -> Module {
 
 /// The index of a variable (or lookup) by name.
 fn var(m: &Module, name: &str) -> usize {
-    m.vars.iter().position(|v| v.name == name).expect("declared")
+    m.vars
+        .iter()
+        .position(|v| v.name == name)
+        .expect("declared")
 }
 
 /// The request chunk of a lookup, and the index of its `Lookup` instruction.
 fn lookup_instr(m: &Module, name: &str) -> (usize, usize) {
-    let chunk = m.vars[var(m, name)].lookup.as_ref().expect("a lookup").request as usize;
+    let chunk = m.vars[var(m, name)]
+        .lookup
+        .as_ref()
+        .expect("a lookup")
+        .request as usize;
     let at = m.chunks[chunk]
         .code
         .iter()

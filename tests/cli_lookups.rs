@@ -389,6 +389,34 @@ fn lookup_events_are_logged() {
     let done = lines.iter().find(|e| e["event"] == "done").unwrap();
     assert_eq!(done["reason"], "lookup");
     assert!(!log.contains("tok\""), "the secret is not logged");
+    // `procc report` counts the lookup's failure, per lookup and by reason.
+    let report = procc().arg("report").arg(&events).output().unwrap();
+    let report = String::from_utf8(report.stdout).unwrap();
+    let row = |first: &str| {
+        report
+            .lines()
+            .find(|l| l.split_whitespace().next() == Some(first))
+            .map(|l| l.split_whitespace().map(str::to_owned).collect::<Vec<_>>())
+    };
+    assert_eq!(
+        row("lookup").unwrap(),
+        ["lookup", "fetched", "failed"],
+        "{report}"
+    );
+    assert_eq!(row("account").unwrap(), ["account", "0", "1"], "{report}");
+    let json = procc()
+        .arg("report")
+        .arg(&events)
+        .args(["--format", "json"])
+        .output()
+        .unwrap();
+    let json: Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(
+        json["lookups"],
+        json!([{"lookup": "account", "fetched": 0, "failed": 1}])
+    );
+    let transfer = &json["procedures"][0];
+    assert_eq!(transfer["failed_by_reason"]["lookup"], 1);
 }
 
 #[test]

@@ -367,7 +367,13 @@ fn a_lookup_is_answered_typed_or_for_real() {
     // Typed: a bare `ok` fills in the lookup's own `returns`.
     let fixture = "tests/fixtures/lookups/bank.proc";
     let customer = r#"{"id":"u1"}"#;
-    let args = [fixture, "--customer", customer, "--secret", "bank_token=tok"];
+    let args = [
+        fixture,
+        "--customer",
+        customer,
+        "--secret",
+        "bank_token=tok",
+    ];
     let output = preview(&args, "/faq transfers\n1\nok\n");
     let transcript = stdout(&output);
     assert!(

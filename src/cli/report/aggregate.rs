@@ -44,6 +44,18 @@ pub struct ProcedureStats {
     pub median_click_to_done_ms: Option<u64>,
 }
 
+/// The results of one lookup's requests (§7's `lookup result` events).
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct LookupStats {
+    /// The lookup's name.
+    pub lookup: String,
+    /// Results that gave it a value.
+    pub fetched: u64,
+    /// Results that did not (no answer, a status outside 2xx, a body not matching
+    /// `returns`): each ended its run `failed` with reason `lookup`.
+    pub failed: u64,
+}
+
 /// The whole report.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Summary {
@@ -57,6 +69,8 @@ pub struct Summary {
     pub escalation_share: Option<f64>,
     /// Per procedure, by name.
     pub procedures: Vec<ProcedureStats>,
+    /// Per lookup, by name (empty when no lookup was fetched).
+    pub lookups: Vec<LookupStats>,
 }
 
 /// One run of a procedure, for `--procedure`.
@@ -79,6 +93,7 @@ pub fn summarise(records: &[Record]) -> Summary {
     let mut conversations = BTreeSet::new();
     let mut escalated = BTreeSet::new();
     let mut open: HashMap<(usize, &str, &str), Option<u64>> = HashMap::new();
+    let mut lookups: BTreeMap<String, LookupStats> = BTreeMap::new();
     for record in records {
         let conversation = (record.file, record.conversation.as_str());
         conversations.insert(conversation);
@@ -125,6 +140,19 @@ pub fn summarise(records: &[Record]) -> Summary {
                         .push(end.saturating_sub(start));
                 }
             }
+            EventKind::LookupResult { lookup, ok, .. } => {
+                let entry = lookups
+                    .entry(lookup.clone())
+                    .or_insert_with(|| LookupStats {
+                        lookup: lookup.clone(),
+                        ..LookupStats::default()
+                    });
+                if *ok {
+                    entry.fetched += 1;
+                } else {
+                    entry.failed += 1;
+                }
+            }
             _ => {}
         }
     }
@@ -145,6 +173,7 @@ pub fn summarise(records: &[Record]) -> Summary {
         escalation_share: (!conversations.is_empty())
             .then(|| escalated.len() as f64 / conversations.len() as f64),
         procedures,
+        lookups: lookups.into_values().collect(),
     }
 }
 

@@ -84,6 +84,7 @@ pub fn summary(summary: &Summary) -> String {
         .collect();
     let mut out = layout(&header, &rows, &[0]);
     out.push_str(&failures(summary));
+    out.push_str(&lookups(summary));
     out.push_str(&format!(
         "\n{} conversation{}, {} escalated ({}); {} event{}\n",
         summary.conversations,
@@ -129,6 +130,29 @@ fn failures(summary: &Summary) -> String {
         })
         .collect();
     format!("\n{}", layout(&header, &rows, &[0]))
+}
+
+/// Per lookup: requests that gave it a value, and those that failed (nothing when no
+/// lookup was fetched).
+fn lookups(summary: &Summary) -> String {
+    if summary.lookups.is_empty() {
+        return String::new();
+    }
+    let rows: Vec<Vec<String>> = summary
+        .lookups
+        .iter()
+        .map(|l| {
+            vec![
+                l.lookup.clone(),
+                l.fetched.to_string(),
+                l.failed.to_string(),
+            ]
+        })
+        .collect();
+    format!(
+        "\n{}",
+        layout(&["lookup", "fetched", "failed"], &rows, &[0])
+    )
 }
 
 /// The runs of one procedure.
