@@ -769,3 +769,43 @@ fn an_undecodable_record_is_quarantined_in_the_database_and_start_begins_again()
     assert_eq!(offer[0]["action"], "offer");
     assert_eq!(sql(&store, "SELECT id FROM procc_quarantine").len(), 1);
 }
+
+#[test]
+fn snapshots_are_sealed_in_the_database_with_one_key_for_every_process() {
+    let Some(store) = fresh_database("sealed") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let source = REFUND.replace("{api}", "http://127.0.0.1:9").replace(
+        "body { order: order }",
+        "header \"Authorization\" = \"Bearer {secret.api_token}\"\n    body { order: order }",
+    );
+    let project = write_project(
+        &dir.path().join("refund"),
+        &format!("secret api_token\n{source}"),
+    );
+    let a = Serve::start(&project, &store);
+    let b = Serve::start(&project, &store);
+    let secret = "pg-S3CR3T-value-42";
+    a.send(&input(
+        "s",
+        "start",
+        json!({"customer": {}, "secrets": {"api_token": secret}}),
+    ));
+    b.send(&input("s", "message", json!({})));
+    // Started by one process, continued by the other: both open what the other sealed.
+    let asked = a.send(&input("s", "click", json!({"procedure": "refund"})));
+    assert_eq!(asked[0]["action"], "ask", "{asked:?}");
+    let secret_hex: String = secret.bytes().map(|b| format!("{b:02x}")).collect();
+    let rows = sql(
+        &store,
+        "SELECT encode(snapshot, 'hex') FROM procc_conversations WHERE id = 's'",
+    );
+    let snapshot = rows[0][0].clone().unwrap();
+    assert!(snapshot.starts_with("a5"), "{snapshot}");
+    assert!(
+        !snapshot.contains(&secret_hex),
+        "the secret is stored in the clear"
+    );
+    assert_eq!(sql(&store, "SELECT id FROM procc_store_key").len(), 1);
+}
