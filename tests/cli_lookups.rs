@@ -9,7 +9,7 @@ mod support;
 
 use serde_json::{Value, json};
 
-use http_support::{Received, TestServer};
+use http_support::{Received, Reply, TestServer};
 use support::{procc, run_with_stdin};
 
 const FIXTURE: &str = "tests/fixtures/lookups/bank.proc";
@@ -270,7 +270,7 @@ fn host_http_validation_and_local_lookups_and_corrections() {
 }
 
 /// The routes of the bank the fixture talks to.
-fn bank(request: &Received, _earlier: usize) -> (u16, String) {
+fn bank(request: &Received, _earlier: usize) -> Reply {
     let path = request.path.split('?').next().unwrap_or_default();
     let (status, body) = match path {
         "/accounts/u1" => (200, json!({"balance": 70, "owner": "Ann"})),
@@ -281,7 +281,7 @@ fn bank(request: &Received, _earlier: usize) -> (u16, String) {
         "/bookings" | "/transfers" => (200, json!({"id": "T1"})),
         _ => (500, json!({})),
     };
-    (status, body.to_string())
+    Reply::json(status, body.to_string())
 }
 
 #[test]

@@ -392,7 +392,7 @@ fn a_lookup_is_answered_typed_or_for_real() {
 
     // For real: `/send` performs the lookup against a local server.
     let server = http_support::TestServer::start(|_, _| {
-        (200, r#"{"balance": 70, "owner": "Ann"}"#.to_owned())
+        http_support::Reply::json(200, r#"{"balance": 70, "owner": "Ann"}"#)
     });
     let dir = tempfile::tempdir().expect("tempdir");
     let source = std::fs::read_to_string(fixture)

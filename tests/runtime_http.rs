@@ -13,10 +13,10 @@ use serde_json::{Value, json};
 
 mod http_support;
 
-use http_support::{Received, TestServer};
+use http_support::{Received, Reply, TestServer};
 
 /// The routes of the api_call cases.
-fn route(request: &Received, earlier: usize) -> (u16, String) {
+fn route(request: &Received, earlier: usize) -> Reply {
     let route = request.path.split('?').next().unwrap_or_default();
     let (status, body) = match route {
         "/ok" => (200, r#"{"id":"A1"}"#),
@@ -31,7 +31,7 @@ fn route(request: &Received, earlier: usize) -> (u16, String) {
         "/shape" => (200, r#"{"id":5}"#),
         _ => (500, "{}"),
     };
-    (status, body.to_owned())
+    Reply::json(status, body)
 }
 
 /// One api_call procedure to `url`.

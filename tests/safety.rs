@@ -4,97 +4,21 @@
 #![cfg(feature = "cli")]
 
 mod common;
+mod http_support;
 mod support;
 
-use std::collections::HashMap;
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{TcpListener, TcpStream};
 use std::path::Path;
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
 
+use http_support::{Received, Reply, TestServer as Server};
 use serde_json::{Value, json};
 use support::{procc, run_with_stdin};
 
-/// A request as a test server saw it.
-#[derive(Clone, Debug)]
-struct Received {
-    method: String,
-    target: String,
-    headers: HashMap<String, String>,
-}
+/// The body of every answer of the test servers.
+const ID: &str = r#"{"id":"R1"}"#;
 
-/// A recording HTTP/1.1 server; `answer(target)` gives the status and extra headers.
-struct Server {
-    port: u16,
-    received: Arc<Mutex<Vec<Received>>>,
-}
-
-type Answer = fn(&str, u16) -> (u16, String);
-
-impl Server {
-    fn start(answer: Answer) -> Server {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let port = listener.local_addr().unwrap().port();
-        let received = Arc::new(Mutex::new(Vec::new()));
-        let log = received.clone();
-        std::thread::spawn(move || {
-            for stream in listener.incoming().flatten() {
-                let log = log.clone();
-                std::thread::spawn(move || serve_one(stream, &log, answer, port));
-            }
-        });
-        Server { port, received }
-    }
-
-    fn received(&self) -> Vec<Received> {
-        self.received.lock().unwrap().clone()
-    }
-}
-
-fn serve_one(stream: TcpStream, log: &Mutex<Vec<Received>>, answer: Answer, port: u16) {
-    let mut reader = BufReader::new(stream.try_clone().unwrap());
-    let mut line = String::new();
-    if reader.read_line(&mut line).unwrap_or(0) == 0 {
-        return;
-    }
-    let mut parts = line.split_whitespace();
-    let method = parts.next().unwrap_or_default().to_owned();
-    let target = parts.next().unwrap_or_default().to_owned();
-    let mut headers = HashMap::new();
-    loop {
-        let mut header = String::new();
-        reader.read_line(&mut header).unwrap();
-        let header = header.trim_end();
-        if header.is_empty() {
-            break;
-        }
-        if let Some((name, value)) = header.split_once(':') {
-            headers.insert(name.trim().to_lowercase(), value.trim().to_owned());
-        }
-    }
-    let length: usize = headers
-        .get("content-length")
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(0);
-    let mut body = vec![0; length];
-    reader.read_exact(&mut body).unwrap();
-    let (status, extra) = answer(&target, port);
-    log.lock().unwrap().push(Received {
-        method,
-        target,
-        headers,
-    });
-    let body = r#"{"id":"R1"}"#;
-    let mut stream = stream;
-    let _ = write!(
-        stream,
-        "HTTP/1.1 {status} X\r\n{extra}Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    );
-}
-
-fn ok(_: &str, _: u16) -> (u16, String) {
-    (200, String::new())
+fn ok(_: &Received, _: usize) -> Reply {
+    Reply::json(200, ID)
 }
 
 /// Writes `source` as a project and runs `procc run` on it with `input` lines.
@@ -172,11 +96,11 @@ fn an_answer_stays_inside_its_path_segment() {
         &[],
         &[("PROCC_SECRET_TOK", "t")],
     );
-    let received = server.received();
+    let received = server.all();
     assert_eq!(received.len(), 1, "{outputs:?}");
     assert_eq!(received[0].method, "DELETE");
     assert_eq!(
-        received[0].target,
+        received[0].path,
         "/contacts/..%2Fadmin%2Fusers%3Fall%3Dtrue%23x?confirm=yes"
     );
 }
@@ -194,7 +118,7 @@ fn a_dot_dot_answer_is_never_sent_and_the_run_fails() {
         &[],
         &[("PROCC_SECRET_TOK", "t")],
     );
-    assert!(server.received().is_empty());
+    assert!(server.all().is_empty());
     let done = actions(&outputs, "done");
     assert_eq!(done[0]["outcome"], "failed", "{outputs:?}");
     assert_eq!(actions(&outputs, "say")[0]["text"], "Could not remove.");
@@ -254,9 +178,10 @@ procedure go: redirect {{
 
 // ---- 2. redirects -----------------------------------------------------------------
 
-fn redirect_elsewhere(target: &str, _port: u16) -> (u16, String) {
+fn redirect_elsewhere(request: &Received, _: usize) -> Reply {
+    let target = request.path.as_str();
     if target.starts_with("/same") {
-        return (200, String::new());
+        return Reply::json(200, ID);
     }
     let code: u16 = target
         .trim_start_matches("/r")
@@ -265,19 +190,22 @@ fn redirect_elsewhere(target: &str, _port: u16) -> (u16, String) {
         .and_then(|c| c.parse().ok())
         .unwrap_or(302);
     let other = OTHER_PORT.lock().unwrap().unwrap_or(1);
-    (
-        code,
-        format!("Location: http://127.0.0.1:{other}/stolen\r\n"),
-    )
+    Reply {
+        headers: format!("Location: http://127.0.0.1:{other}/stolen\r\n"),
+        ..Reply::json(code, ID)
+    }
 }
 
 static OTHER_PORT: Mutex<Option<u16>> = Mutex::new(None);
 
-fn redirect_same_origin(target: &str, _port: u16) -> (u16, String) {
-    if target == "/start" {
-        (302, "Location: /same\r\n".to_owned())
+fn redirect_same_origin(request: &Received, _: usize) -> Reply {
+    if request.path == "/start" {
+        Reply {
+            headers: "Location: /same\r\n".to_owned(),
+            ..Reply::json(302, ID)
+        }
     } else {
-        (200, String::new())
+        Reply::json(200, ID)
     }
 }
 
@@ -307,8 +235,8 @@ procedure p{code}: api_call {{
         input.extend(start_click(&format!("c{code}"), &format!("p{code}")));
     }
     let outputs = run_project(&source, &input, &[], &[("PROCC_SECRET_KEY", "SECRET-K")]);
-    assert!(other.received().is_empty(), "{:?}", other.received());
-    assert_eq!(first.received().len(), 5);
+    assert!(other.all().is_empty(), "{:?}", other.all());
+    assert_eq!(first.all().len(), 5);
     let failed = actions(&outputs, "done")
         .iter()
         .filter(|d| d["outcome"] == "failed")
@@ -332,9 +260,9 @@ procedure look: api_call {{
     );
     let outputs = run_project(&source, &start_click("c", "look"), &[], &[]);
     assert_eq!(actions(&outputs, "done")[0]["outcome"], "completed");
-    let targets: Vec<String> = server.received().into_iter().map(|r| r.target).collect();
+    let targets: Vec<String> = server.all().into_iter().map(|r| r.path).collect();
     assert_eq!(targets, ["/start", "/same"]);
-    assert!(!server.received()[1].headers.contains_key("referer"));
+    assert!(!server.all()[1].headers.contains_key("referer"));
 }
 
 // ---- 3. what was approved is what is done --------------------------------------------
@@ -431,7 +359,7 @@ fn a_request_needing_a_missing_secret_is_never_sent() {
     input.push(answer("c", "handle", "ann"));
     input.push(json!({"conversation": "c", "event": "approve", "granted": true}));
     let outputs = run_project(&delete_contact(&base), &input, &[], &[]);
-    assert!(server.received().is_empty());
+    assert!(server.all().is_empty());
     assert_eq!(actions(&outputs, "done")[0]["outcome"], "failed");
 }
 

@@ -21,9 +21,31 @@ pub struct Received {
     pub body: String,
 }
 
+/// An answer of the server.
+#[derive(Clone, Debug)]
+pub struct Reply {
+    /// The HTTP status.
+    pub status: u16,
+    /// Extra header lines, each ending in `\r\n` (e.g. a `Location`).
+    pub headers: String,
+    /// The JSON body.
+    pub body: String,
+}
+
+impl Reply {
+    /// A JSON answer with no extra headers.
+    pub fn json(status: u16, body: impl Into<String>) -> Reply {
+        Reply {
+            status,
+            headers: String::new(),
+            body: body.into(),
+        }
+    }
+}
+
 /// How the server answers: given a request and how many earlier requests had the same
-/// path, the status and the JSON body.
-pub type Route = fn(&Received, usize) -> (u16, String);
+/// path, the reply.
+pub type Route = fn(&Received, usize) -> Reply;
 
 /// The server: it runs until the test process ends.
 pub struct TestServer {
@@ -107,11 +129,15 @@ fn serve_one(stream: TcpStream, log: &Mutex<Vec<Received>>, route: Route) {
         log.push(received.clone());
         earlier
     };
-    let (status, body) = route(&received, earlier);
+    let Reply {
+        status,
+        headers,
+        body,
+    } = route(&received, earlier);
     let mut stream = stream;
     let _ = write!(
         stream,
-        "HTTP/1.1 {status} X\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        "HTTP/1.1 {status} X\r\n{headers}Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
         body.len()
     );
 }
