@@ -114,6 +114,28 @@ fn lookup_input() -> impl Strategy<Value = Value> {
     ]
 }
 
+/// Handles `input` in `kept`, and in a conversation restored from `kept`'s snapshot
+/// before it: both give the same outputs and (but after a `start`, which draws a new
+/// nonce) the same state. `kept`'s outputs and events.
+fn kept_and_restored(
+    program: &Arc<Program>,
+    kept: &mut Conversations,
+    input: &Value,
+) -> Result<(Vec<Value>, Vec<Value>), TestCaseError> {
+    let before = kept.snapshot("c");
+    let mut restored = Conversations::with_seed(program.clone(), [1; 32]);
+    if let Some(bytes) = &before {
+        prop_assert!(restored.restore("c", bytes).is_ok());
+    }
+    let (from_restored, _) = handle(&mut restored, input);
+    let (outputs, events) = handle(kept, input);
+    prop_assert_eq!(&from_restored, &outputs);
+    if input["event"] != "start" {
+        prop_assert_eq!(restored.snapshot("c"), kept.snapshot("c"));
+    }
+    Ok((outputs, events))
+}
+
 /// One input's outputs and analytics events, as JSON.
 fn handle(c: &mut Conversations, input: &Value) -> (Vec<Value>, Vec<Value>) {
     let mut input = input.clone();
@@ -147,17 +169,7 @@ proptest! {
         // its `done` ends it; never two at once, never a `done` without one.
         let mut running: Option<String> = None;
         for input in &inputs {
-            let before = kept.snapshot("c");
-            let mut restored = Conversations::with_seed(program.clone(), [1; 32]);
-            if let Some(bytes) = &before {
-                prop_assert!(restored.restore("c", bytes).is_ok());
-            }
-            let (from_restored, _) = handle(&mut restored, input);
-            let (outputs, events) = handle(&mut kept, input);
-            prop_assert_eq!(&from_restored, &outputs);
-            if input["event"] != "start" {
-                prop_assert_eq!(restored.snapshot("c"), kept.snapshot("c"));
-            }
+            let (outputs, events) = kept_and_restored(&program, &mut kept, input)?;
             let dones = outputs.iter().filter(|o| o["action"] == "done").count();
             prop_assert_eq!(dones, events.iter().filter(|e| e["event"] == "done").count());
             for event in &events {
@@ -187,17 +199,7 @@ proptest! {
         let program = compiled("bank.proc", include_str!("fixtures/lookups/bank.proc"));
         let mut kept = Conversations::with_seed(program.clone(), [1; 32]);
         for input in &inputs {
-            let before = kept.snapshot("c");
-            let mut restored = Conversations::with_seed(program.clone(), [1; 32]);
-            if let Some(bytes) = &before {
-                prop_assert!(restored.restore("c", bytes).is_ok());
-            }
-            let (from_restored, _) = handle(&mut restored, input);
-            let (outputs, events) = handle(&mut kept, input);
-            prop_assert_eq!(&from_restored, &outputs);
-            if input["event"] != "start" {
-                prop_assert_eq!(restored.snapshot("c"), kept.snapshot("c"));
-            }
+            let (outputs, events) = kept_and_restored(&program, &mut kept, input)?;
             // One input sends at most one request, and a failed run says why.
             prop_assert!(outputs.iter().filter(|o| o["action"] == "request").count() <= 1);
             for event in events.iter().filter(|e| e["event"] == "done") {

@@ -492,32 +492,30 @@ fn step(cx: &ChunkCtx<'_>, pc: u32, instr: Instr, s: State) -> Result<Next, Veri
             k.text_sink("a live chat note")?;
             k.text_sink("a live chat queue")?;
         }
-        Instr::Request(_) => {
+        Instr::Request(_) | Instr::Lookup(_) => {
             // Body, query and headers may carry secrets: that is what they are for.
             let parts = k.pop_n(3)?;
             if let [_body, query, headers] = parts.as_slice() {
                 k.want(*query, &[], &"a request's query")?;
                 k.want(*headers, &[], &"a request's headers")?;
             }
-            k.url_sink("a request URL")?;
-        }
-        Instr::Lookup(_) => {
-            // As `Request` (secrets only in body, query and headers), and it ends the
-            // lookup's chunk with nothing else on the stack.
-            let parts = k.pop_n(3)?;
-            if let [_body, query, headers] = parts.as_slice() {
-                k.want(*query, &[], &"a request's query")?;
-                k.want(*headers, &[], &"a request's headers")?;
+            let lookup = matches!(instr, Instr::Lookup(_));
+            k.url_sink(if lookup {
+                "a lookup's URL"
+            } else {
+                "a request URL"
+            })?;
+            // A lookup's request ends its chunk with nothing else on the stack.
+            if lookup {
+                if !k.s.stack.is_empty() {
+                    return Err(cx.err(
+                        Rule::StackMismatch,
+                        pc,
+                        format!("`Lookup` leaves {} values on the stack", k.s.stack.len()),
+                    ));
+                }
+                falls = false;
             }
-            k.url_sink("a lookup's URL")?;
-            if !k.s.stack.is_empty() {
-                return Err(cx.err(
-                    Rule::StackMismatch,
-                    pc,
-                    format!("`Lookup` leaves {} values on the stack", k.s.stack.len()),
-                ));
-            }
-            falls = false;
         }
         Instr::Javascript(_) => {
             let v = k.pop()?;
