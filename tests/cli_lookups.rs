@@ -209,7 +209,9 @@ fn host_http_validation_and_local_lookups_and_corrections() {
             click("book_slot"),
             answer("city", json!("Paris")),
             result(Some(200), json!({"count": 3})),
-            // A correction of `city` forgets `offices`, which is fetched again.
+            result(Some(200), json!({"count": 1})),
+            // A correction of `city` forgets `offices` and `holidays`: `offices` is
+            // fetched again, `holidays` is absent by its `when`.
             answer("city", json!("Lyon")),
             result(Some(200), json!({"count": 1})),
             answer("day", json!("2026-03-02")),
@@ -238,6 +240,7 @@ fn host_http_validation_and_local_lookups_and_corrections() {
         sent,
         [
             lookup("POST", "https://bank.example/offices/search", "offices"),
+            lookup("GET", "https://bank.example/holidays/Paris", "holidays"),
             lookup("POST", "https://bank.example/offices/search", "offices"),
             lookup("GET", "https://bank.example/days/2026-03-02", "free"),
             lookup("GET", "https://bank.example/days/2026-03-03", "free"),
@@ -276,6 +279,7 @@ fn bank(request: &Received, _earlier: usize) -> Reply {
         "/accounts/u1" => (200, json!({"balance": 70, "owner": "Ann"})),
         "/accounts/gone" => (404, json!({"error": "no such account"})),
         "/offices/search" => (200, json!({"count": 2})),
+        "/holidays/Paris" => (200, json!({"count": 1})),
         "/days/2026-03-02" => (200, json!({"open": false})),
         "/days/2026-03-03" => (200, json!({"open": true})),
         "/bookings" | "/transfers" => (200, json!({"id": "T1"})),
@@ -321,6 +325,7 @@ fn procc_performs_lookups_over_real_http() {
     assert_eq!(search[0].method, "POST");
     assert_eq!(search[0].body, r#"{"city":"Paris"}"#);
     assert!(search[0].headers.contains_key("idempotency-key"));
+    assert_eq!(server.requests_to("/holidays/Paris").len(), 1);
     assert_eq!(server.requests_to("/days/2026-03-02").len(), 1);
     assert_eq!(server.requests_to("/days/2026-03-03").len(), 1);
     let day = outputs
@@ -424,7 +429,7 @@ fn the_fixture_test_blocks_pass() {
     let output = procc().arg("test").arg(FIXTURE).output().unwrap();
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(output.status.success(), "{stdout}");
-    assert!(stdout.contains("4 passed, 0 failed"), "{stdout}");
+    assert!(stdout.contains("5 passed, 0 failed"), "{stdout}");
 }
 
 #[test]
@@ -439,7 +444,11 @@ fn inspect_shows_lookups_and_their_dependencies() {
     assert!(built.status.success());
     let text = procc().arg("inspect").arg(&bundle).output().unwrap();
     let text = String::from_utf8(text.stdout).unwrap();
-    assert!(text.contains("collects: city -> offices -> day"), "{text}");
+    assert!(
+        text.contains("collects: city -> offices -> holidays -> day"),
+        "{text}"
+    );
+    assert!(text.contains("requires: #1 after holidays"), "{text}");
     assert!(
         text.contains("offices: json (local to book_slot), lookup POST returning count, depends on city (guard)"),
         "{text}"
