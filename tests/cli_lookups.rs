@@ -470,3 +470,65 @@ fn inspect_shows_lookups_and_their_dependencies() {
     assert_eq!(day["validated_by"], json!(["free"]));
     assert!(day["lookup"].is_null());
 }
+
+#[test]
+fn host_given_values_wait_for_their_validation_lookups() {
+    let dir = project("https://bank.example");
+    let urls = |outputs: &[Value]| -> Vec<String> {
+        requests(outputs)
+            .iter()
+            .map(|r| r["url"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    // `provide` while another question is asked: the day is validated first.
+    let outputs = run(
+        dir.path(),
+        &["--host-http"],
+        &[
+            start("u1", true),
+            json!({"event": "faq", "id": "faq_slots"}),
+            click("book_slot"),
+            json!({"event": "provide", "vars": {"city": "Lyon", "day": "2026-03-03"}}),
+            result(Some(200), json!({"open": true})),
+            result(Some(200), json!({"count": 1})),
+            result(Some(200), json!({})),
+        ],
+    );
+    assert_eq!(
+        urls(&outputs),
+        [
+            "https://bank.example/days/2026-03-03",
+            "https://bank.example/offices/search",
+            "https://bank.example/bookings",
+        ],
+        "{outputs:#?}"
+    );
+    assert_eq!(says(&outputs), ["Booked 2026-03-03 in Lyon."]);
+    // `click … vars` with a day that is full: refused, then asked.
+    let outputs = run(
+        dir.path(),
+        &["--host-http"],
+        &[
+            start("u1", true),
+            json!({"event": "faq", "id": "faq_slots"}),
+            json!({"event": "click", "procedure": "book_slot", "vars": {"city": "Lyon", "day": "2026-03-02"}}),
+            result(Some(200), json!({"open": false})),
+            result(Some(200), json!({"count": 1})),
+        ],
+    );
+    assert_eq!(
+        urls(&outputs),
+        [
+            "https://bank.example/days/2026-03-02",
+            "https://bank.example/offices/search",
+        ],
+        "{outputs:#?}"
+    );
+    let invalid = outputs.iter().find(|o| o["action"] == "invalid").unwrap();
+    assert_eq!(invalid["message"], "2026-03-02 is full.");
+    let last = outputs.last().unwrap();
+    assert_eq!(
+        (&last["action"], &last["var"]),
+        (&json!("ask"), &json!("day"))
+    );
+}

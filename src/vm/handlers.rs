@@ -107,8 +107,29 @@ impl Session {
             after: None,
         });
         self.run = Some(Box::new(Run::new(proc)));
+        // A validated variable the run collects waits for its lookups (one per click).
+        let collects = |var: VarId| {
+            cx.prog
+                .procedure(proc)
+                .and_then(|p| cx.prog.chunk(p.body))
+                .is_some_and(|body| body.code.contains(&Instr::Collect(var)))
+        };
+        let mut validating = None;
         for (var, json) in &values {
+            let validated = cx.prog.var(*var).is_some_and(|d| !d.validations.is_empty());
+            if validating.is_none() && validated && collects(*var) {
+                validating = Some((*var, json));
+                continue;
+            }
             self.store(cx, *var, json, true);
+        }
+        if let Some((var, json)) = validating
+            && self.validate_given(cx, var, json)
+        {
+            return Ok(());
+        }
+        if let Some((var, json)) = validating {
+            self.store(cx, var, json, true);
         }
         self.drive(cx);
         Ok(())
@@ -153,11 +174,8 @@ impl Session {
                 .run
                 .as_ref()
                 .is_some_and(|run| matches!(run.wait, Wait::Ask(_) | Wait::Approve(_)));
-            if resumable && cx.prog.var(var).is_some_and(|d| !d.validations.is_empty()) {
-                self.forget_validations(cx, var);
-                if self.validate_first(cx, var, json) {
-                    return Ok(());
-                }
+            if resumable && self.validate_given(cx, var, json) {
+                return Ok(());
             }
             if let Stored::Ok { corrected: true } = self.store(cx, var, json, true) {
                 self.after_correction(cx);
@@ -205,9 +223,30 @@ impl Session {
                 self.check_unlocked(cx, *var)?;
             }
         }
+        // A validated variable waits for its lookups when the run can wait (one per
+        // `provide`); outside a run, or while it waits for something else, it is
+        // checked at once.
+        let resumable = self
+            .run
+            .as_ref()
+            .is_some_and(|run| matches!(run.wait, Wait::Ask(_) | Wait::Approve(_)));
+        let mut validating = None;
         let mut corrected = false;
         for (var, json) in &values {
+            let validated = cx.prog.var(*var).is_some_and(|d| !d.validations.is_empty());
+            if validating.is_none() && resumable && validated {
+                validating = Some((*var, json));
+                continue;
+            }
             if let Stored::Ok { corrected: true } = self.store(cx, *var, json, true) {
+                corrected = true;
+            }
+        }
+        if let Some((var, json)) = validating {
+            if self.validate_given(cx, var, json) {
+                return Ok(());
+            }
+            if let Stored::Ok { corrected: true } = self.store(cx, var, json, true) {
                 corrected = true;
             }
         }

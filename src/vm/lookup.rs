@@ -225,7 +225,15 @@ impl Session {
         };
         let json = std::mem::replace(&mut run.result, Value::Absent).to_json();
         run.wait = Wait::Ask(var);
-        let asked = !self.known.contains_key(&var);
+        // The answer to its own question, or a value given otherwise (a correction,
+        // `provide`, `click … vars`).
+        let at_its_question = cx
+            .prog
+            .procedure(run.proc)
+            .and_then(|p| cx.prog.chunk(p.body))
+            .and_then(|c| c.code.get(run.pc as usize))
+            == Some(&Instr::Collect(var));
+        let asked = at_its_question && !self.known.contains_key(&var);
         if self.validate_first(cx, var, &json) {
             return;
         }
@@ -236,8 +244,9 @@ impl Session {
         }
     }
 
-    /// A correction of a validated variable, its lookups fetched: stored when its
-    /// checks pass; either way the run asks (or approves) again from the start.
+    /// A validated variable's value given otherwise than as the answer to its question
+    /// (a correction, `provide`, `click … vars`), its lookups fetched: stored when its
+    /// checks pass; either way the run goes on from the start of its collection.
     fn correct_validated(&mut self, cx: &mut Cx<'_>, var: VarId, json: &Json) {
         if let Stored::Invalid = self.store(cx, var, json, true) {
             self.forget_validations(cx, var);
@@ -247,6 +256,17 @@ impl Session {
             run.stack.clear();
         }
         self.drive(cx);
+    }
+
+    /// `provide` or `click … vars` giving `var`, which has validation lookups, while the
+    /// run can wait: its lookups are fetched for this value before it is checked.
+    /// `true` when that took the value (the run waits for the lookup, or ended).
+    pub(super) fn validate_given(&mut self, cx: &mut Cx<'_>, var: VarId, json: &Json) -> bool {
+        if cx.prog.var(var).is_none_or(|d| d.validations.is_empty()) {
+            return false;
+        }
+        self.forget_validations(cx, var);
+        self.validate_first(cx, var, json)
     }
 
     /// Forgets the validation lookups of `var` (its answer was refused: the next one

@@ -125,14 +125,14 @@ impl Session {
             Wait::Ask(var) => at == Some(&Instr::Collect(var)),
             Wait::Approve(by) => at == Some(&Instr::Approve(by)),
             Wait::Await(_) => at == Some(&Instr::Await),
-            // A lookup waits at its own `Collect`; a validation lookup where the answer
-            // (or correction) of the variable that lists it came: an ask or approval.
+            // A lookup waits at its own `Collect`; a validation lookup wherever the value
+            // it validates came (an ask, an approval, a click's first step).
             Wait::Lookup(lookup) => {
                 at == Some(&Instr::Collect(lookup))
                     && prog.var(lookup).is_some_and(|d| d.lookup.is_some())
             }
             Wait::Validate(var, lookup) => {
-                matches!(at, Some(Instr::Collect(_) | Instr::Approve(_)))
+                at.is_some()
                     && prog
                         .var(var)
                         .is_some_and(|d| d.validations.contains(&lookup))
