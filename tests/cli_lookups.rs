@@ -5,6 +5,7 @@
 #![cfg(feature = "cli")]
 
 mod http_support;
+mod serve_support;
 mod support;
 
 use serde_json::{Value, json};
@@ -530,5 +531,37 @@ fn host_given_values_wait_for_their_validation_lookups() {
     assert_eq!(
         (&last["action"], &last["var"]),
         (&json!("ask"), &json!("day"))
+    );
+}
+
+#[test]
+fn procc_serve_fetches_lookups_and_keeps_them_across_a_kill() {
+    let server = TestServer::start(bank);
+    let dir = project(&server.base());
+    let store = tempfile::tempdir().unwrap();
+    let send = |serve: &serve_support::Serve, event: Value| {
+        let mut event = event;
+        event["conversation"] = json!("c");
+        serve.send(event)
+    };
+    let serve = serve_support::Serve::start(dir.path(), store.path());
+    send(&serve, start("u1", true));
+    send(&serve, json!({"event": "faq", "id": "faq_transfers"}));
+    let outputs = send(&serve, click("transfer_money"));
+    assert_eq!(outputs[0]["action"], "ask", "{outputs:?}");
+    assert_eq!(server.requests_to("/accounts/u1").len(), 1);
+    // `kill -9`, then a restart on the same store: the account is still known.
+    drop(serve);
+    let serve = serve_support::Serve::start(dir.path(), store.path());
+    send(&serve, answer("recipient", json!("Bob")));
+    let outputs = send(&serve, answer("amount", json!(500)));
+    assert_eq!(
+        outputs[0]["message"], "You have 70 on your account.",
+        "{outputs:?}"
+    );
+    assert_eq!(
+        server.requests_to("/accounts/u1").len(),
+        1,
+        "not fetched again"
     );
 }
