@@ -120,6 +120,7 @@ pub fn complete(resolver: &Resolver, file: FileId, offset: usize) -> Vec<Complet
             None => keywords(vocabulary::DECLARATIONS),
             Some("procedure") => keywords(vocabulary::PROCEDURE_ITEMS),
             Some("var") => keywords(vocabulary::VARIABLE_ITEMS),
+            Some("lookup") => keywords(vocabulary::LOOKUP_ITEMS),
             Some("request") => keywords(vocabulary::REQUEST_PARTS),
             Some("on") => keywords(vocabulary::STATEMENTS),
             Some("test") => keywords(vocabulary::TEST_STEPS),

@@ -15,6 +15,8 @@ pub const DECLARATIONS: &str = "declaration";
 pub const PROCEDURE_ITEMS: &str = "proc_item";
 /// Items of a variable's block.
 pub const VARIABLE_ITEMS: &str = "var_item";
+/// Items of a lookup's block.
+pub const LOOKUP_ITEMS: &str = "lookup_item";
 /// Parts of a `request` block.
 pub const REQUEST_PARTS: &str = "request_part";
 /// Statements of an `on` block.
@@ -34,6 +36,7 @@ pub fn words(rule: &str) -> &'static [String] {
             DECLARATIONS,
             PROCEDURE_ITEMS,
             VARIABLE_ITEMS,
+            LOOKUP_ITEMS,
             REQUEST_PARTS,
             STATEMENTS,
             TEST_STEPS,
@@ -262,6 +265,12 @@ mod tests {
             );
         }
         assert!(words(VARIABLE_ITEMS).iter().any(|w| w == "ask"));
+        assert_eq!(
+            words(LOOKUP_ITEMS),
+            ["request", "returns", "when", "reversible"]
+        );
+        assert!(words(DECLARATIONS).iter().any(|w| w == "lookup"));
+        assert!(procedure.iter().any(|w| w == "lookup"));
         assert!(words("no_such_rule").is_empty());
     }
 }
