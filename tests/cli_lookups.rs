@@ -565,3 +565,90 @@ fn procc_serve_fetches_lookups_and_keeps_them_across_a_kill() {
         "not fetched again"
     );
 }
+
+/// The diagnostic codes `procc check` gives for `source`, in order.
+fn codes(source: &str) -> Vec<String> {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("p.proc"), source).unwrap();
+    let output = procc()
+        .arg("check")
+        .arg(dir.path())
+        .args(["--format", "json"])
+        .output()
+        .unwrap();
+    let json: Value = serde_json::from_slice(&output.stdout).unwrap();
+    json["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["code"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[test]
+fn lookup_checks() {
+    let lookup = r#"customer { id: text }
+lookup acct {
+  request GET "https://x.example/a/{customer.id}"
+  returns { vip: bool, name: text }
+}
+"#;
+    let offered = |items: &str| {
+        format!("{lookup}procedure p: follow_up {{ {items} question \"q\" trigger always }}\n")
+    };
+    // Read if known in a label and an audience: optional there.
+    let clean = format!(
+        "{lookup}audience vips = acct.vip ?? false\n\
+         procedure p: follow_up {{ label \"Hi {{acct.name ?? \"you\"}}\" audience vips question \"Q {{acct.name}}\" trigger always }}\n"
+    );
+    assert_eq!(codes(&clean), Vec::<String>::new());
+    assert_eq!(codes(&offered("label \"Hi {acct.name}\"")), ["E0111"]);
+    assert_eq!(
+        codes(&offered("label \"x\" require acct.nope else \"no\"")),
+        ["E0114"]
+    );
+    // A lookup is no variable a test may expect to be asked.
+    assert_eq!(
+        codes(&format!(
+            "{}test \"t\" {{ send message \"hi\" expect ask acct }}\n",
+            offered("label \"x\" require acct.vip else \"no\"")
+        )),
+        ["E0104"]
+    );
+    // Lookups that need each other are a cycle; a validation lookup is not.
+    let cycle = r#"lookup a1 { request GET "https://x.example/{a2}" }
+lookup a2 { request GET "https://x.example/{a1}" }
+procedure p: follow_up { label "x" question "{a1}" trigger always }
+"#;
+    assert_eq!(codes(cycle), ["E0190"]);
+    let validation = r#"procedure p: follow_up {
+  label "x"
+  var day: date { ask "Which day?" check free.open else "Full." }
+  lookup free { request GET "https://x.example/days/{day}" returns { open: bool } }
+  question "{day}"
+  trigger always
+}
+"#;
+    assert_eq!(codes(validation), Vec::<String>::new());
+    // Only reads: GET, or a POST marked reversible; a secret only as itself.
+    let method = |method: &str, extra: &str| {
+        format!(
+            "secret k\nlookup s {{ request {method} \"https://x.example/s\" {{ header \"K\" = \"{{secret.k}}\" }} {extra} }}\n\
+             procedure p: follow_up {{ label \"x\" question \"{{s}}\" trigger always }}\n"
+        )
+    };
+    assert_eq!(codes(&method("POST", "reversible")), Vec::<String>::new());
+    assert_eq!(codes(&method("POST", "")), ["E0210"]);
+    assert_eq!(codes(&method("DELETE", "reversible")), ["E0210"]);
+    let leak = "secret k\nlookup s { request GET \"https://x.example/{secret.k}\" }\n\
+                procedure p: follow_up { label \"x\" question \"{s}\" trigger always }\n";
+    assert!(codes(leak).contains(&"E0160".to_owned()));
+    // A lookup without request; an unused one.
+    assert_eq!(
+        codes(
+            "lookup n { returns { a: int } }\nprocedure p: follow_up { label \"x\" question \"{n.a}\" trigger always }\n"
+        ),
+        ["E0131"]
+    );
+    assert_eq!(codes(&offered("label \"x\"")), ["W0106"]);
+}

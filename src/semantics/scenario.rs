@@ -178,6 +178,11 @@ impl<'a> Checker<'a> {
 
     /// A variable named by a test: a conversation variable or some procedure's local.
     fn test_var(&mut self, file: FileId, var: &Ident) -> Option<Ty> {
+        if self.is_conv_lookup(&var.name) {
+            // A lookup is fetched, never asked nor provided.
+            self.lookup(file, var, "a variable", |d| matches!(d, Decl::Var(_)));
+            return None;
+        }
         if let Some(ty) = self.conv_types.get(&var.name) {
             return Some(ty.clone());
         }
@@ -187,6 +192,7 @@ impl<'a> Checker<'a> {
         let mut names: Vec<String> = self
             .conv_types
             .keys()
+            .filter(|name| !self.is_conv_lookup(name))
             .chain(self.all_locals.iter())
             .cloned()
             .collect();
