@@ -1,5 +1,6 @@
 //! The architecture's rules, checked: the module dependency order of `ARCHITECTURE.md`,
-//! one meaning of "standard library" from semantics to codegen, and the examples' own
+//! one meaning of "standard library" from semantics to codegen, names resolved once (by
+//! semantics, never by codegen), and the examples' own
 //! `test` blocks run by the real driver.
 
 #![cfg(feature = "cli")]
@@ -102,6 +103,38 @@ fn no_stage_imports_a_higher_one() {
             };
             if theirs > own {
                 violations.push(format!("{} ({module}) uses crate::{used}", file.display()));
+            }
+        }
+    }
+    assert!(violations.is_empty(), "{violations:#?}");
+}
+
+/// Semantics hands codegen what it resolved: no module of codegen reaches for the
+/// resolver's tables (the symbols, the variable graph and its name keys) or builds a
+/// map from names to table indexes; it asks `semantics::Resolved` by position.
+#[test]
+fn codegen_resolves_no_name() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/codegen");
+    let mut files = Vec::new();
+    rust_files(&src, &mut files);
+    let forbidden = [
+        "semantics::symbols",
+        "Symbols",
+        "VarKey",
+        "VarGraph",
+        "collection_steps",
+        ".graph",
+        "lookup_var",
+        "syms.",
+        "HashMap<&str, u32>",
+        "HashMap<&'a str",
+    ];
+    let mut violations = Vec::new();
+    for file in &files {
+        let text = std::fs::read_to_string(file).expect("readable");
+        for word in forbidden {
+            if text.contains(word) {
+                violations.push(format!("{} names `{word}`", file.display()));
             }
         }
     }
