@@ -266,6 +266,12 @@ impl Program {
         self.regexes.get(&id)
     }
 
+    /// Every compiled regex, by the string id of its pattern (for the native tier).
+    #[cfg(feature = "jit")]
+    pub(crate) fn regexes(&self) -> &HashMap<StrId, Regex> {
+        &self.regexes
+    }
+
     pub(crate) fn chunk(&self, id: ChunkId) -> Option<&Chunk> {
         self.module.chunks.get(id as usize)
     }
