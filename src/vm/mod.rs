@@ -66,7 +66,7 @@ pub use analytics::{AnalyticsEvent, EventKind};
 pub use conversations::Conversations;
 pub use input::{parse_input_bytes, parse_input_json, parse_input_line};
 pub use ops::RuntimeError;
-pub use program::{Program, ProgramError};
+pub use program::{LoadError, Program, ProgramError, Tier};
 pub use protocol::{Action, Event, Input, Output};
 pub use session::{Session, Step};
 pub use snapshot::SnapshotError;
