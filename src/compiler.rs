@@ -7,7 +7,7 @@
 use std::fmt;
 use std::path::PathBuf;
 
-use crate::bundle::verify::Rule;
+use crate::bundle::verify::{Rule, Verified};
 use crate::codegen::CodegenError;
 use crate::codegen::module::Module;
 use crate::diagnostics::{Diagnostic, Sources};
@@ -139,7 +139,7 @@ pub struct Compilation {
     /// limits of the bundle format (E0180–E0189) when the program is otherwise correct.
     pub diagnostics: Vec<Diagnostic>,
     /// The verified module, generated when the program has no errors.
-    generated: Option<Result<Module, CodegenError>>,
+    generated: Option<Result<Verified, CodegenError>>,
 }
 
 impl Compilation {
@@ -157,8 +157,21 @@ impl Compilation {
     /// an error here is a program the checker should have refused.
     pub fn generate(&self) -> Result<Module, CodegenError> {
         match &self.generated {
-            Some(generated) => generated.clone(),
+            Some(generated) => generated.clone().map(Verified::into_module),
             None => crate::codegen::generate(&self.files, &self.sources, &self.analysis),
+        }
+    }
+
+    /// The generated module with the verifier's approval (it ran once, in [`compile`]),
+    /// for `vm::Program::from_verified`. Call only when [`Compilation::has_errors`] is
+    /// false; an error here is a program the checker should have refused.
+    pub fn verified(&self) -> Result<Verified, CodegenError> {
+        match &self.generated {
+            Some(generated) => generated.clone(),
+            None => Err(CodegenError {
+                message: "the program has errors: nothing was generated".to_owned(),
+                diagnostic: None,
+            }),
         }
     }
 }
@@ -217,10 +230,11 @@ fn generate_verified(
     files: &[SourceFile],
     sources: &Sources,
     analysis: &Analysis,
-) -> Result<Module, CodegenError> {
+) -> Result<Verified, CodegenError> {
     let (module, map) = crate::codegen::generate_mapped(files, sources, analysis)?;
-    let Err(refusal) = crate::bundle::verify::verify(&module) else {
-        return Ok(module);
+    let refusal = match Verified::new(module) {
+        Ok(verified) => return Ok(verified),
+        Err(refusal) => refusal,
     };
     let (code, help) = match refusal.rule {
         Rule::LimitExceeded => (

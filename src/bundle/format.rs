@@ -149,8 +149,8 @@ impl From<VerifyError> for BundleError {
     }
 }
 
-/// Encodes a module as a bundle. Does not verify: run [`verify`] first (the compiler
-/// does) — [`load`] will refuse a module that does not verify anyway.
+/// Encodes a module as a bundle. Does not verify: run [`verify`](super::verify::verify)
+/// first (the compiler does) — [`load`] will refuse a module that does not verify anyway.
 pub fn encode(module: &Module) -> Vec<u8> {
     // Encoding into a Vec cannot fail: every type of the module is serialisable and
     // postcard's only error for allocating output is out of memory, which aborts.
