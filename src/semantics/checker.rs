@@ -4,6 +4,7 @@
 use std::collections::{HashMap, HashSet};
 
 use super::codes;
+use super::resolved::{Reference, Site};
 use super::suggest::did_you_mean;
 use super::symbols::{Decl, Symbols};
 use super::types::Ty;
@@ -41,6 +42,9 @@ pub struct Checker<'a> {
     pub lookup_fields: HashMap<LookupKey, Option<HashMap<String, Ty>>>,
     /// The procedure whose items are being checked (its local lookups are visible).
     pub current_procedure: Option<String>,
+    /// The local variables (and lookups) of the procedure being checked, by name: where
+    /// each is declared (the first declaration of a name).
+    pub local_sites: HashMap<String, Site>,
 }
 
 /// A lookup as the checker names it: its procedure (`None` at top level) and its name.
@@ -108,6 +112,7 @@ impl<'a> Checker<'a> {
             then_edges: Vec::new(),
             lookup_fields: HashMap::new(),
             current_procedure: None,
+            local_sites: HashMap::new(),
         }
     }
 
@@ -133,7 +138,11 @@ impl<'a> Checker<'a> {
         accept: impl Fn(&Decl<'a>) -> bool,
     ) -> Option<Decl<'a>> {
         match self.syms.values.get(name.name.as_str()).copied() {
-            Some(entry) if accept(&entry.decl) => Some(entry.decl),
+            Some(entry) if accept(&entry.decl) => {
+                let declared = Reference::Declared((entry.file, entry.name.span.start));
+                self.refer(file, name, declared);
+                Some(entry.decl)
+            }
             Some(entry) => {
                 self.diags.push(
                     Diagnostic::error(
@@ -157,6 +166,13 @@ impl<'a> Checker<'a> {
                 None
             }
         }
+    }
+
+    /// Records what `name` (written in `file`) stands for, for code generation.
+    pub fn refer(&mut self, file: FileId, name: &Ident, reference: Reference) {
+        self.syms
+            .references
+            .insert((file, name.span.start), reference);
     }
 
     /// Reports an unknown name, with "did you mean" among `candidates`.

@@ -119,6 +119,17 @@ impl<'a> Checker<'a> {
         self.item_structure(file, decl, kind);
         self.current_procedure = Some(decl.name.name.clone());
 
+        self.local_sites.clear();
+        for item in &decl.items {
+            let name = match &item.kind {
+                ProcItemKind::Var(var) => &var.name,
+                ProcItemKind::Lookup(lookup) => &lookup.name,
+                _ => continue,
+            };
+            self.local_sites
+                .entry(name.name.clone())
+                .or_insert((file, name.span.start));
+        }
         let locals = self.local_vars(file, decl);
         let collected: HashSet<String> = graph
             .collection_order(&decl.name.name)

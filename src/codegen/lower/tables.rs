@@ -1,21 +1,18 @@
 //! The tables other than procedures: types (on demand), the customer schema, knowledge,
 //! components, audiences, secrets and variables.
 
-use std::collections::HashMap;
-
 use super::emit::Emitter;
 use super::expr::Scope;
-use super::names::VarSource;
 use super::{Gen, Result, missing};
 use crate::codegen::isa::Instr;
 use crate::codegen::module::{
     AudienceDef, BUILTIN_TYPES, BaseType, CheckDef, ComponentDef, Dep, DepKind, FieldDef,
     Knowledge, LookupDef, TypeDef, VarDef, builtin_type_defs,
 };
-use crate::semantics::{self, VarKey};
+use crate::semantics::{self, resolved::Target};
 use crate::syntax::ast::{
-    Field, FileId, ItemKind, KnowledgeKind, LookupDecl, TypeDecl, TypeExpr, TypeExprKind, VarDecl,
-    VarItemKind,
+    Field, FileId, ItemKind, KnowledgeKind, LookupDecl, ProcItemKind, TypeExpr, TypeExprKind,
+    VarDecl, VarItemKind,
 };
 
 /// How many attempts a variable gets without `attempts`.
@@ -24,31 +21,42 @@ const DEFAULT_ATTEMPTS: u32 = 3;
 /// Fills every table but the procedures.
 pub(super) fn lower_tables(g: &mut Gen<'_>) -> Result<()> {
     g.module.types = builtin_type_defs();
-    let items = g.names.items.clone();
+    let items = g
+        .resolved
+        .items
+        .iter()
+        .map(|&(file, index)| Ok((file, g.item(file, index)?)))
+        .collect::<Result<Vec<_>>>()?;
     // User type declarations first, in declaration order, so their indexes are stable;
     // standard-library types join when first used.
     for (file, item) in &items {
         if let ItemKind::Type(t) = &item.kind {
-            g.named_type(*file, t)?;
+            let index = g.index(*file, &t.name, Target::Type)?;
+            g.named_type(index)?;
         }
     }
-    for (file, item) in &items {
+    for &(file, item) in &items {
         match &item.kind {
             ItemKind::Customer(c) => {
                 for f in &c.fields {
-                    if next(&g.names.customer, &f.name.name, g.module.customer.len()) {
-                        let def = g.field(f)?;
+                    if g.is_next(file, &f.name, Target::Customer, g.module.customer.len()) {
+                        let def = g.field(file, f)?;
                         g.module.customer.push(def);
                     }
                 }
             }
             ItemKind::Knowledge(k) => {
-                let (map, table) = match k.kind {
-                    KnowledgeKind::Source => (&g.names.sources, &mut g.module.sources),
-                    KnowledgeKind::Faq => (&g.names.faqs, &mut g.module.faqs),
-                    KnowledgeKind::Topic => (&g.names.topics, &mut g.module.topics),
+                let (kind, len): (fn(u32) -> Target, _) = match k.kind {
+                    KnowledgeKind::Source => (Target::Source, g.module.sources.len()),
+                    KnowledgeKind::Faq => (Target::Faq, g.module.faqs.len()),
+                    KnowledgeKind::Topic => (Target::Topic, g.module.topics.len()),
                 };
-                if next(map, &k.name.name, table.len()) {
+                if g.is_next(file, &k.name, kind, len) {
+                    let table = match k.kind {
+                        KnowledgeKind::Source => &mut g.module.sources,
+                        KnowledgeKind::Faq => &mut g.module.faqs,
+                        KnowledgeKind::Topic => &mut g.module.topics,
+                    };
                     table.push(Knowledge {
                         name: k.name.name.clone(),
                         id: k.id.value.clone(),
@@ -57,10 +65,18 @@ pub(super) fn lower_tables(g: &mut Gen<'_>) -> Result<()> {
             }
             // A name declared twice (refused by analysis) keeps its first entry.
             ItemKind::Component(c)
-                if next(&g.names.components, &c.name.name, g.module.components.len()) =>
+                if g.is_next(file, &c.name, Target::Component, g.module.components.len()) =>
             {
-                let input = c.input.iter().map(|f| g.field(f)).collect::<Result<_>>()?;
-                let output = c.output.iter().map(|f| g.field(f)).collect::<Result<_>>()?;
+                let input = c
+                    .input
+                    .iter()
+                    .map(|f| g.field(file, f))
+                    .collect::<Result<_>>()?;
+                let output = c
+                    .output
+                    .iter()
+                    .map(|f| g.field(file, f))
+                    .collect::<Result<_>>()?;
                 g.module.components.push(ComponentDef {
                     name: c.name.name.clone(),
                     id: c.id.value.clone(),
@@ -69,15 +85,15 @@ pub(super) fn lower_tables(g: &mut Gen<'_>) -> Result<()> {
                 });
             }
             ItemKind::Audience(a)
-                if next(&g.names.audiences, &a.name.name, g.module.audiences.len()) =>
+                if g.is_next(file, &a.name, Target::Audience, g.module.audiences.len()) =>
             {
-                let cond = g.expr_chunk(Scope::top(*file), &a.expr)?;
+                let cond = g.expr_chunk(Scope::top(file), &a.expr)?;
                 g.module.audiences.push(AudienceDef {
                     name: a.name.name.clone(),
                     cond,
                 });
             }
-            ItemKind::Secret(s) if next(&g.names.secrets, &s.name, g.module.secrets.len()) => {
+            ItemKind::Secret(s) if g.is_next(file, s, Target::Secret, g.module.secrets.len()) => {
                 g.module.secrets.push(s.name.clone());
             }
             _ => {}
@@ -86,67 +102,76 @@ pub(super) fn lower_tables(g: &mut Gen<'_>) -> Result<()> {
     lower_vars(g)
 }
 
-/// Whether `name` is numbered as the next entry of a table of `len` entries.
-fn next(map: &HashMap<&str, u32>, name: &str, len: usize) -> bool {
-    map.get(name).is_some_and(|&i| i as usize == len)
+/// What declares variable `index`: a `var` or a `lookup`, conversation or local.
+fn var_decl<'a>(g: &Gen<'a>, index: usize) -> Result<(FileId, VarSource<'a>)> {
+    let slot = g
+        .resolved
+        .vars
+        .get(index)
+        .ok_or_else(|| missing(format!("no variable {index}")))?;
+    let item = g.item(slot.file, slot.item)?;
+    let decl = match (&item.kind, slot.local) {
+        (ItemKind::Var(v), None) => Some(VarSource::Var(v)),
+        (ItemKind::Lookup(l), None) => Some(VarSource::Lookup(l)),
+        (ItemKind::Procedure(p), Some(local)) => match p.items.get(local).map(|i| &i.kind) {
+            Some(ProcItemKind::Var(v)) => Some(VarSource::Var(v)),
+            Some(ProcItemKind::Lookup(l)) => Some(VarSource::Lookup(l)),
+            _ => None,
+        },
+        _ => None,
+    };
+    let decl = decl.ok_or_else(|| missing(format!("variable {index} is not a `var`")))?;
+    Ok((slot.file, decl))
+}
+
+/// What an entry of the variable table is declared by.
+#[derive(Clone, Copy)]
+enum VarSource<'a> {
+    /// A `var` block.
+    Var(&'a VarDecl),
+    /// A `lookup` block (lookups share the variable table: §4 collects them alike).
+    Lookup(&'a LookupDecl),
 }
 
 fn lower_vars(g: &mut Gen<'_>) -> Result<()> {
-    let decls = g.names.var_decls.clone();
-    for (file, source, owner) in decls {
-        let owner_id = match owner {
-            Some(p) => Some(super::names::find(&g.names.procs, "procedure", p)?),
-            None => None,
-        };
-        let scope = Scope {
-            file,
-            procedure: owner,
-            value: None,
-            result: false,
-            failure: false,
+    for index in 0..g.resolved.vars.len() {
+        let (file, source) = var_decl(g, index)?;
+        let slot = &g.resolved.vars[index];
+        let owner = slot.owner;
+        let validations = slot.validations.clone();
+        let deps = slot
+            .deps
+            .iter()
+            .map(|&(var, kind)| Dep {
+                var,
+                kind: match kind {
+                    semantics::DepKind::Prompt => DepKind::Prompt,
+                    semantics::DepKind::Guard => DepKind::Guard,
+                },
+            })
+            .collect();
+        let scope = Scope::top(file);
+        let name = match source {
+            VarSource::Var(v) => &v.name.name,
+            VarSource::Lookup(l) => &l.name.name,
         };
         let mut def = VarDef {
-            name: source.name().to_string(),
+            name: name.clone(),
             ty: 0,
             optional: false,
-            owner: owner_id,
+            owner,
             ask: None,
             when: None,
             checks: Vec::new(),
             default: None,
             attempts: DEFAULT_ATTEMPTS,
-            deps: Vec::new(),
+            deps,
             lookup: None,
-            validations: Vec::new(),
+            validations,
         };
         match source {
             VarSource::Var(decl) => g.var_items(&mut def, scope, decl)?,
             VarSource::Lookup(decl) => g.lookup_items(&mut def, scope, decl)?,
-        }
-        let key = match owner {
-            Some(p) => VarKey::Local {
-                procedure: p.to_string(),
-                name: source.name().to_string(),
-            },
-            None => VarKey::Conversation(source.name().to_string()),
-        };
-        let id_of = |g: &Gen<'_>, dep: &VarKey| {
-            g.names
-                .vars
-                .get(dep)
-                .copied()
-                .ok_or_else(|| missing(format!("unknown variable `{}`", dep.name())))
-        };
-        for (dep, kind) in g.graph.deps(&key) {
-            let var = id_of(g, &dep)?;
-            let kind = match kind {
-                semantics::DepKind::Prompt => DepKind::Prompt,
-                semantics::DepKind::Guard => DepKind::Guard,
-            };
-            def.deps.push(Dep { var, kind });
-        }
-        for lookup in g.graph.validations(&key) {
-            def.validations.push(id_of(g, lookup)?);
         }
         g.module.vars.push(def);
     }
@@ -155,19 +180,15 @@ fn lower_vars(g: &mut Gen<'_>) -> Result<()> {
 
 impl Gen<'_> {
     /// A variable's type and block items.
-    fn var_items(&mut self, def: &mut VarDef, scope: Scope<'_>, decl: &VarDecl) -> Result<()> {
-        (def.ty, def.optional) = self.type_of(&decl.ty)?;
-        let check_scope = Scope {
-            value: Some(decl.name.name.as_str()),
-            ..scope
-        };
+    fn var_items(&mut self, def: &mut VarDef, scope: Scope, decl: &VarDecl) -> Result<()> {
+        (def.ty, def.optional) = self.type_of(scope.file, &decl.ty)?;
         for item in &decl.items {
             match &item.kind {
                 VarItemKind::Ask(t) => def.ask = Some(self.template_chunk(scope, t)?),
                 VarItemKind::When(x) => def.when = Some(self.expr_chunk(scope, x)?),
                 VarItemKind::Check { expr, message } => {
-                    let cond = self.expr_chunk(check_scope, expr)?;
-                    let message = self.template_chunk(check_scope, message)?;
+                    let cond = self.expr_chunk(scope, expr)?;
+                    let message = self.template_chunk(scope, message)?;
                     def.checks.push(CheckDef { cond, message });
                 }
                 VarItemKind::Default(x) => def.default = Some(self.expr_chunk(scope, x)?),
@@ -184,10 +205,14 @@ impl Gen<'_> {
     fn lookup_items(
         &mut self,
         def: &mut VarDef,
-        scope: Scope<'_>,
+        scope: Scope,
         decl: &LookupDecl,
     ) -> Result<()> {
-        def.ty = self.type_named("json")?;
+        def.ty = BUILTIN_TYPES
+            .iter()
+            .position(|t| *t == "json")
+            .map(|i| i as u32)
+            .ok_or_else(|| missing("no json type"))?;
         def.optional = decl.when().is_some();
         if let Some(when) = decl.when() {
             def.when = Some(self.expr_chunk(scope, when)?);
@@ -204,7 +229,7 @@ impl Gen<'_> {
             .returns()
             .unwrap_or_default()
             .iter()
-            .map(|f| self.field(f))
+            .map(|f| self.field(scope.file, f))
             .collect::<Result<_>>()?;
         def.lookup = Some(LookupDef {
             request: chunk,
@@ -213,10 +238,10 @@ impl Gen<'_> {
         });
         Ok(())
     }
-    /// A field's table entry.
-    pub(super) fn field(&mut self, f: &Field) -> Result<FieldDef> {
-        // Field types are resolved in the file of the declaration; names are global.
-        let (ty, optional) = self.type_of(&f.ty)?;
+
+    /// A field's table entry; `file` is where it is declared.
+    pub(super) fn field(&mut self, file: FileId, f: &Field) -> Result<FieldDef> {
+        let (ty, optional) = self.type_of(file, &f.ty)?;
         Ok(FieldDef {
             name: f.name.name.clone(),
             ty,
@@ -224,8 +249,9 @@ impl Gen<'_> {
         })
     }
 
-    /// A type expression's index, and whether it is optional.
-    pub(super) fn type_of(&mut self, t: &TypeExpr) -> Result<(u32, bool)> {
+    /// A type expression's index, and whether it is optional; `file` is where it is
+    /// written.
+    pub(super) fn type_of(&mut self, file: FileId, t: &TypeExpr) -> Result<(u32, bool)> {
         let id = match &t.kind {
             TypeExprKind::OneOf(choices) => {
                 let choices: Vec<String> = choices.iter().map(|c| c.value.clone()).collect();
@@ -244,38 +270,35 @@ impl Gen<'_> {
                     id
                 }
             }
-            TypeExprKind::Named(name) => self.type_named(&name.name)?,
+            // The module's built-in types are semantics' own, in the same order.
+            TypeExprKind::Named(name) => match self.target(file, name)? {
+                Target::BuiltinType(i) if (i as usize) < BUILTIN_TYPES.len() => i,
+                Target::Type(index) => self.named_type(index)?,
+                _ => return Err(missing(format!("`{}` is not a type", name.name))),
+            },
         };
         Ok((id, t.optional))
     }
 
-    fn type_named(&mut self, name: &str) -> Result<u32> {
-        if let Some(i) = BUILTIN_TYPES.iter().position(|b| *b == name) {
-            return Ok(i as u32);
-        }
-        if let Some(&id) = self.types.get(name) {
+    /// Adds refinement type `index` of `resolved.types` (once), its parent first.
+    fn named_type(&mut self, index: u32) -> Result<u32> {
+        if let Some(&id) = self.types.get(&index) {
             return Ok(id);
         }
-        let (file, decl) = self
-            .names
-            .type_decls
-            .get(name)
-            .copied()
-            .ok_or_else(|| missing(format!("unknown type `{name}`")))?;
-        self.named_type(file, decl)
-    }
-
-    /// Adds a refinement type (once), its parent first.
-    fn named_type(&mut self, file: FileId, decl: &TypeDecl) -> Result<u32> {
+        let &(file, item) = self
+            .resolved
+            .types
+            .get(index as usize)
+            .ok_or_else(|| missing(format!("no type {index}")))?;
+        let ItemKind::Type(decl) = &self.item(file, item)?.kind else {
+            return Err(missing(format!("type {index} is not a `type`")));
+        };
         let name = decl.name.name.as_str();
-        if let Some(&id) = self.types.get(name) {
-            return Ok(id);
-        }
-        if self.resolving.iter().any(|r| r == name) {
+        if self.resolving.contains(&index) {
             return Err(missing(format!("type `{name}` refines itself")));
         }
-        self.resolving.push(name.to_string());
-        let (parent, _) = self.type_of(&decl.base)?;
+        self.resolving.push(index);
+        let (parent, _) = self.type_of(file, &decl.base)?;
         let base = self
             .module
             .types
@@ -290,12 +313,9 @@ impl Gen<'_> {
             choices: vec![],
             check: None,
         });
-        self.types.insert(name.to_string(), id);
+        self.types.insert(index, id);
         if let (Some(cond), Some(message)) = (&decl.check, &decl.message) {
-            let scope = Scope {
-                value: Some("value"),
-                ..Scope::top(file)
-            };
+            let scope = Scope::top(file);
             let cond = self.expr_chunk(scope, cond)?;
             let message = self.template_chunk(scope, message)?;
             if let Some(t) = self.module.types.get_mut(id as usize) {
