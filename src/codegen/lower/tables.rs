@@ -202,12 +202,7 @@ impl Gen<'_> {
 
     /// A lookup: `json` (absent when its `when` is false), its `when`, its request
     /// chunk (ending in `Lookup`) and its `returns`.
-    fn lookup_items(
-        &mut self,
-        def: &mut VarDef,
-        scope: Scope,
-        decl: &LookupDecl,
-    ) -> Result<()> {
+    fn lookup_items(&mut self, def: &mut VarDef, scope: Scope, decl: &LookupDecl) -> Result<()> {
         def.ty = BUILTIN_TYPES
             .iter()
             .position(|t| *t == "json")
