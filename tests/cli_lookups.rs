@@ -652,3 +652,43 @@ procedure p: follow_up { label "x" question "{a1}" trigger always }
     );
     assert_eq!(codes(&offered("label \"x\"")), ["W0106"]);
 }
+
+#[test]
+fn a_validation_lookup_whose_when_fails_is_not_fetched() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("p.proc"),
+        r#"procedure p: follow_up {
+  label "x"
+  var n: int { ask "n?" check known.ok ?? true else "{n} is unknown." }
+  lookup known {
+    request GET "https://x.example/n/{n}"
+    when n > 10
+    returns { ok: bool }
+  }
+  question "n is {n}"
+  trigger always
+}
+"#,
+    )
+    .unwrap();
+    let outputs = run(
+        dir.path(),
+        &["--host-http"],
+        &[
+            json!({"event": "start", "customer": {}}),
+            json!({"event": "message"}),
+            click("p"),
+            answer("n", json!(20)),
+            result(Some(200), json!({"ok": false})),
+            answer("n", json!(5)),
+        ],
+    );
+    let sent = requests(&outputs);
+    assert_eq!(sent.len(), 1, "{outputs:#?}");
+    assert_eq!(sent[0]["url"], "https://x.example/n/20");
+    let invalid = outputs.iter().find(|o| o["action"] == "invalid").unwrap();
+    assert_eq!(invalid["message"], "20 is unknown.");
+    let follow_up = outputs.iter().find(|o| o["action"] == "follow_up").unwrap();
+    assert_eq!(follow_up["question"], "n is 5");
+}

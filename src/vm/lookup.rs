@@ -199,6 +199,21 @@ impl Session {
         if type_checks(prog, self, def.ty, &candidate).is_err() {
             return false;
         }
+        // A validation lookup whose `when` does not hold for this candidate is absent,
+        // and the next one (if any) is considered.
+        let when = prog.var(lookup).and_then(|l| l.when);
+        if let Some(when) = when {
+            let env = Env {
+                prog,
+                session: self,
+                value: Some(&candidate),
+                candidate: Some(var),
+            };
+            if !eval_guard(&env, when) {
+                self.known.insert(lookup, Value::Absent);
+                return self.validate_first(cx, var, json);
+            }
+        }
         let sent = match self.send_lookup(cx, lookup, Some((var, &candidate))) {
             Ok(sent) => sent,
             Err(_) => Sent::Refused,
