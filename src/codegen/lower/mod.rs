@@ -169,6 +169,7 @@ pub fn generate_mapped(
         consts: HashMap::new(),
         types: HashMap::new(),
         one_ofs: HashMap::new(),
+        shapes: HashMap::new(),
         resolving: Vec::new(),
         map: SourceMap::default(),
     };
@@ -205,6 +206,8 @@ struct Gen<'a> {
     types: HashMap<String, u32>,
     /// `one_of` types already in the table, by their choices.
     one_ofs: HashMap<Vec<String>, u32>,
+    /// Each list and record shape added so far, to give equal shapes one entry.
+    shapes: HashMap<crate::codegen::module::Shape, u32>,
     /// Named types being resolved (to stop on a cycle semantic analysis missed).
     resolving: Vec<String>,
     /// Where each chunk comes from.

@@ -7,7 +7,7 @@ use super::expr::Scope;
 use super::{Gen, Result, missing};
 use crate::codegen::module::{
     AudienceDef, BUILTIN_TYPES, BaseType, CheckDef, ComponentDef, Dep, DepKind, FieldDef,
-    Knowledge, TypeDef, VarDef, builtin_type_defs,
+    Knowledge, LIST_TYPE_NAME, RECORD_TYPE_NAME, Shape, TypeDef, VarDef, builtin_type_defs,
 };
 use crate::semantics::{self, VarKey};
 use crate::syntax::ast::{
@@ -55,8 +55,8 @@ pub(super) fn lower_tables(g: &mut Gen<'_>) -> Result<()> {
             ItemKind::Component(c)
                 if next(&g.names.components, &c.name.name, g.module.components.len()) =>
             {
-                let input = c.input.iter().map(|f| g.field(f)).collect::<Result<_>>()?;
-                let output = c.output.iter().map(|f| g.field(f)).collect::<Result<_>>()?;
+                let input = g.fields(&c.input)?;
+                let output = g.fields(&c.output)?;
                 g.module.components.push(ComponentDef {
                     name: c.name.name.clone(),
                     id: c.id.value.clone(),
@@ -116,6 +116,9 @@ fn lower_vars(g: &mut Gen<'_>) -> Result<()> {
             checks: Vec::new(),
             default: None,
             attempts: DEFAULT_ATTEMPTS,
+            choices: None,
+            suggestions: None,
+            invalid: None,
             deps: Vec::new(),
         };
         for item in &decl.items {
@@ -130,6 +133,15 @@ fn lower_vars(g: &mut Gen<'_>) -> Result<()> {
                 VarItemKind::Default(x) => def.default = Some(g.expr_chunk(scope, x)?),
                 VarItemKind::Attempts(n) => {
                     def.attempts = u32::try_from(n.value.max(1)).unwrap_or(u32::MAX)
+                }
+                VarItemKind::Choices(x) => def.choices = Some(g.expr_chunk(scope, x)?),
+                VarItemKind::Suggestions(x) => def.suggestions = Some(g.expr_chunk(scope, x)?),
+                VarItemKind::Invalid(t) => {
+                    let invalid_scope = Scope {
+                        value: Some("value"),
+                        ..scope
+                    };
+                    def.invalid = Some(g.template_chunk(invalid_scope, t)?)
                 }
             }
         }
@@ -185,14 +197,56 @@ impl Gen<'_> {
                         parent: None,
                         choices: choices.clone(),
                         check: None,
+                        shape: Shape::Scalar,
                     });
                     self.one_ofs.insert(choices, id);
                     id
                 }
             }
             TypeExprKind::Named(name) => self.type_named(&name.name)?,
+            TypeExprKind::List(item) => {
+                let (item, _) = self.type_of(item)?;
+                self.shape_type(Shape::List(item), LIST_TYPE_NAME)
+            }
+            TypeExprKind::Record(fields) => {
+                let fields = self.fields(fields)?;
+                self.shape_type(Shape::Record(fields), RECORD_TYPE_NAME)
+            }
         };
         Ok((id, t.optional))
+    }
+
+    /// The table entries of typed fields (`returns`, a component's `output`, a record
+    /// shape), in written order; a name given twice (refused by analysis) keeps its
+    /// first entry.
+    pub(super) fn fields(&mut self, fields: &[Field]) -> Result<Vec<FieldDef>> {
+        let mut defs: Vec<FieldDef> = Vec::with_capacity(fields.len());
+        for f in fields {
+            let def = self.field(f)?;
+            if !defs.iter().any(|d| d.name == def.name) {
+                defs.push(def);
+            }
+        }
+        Ok(defs)
+    }
+
+    /// The entry of a list or record shape (once per distinct shape), after the types
+    /// it refers to.
+    fn shape_type(&mut self, shape: Shape, name: &str) -> u32 {
+        if let Some(&id) = self.shapes.get(&shape) {
+            return id;
+        }
+        let id = self.module.types.len() as u32;
+        self.module.types.push(TypeDef {
+            name: name.to_owned(),
+            base: BaseType::Json,
+            parent: None,
+            choices: Vec::new(),
+            check: None,
+            shape: shape.clone(),
+        });
+        self.shapes.insert(shape, id);
+        id
     }
 
     fn type_named(&mut self, name: &str) -> Result<u32> {
@@ -235,6 +289,7 @@ impl Gen<'_> {
             parent: Some(parent),
             choices: vec![],
             check: None,
+            shape: Shape::Scalar,
         });
         self.types.insert(name.to_string(), id);
         if let (Some(cond), Some(message)) = (&decl.check, &decl.message) {
