@@ -40,6 +40,7 @@
 //! ```
 
 pub mod analytics;
+mod choices;
 mod conversations;
 mod eval;
 mod guards;
