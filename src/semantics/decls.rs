@@ -214,14 +214,18 @@ impl<'a> Checker<'a> {
             Diagnostic::error(
                 codes::CHOICES_ON_WRONG_TYPE,
                 format!(
-                    "`choices` on `{}`, a `{ty}`: only `text` and `[text]` variables take choices",
+                    "`choices` on `{}` of type `{ty}`: only `text` and `[text]` variables take choices",
                     var.name.name
                 ),
                 file,
                 item,
             )
             .with_primary_label("`choices` not allowed here")
-            .with_label(file, var.ty.span.clone(), format!("`{}` is a `{ty}`", var.name.name))
+            .with_label(
+                file,
+                var.name.span.clone(),
+                format!("`{}` has type `{ty}`", var.name.name),
+            )
             .with_help(help),
         );
     }

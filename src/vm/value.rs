@@ -59,10 +59,7 @@ impl Value {
                         .iter()
                         .map(|item| std::borrow::Cow::Owned(Value::from_json(item))),
                 ),
-                other => match Value::from_json(other) {
-                    Value::Json(_) => other.to_string(),
-                    scalar => scalar.render(),
-                },
+                other => other.to_string(),
             },
         }
     }
