@@ -25,7 +25,7 @@ pub struct Line<'a> {
 /// expression keywords and the items that take a value.
 const KEYWORDS: &[&str] = &[
     "and", "or", "not", "in", "if", "then", "else", "check", "when", "default", "retry", "timeout",
-    "respond", "answer", "save", "say", "return", "require", "audience",
+    "respond", "answer", "save", "say", "return", "require", "audience", "choices", "suggestions",
 ];
 
 fn is_opener(kind: TokenKind) -> bool {
