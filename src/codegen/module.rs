@@ -44,6 +44,37 @@ pub struct Module {
     pub triggers: TriggerIndex,
 }
 
+impl Module {
+    /// A type as an author writes it: its name, a list as `[item]`, a record as
+    /// `{ field: type, ... }` (`?` on optional fields); `?` for an index out of range.
+    pub fn type_display(&self, ty: TypeId) -> String {
+        // Shapes refer only to earlier types (verified), so this recursion ends; the
+        // depth bound keeps an unverified module from recursing without end.
+        self.type_display_within(ty, self.types.len())
+    }
+
+    fn type_display_within(&self, ty: TypeId, budget: usize) -> String {
+        let Some(def) = self.types.get(ty as usize).filter(|_| budget > 0) else {
+            return "?".to_owned();
+        };
+        match &def.shape {
+            Shape::Scalar => def.name.clone(),
+            Shape::List(item) => format!("[{}]", self.type_display_within(*item, budget - 1)),
+            Shape::Record(fields) => {
+                let shown: Vec<String> = fields
+                    .iter()
+                    .map(|f| {
+                        let opt = if f.optional { "?" } else { "" };
+                        let inner = self.type_display_within(f.ty, budget - 1);
+                        format!("{}: {inner}{opt}", f.name)
+                    })
+                    .collect();
+                format!("{{ {} }}", shown.join(", "))
+            }
+        }
+    }
+}
+
 /// The built-in types, at these indexes of [`Module::types`], in this order.
 pub const BUILTIN_TYPES: [&str; 6] = ["text", "int", "number", "bool", "date", "json"];
 

@@ -124,7 +124,7 @@ pub fn action(action: &Action, p: &Painter) -> Vec<String> {
             if let Some(choices) = choices {
                 lines.push(format!("  choices: {}", choices.join(" | ")));
             }
-            if let Some(suggestions) = suggestions {
+            if let Some(suggestions) = suggestions.as_ref().filter(|s| !s.is_empty()) {
                 lines.push(format!("  suggestions: {}", suggestions.join(" | ")));
             }
             if *multiple {
