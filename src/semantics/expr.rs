@@ -680,6 +680,10 @@ impl<'a> Checker<'a> {
                 };
                 if !fits && !lt.is_error() {
                     self.bad_operands(scope, span, "`in`", &lt, Some(&rt));
+                } else if let Some(item) = rt.item() {
+                    // `"pepperoni" in toppings`: the literal must be one of the choices.
+                    let item = item.clone();
+                    self.choice_literal(&item, left, scope);
                 }
                 Ty::Bool
             }
@@ -851,6 +855,9 @@ impl<'a> Checker<'a> {
                 };
                 if !fits && !needle.is_error() {
                     self.bad_operands(scope, span, "`contains`", &haystack, Some(&needle));
+                } else if let Some(item) = haystack.item() {
+                    let item = item.clone();
+                    self.choice_literal(&item, &args[1], scope);
                 }
                 Ty::Bool
             }
