@@ -31,7 +31,8 @@ pub const INVALID_REGEX: &str = "E0117";
 
 /// `attempts` lower than 1.
 pub const BAD_ATTEMPTS: &str = "E0120";
-/// A variable block item (`ask`, `when`, `default`, `attempts`) given twice.
+/// A variable block item (`ask`, `when`, `default`, `attempts`, `choices`,
+/// `suggestions`, `invalid`) given twice.
 pub const DUPLICATE_VAR_ITEM: &str = "E0121";
 /// A `one_of` with an empty or repeated choice.
 pub const BAD_CHOICES: &str = "E0122";
