@@ -215,12 +215,10 @@ fn serve(body: &'static str) -> (u16, std::sync::mpsc::Receiver<Value>) {
 /// The fixture's pizza order, its URL on a local server (procc performs the HTTP).
 fn local_order(port: u16) -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("temp dir");
-    let text = std::fs::read_to_string(FIXTURE)
-        .expect("fixture")
-        .replace(
-            "https://pizza.example/orders",
-            &format!("http://127.0.0.1:{port}/orders"),
-        );
+    let text = std::fs::read_to_string(FIXTURE).expect("fixture").replace(
+        "https://pizza.example/orders",
+        &format!("http://127.0.0.1:{port}/orders"),
+    );
     let tests_start = text.find("\ntest ").unwrap_or(text.len());
     std::fs::write(dir.path().join("lists.proc"), &text[..tests_start]).expect("written");
     dir

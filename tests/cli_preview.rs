@@ -180,7 +180,10 @@ fn choices_suggestions_and_lists_are_shown() {
         r#"result: ok, status 200, {"id":"example","items":[{"name":"example","price":1.5,"extra":"example"}]}"#,
         "agent says: Order example for Bob: cheese, ham (1 items).",
     ] {
-        assert!(transcript.contains(expected), "{expected}\n---\n{transcript}");
+        assert!(
+            transcript.contains(expected),
+            "{expected}\n---\n{transcript}"
+        );
     }
 }
 

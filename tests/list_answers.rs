@@ -68,7 +68,10 @@ fn question(words: Value, counts: Value, picks: Value) -> Result<String, String>
     let mut c = asking();
     for (var, value) in [("words", words), ("counts", counts), ("picks", picks)] {
         let before = c.snapshot("c");
-        let out = send(&mut c, json!({"event": "answer", "var": var, "value": value}));
+        let out = send(
+            &mut c,
+            json!({"event": "answer", "var": var, "value": value}),
+        );
         if out.first().is_some_and(|o| o["action"] == "invalid") {
             // A refused answer changes nothing but the attempt count.
             let again = out.get(1).map(|o| o["var"].clone());
@@ -86,9 +89,9 @@ fn question(words: Value, counts: Value, picks: Value) -> Result<String, String>
 /// A list item a customer can type in the text form: no comma, no surrounding space,
 /// not empty; any other character (quotes, brackets, emoji, newlines inside) allowed.
 fn item() -> impl Strategy<Value = String> {
-    "[^,]{1,12}".prop_map(|s| s.trim().to_owned()).prop_filter("not empty", |s| {
-        !s.is_empty() && !s.starts_with('[')
-    })
+    "[^,]{1,12}"
+        .prop_map(|s| s.trim().to_owned())
+        .prop_filter("not empty", |s| !s.is_empty() && !s.starts_with('['))
 }
 
 proptest! {

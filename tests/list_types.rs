@@ -92,7 +92,10 @@ fn choices_suggestions_and_invalid_are_checked() {
         ("text", "choices customer.payees invalid \"Not {value}.\""),
         ("int", "suggestions [\"1\", \"2\"]"),
         ("[one_of(\"a\", \"b\")]", "suggestions customer.payees"),
-        ("text?", "choices if customer.size > 1 then [\"x\"] else [\"y\"]"),
+        (
+            "text?",
+            "choices if customer.size > 1 then [\"x\"] else [\"y\"]",
+        ),
     ] {
         let source = var(ty, items).replace("var v", "use std::types::{email}\nvar v");
         assert_eq!(codes(&source), Vec::<&str>::new(), "{ty} {items}");

@@ -392,7 +392,8 @@ impl<'a> Checker<'a> {
         }
         match (text, scope.value, scope.outcome) {
             ("value", Some(ty), _) => return ty.clone(),
-            ("result", _, Outcome::Result(record)) | ("response", _, Outcome::Response(Some(record))) => {
+            ("result", _, Outcome::Result(record))
+            | ("response", _, Outcome::Response(Some(record))) => {
                 return record.clone();
             }
             ("response", _, Outcome::Response(None)) => return Ty::Json,
@@ -583,7 +584,9 @@ impl<'a> Checker<'a> {
                 field.span.clone(),
             )
             .with_primary_label(format!("no field `{}`", field.name))
-            .with_help("only records (`result`, `response`, a record field) and `json` values have fields"),
+            .with_help(
+                "only records (`result`, `response`, a record field) and `json` values have fields",
+            ),
         );
         Ty::Error
     }

@@ -524,7 +524,9 @@ impl GraphBuilder {
                 }
                 // `choices` restricts the answer: a correction of what it mentions
                 // makes the value stale.
-                VarItemKind::When(expr) | VarItemKind::Default(expr) | VarItemKind::Choices(expr) => {
+                VarItemKind::When(expr)
+                | VarItemKind::Default(expr)
+                | VarItemKind::Choices(expr) => {
                     names_in_expr(expr, &mut |name| mentions.push((name, DepKind::Guard)));
                 }
                 VarItemKind::Check { expr, message } => {

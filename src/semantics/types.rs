@@ -118,15 +118,17 @@ pub fn assignable(from: &Ty, to: &Ty) -> bool {
         (Ty::List(a), Ty::List(b)) => assignable(a, b),
         // A record fits a shape that needs no field it lacks (extra fields are fine,
         // as in JSON); each field it has must fit.
-        (Ty::Record(have), Ty::Record(want)) => want.iter().all(|(name, wanted)| {
-            match have.iter().find(|(n, _)| n == name) {
-                Some((_, ty)) => {
-                    (wanted.is_optional() || !ty.is_optional())
-                        && assignable(ty.non_optional(), wanted.non_optional())
-                }
-                None => wanted.is_optional(),
-            }
-        }),
+        (Ty::Record(have), Ty::Record(want)) => {
+            want.iter().all(
+                |(name, wanted)| match have.iter().find(|(n, _)| n == name) {
+                    Some((_, ty)) => {
+                        (wanted.is_optional() || !ty.is_optional())
+                            && assignable(ty.non_optional(), wanted.non_optional())
+                    }
+                    None => wanted.is_optional(),
+                },
+            )
+        }
         (a, b) => a == b,
     }
 }

@@ -126,7 +126,10 @@ mod tests {
             pick(&choices, Value::Text("ann smith".into())),
             Ok(Value::Text("Ann Smith".into()))
         );
-        let list = Value::List(vec![Value::Text("BOB".into()), Value::Text("ann smith".into())]);
+        let list = Value::List(vec![
+            Value::Text("BOB".into()),
+            Value::Text("ann smith".into()),
+        ]);
         assert_eq!(
             pick(&choices, list),
             Ok(Value::List(vec![

@@ -156,7 +156,9 @@ fn parse_list(prog: &Program, item: TypeId, json: &Json, mode: Mode) -> Result<V
             if let Some(Json::Array(items)) = &parsed_text {
                 return parse_items(prog, item, items.iter(), mode);
             }
-            split_items(text).map(|t| Json::String(t.to_owned())).collect()
+            split_items(text)
+                .map(|t| Json::String(t.to_owned()))
+                .collect()
         }
         Json::Number(_) | Json::Bool(_) if mode == Mode::Answer => vec![json.clone()],
         _ => return Err("Please give a list.".to_owned()),

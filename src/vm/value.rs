@@ -266,7 +266,10 @@ mod tests {
         assert_eq!(Value::Absent.render(), "");
         let list = Value::List(vec![Value::Text("a".into()), Value::Int(1)]);
         assert_eq!(list.render(), "a, 1");
-        assert_eq!(Value::json(json!(["x", 2.5, null, [1]])).render(), "x, 2.5, [1]");
+        assert_eq!(
+            Value::json(json!(["x", 2.5, null, [1]])).render(),
+            "x, 2.5, [1]"
+        );
         assert_eq!(Value::json(json!({"a": [1, 2]})).render(), r#"{"a":[1,2]}"#);
     }
 

@@ -121,9 +121,16 @@ impl Place {
             Place::VarCheck { var: v, message } => {
                 format!("{} of variable `{}`", check(message), var(v))
             }
-            Place::VarItems { var: v, suggestions } => format!(
+            Place::VarItems {
+                var: v,
+                suggestions,
+            } => format!(
                 "the `{}` of variable `{}`",
-                if suggestions { "suggestions" } else { "choices" },
+                if suggestions {
+                    "suggestions"
+                } else {
+                    "choices"
+                },
                 var(v)
             ),
             Place::VarInvalid(v) => format!("the `invalid` message of variable `{}`", var(v)),

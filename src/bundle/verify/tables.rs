@@ -189,7 +189,11 @@ fn check_vars(m: &Module) -> Result<(), VerifyError> {
             in_range(owner, m.procedures.len(), "procedure", place)?;
         }
         let items = [v.choices, v.suggestions, v.invalid];
-        for chunk in [v.ask, v.when, v.default].into_iter().chain(items).flatten() {
+        for chunk in [v.ask, v.when, v.default]
+            .into_iter()
+            .chain(items)
+            .flatten()
+        {
             in_range(chunk, m.chunks.len(), "chunk", place)?;
         }
         for c in &v.checks {

@@ -128,10 +128,7 @@ pub fn action(action: &Action, p: &Painter) -> Vec<String> {
                 lines.push(format!("  suggestions: {}", suggestions.join(" | ")));
             }
             if *multiple {
-                lines.push(p.paint(
-                    Tone::Dim,
-                    "  (several answers: separate them with commas)",
-                ));
+                lines.push(p.paint(Tone::Dim, "  (several answers: separate them with commas)"));
             }
             lines
         }

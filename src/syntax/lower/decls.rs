@@ -134,8 +134,9 @@ impl Lower<'_> {
             });
         }
         if let Some(record) = child(&pair, Rule::record_type) {
-            let fields =
-                self.nested(span.clone(), |this| this.fields(child(&record, Rule::fields)?))?;
+            let fields = self.nested(span.clone(), |this| {
+                this.fields(child(&record, Rule::fields)?)
+            })?;
             return Some(TypeExpr {
                 kind: TypeExprKind::Record(fields),
                 optional,
