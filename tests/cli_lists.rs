@@ -7,23 +7,17 @@
 
 mod support;
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufReader, Write};
 use std::net::TcpListener;
 
 use serde_json::{Value, json};
-use support::{procc, run_with_stdin};
+use support::{jsonl, procc, read_http_request, run_with_stdin};
 
 const FIXTURE: &str = "tests/fixtures/lists.proc";
 
 /// Runs `procc run ARGS…` with these inputs (one conversation, `c`); the outputs.
 fn session(args: &[&str], inputs: &[Value]) -> Vec<Value> {
-    let mut stdin = String::new();
-    for input in inputs {
-        let mut object = input.as_object().cloned().unwrap_or_default();
-        object.insert("conversation".into(), "c".into());
-        stdin.push_str(&Value::Object(object).to_string());
-        stdin.push('\n');
-    }
+    let stdin = jsonl("c", inputs);
     let output = run_with_stdin(procc().arg("run").args(args), &stdin);
     assert_eq!(
         output.status.code(),
@@ -188,18 +182,7 @@ fn serve(body: &'static str) -> (u16, std::sync::mpsc::Receiver<Value>) {
     std::thread::spawn(move || {
         for stream in listener.incoming().flatten() {
             let mut reader = BufReader::new(stream.try_clone().expect("clone"));
-            let mut length = 0usize;
-            loop {
-                let mut line = String::new();
-                if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
-                    break;
-                }
-                if let Some(value) = line.to_ascii_lowercase().strip_prefix("content-length:") {
-                    length = value.trim().parse().unwrap_or(0);
-                }
-            }
-            let mut request = vec![0u8; length];
-            let _ = reader.read_exact(&mut request);
+            let request = read_http_request(&mut reader);
             let _ = tx.send(serde_json::from_slice(&request).unwrap_or(Value::Null));
             let mut stream = stream;
             let _ = write!(

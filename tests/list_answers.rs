@@ -6,13 +6,14 @@
 
 #![cfg(feature = "compiler")]
 
+mod support;
+
 use std::sync::Arc;
 
-use procc::compiler::compile;
-use procc::diagnostics::Sources;
 use procc::vm::{Conversations, Program};
 use proptest::prelude::*;
 use serde_json::{Value, json};
+use support::send;
 
 const SOURCE: &str = r#"
 var words: [text] { ask "Which words?" }
@@ -30,26 +31,7 @@ procedure show: follow_up {
 "#;
 
 fn program() -> Arc<Program> {
-    let mut sources = Sources::new();
-    sources.add("lists.proc", SOURCE);
-    let compilation = compile(sources);
-    assert!(
-        !compilation.diagnostics.iter().any(|d| d.is_error()),
-        "{:?}",
-        compilation.diagnostics
-    );
-    let module = compilation.generate().expect("lowers");
-    Arc::new(Program::new(module).expect("verifies"))
-}
-
-fn send(c: &mut Conversations, input: Value) -> Vec<Value> {
-    let mut input = input;
-    input["conversation"] = json!("c");
-    c.handle_line(&input.to_string())
-        .outputs
-        .iter()
-        .map(|o| serde_json::to_value(o).expect("serialises"))
-        .collect()
+    support::program_of("lists.proc", SOURCE)
 }
 
 /// A conversation asking `words`.
