@@ -54,7 +54,7 @@ impl<'a> Checker<'a> {
         let outputs = self.record_type(file, &decl.output, "output");
         let types = ComponentTypes {
             input_order: decl.input.iter().map(|f| f.name.name.clone()).collect(),
-            inputs: inputs.into_iter().collect(),
+            inputs,
             outputs,
         };
         self.components
@@ -62,9 +62,26 @@ impl<'a> Checker<'a> {
             .or_insert(types);
     }
 
-    /// The types of typed fields, in written order, reporting duplicates (as `what`)
-    /// and unknown types; a repeated name keeps its first type.
-    pub fn field_types(&mut self, file: FileId, fields: &[Field], what: &str) -> Vec<(String, Ty)> {
+    /// The types of typed fields, by name, reporting duplicates (as `what`) and unknown
+    /// types; a repeated name keeps its first type.
+    pub fn field_types(
+        &mut self,
+        file: FileId,
+        fields: &[Field],
+        what: &str,
+    ) -> HashMap<String, Ty> {
+        self.ordered_field_types(file, fields, what)
+            .into_iter()
+            .collect()
+    }
+
+    /// [`Checker::field_types`] in written order.
+    fn ordered_field_types(
+        &mut self,
+        file: FileId,
+        fields: &[Field],
+        what: &str,
+    ) -> Vec<(String, Ty)> {
         let mut types: Vec<(String, Ty)> = Vec::with_capacity(fields.len());
         let mut first: HashMap<&str, &Field> = HashMap::new();
         for field in fields {
@@ -83,7 +100,7 @@ impl<'a> Checker<'a> {
     /// The record shape of a block of typed fields: `returns { .. }` of an api_call or
     /// a lookup, a component's `output`. Fields may nest lists and records.
     pub fn record_type(&mut self, file: FileId, fields: &[Field], what: &str) -> Ty {
-        Ty::Record(self.field_types(file, fields, what))
+        Ty::Record(self.ordered_field_types(file, fields, what))
     }
 
     /// A variable block: `ask` is a template, `when` and `check` are `bool`s, `default`
