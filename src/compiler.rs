@@ -7,7 +7,7 @@
 use std::fmt;
 use std::path::PathBuf;
 
-use crate::bundle::verify::Rule;
+use crate::bundle::verify::{Rule, Verified};
 use crate::codegen::CodegenError;
 use crate::codegen::module::Module;
 use crate::diagnostics::{Diagnostic, Sources};
@@ -24,20 +24,96 @@ pub use project::{Manifest, Project, discover, find_root, layout_hint, project_o
 
 /// A path could not be read.
 #[derive(Debug)]
+#[non_exhaustive]
 pub struct LoadError {
     /// The path.
     pub path: PathBuf,
     /// Why.
-    pub reason: String,
+    pub problem: LoadProblem,
+}
+
+/// Why a path could not be read.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum LoadProblem {
+    /// The file system refused (a missing file, no permission...).
+    Io(std::io::Error),
+    /// A project file's `include` names a path the file system refuses.
+    Include {
+        /// The path as the project file gives it.
+        include: PathBuf,
+        /// The file system's error.
+        source: std::io::Error,
+    },
+    /// A file was expected and this is a directory.
+    Directory,
+    /// Not a regular file (a FIFO, socket or device).
+    NotRegular,
+    /// Larger than [`MAX_FILE_BYTES`].
+    TooLarge,
+    /// Not UTF-8 text.
+    NotUtf8 {
+        /// The offset of the first invalid byte.
+        offset: usize,
+    },
+    /// A project file that is not valid TOML for a project.
+    Manifest(toml::de::Error),
+    /// A project file whose `name` is empty.
+    EmptyName,
+}
+
+impl LoadError {
+    /// The error of `path`.
+    pub(crate) fn new(path: impl Into<PathBuf>, problem: LoadProblem) -> LoadError {
+        LoadError {
+            path: path.into(),
+            problem,
+        }
+    }
+}
+
+impl fmt::Display for LoadProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            LoadProblem::Io(error) => error.fmt(f),
+            LoadProblem::Include { include, source } => {
+                write!(f, "`include` names {}: {source}", include.display())
+            }
+            LoadProblem::Directory => f.write_str("is a directory"),
+            LoadProblem::NotRegular => f.write_str(
+                "not a regular file (a FIFO, socket or device); procc reads only regular files",
+            ),
+            LoadProblem::TooLarge => write!(
+                f,
+                "larger than {} MiB, the most procc reads from one file",
+                MAX_FILE_BYTES / (1024 * 1024)
+            ),
+            LoadProblem::NotUtf8 { offset } => {
+                write!(f, "not UTF-8 text (invalid byte at offset {offset})")
+            }
+            LoadProblem::Manifest(error) => {
+                write!(f, "not a valid project file: {}", error.message())
+            }
+            LoadProblem::EmptyName => f.write_str("the project's `name` is empty"),
+        }
+    }
 }
 
 impl fmt::Display for LoadError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "cannot read {}: {}", self.path.display(), self.reason)
+        write!(f, "cannot read {}: {}", self.path.display(), self.problem)
     }
 }
 
-impl std::error::Error for LoadError {}
+impl std::error::Error for LoadError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match &self.problem {
+            LoadProblem::Io(error) | LoadProblem::Include { source: error, .. } => Some(error),
+            LoadProblem::Manifest(error) => Some(error),
+            _ => None,
+        }
+    }
+}
 
 /// Reads a project's files into a fresh [`Sources`].
 pub fn load(project: &Project) -> Result<Sources, LoadError> {
@@ -63,7 +139,7 @@ pub struct Compilation {
     /// limits of the bundle format (E0180–E0189) when the program is otherwise correct.
     pub diagnostics: Vec<Diagnostic>,
     /// The verified module, generated when the program has no errors.
-    generated: Option<Result<Module, CodegenError>>,
+    generated: Option<Result<Verified, CodegenError>>,
 }
 
 impl Compilation {
@@ -81,8 +157,21 @@ impl Compilation {
     /// an error here is a program the checker should have refused.
     pub fn generate(&self) -> Result<Module, CodegenError> {
         match &self.generated {
-            Some(generated) => generated.clone(),
+            Some(generated) => generated.clone().map(Verified::into_module),
             None => crate::codegen::generate(&self.files, &self.sources, &self.analysis),
+        }
+    }
+
+    /// The generated module with the verifier's approval (it ran once, in [`compile`]),
+    /// for `vm::Program::from_verified`. Call only when [`Compilation::has_errors`] is
+    /// false; an error here is a program the checker should have refused.
+    pub fn verified(&self) -> Result<Verified, CodegenError> {
+        match &self.generated {
+            Some(generated) => generated.clone(),
+            None => Err(CodegenError {
+                message: "the program has errors: nothing was generated".to_owned(),
+                diagnostic: None,
+            }),
         }
     }
 }
@@ -141,10 +230,11 @@ fn generate_verified(
     files: &[SourceFile],
     sources: &Sources,
     analysis: &Analysis,
-) -> Result<Module, CodegenError> {
+) -> Result<Verified, CodegenError> {
     let (module, map) = crate::codegen::generate_mapped(files, sources, analysis)?;
-    let Err(refusal) = crate::bundle::verify::verify(&module) else {
-        return Ok(module);
+    let refusal = match Verified::new(module) {
+        Ok(verified) => return Ok(verified),
+        Err(refusal) => refusal,
     };
     let (code, help) = match refusal.rule {
         Rule::LimitExceeded => (

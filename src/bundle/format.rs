@@ -17,7 +17,7 @@
 
 use std::fmt;
 
-use super::verify::{VerifyError, verify};
+use super::verify::{Verified, VerifyError};
 use crate::codegen::module::Module;
 
 /// The first six bytes of every bundle.
@@ -34,6 +34,7 @@ pub const HEADER_LEN: usize = 6 + 2 + 32;
 
 /// Why bytes are not a loadable bundle.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum BundleError {
     /// Fewer bytes than a header.
     TooShort {
@@ -135,7 +136,14 @@ impl fmt::Display for BundleError {
     }
 }
 
-impl std::error::Error for BundleError {}
+impl std::error::Error for BundleError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            BundleError::Verify(error) => Some(error),
+            _ => None,
+        }
+    }
+}
 
 impl From<VerifyError> for BundleError {
     fn from(e: VerifyError) -> Self {
@@ -143,8 +151,8 @@ impl From<VerifyError> for BundleError {
     }
 }
 
-/// Encodes a module as a bundle. Does not verify: run [`verify`] first (the compiler
-/// does) — [`load`] will refuse a module that does not verify anyway.
+/// Encodes a module as a bundle. Does not verify: run [`verify`](super::verify::verify)
+/// first (the compiler does) — [`load`] will refuse a module that does not verify anyway.
 pub fn encode(module: &Module) -> Vec<u8> {
     // Encoding into a Vec cannot fail: every type of the module is serialisable and
     // postcard's only error for allocating output is out of memory, which aborts.
@@ -160,9 +168,13 @@ pub fn encode(module: &Module) -> Vec<u8> {
 /// Decodes and verifies a bundle (signed or not: signatures are checked only against
 /// trusted keys, by `sign::check_trusted`, before this).
 pub fn load(bytes: &[u8]) -> Result<Module, BundleError> {
-    let module = decode(bytes)?;
-    verify(&module)?;
-    Ok(module)
+    load_verified(bytes).map(Verified::into_module)
+}
+
+/// [`load`], keeping the proof that the verifier passed the module, so that
+/// `vm::Program::from_verified` does not run it again.
+pub fn load_verified(bytes: &[u8]) -> Result<Verified, BundleError> {
+    Ok(Verified::new(decode(bytes)?)?)
 }
 
 /// Decodes a bundle's header and payload without verifying the module. Only for tools

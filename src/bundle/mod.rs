@@ -10,5 +10,5 @@ pub mod format;
 pub mod sign;
 pub mod verify;
 
-pub use format::{BundleError, FORMAT_VERSION, MAGIC, decode, encode, load};
-pub use verify::{Rule, VerifyError, verify};
+pub use format::{BundleError, FORMAT_VERSION, MAGIC, decode, encode, load, load_verified};
+pub use verify::{Rule, Verified, VerifyError, verify};

@@ -114,11 +114,29 @@ mod keys {
 
     /// Why a key file cannot be used.
     #[derive(Clone, Debug, PartialEq, Eq)]
-    pub struct KeyError(pub String);
+    #[non_exhaustive]
+    pub enum KeyError {
+        /// The file does not start with the tag of the expected kind of key.
+        WrongTag(&'static str),
+        /// The tag is there but no key follows it.
+        Missing,
+        /// Text follows the key.
+        TrailingText,
+        /// The key is not 64 hexadecimal digits.
+        NotHex,
+        /// The bytes are not a valid Ed25519 public key.
+        InvalidPublicKey,
+    }
 
     impl std::fmt::Display for KeyError {
         fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str(&self.0)
+            match self {
+                KeyError::WrongTag(tag) => write!(f, "the file does not start with `{tag}`"),
+                KeyError::Missing => f.write_str("the key is missing"),
+                KeyError::TrailingText => f.write_str("unexpected text after the key"),
+                KeyError::NotHex => f.write_str("the key is not 64 hexadecimal digits"),
+                KeyError::InvalidPublicKey => f.write_str("not a valid Ed25519 public key"),
+            }
         }
     }
 
@@ -149,7 +167,7 @@ mod keys {
         let bytes = tagged(text, PUBLIC_TAG)?;
         VerifyingKey::from_bytes(&bytes)
             .map(PublicKey)
-            .map_err(|_| KeyError("not a valid Ed25519 public key".into()))
+            .map_err(|_| KeyError::InvalidPublicKey)
     }
 
     /// Adds `key`'s signature to a bundle (signed or not); the inner bundle is kept
@@ -190,18 +208,16 @@ mod keys {
         }
     }
 
-    fn tagged(text: &str, tag: &str) -> Result<[u8; 32], KeyError> {
+    fn tagged(text: &str, tag: &'static str) -> Result<[u8; 32], KeyError> {
         let mut words = text.split_whitespace();
         if words.next() != Some(tag) {
-            return Err(KeyError(format!("the file does not start with `{tag}`")));
+            return Err(KeyError::WrongTag(tag));
         }
-        let hex_text = words
-            .next()
-            .ok_or_else(|| KeyError("the key is missing".into()))?;
+        let hex_text = words.next().ok_or(KeyError::Missing)?;
         if words.next().is_some() {
-            return Err(KeyError("unexpected text after the key".into()));
+            return Err(KeyError::TrailingText);
         }
-        unhex(hex_text).ok_or_else(|| KeyError("the key is not 64 hexadecimal digits".into()))
+        unhex(hex_text).ok_or(KeyError::NotHex)
     }
 
     fn hex(bytes: &[u8]) -> String {

@@ -14,7 +14,7 @@ pub fn run(path: &Path, format: Format, trust: &[PathBuf]) -> u8 {
         Err(code) => return code,
     };
     let module = match load_bundle(path, &trusted) {
-        Ok(module) => module,
+        Ok(verified) => verified.into_module(),
         Err(code) => return code,
     };
     match format {

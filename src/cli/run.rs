@@ -4,10 +4,10 @@ use std::io::BufRead;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use procc::bundle::Verified;
 use procc::bundle::sign::PublicKey;
-use procc::codegen::module::Module;
 use procc::runtime::{EnvSecrets, EventLog, HttpClient, HttpOutcome, handle_performing_observed};
-use procc::vm::{Action, Conversations, Program, parse_input_bytes};
+use procc::vm::{Action, Conversations, Program, Tier, parse_input_bytes};
 
 use super::{EXIT_FAILURE, EXIT_OK, EXIT_USAGE};
 
@@ -131,17 +131,19 @@ pub fn report_failure(request: &Action, outcome: &HttpOutcome) {
 
 /// Loads or compiles the paths (see [`load_module`]) and prepares the module to run.
 pub fn load_program(paths: &[PathBuf], trust: &[PathBuf]) -> Result<Arc<Program>, u8> {
-    let module = load_module(paths, trust)?;
-    Program::new(module).map(Arc::new).map_err(|error| {
-        eprintln!("error: the bundle cannot run: {error}");
-        EXIT_FAILURE
-    })
+    let verified = load_module(paths, trust)?;
+    Program::from_verified(verified, Tier::Native)
+        .map(Arc::new)
+        .map_err(|error| {
+            eprintln!("error: the bundle cannot run: {error}");
+            EXIT_FAILURE
+        })
 }
 
-/// Loads a bundle (one path ending in `.procb`) or compiles the given `.proc` paths.
-/// With trusted keys (`--trust`), only a bundle one of them signed is accepted:
-/// sources, which nobody signed, are refused.
-pub fn load_module(paths: &[PathBuf], trust: &[PathBuf]) -> Result<Module, u8> {
+/// Loads a bundle (one path ending in `.procb`) or compiles the given `.proc` paths;
+/// either way the verifier passed the module once. With trusted keys (`--trust`), only
+/// a bundle one of them signed is accepted: sources, which nobody signed, are refused.
+pub fn load_module(paths: &[PathBuf], trust: &[PathBuf]) -> Result<Verified, u8> {
     let trusted = super::trust::read_keys(trust)?;
     if let [single] = paths
         && single.extension().is_some_and(|ext| ext == "procb")
@@ -188,20 +190,20 @@ pub fn load_module(paths: &[PathBuf], trust: &[PathBuf]) -> Result<Module, u8> {
         }
         return Err(EXIT_FAILURE);
     }
-    compilation.generate().map_err(|error| {
+    compilation.verified().map_err(|error| {
         eprintln!("error: internal compiler error: {error}");
         EXIT_FAILURE
     })
 }
 
 /// Reads and verifies a bundle; a refusal is reported and gives exit code 1.
-pub fn load_bundle(path: &Path, trusted: &[PublicKey]) -> Result<Module, u8> {
+pub fn load_bundle(path: &Path, trusted: &[PublicKey]) -> Result<Verified, u8> {
     let bytes = std::fs::read(path).map_err(|error| {
         eprintln!("error: cannot read {}: {error}", path.display());
         EXIT_USAGE
     })?;
     super::trust::check(path, &bytes, trusted)?;
-    procc::bundle::load(&bytes).map_err(|error| {
+    procc::bundle::load_verified(&bytes).map_err(|error| {
         eprintln!("error: {} is refused: {error}", path.display());
         EXIT_FAILURE
     })

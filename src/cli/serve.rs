@@ -138,7 +138,7 @@ pub fn run(args: &ServeArgs) -> u8 {
         Ok(module) => module,
         Err(code) => return code,
     };
-    let bundle = procc::bundle::encode(&module);
+    let bundle = procc::bundle::encode(module.module());
     let events = match args.events.as_deref().map(EventLog::create).transpose() {
         Ok(events) => events.map(Arc::new),
         Err(error) => {

@@ -125,7 +125,7 @@ fn run_project<'a>(
     args: &TestArgs,
 ) -> Result<ProjectRun<'a>, String> {
     let module = compilation
-        .generate()
+        .verified()
         .map_err(|error| format!("internal compiler error: {error}"))?;
     let files: Vec<_> = user_files(compilation).cloned().collect();
     let results = run_selected_tests(&files, &module, args.filter.as_deref())?;

@@ -7,7 +7,7 @@ use std::collections::HashSet;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use super::LoadError;
+use super::{LoadError, LoadProblem};
 
 /// The largest `.proc` (or `procc.toml`) file procc reads: far above any real source
 /// file, low enough that a mistaken path cannot exhaust memory.
@@ -53,17 +53,14 @@ impl Walk {
     /// subdirectories not visited yet. A symlink to a directory counts as a directory
     /// and is followed, once.
     pub fn list(&mut self, dir: &Path) -> Result<Listing, LoadError> {
-        let error = |reason: String| LoadError {
-            path: dir.to_path_buf(),
-            reason,
-        };
+        let error = |e: std::io::Error| LoadError::new(dir, LoadProblem::Io(e));
         let mut listing = Listing {
             files: Vec::new(),
             subdirs: Vec::new(),
             manifest: false,
         };
-        for entry in std::fs::read_dir(dir).map_err(|e| error(e.to_string()))? {
-            let path = entry.map_err(|e| error(e.to_string()))?.path();
+        for entry in std::fs::read_dir(dir).map_err(error)? {
+            let path = entry.map_err(error)?.path();
             // `metadata` follows symlinks; a dangling one is treated as a file, and
             // reported when read if it is named `.proc`.
             let is_dir = std::fs::metadata(&path).is_ok_and(|m| m.is_dir());
@@ -87,47 +84,31 @@ impl Walk {
 /// FIFO, a socket, a device, a file too large, bytes that are not UTF-8) is a clear
 /// error, and reading never blocks on a FIFO nor runs on forever.
 pub fn read_text(path: &Path) -> Result<String, LoadError> {
-    let error = |reason: String| LoadError {
-        path: path.to_path_buf(),
-        reason,
-    };
-    let metadata = std::fs::metadata(path).map_err(|e| error(e.to_string()))?;
+    let error = |problem: LoadProblem| LoadError::new(path, problem);
+    let io = |e: std::io::Error| error(LoadProblem::Io(e));
+    let metadata = std::fs::metadata(path).map_err(io)?;
     if metadata.is_dir() {
-        return Err(error("is a directory".to_string()));
+        return Err(error(LoadProblem::Directory));
     }
     if !metadata.is_file() {
-        return Err(error(
-            "not a regular file (a FIFO, socket or device); procc reads only regular files"
-                .to_string(),
-        ));
+        return Err(error(LoadProblem::NotRegular));
     }
     if metadata.len() > MAX_FILE_BYTES {
-        return Err(too_large(path));
+        return Err(error(LoadProblem::TooLarge));
     }
-    let file = std::fs::File::open(path).map_err(|e| error(e.to_string()))?;
+    let file = std::fs::File::open(path).map_err(io)?;
     // The file may grow between `metadata` and the read: read at most one byte more
     // than the limit to notice.
     let mut bytes = Vec::new();
     file.take(MAX_FILE_BYTES + 1)
         .read_to_end(&mut bytes)
-        .map_err(|e| error(e.to_string()))?;
+        .map_err(io)?;
     if bytes.len() as u64 > MAX_FILE_BYTES {
-        return Err(too_large(path));
+        return Err(error(LoadProblem::TooLarge));
     }
     String::from_utf8(bytes).map_err(|e| {
-        error(format!(
-            "not UTF-8 text (invalid byte at offset {})",
-            e.utf8_error().valid_up_to()
-        ))
+        error(LoadProblem::NotUtf8 {
+            offset: e.utf8_error().valid_up_to(),
+        })
     })
-}
-
-fn too_large(path: &Path) -> LoadError {
-    LoadError {
-        path: path.to_path_buf(),
-        reason: format!(
-            "larger than {} MiB, the most procc reads from one file",
-            MAX_FILE_BYTES / (1024 * 1024)
-        ),
-    }
 }

@@ -10,8 +10,8 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-use super::LoadError;
 use super::files::{MANIFEST, Walk, read_text};
+use super::{LoadError, LoadProblem};
 
 /// A set of `.proc` files compiled together into one bundle.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -51,15 +51,10 @@ pub struct Manifest {
 pub fn read_manifest(root: &Path) -> Result<Manifest, LoadError> {
     let path = root.join(MANIFEST);
     let text = read_text(&path)?;
-    let manifest: Manifest = toml::from_str(&text).map_err(|error| LoadError {
-        path: path.clone(),
-        reason: format!("not a valid project file: {}", error.message()),
-    })?;
+    let manifest: Manifest = toml::from_str(&text)
+        .map_err(|error| LoadError::new(&path, LoadProblem::Manifest(error)))?;
     if manifest.name.trim().is_empty() {
-        return Err(LoadError {
-            path,
-            reason: "the project's `name` is empty".to_string(),
-        });
+        return Err(LoadError::new(path, LoadProblem::EmptyName));
     }
     Ok(manifest)
 }
@@ -125,10 +120,8 @@ pub fn discover(paths: &[PathBuf]) -> Result<Vec<Project>, LoadError> {
     let mut projects = Vec::new();
     let mut roots: Vec<PathBuf> = Vec::new();
     for path in paths {
-        let metadata = std::fs::metadata(path).map_err(|error| LoadError {
-            path: path.clone(),
-            reason: error.to_string(),
-        })?;
+        let metadata = std::fs::metadata(path)
+            .map_err(|error| LoadError::new(path, LoadProblem::Io(error)))?;
         if let Some(root) = find_root(path) {
             let index = match roots.iter().position(|known| *known == root) {
                 Some(index) => index,
@@ -167,9 +160,12 @@ fn manifest_project(root: &Path, walk: &mut Walk) -> Result<Project, LoadError> 
         Some(includes) => {
             for include in includes {
                 let path = root.join(include);
-                let metadata = std::fs::metadata(&path).map_err(|error| LoadError {
-                    path: root.join(MANIFEST),
-                    reason: format!("`include` names {}: {error}", include.display()),
+                let metadata = std::fs::metadata(&path).map_err(|source| {
+                    let include = include.clone();
+                    LoadError::new(
+                        root.join(MANIFEST),
+                        LoadProblem::Include { include, source },
+                    )
                 })?;
                 if metadata.is_dir() {
                     if walk.enter(&path) {

@@ -34,6 +34,7 @@ pub const INDENT: usize = 2;
 
 /// Why a text was not formatted.
 #[derive(Debug)]
+#[non_exhaustive]
 pub enum FormatError {
     /// The text has syntax errors (the parser's diagnostics; file ids are `FileId(0)`).
     Syntax(Vec<Diagnostic>),

@@ -38,9 +38,10 @@ pub const MAX_REDIRECTS: usize = 5;
 /// The largest backoff between two attempts.
 const BACKOFF_CAP: Duration = Duration::from_secs(2);
 
-/// Why the HTTP client could not be built.
+/// Why the HTTP client could not be built; the client library's error is its
+/// [`source`](std::error::Error::source) (without any URL).
 #[derive(Debug)]
-pub struct HttpError(String);
+pub struct HttpError(reqwest::Error);
 
 impl std::fmt::Display for HttpError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -48,7 +49,11 @@ impl std::fmt::Display for HttpError {
     }
 }
 
-impl std::error::Error for HttpError {}
+impl std::error::Error for HttpError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&self.0)
+    }
+}
 
 /// An HTTP client for `api_call` requests. Cheap to clone (the connection pool is shared).
 #[derive(Clone, Debug)]
@@ -112,7 +117,7 @@ impl HttpClient {
             .redirect(reqwest::redirect::Policy::none())
             .referer(false)
             .build()
-            .map_err(|e| HttpError(e.without_url().to_string()))?;
+            .map_err(|e| HttpError(e.without_url()))?;
         Ok(HttpClient {
             client,
             backoff_base: BACKOFF_BASE,

@@ -4,6 +4,7 @@
 use std::collections::{HashMap, HashSet};
 
 use super::codes;
+use super::resolved::{Reference, Site};
 use super::suggest::did_you_mean;
 use super::symbols::{Decl, Symbols};
 use super::types::Ty;
@@ -36,6 +37,9 @@ pub struct Checker<'a> {
     pub date_literals: DateLiterals,
     /// Every `then` hand-over seen so far, for the cycle check.
     pub then_edges: Vec<super::outcomes::ThenEdge>,
+    /// The local variables of the procedure being checked, by name: where each is
+    /// declared (the first declaration of a name).
+    pub local_sites: HashMap<String, Site>,
 }
 
 /// Text literals read as dates, by file and the byte offset where the literal starts.
@@ -90,6 +94,7 @@ impl<'a> Checker<'a> {
             components: HashMap::new(),
             all_locals: HashSet::new(),
             then_edges: Vec::new(),
+            local_sites: HashMap::new(),
         }
     }
 
@@ -115,7 +120,11 @@ impl<'a> Checker<'a> {
         accept: impl Fn(&Decl<'a>) -> bool,
     ) -> Option<Decl<'a>> {
         match self.syms.values.get(name.name.as_str()).copied() {
-            Some(entry) if accept(&entry.decl) => Some(entry.decl),
+            Some(entry) if accept(&entry.decl) => {
+                let declared = Reference::Declared((entry.file, entry.name.span.start));
+                self.refer(file, name, declared);
+                Some(entry.decl)
+            }
             Some(entry) => {
                 self.diags.push(
                     Diagnostic::error(
@@ -139,6 +148,13 @@ impl<'a> Checker<'a> {
                 None
             }
         }
+    }
+
+    /// Records what `name` (written in `file`) stands for, for code generation.
+    pub fn refer(&mut self, file: FileId, name: &Ident, reference: Reference) {
+        self.syms
+            .references
+            .insert((file, name.span.start), reference);
     }
 
     /// Reports an unknown name, with "did you mean" among `candidates`.

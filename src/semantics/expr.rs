@@ -5,6 +5,7 @@
 
 use super::checker::Checker;
 use super::codes;
+use super::resolved::{FailureField, Reference, Target};
 use super::scope::{Outcome, Scope, Vars};
 use super::suggest::did_you_mean;
 use super::symbols::Decl;
@@ -385,46 +386,68 @@ impl<'a> Checker<'a> {
 
     fn name(&mut self, name: &Ident, scope: Scope<'_>) -> Ty {
         let text = name.name.as_str();
+        let file = scope.file;
         if let Some((own, ty)) = scope.own
             && own == text
         {
+            self.refer(file, name, Reference::Is(Target::Value));
             return ty.clone();
         }
-        match (text, scope.value, scope.outcome) {
-            ("value", Some(ty), _) => return ty.clone(),
+        let place = match (text, scope.value, scope.outcome) {
+            ("value", Some(ty), _) => Some((Target::Value, ty.clone())),
             ("result", _, Outcome::Result(record))
             | ("response", _, Outcome::Response(Some(record))) => {
-                return record.clone();
+                Some((Target::Result, record.clone()))
             }
-            ("response", _, Outcome::Response(None)) => return Ty::Json,
+            ("response", _, Outcome::Response(None)) => Some((Target::Result, Ty::Json)),
             // In `on failure` these name the failure, before any variable of that name.
-            ("reason", _, Outcome::Failure) => return Ty::Text,
-            ("status", _, Outcome::Failure) => return Ty::Int.optional(),
-            ("response", _, Outcome::Failure) => return Ty::Json.optional(),
-            _ => {}
+            ("reason", _, Outcome::Failure) => {
+                Some((Target::Failure(FailureField::Reason), Ty::Text))
+            }
+            ("status", _, Outcome::Failure) => {
+                Some((Target::Failure(FailureField::Status), Ty::Int.optional()))
+            }
+            ("response", _, Outcome::Failure) => {
+                Some((Target::Failure(FailureField::Response), Ty::Json.optional()))
+            }
+            _ => None,
+        };
+        if let Some((target, ty)) = place {
+            self.refer(file, name, Reference::Is(target));
+            return ty;
         }
         let conv = self.conv_types.get(text).cloned();
+        // A conversation variable, recorded as used and as what the name stands for.
+        let conversation = |checker: &mut Self, ty: Ty| {
+            checker.used.insert(text.to_string());
+            if let Some(entry) = checker.syms.values.get(text).copied() {
+                let declared = Reference::Declared((entry.file, entry.name.span.start));
+                checker.refer(file, name, declared);
+            }
+            ty
+        };
         match scope.vars {
             Vars::Procedure { locals, collected } => {
                 if let Some(ty) = locals.get(text) {
+                    if let Some(&site) = self.local_sites.get(text) {
+                        self.refer(file, name, Reference::Local(site));
+                    }
                     return ty.clone();
                 }
                 if let Some(ty) = conv {
-                    self.used.insert(text.to_string());
                     let is_collected = collected.is_none_or(|set| set.contains(text));
+                    let ty = conversation(self, ty);
                     return if is_collected { ty } else { ty.optional() };
                 }
             }
             Vars::Conversation => {
                 if let Some(ty) = conv {
-                    self.used.insert(text.to_string());
-                    return ty;
+                    return conversation(self, ty);
                 }
             }
             Vars::ConversationOptional => {
                 if let Some(ty) = conv {
-                    self.used.insert(text.to_string());
-                    return ty.optional();
+                    return conversation(self, ty).optional();
                 }
             }
             Vars::None(why) => {
@@ -505,8 +528,14 @@ impl<'a> Checker<'a> {
             self.not_here(scope, attr, "a refinement type's check sees only `value`");
             return Ty::Error;
         }
-        match self.customer_types.get(&attr.name) {
-            Some(ty) => ty.clone(),
+        match self.customer_types.get(&attr.name).cloned() {
+            Some(ty) => {
+                if let Some((file, field)) = self.syms.customer.get(attr.name.as_str()).copied() {
+                    let declared = Reference::Declared((file, field.name.span.start));
+                    self.refer(scope.file, attr, declared);
+                }
+                ty
+            }
             None => {
                 let mut names: Vec<&str> = self.syms.customer.keys().copied().collect();
                 names.sort();

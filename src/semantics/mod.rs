@@ -17,6 +17,7 @@ mod external;
 pub mod graph;
 mod outcomes;
 mod procedure;
+pub mod resolved;
 mod scenario;
 mod scope;
 mod suggest;
@@ -29,6 +30,7 @@ pub use checker::DateLiterals;
 pub use expr::BUILTINS;
 pub use graph::{CollectStep, DepKind, VarGraph, VarKey};
 pub use procedure::KINDS;
+pub use resolved::Resolved;
 
 use crate::diagnostics::{Diagnostic, Sources};
 use crate::syntax::ast::{FileId, Item, ItemKind, SourceFile};
@@ -51,6 +53,9 @@ pub struct Analysis {
     /// Text literals that stand for dates (a comparison with a date, a list of dates,
     /// `??`, an argument), which code generation emits as date constants.
     pub date_literals: DateLiterals,
+    /// Every declaration's table index and what each name stands for: code generation's
+    /// only source of names.
+    pub resolved: Resolved,
 }
 
 /// Analyses the files of one build. `files` includes the standard library's files
@@ -117,6 +122,7 @@ pub fn analyze(files: &[SourceFile], sources: &Sources, stdlib: &[FileId]) -> An
     checker.unused_warnings(stdlib);
 
     let date_literals = std::mem::take(&mut checker.date_literals);
+    let resolved = Resolved::new(files, stdlib, &imported, &graph, &checker.syms.references);
     let mut diagnostics = warnings::without_missing_items_of_broken(checker.diags, files);
     diagnostics.sort_by(|a, b| {
         (a.file, a.span.start, a.span.end, a.code).cmp(&(b.file, b.span.start, b.span.end, b.code))
@@ -127,6 +133,7 @@ pub fn analyze(files: &[SourceFile], sources: &Sources, stdlib: &[FileId]) -> An
         stdlib: stdlib.to_vec(),
         graph,
         date_literals,
+        resolved,
     }
 }
 

@@ -117,6 +117,14 @@ impl<'a> Checker<'a> {
         let kind = self.procedure_kind(file, &decl.kind);
         self.item_structure(file, decl, kind);
 
+        self.local_sites.clear();
+        for item in &decl.items {
+            if let ProcItemKind::Var(var) = &item.kind {
+                self.local_sites
+                    .entry(var.name.name.clone())
+                    .or_insert((file, var.name.span.start));
+            }
+        }
         let locals = self.local_vars(file, decl);
         let collected: HashSet<String> = graph
             .collection_order(&decl.name.name)

@@ -8,6 +8,7 @@
 use std::collections::{HashMap, HashSet};
 
 use super::codes;
+use super::resolved::{Reference, Site, builtin_type};
 use super::suggest::did_you_mean;
 use super::types::Ty;
 use crate::diagnostics::{Diagnostic, Sources};
@@ -84,6 +85,9 @@ pub struct Symbols<'a> {
     pub not_imported: HashMap<&'a str, String>,
     /// Resolved refinement types.
     pub resolved: HashMap<String, Ty>,
+    /// What each name resolved so far stands for, by where it is written (for code
+    /// generation, see [`super::resolved`]).
+    pub references: HashMap<Site, Reference>,
 }
 
 /// The name an item declares, if it declares one.
@@ -381,6 +385,17 @@ impl<'a> Symbols<'a> {
         visiting: &mut Vec<&'a str>,
         diags: &mut Vec<Diagnostic>,
     ) -> Ty {
+        if let TypeExprKind::Named(name) = &expr.kind {
+            let reference = match builtin_type(&name.name) {
+                Some(target) => Some(Reference::Is(target)),
+                None => self.types.get(name.name.as_str()).map(|(type_file, decl)| {
+                    Reference::Declared((*type_file, decl.name.span.start))
+                }),
+            };
+            if let Some(reference) = reference {
+                self.references.insert((file, name.span.start), reference);
+            }
+        }
         let ty = match &expr.kind {
             TypeExprKind::Named(name) => match name.name.as_str() {
                 "text" => Ty::Text,

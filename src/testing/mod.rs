@@ -15,12 +15,13 @@ use std::sync::Arc;
 
 use serde_json::{Map, Value as Json};
 
+use crate::bundle::Verified;
 use crate::codegen::module::Module;
 use crate::diagnostics::Diagnostic;
 use crate::syntax::ast::{FileId, ItemKind, SourceFile, Span, TestDecl, TestStep, TestStepKind};
 use crate::vm::analytics::EventKind;
 use crate::vm::protocol::{Action, Event, Feedback, Input, Output};
-use crate::vm::{Conversations, Program};
+use crate::vm::{Conversations, Program, Tier};
 
 pub use coverage::{Point, ProcedureCoverage, Target, coverage, reachable_outcomes};
 use expect::Expectation;
@@ -58,17 +59,19 @@ pub fn matches_filter(name: &str, filter: Option<&str>) -> bool {
 }
 
 /// Runs every `test` block of `files` (the user's files) against `module`.
-pub fn run_tests(files: &[SourceFile], module: &Module) -> Result<Vec<TestResult>, String> {
+pub fn run_tests(files: &[SourceFile], module: &Verified) -> Result<Vec<TestResult>, String> {
     run_selected_tests(files, module, None)
 }
 
 /// Runs the `test` blocks of `files` whose name contains `filter` (all when `None`).
 pub fn run_selected_tests(
     files: &[SourceFile],
-    module: &Module,
+    verified: &Verified,
     filter: Option<&str>,
 ) -> Result<Vec<TestResult>, String> {
-    let program = Arc::new(Program::new(module.clone()).map_err(|e| e.to_string())?);
+    let module = verified.module();
+    let program = Program::from_verified(verified.clone(), Tier::Native);
+    let program = Arc::new(program.map_err(|e| e.to_string())?);
     let mut results = Vec::new();
     for file in files {
         for item in &file.items {

@@ -460,13 +460,28 @@ pub(crate) fn eval_guard(env: &Env<'_>, chunk: ChunkId) -> bool {
     #[cfg(feature = "jit")]
     if let Some(guard) = env.prog.native_guard(chunk) {
         use super::jit::Verdict;
-        match super::jit::run(guard, env) {
+        match super::jit::run(guard, native_inputs(env)) {
             Verdict::True => return true,
             Verdict::False | Verdict::Error | Verdict::NotBool => return false,
             Verdict::Fallback => {}
         }
     }
     interpret_guard(*env, chunk)
+}
+
+/// What a native guard reads in `env`: the native tier sees the session's customer
+/// attributes and known variables and the program's regexes, not the session or the
+/// program themselves.
+#[cfg(feature = "jit")]
+#[inline]
+pub(crate) fn native_inputs<'a>(env: &Env<'a>) -> super::jit::Inputs<'a> {
+    super::jit::Inputs {
+        customer: &env.session.customer,
+        value: env.value,
+        candidate: env.candidate,
+        known: &env.session.known,
+        regexes: env.prog.regexes(),
+    }
 }
 
 /// The interpreter's answer for a guard. Kept out of line, and given `env` by value,

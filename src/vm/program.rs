@@ -5,7 +5,8 @@ use std::collections::HashMap;
 
 use regex::Regex;
 
-use crate::bundle::verify::{VerifyError, verify};
+use crate::bundle::BundleError;
+use crate::bundle::verify::{Verified, VerifyError};
 use crate::codegen::isa::{Chunk, ChunkId, Instr, ProcId, StrId, TypeId, VarId};
 use crate::codegen::module::{DepKind, Module, ProcDef, Shape, TypeDef, VarDef};
 
@@ -13,6 +14,7 @@ use super::value::Value;
 
 /// Why a module cannot be run.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum ProgramError {
     /// A regex of an `Instr::Matches` does not compile.
     BadRegex {
@@ -39,7 +41,53 @@ impl std::fmt::Display for ProgramError {
     }
 }
 
-impl std::error::Error for ProgramError {}
+impl std::error::Error for ProgramError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            ProgramError::Unverified(error) => Some(error),
+            _ => None,
+        }
+    }
+}
+
+/// Why bundle bytes cannot be run: not a bundle the verifier accepts, or a module that
+/// cannot be prepared.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum LoadError {
+    /// The bytes are not a valid bundle (format, hash, signatures, the verifier).
+    Bundle(BundleError),
+    /// The verified module cannot be prepared (a regex that does not compile...).
+    Program(ProgramError),
+}
+
+impl std::fmt::Display for LoadError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            LoadError::Bundle(error) => error.fmt(f),
+            LoadError::Program(error) => error.fmt(f),
+        }
+    }
+}
+
+impl std::error::Error for LoadError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            LoadError::Bundle(error) => Some(error),
+            LoadError::Program(error) => Some(error),
+        }
+    }
+}
+
+/// Whether guards may run as native code (feature `jit`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Tier {
+    /// Guards in the native tier's subset are compiled to native code (the default;
+    /// the same as [`Tier::Interpreted`] without the `jit` feature).
+    Native,
+    /// Every guard runs in the interpreter.
+    Interpreted,
+}
 
 /// A module ready to run.
 #[derive(Debug)]
@@ -101,9 +149,22 @@ impl Program {
         self.jit.guard(chunk)
     }
 
+    /// Loads bundle bytes into a program: decodes them, runs the verifier once, and
+    /// prepares the module ([`Program::new`]'s checks but the verifier's).
+    pub fn load(bytes: &[u8]) -> Result<Program, LoadError> {
+        let verified = crate::bundle::load_verified(bytes).map_err(LoadError::Bundle)?;
+        Program::from_verified(verified, Tier::Native).map_err(LoadError::Program)
+    }
+
+    /// Prepares a module the verifier already passed (from
+    /// [`crate::bundle::load_verified`] or [`Verified::new`]) without verifying it again.
+    pub fn from_verified(verified: Verified, tier: Tier) -> Result<Program, ProgramError> {
+        Program::build(verified.into_module(), tier == Tier::Native)
+    }
+
     fn prepare(module: Module, native: bool) -> Result<Program, ProgramError> {
-        verify(&module).map_err(ProgramError::Unverified)?;
-        Program::build(module, native)
+        let verified = Verified::new(module).map_err(ProgramError::Unverified)?;
+        Program::build(verified.into_module(), native)
     }
 
     /// A program from a module the verifier never saw: only for the crate's own tests of
@@ -264,6 +325,12 @@ impl Program {
 
     pub(crate) fn regex(&self, id: StrId) -> Option<&Regex> {
         self.regexes.get(&id)
+    }
+
+    /// Every compiled regex, by the string id of its pattern (for the native tier).
+    #[cfg(feature = "jit")]
+    pub(crate) fn regexes(&self) -> &HashMap<StrId, Regex> {
+        &self.regexes
     }
 
     pub(crate) fn chunk(&self, id: ChunkId) -> Option<&Chunk> {

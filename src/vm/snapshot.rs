@@ -25,6 +25,7 @@ pub const FORMAT: u8 = 2;
 
 /// Why a snapshot cannot be restored.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum SnapshotError {
     /// Not a snapshot (no format byte, or one no version of procc wrote).
     Format,

@@ -36,6 +36,32 @@ use roles::Role;
 
 pub use crate::limits::MAX_CHUNK_LEN;
 
+/// A module that passed the verifier: the only input `vm::Program` runs without
+/// verifying again. Made only by [`Verified::new`] (and [`crate::bundle::load_verified`]),
+/// which run [`verify`]; it cannot be changed afterwards.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Verified {
+    module: Module,
+}
+
+impl Verified {
+    /// Runs the verifier on `module`.
+    pub fn new(module: Module) -> Result<Verified, VerifyError> {
+        verify(&module)?;
+        Ok(Verified { module })
+    }
+
+    /// The verified module.
+    pub fn module(&self) -> &Module {
+        &self.module
+    }
+
+    /// The module, no longer marked as verified.
+    pub fn into_module(self) -> Module {
+        self.module
+    }
+}
+
 /// Verifies a module; `Ok(())` means it may run.
 pub fn verify(module: &Module) -> Result<(), VerifyError> {
     tables::check_tables(module)?;

@@ -15,16 +15,15 @@
 
 use super::emit::Emitter;
 use super::expr::Scope;
-use super::names::find;
 use super::{Gen, Result, missing};
 use crate::codegen::isa::{
     Approver, Const, Instr, Method, Outcome, OutcomeChunks, Reason, RequestSpec,
 };
 use crate::codegen::module::{Kind, ProcDef, RequireDef};
-use crate::semantics::CollectStep;
+use crate::semantics::resolved::{Step, Target};
 use crate::syntax::ast::{
-    self, FileId, IfStmt, ProcItemKind, ProcedureDecl, RequestDecl, RequestItemKind, Stmt,
-    StmtKind, TriggerKind,
+    self, FileId, IfStmt, ItemKind, ProcItemKind, ProcedureDecl, RequestDecl, RequestItemKind,
+    Stmt, StmtKind, TriggerKind,
 };
 
 /// A request's timeout when none is given, in milliseconds.
@@ -34,26 +33,30 @@ const DEFAULT_TIMEOUT_MS: u32 = 10_000;
 pub(super) fn lower_procedures(g: &mut Gen<'_>) -> Result<()> {
     g.module.triggers.by_source = vec![Vec::new(); g.module.sources.len()];
     g.module.triggers.by_faq = vec![Vec::new(); g.module.faqs.len()];
-    let decls = g.names.proc_decls.clone();
-    for (index, (file, decl)) in decls.into_iter().enumerate() {
-        let def = g.procedure(index as u32, file, decl)?;
+    for index in 0..g.resolved.procedures.len() {
+        let slot = &g.resolved.procedures[index];
+        let (file, steps) = (slot.file, slot.steps.clone());
+        let ItemKind::Procedure(decl) = &g.item(file, slot.item)?.kind else {
+            return Err(missing(format!("procedure {index} is not a `procedure`")));
+        };
+        let def = g.procedure(index as u32, file, decl, &steps)?;
         g.module.procedures.push(def);
     }
     Ok(())
 }
 
 impl Gen<'_> {
-    fn procedure(&mut self, id: u32, file: FileId, p: &ProcedureDecl) -> Result<ProcDef> {
+    fn procedure(
+        &mut self,
+        id: u32,
+        file: FileId,
+        p: &ProcedureDecl,
+        collection: &[Step],
+    ) -> Result<ProcDef> {
         let name = p.name.name.as_str();
         let kind = Kind::parse(&p.kind.name)
             .ok_or_else(|| missing(format!("unknown kind `{}`", p.kind.name)))?;
-        let scope = Scope {
-            file,
-            procedure: Some(name),
-            value: None,
-            result: false,
-            failure: false,
-        };
+        let scope = Scope::top(file);
         let mut label = None;
         let mut def = ProcDef {
             name: name.to_string(),
@@ -86,19 +89,18 @@ impl Gen<'_> {
                 }
                 ProcItemKind::Trigger(triggers) => {
                     for t in triggers {
-                        self.trigger(id, &t.kind)?;
+                        self.trigger(id, file, &t.kind)?;
                     }
                 }
                 ProcItemKind::Audience(names) => {
                     for n in names {
-                        def.audiences
-                            .push(find(&self.names.audiences, "audience", &n.name)?);
+                        def.audiences.push(self.index(file, n, Target::Audience)?);
                     }
                 }
                 ProcItemKind::When(x) => def.when = Some(self.expr_chunk(scope, x)?),
                 ProcItemKind::Escalation => def.escalation = true,
                 ProcItemKind::Irreversible => def.irreversible = true,
-                ProcItemKind::Returns(fields) => def.returns = self.fields(fields)?,
+                ProcItemKind::Returns(fields) => def.returns = self.fields(file, fields)?,
                 ProcItemKind::Require { cond, message } => def.requires.push(RequireDef {
                     cond: self.expr_chunk(scope, cond)?,
                     message: self.template_chunk(scope, message)?,
@@ -108,21 +110,16 @@ impl Gen<'_> {
         }
         def.label = label.ok_or_else(|| missing(format!("procedure `{name}` has no label")))?;
         let mut steps = Vec::new();
-        for step in self.graph.collection_steps(name) {
-            let instr =
-                match step {
-                    CollectStep::Collect(key) => {
-                        let var =
-                            self.names.vars.get(&key).copied().ok_or_else(|| {
-                                missing(format!("unknown variable `{}`", key.name()))
-                            })?;
-                        def.collects.push(var);
-                        Instr::Collect(var)
-                    }
-                    CollectStep::Require(index) => Instr::Require(
-                        u32::try_from(index).map_err(|_| missing("too many requirements"))?,
-                    ),
-                };
+        for &step in collection {
+            let instr = match step {
+                Step::Collect(var) => {
+                    def.collects.push(var);
+                    Instr::Collect(var)
+                }
+                Step::Require(index) => Instr::Require(
+                    u32::try_from(index).map_err(|_| missing("too many requirements"))?,
+                ),
+            };
             steps.push(instr);
         }
         def.body = self.body(scope, p, kind, &steps)?;
@@ -130,26 +127,23 @@ impl Gen<'_> {
         Ok(def)
     }
 
-    fn trigger(&mut self, id: u32, t: &TriggerKind) -> Result<()> {
+    fn trigger(&mut self, id: u32, file: FileId, t: &TriggerKind) -> Result<()> {
+        let index = match t {
+            TriggerKind::Source(n) => Some(self.index(file, n, Target::Source)? as usize),
+            TriggerKind::Faq(n) => Some(self.index(file, n, Target::Faq)? as usize),
+            _ => None,
+        };
         let triggers = &mut self.module.triggers;
         let list = match t {
             TriggerKind::Always => &mut triggers.always,
             TriggerKind::NegativeFeedback => &mut triggers.negative_feedback,
             TriggerKind::Unanswered => &mut triggers.unanswered,
-            TriggerKind::Source(n) => {
-                let i = find(&self.names.sources, "source", &n.name)? as usize;
-                triggers
-                    .by_source
-                    .get_mut(i)
-                    .ok_or_else(|| missing("source out of range"))?
-            }
-            TriggerKind::Faq(n) => {
-                let i = find(&self.names.faqs, "faq", &n.name)? as usize;
-                triggers
-                    .by_faq
-                    .get_mut(i)
-                    .ok_or_else(|| missing("faq out of range"))?
-            }
+            TriggerKind::Source(_) => index
+                .and_then(|i| triggers.by_source.get_mut(i))
+                .ok_or_else(|| missing("source out of range"))?,
+            TriggerKind::Faq(_) => index
+                .and_then(|i| triggers.by_faq.get_mut(i))
+                .ok_or_else(|| missing("faq out of range"))?,
         };
         // Procedures are lowered in declaration order: a list only ever grows at its end.
         if list.last() != Some(&id) {
@@ -160,7 +154,7 @@ impl Gen<'_> {
 
     fn body(
         &mut self,
-        scope: Scope<'_>,
+        scope: Scope,
         p: &ProcedureDecl,
         kind: Kind,
         steps: &[Instr],
@@ -183,13 +177,9 @@ impl Gen<'_> {
             }
         }
         let failed = self.effect(&mut e, scope, p, kind)?;
-        let success_scope = Scope {
-            result: failed.is_some(),
-            ..scope
-        };
         for item in &p.items {
             if let ProcItemKind::OnSuccess(stmts) = &item.kind {
-                self.statements(&mut e, success_scope, stmts)?;
+                self.statements(&mut e, scope, stmts)?;
             }
         }
         e.push(Instr::Done(Outcome::Completed));
@@ -201,7 +191,7 @@ impl Gen<'_> {
     }
 
     /// The chunks of `on failure`, `on denied` and `on cancelled`, for the blocks given.
-    fn outcome_chunks(&mut self, scope: Scope<'_>, p: &ProcedureDecl) -> Result<OutcomeChunks> {
+    fn outcome_chunks(&mut self, scope: Scope, p: &ProcedureDecl) -> Result<OutcomeChunks> {
         let mut chunks = OutcomeChunks::default();
         for item in &p.items {
             let (outcome, stmts, slot) = match &item.kind {
@@ -211,10 +201,6 @@ impl Gen<'_> {
                     (Outcome::Cancelled, stmts, &mut chunks.cancelled)
                 }
                 _ => continue,
-            };
-            let scope = Scope {
-                failure: outcome == Outcome::Failed,
-                ..scope
             };
             let mut e = Emitter::new(scope.file.0);
             e.line(self.line(scope.file, &item.span));
@@ -231,7 +217,7 @@ impl Gen<'_> {
     fn effect(
         &mut self,
         e: &mut Emitter,
-        scope: Scope<'_>,
+        scope: Scope,
         p: &ProcedureDecl,
         kind: Kind,
     ) -> Result<Option<super::emit::Hole>> {
@@ -265,11 +251,7 @@ impl Gen<'_> {
                     .ok_or_else(|| missing_item("topic"))?;
                 if let ProcItemKind::Topic(n) = &item.kind {
                     e.line(self.line(file, &item.span));
-                    e.push(Instr::SwitchTopic(find(
-                        &self.names.topics,
-                        "topic",
-                        &n.name,
-                    )?));
+                    e.push(Instr::SwitchTopic(self.index(file, n, Target::Topic)?));
                 }
                 Ok(None)
             }
@@ -279,10 +261,10 @@ impl Gen<'_> {
                 if let ProcItemKind::Open { component, inputs } = &item.kind {
                     e.line(self.line(file, &item.span));
                     self.object(e, scope, inputs, &item.span)?;
-                    e.push(Instr::OpenComponent(find(
-                        &self.names.components,
-                        "component",
-                        &component.name,
+                    e.push(Instr::OpenComponent(self.index(
+                        file,
+                        component,
+                        Target::Component,
                     )?));
                 }
                 Ok(Some(await_result(e)))
@@ -331,7 +313,7 @@ impl Gen<'_> {
     }
 
     /// Pushes URL, headers, query and body, then `Request`.
-    fn request(&mut self, e: &mut Emitter, scope: Scope<'_>, r: &RequestDecl) -> Result<()> {
+    fn request(&mut self, e: &mut Emitter, scope: Scope, r: &RequestDecl) -> Result<()> {
         let method = Method::parse(&r.method.name)
             .ok_or_else(|| missing(format!("unknown method `{}`", r.method.name)))?;
         self.url_template(e, scope, &r.url)?;
@@ -383,7 +365,7 @@ impl Gen<'_> {
         Ok(())
     }
 
-    fn statements(&mut self, e: &mut Emitter, scope: Scope<'_>, stmts: &[Stmt]) -> Result<()> {
+    fn statements(&mut self, e: &mut Emitter, scope: Scope, stmts: &[Stmt]) -> Result<()> {
         for s in stmts {
             e.line(self.line(scope.file, &s.span));
             match &s.kind {
@@ -397,16 +379,15 @@ impl Gen<'_> {
                 }
                 StmtKind::Save { var, value } => {
                     self.expr(e, scope, value)?;
-                    let id = self.names.lookup_var(None, &var.name).ok_or_else(|| {
-                        missing(format!("unknown conversation variable `{}`", var.name))
-                    })?;
-                    e.push(Instr::Save(id));
+                    e.push(Instr::Save(self.index(scope.file, var, Target::Var)?));
                 }
-                StmtKind::Offer(p) => {
-                    e.push(Instr::Offer(find(&self.names.procs, "procedure", &p.name)?))
-                }
+                StmtKind::Offer(p) => e.push(Instr::Offer(self.index(
+                    scope.file,
+                    p,
+                    Target::Procedure,
+                )?)),
                 StmtKind::Then(p) => {
-                    e.push(Instr::Then(find(&self.names.procs, "procedure", &p.name)?))
+                    e.push(Instr::Then(self.index(scope.file, p, Target::Procedure)?))
                 }
                 StmtKind::If(stmt) => self.if_statement(e, scope, stmt)?,
             }
@@ -416,7 +397,7 @@ impl Gen<'_> {
 
     /// `if`: each branch tests its condition chunk and skips to the next branch when it
     /// does not hold; a branch that ran jumps to the end. Forward jumps only.
-    fn if_statement(&mut self, e: &mut Emitter, scope: Scope<'_>, stmt: &IfStmt) -> Result<()> {
+    fn if_statement(&mut self, e: &mut Emitter, scope: Scope, stmt: &IfStmt) -> Result<()> {
         let mut to_end = Vec::new();
         let last = stmt.branches.len().saturating_sub(1);
         for (i, branch) in stmt.branches.iter().enumerate() {

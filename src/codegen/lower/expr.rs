@@ -5,44 +5,31 @@
 //! their pieces and `Concat` them (a template of plain text is one `Str`).
 
 use super::emit::Emitter;
-use super::names::find;
 use super::{Gen, Result, missing};
 use crate::codegen::isa::{self, Builtin, Const, FailureField, Instr};
+use crate::semantics::resolved::{self, Target};
 use crate::syntax::ast::{
-    BinaryOp, Expr, ExprKind, FieldInit, FileId, Span, Template, TemplatePart, UnaryOp,
+    BinaryOp, Expr, ExprKind, FieldInit, FileId, Ident, Span, Template, TemplatePart, UnaryOp,
 };
 
-/// What names mean where an expression stands.
+/// Where an expression stands: what its names mean was decided by semantic analysis
+/// and is looked up by position in the file.
 #[derive(Clone, Copy)]
-pub(super) struct Scope<'s> {
+pub(super) struct Scope {
     /// The file the expression is in.
     pub file: FileId,
-    /// The procedure whose locals are visible.
-    pub procedure: Option<&'s str>,
-    /// In a check: the name that means the checked value (besides `value`).
-    pub value: Option<&'s str>,
-    /// `result` / `response` are in scope (a waiting kind's `on success`).
-    pub result: bool,
-    /// `reason` / `status` / `response` name the failure (`on failure`).
-    pub failure: bool,
 }
 
-impl<'s> Scope<'s> {
-    /// Top-level scope in a file.
+impl Scope {
+    /// The scope of an expression in `file`.
     pub(super) fn top(file: FileId) -> Self {
-        Scope {
-            file,
-            procedure: None,
-            value: None,
-            result: false,
-            failure: false,
-        }
+        Scope { file }
     }
 }
 
 impl Gen<'_> {
     /// A chunk evaluating an expression.
-    pub(super) fn expr_chunk(&mut self, scope: Scope<'_>, expr: &Expr) -> Result<u32> {
+    pub(super) fn expr_chunk(&mut self, scope: Scope, expr: &Expr) -> Result<u32> {
         let mut e = Emitter::new(scope.file.0);
         e.line(self.line(scope.file, &expr.span));
         self.expr(&mut e, scope, expr)?;
@@ -51,7 +38,7 @@ impl Gen<'_> {
     }
 
     /// A chunk rendering a template.
-    pub(super) fn template_chunk(&mut self, scope: Scope<'_>, t: &Template) -> Result<u32> {
+    pub(super) fn template_chunk(&mut self, scope: Scope, t: &Template) -> Result<u32> {
         let mut e = Emitter::new(scope.file.0);
         e.line(self.line(scope.file, &t.span));
         self.template(&mut e, scope, t)?;
@@ -60,12 +47,7 @@ impl Gen<'_> {
     }
 
     /// Pushes a template's text.
-    pub(super) fn template(
-        &mut self,
-        e: &mut Emitter,
-        scope: Scope<'_>,
-        t: &Template,
-    ) -> Result<()> {
+    pub(super) fn template(&mut self, e: &mut Emitter, scope: Scope, t: &Template) -> Result<()> {
         match t.parts.as_slice() {
             [] => e.push(Instr::Str(self.string(""))),
             [TemplatePart::Text { value, .. }] => e.push(Instr::Str(self.string(value))),
@@ -91,7 +73,7 @@ impl Gen<'_> {
     pub(super) fn url_template(
         &mut self,
         e: &mut Emitter,
-        scope: Scope<'_>,
+        scope: Scope,
         t: &Template,
     ) -> Result<()> {
         for part in &t.parts {
@@ -119,7 +101,7 @@ impl Gen<'_> {
     pub(super) fn object(
         &mut self,
         e: &mut Emitter,
-        scope: Scope<'_>,
+        scope: Scope,
         fields: &[FieldInit],
         span: &Span,
     ) -> Result<()> {
@@ -137,7 +119,7 @@ impl Gen<'_> {
     /// Pushes an expression's value. The operators down its spine are emitted in a loop,
     /// innermost operand first (see `syntax::spine`), so a flat chain of any length is
     /// lowered without recursing per operator.
-    pub(super) fn expr(&mut self, e: &mut Emitter, scope: Scope<'_>, x: &Expr) -> Result<()> {
+    pub(super) fn expr(&mut self, e: &mut Emitter, scope: Scope, x: &Expr) -> Result<()> {
         let (innermost, operators) = x.spine();
         self.operand(e, scope, innermost)?;
         for operator in operators.into_iter().rev() {
@@ -147,7 +129,7 @@ impl Gen<'_> {
     }
 
     /// Emits an operator whose first operand is already on the stack.
-    fn operator(&mut self, e: &mut Emitter, scope: Scope<'_>, x: &Expr) -> Result<()> {
+    fn operator(&mut self, e: &mut Emitter, scope: Scope, x: &Expr) -> Result<()> {
         match &x.kind {
             ExprKind::Field(_, field) => e.push(Instr::GetField(self.string(&field.name))),
             ExprKind::Unary(op, _) => e.push(Instr::Unary(match op {
@@ -161,7 +143,7 @@ impl Gen<'_> {
     }
 
     /// Pushes the value of an expression that is not an operator.
-    fn operand(&mut self, e: &mut Emitter, scope: Scope<'_>, x: &Expr) -> Result<()> {
+    fn operand(&mut self, e: &mut Emitter, scope: Scope, x: &Expr) -> Result<()> {
         match &x.kind {
             ExprKind::Int(i) => e.push(Instr::Const(self.constant(Const::Int(*i)))),
             ExprKind::Number(n) => e.push(Instr::Const(self.constant(Const::Number(*n)))),
@@ -190,16 +172,16 @@ impl Gen<'_> {
                 e.mark(start, &x.span);
             }
             ExprKind::Object(fields) => self.object(e, scope, fields, &x.span)?,
-            ExprKind::Name(id) => e.push(self.name(scope, &id.name)?),
-            ExprKind::Customer(attr) => e.push(Instr::LoadCustomer(find(
-                &self.names.customer,
-                "customer attribute",
-                &attr.name,
+            ExprKind::Name(id) => e.push(self.name(scope, id)?),
+            ExprKind::Customer(attr) => e.push(Instr::LoadCustomer(self.index(
+                scope.file,
+                attr,
+                Target::Customer,
             )?)),
-            ExprKind::Secret(s) => e.push(Instr::LoadSecret(find(
-                &self.names.secrets,
-                "secret",
-                &s.name,
+            ExprKind::Secret(s) => e.push(Instr::LoadSecret(self.index(
+                scope.file,
+                s,
+                Target::Secret,
             )?)),
             ExprKind::Field(..) | ExprKind::Unary(..) | ExprKind::Binary(..) => {
                 self.expr(e, scope, x)?
@@ -228,32 +210,22 @@ impl Gen<'_> {
         Ok(())
     }
 
-    fn name(&self, scope: Scope<'_>, name: &str) -> Result<Instr> {
-        if scope.value.is_some() && (scope.value == Some(name) || name == "value") {
-            return Ok(Instr::LoadValue);
-        }
-        if scope.result && (name == "result" || name == "response") {
-            return Ok(Instr::LoadResult);
-        }
-        if scope.failure {
-            let field = match name {
-                "reason" => Some(FailureField::Reason),
-                "status" => Some(FailureField::Status),
-                "response" => Some(FailureField::Response),
-                _ => None,
-            };
-            if let Some(field) = field {
-                return Ok(Instr::LoadFailure(field));
-            }
-        }
-        self.names
-            .lookup_var(scope.procedure, name)
-            .map(Instr::LoadVar)
-            .ok_or_else(|| missing(format!("unknown name `{name}`")))
+    fn name(&self, scope: Scope, name: &Ident) -> Result<Instr> {
+        Ok(match self.target(scope.file, name)? {
+            Target::Value => Instr::LoadValue,
+            Target::Result => Instr::LoadResult,
+            Target::Failure(field) => Instr::LoadFailure(match field {
+                resolved::FailureField::Reason => FailureField::Reason,
+                resolved::FailureField::Status => FailureField::Status,
+                resolved::FailureField::Response => FailureField::Response,
+            }),
+            Target::Var(var) => Instr::LoadVar(var),
+            _ => return Err(missing(format!("`{}` is not a variable", name.name))),
+        })
     }
 
     /// Emits `op r`, its left operand already on the stack.
-    fn binary(&mut self, e: &mut Emitter, scope: Scope<'_>, op: BinaryOp, r: &Expr) -> Result<()> {
+    fn binary(&mut self, e: &mut Emitter, scope: Scope, op: BinaryOp, r: &Expr) -> Result<()> {
         let short: Option<fn(u32) -> Instr> = match op {
             BinaryOp::And => Some(Instr::JumpIfFalseKeep),
             BinaryOp::Or => Some(Instr::JumpIfTrueKeep),
@@ -287,7 +259,7 @@ impl Gen<'_> {
         Ok(())
     }
 
-    fn call(&mut self, e: &mut Emitter, scope: Scope<'_>, name: &str, args: &[Expr]) -> Result<()> {
+    fn call(&mut self, e: &mut Emitter, scope: Scope, name: &str, args: &[Expr]) -> Result<()> {
         match (name, args) {
             ("matches", [text, pattern]) => {
                 let ExprKind::Str(t) = &pattern.kind else {

@@ -1,11 +1,12 @@
 //! Lowering a checked program to a [`Module`].
 //!
 //! The program has passed semantic analysis, so names resolve and types agree; still,
-//! nothing here panics: a missing name is a [`CodegenError`]. Lowering runs in two
-//! passes: [`names`] gives every declaration its index (so chunks can refer to things
-//! declared later), then [`tables`] and [`body`] build each table entry and its chunks,
-//! using [`expr`] for expressions and templates. Types are resolved on demand, so a
-//! standard-library type is included exactly when something uses it.
+//! nothing here panics: a name semantic analysis did not resolve is a [`CodegenError`].
+//! **Architecture invariant:** codegen resolves no name. Every declaration's index and
+//! what each name stands for come from [`Resolved`] (`analysis.resolved`), looked up by
+//! the name's position; [`tables`] and [`body`] build each table entry and its chunks,
+//! using [`expr`] for expressions and templates. Refinement types are added on first
+//! use, so a standard-library type is included exactly when something uses it.
 //!
 //! Layout follows `docs/language-notes.md`: the built-in types at indexes 0..6, then
 //! refinements and `one_of`s; procedures and the trigger index in declaration order;
@@ -14,7 +15,6 @@
 mod body;
 mod emit;
 mod expr;
-mod names;
 mod tables;
 
 use std::collections::HashMap;
@@ -24,8 +24,9 @@ use crate::codegen::isa::{ChunkId, Const, ConstId, StrId};
 use crate::codegen::module::Module;
 use crate::diagnostics::{Diagnostic, Sources};
 use crate::limits::{MAX_CHUNK_LEN, MAX_PARTS};
-use crate::semantics::{Analysis, DateLiterals, VarGraph, codes};
-use crate::syntax::ast::{FileId, SourceFile, Span};
+use crate::semantics::resolved::{Resolved, Target};
+use crate::semantics::{Analysis, DateLiterals, codes};
+use crate::syntax::ast::{FileId, Ident, Item, SourceFile, Span};
 use emit::Emitter;
 
 /// Code generation met something semantic analysis should have refused, or a program
@@ -154,17 +155,15 @@ pub fn generate_mapped(
     sources: &Sources,
     analysis: &Analysis,
 ) -> Result<(Module, SourceMap)> {
-    let graph = &analysis.graph;
-    let names = names::Names::collect(files, analysis)?;
     let mut g = Gen {
         module: Module {
             files: sources.iter().map(|(_, s)| s.path.clone()).collect(),
             ..Module::default()
         },
         sources,
-        graph,
+        files: files.iter().map(|f| (f.id, f)).collect(),
+        resolved: &analysis.resolved,
         dates: &analysis.date_literals,
-        names,
         strings: HashMap::new(),
         consts: HashMap::new(),
         types: HashMap::new(),
@@ -194,27 +193,64 @@ struct Gen<'a> {
     module: Module,
     /// The texts, for line numbers.
     sources: &'a Sources,
-    /// The variable graph: collection order and dependencies.
-    graph: &'a VarGraph,
+    /// The parsed files, by id.
+    files: HashMap<FileId, &'a SourceFile>,
+    /// What semantic analysis resolved: table indexes, and what each name stands for.
+    resolved: &'a Resolved,
     /// Text literals that stand for dates.
     dates: &'a DateLiterals,
-    /// Every declaration's index.
-    names: names::Names<'a>,
     strings: HashMap<String, StrId>,
     consts: HashMap<ConstKey, ConstId>,
-    /// Named types already in the table.
-    types: HashMap<String, u32>,
+    /// Refinement types already in the table: index in `resolved.types` to index in
+    /// the module's.
+    types: HashMap<u32, u32>,
     /// `one_of` types already in the table, by their choices.
     one_ofs: HashMap<Vec<String>, u32>,
     /// Each list and record shape added so far, to give equal shapes one entry.
     shapes: HashMap<crate::codegen::module::Shape, u32>,
-    /// Named types being resolved (to stop on a cycle semantic analysis missed).
-    resolving: Vec<String>,
+    /// Refinement types being added (to stop on a cycle semantic analysis missed).
+    resolving: Vec<u32>,
     /// Where each chunk comes from.
     map: SourceMap,
 }
 
-impl Gen<'_> {
+impl<'a> Gen<'a> {
+    /// The top-level item `index` of `file`.
+    pub(super) fn item(&self, file: FileId, index: usize) -> Result<&'a Item> {
+        self.files
+            .get(&file)
+            .and_then(|f| f.items.get(index))
+            .ok_or_else(|| missing(format!("no item {index} in file {}", file.0)))
+    }
+
+    /// What semantic analysis found `name` (written in `file`) to stand for.
+    pub(super) fn target(&self, file: FileId, name: &Ident) -> Result<Target> {
+        self.resolved
+            .target(file, name)
+            .ok_or_else(|| missing(format!("unresolved name `{}`", name.name)))
+    }
+
+    /// The table index of `name`, which must stand for a `kind` (`Target::Audience`...).
+    pub(super) fn index(&self, file: FileId, name: &Ident, kind: fn(u32) -> Target) -> Result<u32> {
+        let target = self.target(file, name)?;
+        target
+            .index()
+            .filter(|&i| kind(i) == target)
+            .ok_or_else(|| missing(format!("`{}` is not what it is used as", name.name)))
+    }
+
+    /// Whether the declaration named `name` is the next entry of a table of `len`
+    /// entries of `kind` (a name declared twice, refused by analysis, keeps its first).
+    pub(super) fn is_next(
+        &self,
+        file: FileId,
+        name: &Ident,
+        kind: fn(u32) -> Target,
+        len: usize,
+    ) -> bool {
+        u32::try_from(len).is_ok_and(|len| self.resolved.target(file, name) == Some(kind(len)))
+    }
+
     /// Interns a string.
     pub(super) fn string(&mut self, s: &str) -> StrId {
         if let Some(&id) = self.strings.get(s) {

@@ -1,17 +1,16 @@
 //! The tables other than procedures: types (on demand), the customer schema, knowledge,
 //! components, audiences, secrets and variables.
 
-use std::collections::HashMap;
-
 use super::expr::Scope;
 use super::{Gen, Result, missing};
 use crate::codegen::module::{
     AudienceDef, BUILTIN_TYPES, BaseType, CheckDef, ComponentDef, Dep, DepKind, FieldDef,
     Knowledge, LIST_TYPE_NAME, RECORD_TYPE_NAME, Shape, TypeDef, VarDef, builtin_type_defs,
 };
-use crate::semantics::{self, VarKey};
+use crate::semantics::{self, resolved::Target};
 use crate::syntax::ast::{
-    Field, FileId, ItemKind, KnowledgeKind, TypeDecl, TypeExpr, TypeExprKind, VarItemKind,
+    Field, FileId, ItemKind, KnowledgeKind, ProcItemKind, TypeExpr, TypeExprKind, VarDecl,
+    VarItemKind,
 };
 
 /// How many attempts a variable gets without `attempts`.
@@ -20,31 +19,42 @@ const DEFAULT_ATTEMPTS: u32 = 3;
 /// Fills every table but the procedures.
 pub(super) fn lower_tables(g: &mut Gen<'_>) -> Result<()> {
     g.module.types = builtin_type_defs();
-    let items = g.names.items.clone();
+    let items = g
+        .resolved
+        .items
+        .iter()
+        .map(|&(file, index)| Ok((file, g.item(file, index)?)))
+        .collect::<Result<Vec<_>>>()?;
     // User type declarations first, in declaration order, so their indexes are stable;
     // standard-library types join when first used.
     for (file, item) in &items {
         if let ItemKind::Type(t) = &item.kind {
-            g.named_type(*file, t)?;
+            let index = g.index(*file, &t.name, Target::Type)?;
+            g.named_type(index)?;
         }
     }
-    for (file, item) in &items {
+    for &(file, item) in &items {
         match &item.kind {
             ItemKind::Customer(c) => {
                 for f in &c.fields {
-                    if next(&g.names.customer, &f.name.name, g.module.customer.len()) {
-                        let def = g.field(f)?;
+                    if g.is_next(file, &f.name, Target::Customer, g.module.customer.len()) {
+                        let def = g.field(file, f)?;
                         g.module.customer.push(def);
                     }
                 }
             }
             ItemKind::Knowledge(k) => {
-                let (map, table) = match k.kind {
-                    KnowledgeKind::Source => (&g.names.sources, &mut g.module.sources),
-                    KnowledgeKind::Faq => (&g.names.faqs, &mut g.module.faqs),
-                    KnowledgeKind::Topic => (&g.names.topics, &mut g.module.topics),
+                let (kind, len): (fn(u32) -> Target, _) = match k.kind {
+                    KnowledgeKind::Source => (Target::Source, g.module.sources.len()),
+                    KnowledgeKind::Faq => (Target::Faq, g.module.faqs.len()),
+                    KnowledgeKind::Topic => (Target::Topic, g.module.topics.len()),
                 };
-                if next(map, &k.name.name, table.len()) {
+                if g.is_next(file, &k.name, kind, len) {
+                    let table = match k.kind {
+                        KnowledgeKind::Source => &mut g.module.sources,
+                        KnowledgeKind::Faq => &mut g.module.faqs,
+                        KnowledgeKind::Topic => &mut g.module.topics,
+                    };
                     table.push(Knowledge {
                         name: k.name.name.clone(),
                         id: k.id.value.clone(),
@@ -53,10 +63,10 @@ pub(super) fn lower_tables(g: &mut Gen<'_>) -> Result<()> {
             }
             // A name declared twice (refused by analysis) keeps its first entry.
             ItemKind::Component(c)
-                if next(&g.names.components, &c.name.name, g.module.components.len()) =>
+                if g.is_next(file, &c.name, Target::Component, g.module.components.len()) =>
             {
-                let input = g.fields(&c.input)?;
-                let output = g.fields(&c.output)?;
+                let input = g.fields(file, &c.input)?;
+                let output = g.fields(file, &c.output)?;
                 g.module.components.push(ComponentDef {
                     name: c.name.name.clone(),
                     id: c.id.value.clone(),
@@ -65,15 +75,15 @@ pub(super) fn lower_tables(g: &mut Gen<'_>) -> Result<()> {
                 });
             }
             ItemKind::Audience(a)
-                if next(&g.names.audiences, &a.name.name, g.module.audiences.len()) =>
+                if g.is_next(file, &a.name, Target::Audience, g.module.audiences.len()) =>
             {
-                let cond = g.expr_chunk(Scope::top(*file), &a.expr)?;
+                let cond = g.expr_chunk(Scope::top(file), &a.expr)?;
                 g.module.audiences.push(AudienceDef {
                     name: a.name.name.clone(),
                     cond,
                 });
             }
-            ItemKind::Secret(s) if next(&g.names.secrets, &s.name, g.module.secrets.len()) => {
+            ItemKind::Secret(s) if g.is_next(file, s, Target::Secret, g.module.secrets.len()) => {
                 g.module.secrets.push(s.name.clone());
             }
             _ => {}
@@ -82,35 +92,48 @@ pub(super) fn lower_tables(g: &mut Gen<'_>) -> Result<()> {
     lower_vars(g)
 }
 
-/// Whether `name` is numbered as the next entry of a table of `len` entries.
-fn next(map: &HashMap<&str, u32>, name: &str, len: usize) -> bool {
-    map.get(name).is_some_and(|&i| i as usize == len)
+/// The declaration of variable `index`, conversation or local.
+fn var_decl<'a>(g: &Gen<'a>, index: usize) -> Result<(FileId, &'a VarDecl)> {
+    let slot = g
+        .resolved
+        .vars
+        .get(index)
+        .ok_or_else(|| missing(format!("no variable {index}")))?;
+    let item = g.item(slot.file, slot.item)?;
+    let decl = match (&item.kind, slot.local) {
+        (ItemKind::Var(v), None) => Some(v),
+        (ItemKind::Procedure(p), Some(local)) => match p.items.get(local).map(|i| &i.kind) {
+            Some(ProcItemKind::Var(v)) => Some(v),
+            _ => None,
+        },
+        _ => None,
+    };
+    let decl = decl.ok_or_else(|| missing(format!("variable {index} is not a `var`")))?;
+    Ok((slot.file, decl))
 }
 
 fn lower_vars(g: &mut Gen<'_>) -> Result<()> {
-    let decls = g.names.var_decls.clone();
-    for (file, decl, owner) in decls {
-        let (ty, optional) = g.type_of(&decl.ty)?;
-        let owner_id = match owner {
-            Some(p) => Some(super::names::find(&g.names.procs, "procedure", p)?),
-            None => None,
-        };
-        let scope = Scope {
-            file,
-            procedure: owner,
-            value: None,
-            result: false,
-            failure: false,
-        };
-        let check_scope = Scope {
-            value: Some(decl.name.name.as_str()),
-            ..scope
-        };
+    for index in 0..g.resolved.vars.len() {
+        let (file, decl) = var_decl(g, index)?;
+        let slot = &g.resolved.vars[index];
+        let (owner, deps) = (slot.owner, &slot.deps);
+        let deps = deps
+            .iter()
+            .map(|&(var, kind)| Dep {
+                var,
+                kind: match kind {
+                    semantics::DepKind::Prompt => DepKind::Prompt,
+                    semantics::DepKind::Guard => DepKind::Guard,
+                },
+            })
+            .collect();
+        let (ty, optional) = g.type_of(file, &decl.ty)?;
+        let scope = Scope::top(file);
         let mut def = VarDef {
             name: decl.name.name.clone(),
             ty,
             optional,
-            owner: owner_id,
+            owner,
             ask: None,
             when: None,
             checks: Vec::new(),
@@ -119,15 +142,15 @@ fn lower_vars(g: &mut Gen<'_>) -> Result<()> {
             choices: None,
             suggestions: None,
             invalid: None,
-            deps: Vec::new(),
+            deps,
         };
         for item in &decl.items {
             match &item.kind {
                 VarItemKind::Ask(t) => def.ask = Some(g.template_chunk(scope, t)?),
                 VarItemKind::When(x) => def.when = Some(g.expr_chunk(scope, x)?),
                 VarItemKind::Check { expr, message } => {
-                    let cond = g.expr_chunk(check_scope, expr)?;
-                    let message = g.template_chunk(check_scope, message)?;
+                    let cond = g.expr_chunk(scope, expr)?;
+                    let message = g.template_chunk(scope, message)?;
                     def.checks.push(CheckDef { cond, message });
                 }
                 VarItemKind::Default(x) => def.default = Some(g.expr_chunk(scope, x)?),
@@ -136,34 +159,9 @@ fn lower_vars(g: &mut Gen<'_>) -> Result<()> {
                 }
                 VarItemKind::Choices(x) => def.choices = Some(g.expr_chunk(scope, x)?),
                 VarItemKind::Suggestions(x) => def.suggestions = Some(g.expr_chunk(scope, x)?),
-                VarItemKind::Invalid(t) => {
-                    let invalid_scope = Scope {
-                        value: Some("value"),
-                        ..scope
-                    };
-                    def.invalid = Some(g.template_chunk(invalid_scope, t)?)
-                }
+                // `value` (the refused answer) is resolved by semantics.
+                VarItemKind::Invalid(t) => def.invalid = Some(g.template_chunk(scope, t)?),
             }
-        }
-        let key = match owner {
-            Some(p) => VarKey::Local {
-                procedure: p.to_string(),
-                name: decl.name.name.clone(),
-            },
-            None => VarKey::Conversation(decl.name.name.clone()),
-        };
-        for (dep, kind) in g.graph.deps(&key) {
-            let var = g
-                .names
-                .vars
-                .get(&dep)
-                .copied()
-                .ok_or_else(|| missing(format!("unknown variable `{}`", dep.name())))?;
-            let kind = match kind {
-                semantics::DepKind::Prompt => DepKind::Prompt,
-                semantics::DepKind::Guard => DepKind::Guard,
-            };
-            def.deps.push(Dep { var, kind });
         }
         g.module.vars.push(def);
     }
@@ -171,10 +169,9 @@ fn lower_vars(g: &mut Gen<'_>) -> Result<()> {
 }
 
 impl Gen<'_> {
-    /// A field's table entry.
-    pub(super) fn field(&mut self, f: &Field) -> Result<FieldDef> {
-        // Field types are resolved in the file of the declaration; names are global.
-        let (ty, optional) = self.type_of(&f.ty)?;
+    /// A field's table entry; `file` is where it is declared.
+    pub(super) fn field(&mut self, file: FileId, f: &Field) -> Result<FieldDef> {
+        let (ty, optional) = self.type_of(file, &f.ty)?;
         Ok(FieldDef {
             name: f.name.name.clone(),
             ty,
@@ -182,8 +179,9 @@ impl Gen<'_> {
         })
     }
 
-    /// A type expression's index, and whether it is optional.
-    pub(super) fn type_of(&mut self, t: &TypeExpr) -> Result<(u32, bool)> {
+    /// A type expression's index, and whether it is optional; `file` is where it is
+    /// written.
+    pub(super) fn type_of(&mut self, file: FileId, t: &TypeExpr) -> Result<(u32, bool)> {
         let id = match &t.kind {
             TypeExprKind::OneOf(choices) => {
                 let choices: Vec<String> = choices.iter().map(|c| c.value.clone()).collect();
@@ -203,13 +201,18 @@ impl Gen<'_> {
                     id
                 }
             }
-            TypeExprKind::Named(name) => self.type_named(&name.name)?,
+            // The module's built-in types are semantics' own, in the same order.
+            TypeExprKind::Named(name) => match self.target(file, name)? {
+                Target::BuiltinType(i) if (i as usize) < BUILTIN_TYPES.len() => i,
+                Target::Type(index) => self.named_type(index)?,
+                _ => return Err(missing(format!("`{}` is not a type", name.name))),
+            },
             TypeExprKind::List(item) => {
-                let (item, _) = self.type_of(item)?;
+                let (item, _) = self.type_of(file, item)?;
                 self.shape_type(Shape::List(item), LIST_TYPE_NAME)
             }
             TypeExprKind::Record(fields) => {
-                let fields = self.fields(fields)?;
+                let fields = self.fields(file, fields)?;
                 self.shape_type(Shape::Record(fields), RECORD_TYPE_NAME)
             }
         };
@@ -217,12 +220,12 @@ impl Gen<'_> {
     }
 
     /// The table entries of typed fields (`returns`, a component's `output`, a record
-    /// shape), in written order; a name given twice (refused by analysis) keeps its
-    /// first entry.
-    pub(super) fn fields(&mut self, fields: &[Field]) -> Result<Vec<FieldDef>> {
+    /// shape) written in `file`, in written order; a name given twice (refused by
+    /// analysis) keeps its first entry.
+    pub(super) fn fields(&mut self, file: FileId, fields: &[Field]) -> Result<Vec<FieldDef>> {
         let mut defs: Vec<FieldDef> = Vec::with_capacity(fields.len());
         for f in fields {
-            let def = self.field(f)?;
+            let def = self.field(file, f)?;
             if !defs.iter().any(|d| d.name == def.name) {
                 defs.push(def);
             }
@@ -249,33 +252,25 @@ impl Gen<'_> {
         id
     }
 
-    fn type_named(&mut self, name: &str) -> Result<u32> {
-        if let Some(i) = BUILTIN_TYPES.iter().position(|b| *b == name) {
-            return Ok(i as u32);
-        }
-        if let Some(&id) = self.types.get(name) {
+    /// Adds refinement type `index` of `resolved.types` (once), its parent first.
+    fn named_type(&mut self, index: u32) -> Result<u32> {
+        if let Some(&id) = self.types.get(&index) {
             return Ok(id);
         }
-        let (file, decl) = self
-            .names
-            .type_decls
-            .get(name)
-            .copied()
-            .ok_or_else(|| missing(format!("unknown type `{name}`")))?;
-        self.named_type(file, decl)
-    }
-
-    /// Adds a refinement type (once), its parent first.
-    fn named_type(&mut self, file: FileId, decl: &TypeDecl) -> Result<u32> {
+        let &(file, item) = self
+            .resolved
+            .types
+            .get(index as usize)
+            .ok_or_else(|| missing(format!("no type {index}")))?;
+        let ItemKind::Type(decl) = &self.item(file, item)?.kind else {
+            return Err(missing(format!("type {index} is not a `type`")));
+        };
         let name = decl.name.name.as_str();
-        if let Some(&id) = self.types.get(name) {
-            return Ok(id);
-        }
-        if self.resolving.iter().any(|r| r == name) {
+        if self.resolving.contains(&index) {
             return Err(missing(format!("type `{name}` refines itself")));
         }
-        self.resolving.push(name.to_string());
-        let (parent, _) = self.type_of(&decl.base)?;
+        self.resolving.push(index);
+        let (parent, _) = self.type_of(file, &decl.base)?;
         let base = self
             .module
             .types
@@ -291,12 +286,9 @@ impl Gen<'_> {
             check: None,
             shape: Shape::Scalar,
         });
-        self.types.insert(name.to_string(), id);
+        self.types.insert(index, id);
         if let (Some(cond), Some(message)) = (&decl.check, &decl.message) {
-            let scope = Scope {
-                value: Some("value"),
-                ..Scope::top(file)
-            };
+            let scope = Scope::top(file);
             let cond = self.expr_chunk(scope, cond)?;
             let message = self.template_chunk(scope, message)?;
             if let Some(t) = self.module.types.get_mut(id as usize) {

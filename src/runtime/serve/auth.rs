@@ -21,6 +21,7 @@ impl std::fmt::Debug for Token {
 
 /// Why a token file cannot be used.
 #[derive(Debug)]
+#[non_exhaustive]
 pub enum TokenError {
     /// The file cannot be read.
     Read(std::io::Error),
@@ -37,7 +38,14 @@ impl std::fmt::Display for TokenError {
     }
 }
 
-impl std::error::Error for TokenError {}
+impl std::error::Error for TokenError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            TokenError::Read(error) => Some(error),
+            TokenError::Malformed(_) => None,
+        }
+    }
+}
 
 impl Token {
     /// The token in `text` (a token file's content), trimmed.

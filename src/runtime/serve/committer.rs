@@ -77,8 +77,8 @@ impl Committer {
         let (done, wait) = oneshot::channel();
         self.queue
             .send(Pending { write, done })
-            .map_err(|_| StoreError("the store writer has stopped".to_owned()))?;
+            .map_err(|_| StoreError::Stopped("the store writer has stopped"))?;
         wait.await
-            .map_err(|_| StoreError("the store writer has stopped".to_owned()))?
+            .map_err(|_| StoreError::Stopped("the store writer has stopped"))?
     }
 }

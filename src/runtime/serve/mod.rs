@@ -41,7 +41,7 @@ pub use pg_store::PgStore;
 pub use redb_store::RedbStore;
 pub use routes::{DEFAULT_BODY_LIMIT, OPENAPI, ROUTES, RouteOptions, router};
 pub use seal::SealingKey;
-pub use server::{ServeError, Server, ServerOptions, hex};
+pub use server::{RestoreError, ServeError, Server, ServerOptions, hex};
 pub use store::{
     Begun, BundleHash, Change, Lease, SessionStore, StoreError, StoreFuture, StoredSession, Write,
 };

@@ -91,18 +91,17 @@ pub struct PgStore {
     pool: Pool,
 }
 
-fn err(error: impl std::fmt::Display) -> StoreError {
-    StoreError(format!("PostgreSQL: {error}"))
+fn err(error: impl std::error::Error + Send + Sync + 'static) -> StoreError {
+    StoreError::backend(format!("PostgreSQL: {error}"), error)
 }
 
 /// The full text of a driver error (its `Display` alone omits the server's message).
 fn db_err(error: tokio_postgres::Error) -> StoreError {
     match error.as_db_error() {
-        Some(db) => StoreError(format!(
-            "PostgreSQL: {}: {}",
-            db.code().code(),
-            db.message()
-        )),
+        Some(db) => {
+            let context = format!("PostgreSQL: {}: {}", db.code().code(), db.message());
+            StoreError::backend(context, error)
+        }
         None => err(error),
     }
 }
@@ -122,7 +121,7 @@ impl PgStore {
     pub async fn connect(url: &str, pool_size: usize) -> Result<PgStore, StoreError> {
         let mut config: tokio_postgres::Config = url
             .parse()
-            .map_err(|e| StoreError(format!("invalid PostgreSQL URL: {e}")))?;
+            .map_err(|e| StoreError::backend(format!("invalid PostgreSQL URL: {e}"), e))?;
         if config.get_application_name().is_none() {
             config.application_name("procc serve");
         }
@@ -165,16 +164,21 @@ impl PgStore {
             .get(0);
         let found = found.unwrap_or(0);
         if found > SCHEMA_VERSION {
-            return Err(StoreError(format!(
+            return Err(StoreError::Inconsistent(format!(
                 "the database's schema is at version {found}, newer than this procc knows \
                  ({SCHEMA_VERSION}); run a newer procc"
             )));
         }
         for (from, migration) in MIGRATIONS.iter().enumerate().skip(found.max(0) as usize) {
-            tx.batch_execute(migration).await.map_err(|e| {
-                let StoreError(why) = db_err(e);
-                StoreError(format!("migrating the schema from version {from}: {why}"))
-            })?;
+            tx.batch_execute(migration)
+                .await
+                .map_err(|e| match db_err(e) {
+                    StoreError::Backend { context, source } => StoreError::Backend {
+                        context: format!("migrating the schema from version {from}: {context}"),
+                        source,
+                    },
+                    other => other,
+                })?;
         }
         if found < SCHEMA_VERSION {
             tx.batch_execute("DELETE FROM procc_schema")
@@ -224,7 +228,9 @@ impl PgStore {
                     .query_opt(&select, &[&conversation])
                     .await
                     .map_err(db_err)?
-                    .ok_or_else(|| StoreError(format!("conversation {conversation:?} vanished")))?
+                    .ok_or_else(|| {
+                        StoreError::Inconsistent(format!("conversation {conversation:?} vanished"))
+                    })?
             }
         };
         let bundle: Option<Vec<u8>> = row.try_get(0).map_err(db_err)?;
@@ -233,7 +239,9 @@ impl PgStore {
         let stored = match (bundle, snapshot) {
             (Some(bundle), Some(snapshot)) => Some(StoredSession {
                 bundle: bundle.as_slice().try_into().map_err(|_| {
-                    StoreError(format!("conversation {conversation:?}: bad bundle hash"))
+                    StoreError::Inconsistent(format!(
+                        "conversation {conversation:?}: bad bundle hash"
+                    ))
                 })?,
                 snapshot,
             }),
@@ -271,7 +279,7 @@ impl PgLease {
     fn client(&self) -> Result<&Object, StoreError> {
         self.client
             .as_ref()
-            .ok_or_else(|| StoreError("the transaction is already finished".to_owned()))
+            .ok_or_else(|| StoreError::Stopped("the transaction is already finished"))
     }
 
     async fn finish(&mut self, change: Option<Change>) -> Result<(), StoreError> {
@@ -300,7 +308,7 @@ impl PgLease {
                     .commit_with(UPDATE, &[conversation, &bundle, &session.snapshot])
                     .await?;
                 if updated != 1 {
-                    return Err(StoreError(format!(
+                    return Err(StoreError::Inconsistent(format!(
                         "conversation {:?}: its row is gone",
                         self.conversation
                     )));
@@ -383,7 +391,10 @@ impl SessionStore for PgStore {
                 existed: false,
                 quarantined: false,
             };
-            let client = lease.client.as_ref().ok_or_else(|| err("no connection"))?;
+            let client = lease
+                .client
+                .as_ref()
+                .ok_or(StoreError::Stopped("the lease has no connection"))?;
             // On an error the lease drops and closes the connection.
             let (stored, idle_for) = PgStore::lock(client, conversation).await?;
             lease.existed = stored.is_some();
@@ -468,9 +479,9 @@ impl SessionStore for PgStore {
                 .await
                 .map_err(db_err)?;
             let key: &[u8] = row.get(0);
-            let key: [u8; 32] = key
-                .try_into()
-                .map_err(|_| StoreError("PostgreSQL: the store key is not 32 bytes".into()))?;
+            let key: [u8; 32] = key.try_into().map_err(|_| {
+                StoreError::Inconsistent("PostgreSQL: the store key is not 32 bytes".into())
+            })?;
             Ok(SealingKey::from_bytes(key))
         })
     }

@@ -54,8 +54,8 @@ pub struct RedbStore {
     writer: Option<JoinHandle<()>>,
 }
 
-fn err(error: impl std::fmt::Display) -> StoreError {
-    StoreError(error.to_string())
+fn err(error: impl std::error::Error + Send + Sync + 'static) -> StoreError {
+    StoreError::backend(error.to_string(), error)
 }
 
 impl RedbStore {
@@ -63,12 +63,13 @@ impl RedbStore {
     /// its writer thread.
     pub fn open(dir: &Path) -> Result<RedbStore, StoreError> {
         std::fs::create_dir_all(dir)
-            .map_err(|e| StoreError(format!("cannot create {}: {e}", dir.display())))?;
+            .map_err(|e| StoreError::backend(format!("cannot create {}: {e}", dir.display()), e))?;
         let path = dir.join(FILE_NAME);
         // The store holds secrets: owner-only, the directory and the file (§8); a new
         // file is created so, an existing one (an older procc's) is restricted.
-        let private =
-            |e: std::io::Error| StoreError(format!("cannot restrict {}: {e}", path.display()));
+        let private = |e: std::io::Error| {
+            StoreError::backend(format!("cannot restrict {}: {e}", path.display()), e)
+        };
         crate::runtime::private::restrict(dir, 0o700).map_err(private)?;
         if !path.exists() {
             crate::runtime::private::create_new(&path, 0o600).map_err(private)?;
@@ -82,7 +83,7 @@ impl RedbStore {
         tx.commit().map_err(err)?;
         let writer_db = db.clone();
         let (committer, writer) = Committer::start(move |writes| apply(&writer_db, writes))
-            .map_err(|e| StoreError(format!("cannot start the store writer: {e}")))?;
+            .map_err(|e| StoreError::backend(format!("cannot start the store writer: {e}"), e))?;
         Ok(RedbStore {
             db,
             dir: dir.to_path_buf(),
@@ -99,9 +100,9 @@ impl RedbStore {
             return Ok(None);
         };
         let bytes = value.value();
-        let (hash, snapshot) = bytes
-            .split_first_chunk::<32>()
-            .ok_or_else(|| StoreError(format!("conversation {conversation:?}: short record")))?;
+        let (hash, snapshot) = bytes.split_first_chunk::<32>().ok_or_else(|| {
+            StoreError::Inconsistent(format!("conversation {conversation:?}: short record"))
+        })?;
         Ok(Some(StoredSession {
             bundle: *hash,
             snapshot: snapshot.to_vec(),
@@ -124,11 +125,11 @@ impl RedbStore {
             let value = value.value();
             let (length, rest) = value
                 .split_first_chunk::<4>()
-                .ok_or_else(|| StoreError("short quarantine record".to_owned()))?;
+                .ok_or_else(|| StoreError::Inconsistent("short quarantine record".to_owned()))?;
             let length = u32::from_le_bytes(*length) as usize;
             let (reason, record) = rest
                 .split_at_checked(length)
-                .ok_or_else(|| StoreError("short quarantine record".to_owned()))?;
+                .ok_or_else(|| StoreError::Inconsistent("short quarantine record".to_owned()))?;
             all.push(Quarantined {
                 key: key.value().to_owned(),
                 reason: String::from_utf8_lossy(reason).into_owned(),

@@ -87,22 +87,23 @@ impl SealingKey {
         let shown = path.display();
         match std::fs::read_to_string(path) {
             Ok(text) => parse_hex(text.trim()).ok_or_else(|| {
-                StoreError(format!(
+                StoreError::Inconsistent(format!(
                     "{shown} is not a store key (64 hexadecimal digits expected)"
                 ))
             }),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound && create => {
                 let key = SealingKey::generate();
                 let mut file = crate::runtime::private::create_new(path, 0o600)
-                    .map_err(|e| StoreError(format!("cannot create {shown}: {e}")))?;
+                    .map_err(|e| StoreError::backend(format!("cannot create {shown}: {e}"), e))?;
                 std::io::Write::write_all(&mut file, format!("{}\n", key.hex()).as_bytes())
                     .and_then(|()| file.sync_all())
-                    .map_err(|e| StoreError(format!("cannot write {shown}: {e}")))?;
+                    .map_err(|e| StoreError::backend(format!("cannot write {shown}: {e}"), e))?;
                 Ok(key)
             }
-            Err(e) => Err(StoreError(format!(
-                "cannot read the store key {shown}: {e}"
-            ))),
+            Err(e) => Err(StoreError::backend(
+                format!("cannot read the store key {shown}: {e}"),
+                e,
+            )),
         }
     }
 
@@ -243,7 +244,10 @@ mod tests {
         }
         std::fs::write(&path, "not a key").unwrap();
         let error = SealingKey::from_file(&path, true).unwrap_err();
-        assert!(error.0.contains("64 hexadecimal digits"), "{error}");
+        assert!(
+            error.to_string().contains("64 hexadecimal digits"),
+            "{error}"
+        );
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

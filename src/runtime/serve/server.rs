@@ -11,7 +11,7 @@ use serde_json::{Map, Value as Json};
 use tokio::sync::{OwnedMutexGuard, Semaphore};
 
 use crate::vm::protocol::{Event, Input};
-use crate::vm::{Program, Session, Step};
+use crate::vm::{LoadError, Program, Session, SnapshotError, Step};
 
 use super::super::driver::handle_performing_observed;
 use super::super::events::EventLog;
@@ -19,18 +19,19 @@ use super::super::http::{HttpClient, HttpOutcome};
 use super::super::secrets::EnvSecrets;
 use super::log::{self, Level};
 use super::metrics::Metrics;
-use super::seal::SealingKey;
+use super::seal::{OpenError, SealingKey};
 use super::store::{BundleHash, Change, Lease, SessionStore, StoreError, StoredSession};
 
 /// Why the server cannot start or cannot take an input.
 #[derive(Debug)]
+#[non_exhaustive]
 pub enum ServeError {
     /// The bundle is refused or cannot run.
-    Bundle(String),
+    Bundle(LoadError),
     /// The store failed; the conversation is left as it was stored.
     Store(StoreError),
     /// A stored conversation cannot be restored (a corrupt record, a missing bundle).
-    Restore(String),
+    Restore(RestoreError),
     /// The input's handling stopped before it finished (a panic); nothing was answered
     /// and the conversation is read again from the store.
     Interrupted,
@@ -47,7 +48,54 @@ impl std::fmt::Display for ServeError {
     }
 }
 
-impl std::error::Error for ServeError {}
+impl std::error::Error for ServeError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            ServeError::Bundle(error) => Some(error),
+            ServeError::Store(error) => Some(error),
+            ServeError::Restore(error) => Some(error),
+            ServeError::Interrupted => None,
+        }
+    }
+}
+
+/// Why a stored conversation cannot be restored; the record is quarantined.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum RestoreError {
+    /// The conversation's bundle is not in the store.
+    MissingBundle(BundleHash),
+    /// The conversation's bundle is refused or cannot run.
+    Bundle(LoadError),
+    /// The sealed record does not open (another store key, changed bytes).
+    Sealed(OpenError),
+    /// The snapshot does not restore under its bundle.
+    Snapshot(SnapshotError),
+}
+
+impl std::fmt::Display for RestoreError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            RestoreError::MissingBundle(hash) => {
+                write!(f, "bundle {} is not in the store", hex(hash))
+            }
+            RestoreError::Bundle(error) => error.fmt(f),
+            RestoreError::Sealed(error) => error.fmt(f),
+            RestoreError::Snapshot(error) => error.fmt(f),
+        }
+    }
+}
+
+impl std::error::Error for RestoreError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            RestoreError::MissingBundle(_) => None,
+            RestoreError::Bundle(error) => Some(error),
+            RestoreError::Sealed(error) => Some(error),
+            RestoreError::Snapshot(error) => Some(error),
+        }
+    }
+}
 
 impl From<StoreError> for ServeError {
     fn from(error: StoreError) -> Self {
@@ -196,9 +244,8 @@ pub fn hex(hash: &BundleHash) -> String {
     hash.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-fn load_bundle(hash: BundleHash, bytes: &[u8]) -> Result<Loaded, String> {
-    let module = crate::bundle::load(bytes).map_err(|e| e.to_string())?;
-    let program = Program::new(module).map_err(|e| e.to_string())?;
+fn load_bundle(hash: BundleHash, bytes: &[u8]) -> Result<Loaded, LoadError> {
+    let program = Program::load(bytes)?;
     Ok(Loaded { hash, program })
 }
 
@@ -313,10 +360,14 @@ impl Server {
         {
             return Ok(loaded.clone());
         }
-        let bytes = self.store.bundle(hash).await?.ok_or_else(|| {
-            ServeError::Restore(format!("bundle {} is not in the store", hex(hash)))
-        })?;
-        let loaded = Arc::new(load_bundle(*hash, &bytes).map_err(ServeError::Restore)?);
+        let bytes = self
+            .store
+            .bundle(hash)
+            .await?
+            .ok_or(ServeError::Restore(RestoreError::MissingBundle(*hash)))?;
+        let loaded = Arc::new(
+            load_bundle(*hash, &bytes).map_err(|e| ServeError::Restore(RestoreError::Bundle(e)))?,
+        );
         self.bundles
             .lock()
             .unwrap_or_else(|e| e.into_inner())
@@ -344,6 +395,7 @@ impl Server {
                     slot.stored = Some(snapshot);
                 }
                 Err(ServeError::Restore(why)) => {
+                    let why = why.to_string();
                     lease.quarantine(&why).await?;
                     let mut fields = Map::new();
                     fields.insert("conversation".to_owned(), conversation.into());
@@ -367,10 +419,10 @@ impl Server {
         let snapshot = self
             .key
             .open(conversation, &stored.bundle, &stored.snapshot)
-            .map_err(|e| ServeError::Restore(e.to_string()))?;
+            .map_err(|e| ServeError::Restore(RestoreError::Sealed(e)))?;
         let bundle = self.bundle(&stored.bundle).await?;
         let session = Session::from_snapshot(&bundle.program, &snapshot)
-            .map_err(|e| ServeError::Restore(e.to_string()))?;
+            .map_err(|e| ServeError::Restore(RestoreError::Snapshot(e)))?;
         Ok((Live { bundle, session }, snapshot))
     }
 

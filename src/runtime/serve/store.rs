@@ -18,6 +18,7 @@
 
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::Arc;
 use std::time::Duration;
 
 use super::seal::SealingKey;
@@ -75,17 +76,58 @@ impl Write {
     }
 }
 
-/// A store failure (I/O, corruption, an unreachable database), as text.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct StoreError(pub String);
+/// A store failure: the backend failed (I/O, the embedded database, an unreachable
+/// database), what it holds is inconsistent, or it stopped taking writes.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub enum StoreError {
+    /// The backend failed: what was being done, and the backend's error (the
+    /// [`source`](std::error::Error::source)).
+    Backend {
+        /// What failed, with the backend's own message.
+        context: String,
+        /// The backend's error.
+        source: Arc<dyn std::error::Error + Send + Sync + 'static>,
+    },
+    /// What the store holds, or was asked, does not fit (a short record, a row that is
+    /// gone, a schema newer than this procc knows).
+    Inconsistent(String),
+    /// The store takes no more writes (its writer stopped, a finished transaction).
+    Stopped(&'static str),
+}
 
-impl std::fmt::Display for StoreError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "session store: {}", self.0)
+impl StoreError {
+    /// A backend failure: `context` says what failed (with the error's text when it
+    /// helps), `source` is the error itself.
+    pub fn backend(
+        context: impl Into<String>,
+        source: impl std::error::Error + Send + Sync + 'static,
+    ) -> StoreError {
+        StoreError::Backend {
+            context: context.into(),
+            source: Arc::new(source),
+        }
     }
 }
 
-impl std::error::Error for StoreError {}
+impl std::fmt::Display for StoreError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            StoreError::Backend { context, .. } => write!(f, "session store: {context}"),
+            StoreError::Inconsistent(what) => write!(f, "session store: {what}"),
+            StoreError::Stopped(what) => write!(f, "session store: {what}"),
+        }
+    }
+}
+
+impl std::error::Error for StoreError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            StoreError::Backend { source, .. } => Some(source.as_ref()),
+            _ => None,
+        }
+    }
+}
 
 /// The future of a store call.
 pub type StoreFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, StoreError>> + Send + 'a>>;

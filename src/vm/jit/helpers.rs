@@ -2,12 +2,11 @@
 //! lookups (a `BTreeMap`), text operations and regexes.
 //!
 //! Native code calls them only with pointers it was called with or found through them
-//! (the session and program of the call, values of the session, the check's value, the
-//! tier's text constants), during that one call. None of them can panic: a panic cannot unwind out of an
+//! (the session's known variables and the program's regexes of the call, values of the
+//! session, the check's value, the tier's text constants), during that one call. None of them can panic: a panic cannot unwind out of an
 //! `extern "C"` function.
 
-use crate::vm::program::Program;
-use crate::vm::session::Session;
+use super::{Known, Regexes};
 use crate::vm::value::Value;
 
 /// What a variable reads when it is not known.
@@ -29,7 +28,7 @@ unsafe fn text<'a>(value: *const Value) -> &'a str {
 /// `LoadVar`: `value` when `var` is the variable under check (`candidate`), else the
 /// known value, else absent.
 pub(super) unsafe extern "C" fn load_var(
-    session: *const Session,
+    known: *const Known,
     value: *const Value,
     candidate: u64,
     var: u64,
@@ -40,17 +39,22 @@ pub(super) unsafe extern "C" fn load_var(
     let Ok(var) = u32::try_from(var) else {
         return &ABSENT;
     };
-    // SAFETY: native code passes the session it was called with, live for the call.
-    let session = unsafe { &*session };
-    session.known.get(&var).unwrap_or(&ABSENT)
+    // SAFETY: native code passes the known variables it was called with, live for the
+    // call.
+    let known = unsafe { &*known };
+    known.get(&var).unwrap_or(&ABSENT)
 }
 
-/// `Matches`: 1 when the text matches the regex `strings[id]`, 0 when not,
+/// `Matches`: 1 when the text matches the regex of `strings[id]`, 0 when not,
 /// [`HELPER_ERROR`] when the program has no such regex.
-pub(super) unsafe extern "C" fn matches(prog: *const Program, id: u64, value: *const Value) -> i64 {
-    // SAFETY: native code passes the program it was called with and a live text value.
-    let (prog, text) = unsafe { (&*prog, text(value)) };
-    match u32::try_from(id).ok().and_then(|id| prog.regex(id)) {
+pub(super) unsafe extern "C" fn matches(
+    regexes: *const Regexes,
+    id: u64,
+    value: *const Value,
+) -> i64 {
+    // SAFETY: native code passes the regexes it was called with and a live text value.
+    let (regexes, text) = unsafe { (&*regexes, text(value)) };
+    match u32::try_from(id).ok().and_then(|id| regexes.get(&id)) {
         Some(regex) => i64::from(regex.is_match(text)),
         None => HELPER_ERROR,
     }

@@ -23,7 +23,7 @@ use cranelift_frontend::FunctionBuilder;
 
 use crate::codegen::isa::{BinaryOp, Builtin, Const, Instr};
 use crate::codegen::module::Module;
-use crate::vm::eval::MAX_STACK;
+use crate::limits::MAX_STACK;
 use crate::vm::value::{MAX_NESTING, Value};
 
 use super::helpers;
@@ -57,10 +57,10 @@ struct Params {
     value: ir::Value,
     /// The variable under check, or [`super::NO_CANDIDATE`].
     candidate: ir::Value,
-    /// The `Session`, passed on to helpers.
-    session: ir::Value,
-    /// The `Program`, passed on to helpers.
-    prog: ir::Value,
+    /// The session's known variables, passed on to helpers.
+    known: ir::Value,
+    /// The program's compiled regexes, passed on to helpers.
+    regexes: ir::Value,
 }
 
 /// The chunk is not compiled.
@@ -175,7 +175,7 @@ impl<'a, 'f> Lowerer<'a, 'f> {
         let entry = b.create_block();
         b.append_block_params_for_function_params(entry);
         b.switch_to_block(entry);
-        let &[customer, customer_len, value, candidate, session, prog] = b.block_params(entry)
+        let &[customer, customer_len, value, candidate, known, regexes] = b.block_params(entry)
         else {
             unreachable!("the guard signature has {GUARD_PARAMS} parameters")
         };
@@ -184,8 +184,8 @@ impl<'a, 'f> Lowerer<'a, 'f> {
             customer_len,
             value,
             candidate,
-            session,
-            prog,
+            known,
+            regexes,
         };
         let sigs = Sigs {
             one: b.import_signature(helper_sig(1)),
@@ -664,7 +664,7 @@ impl<'a, 'f> Lowerer<'a, 'f> {
                 let r = self.call(
                     self.sigs.three,
                     helpers::matches as *const (),
-                    &[self.params.prog, id, s.b],
+                    &[self.params.regexes, id, s.b],
                 );
                 let failed = self
                     .b
@@ -1104,7 +1104,7 @@ impl<'a, 'f> Lowerer<'a, 'f> {
                 let ptr = self.call(
                     self.sigs.four,
                     helpers::load_var as *const (),
-                    &[p.session, p.value, p.candidate, var],
+                    &[p.known, p.value, p.candidate, var],
                 );
                 let slot = self.load_value(ptr);
                 self.push(stack, slot)?;

@@ -1,6 +1,6 @@
 //! The native tier (feature `jit`): guards compiled by Cranelift.
 //!
-//! When a [`Program`](super::Program) is built with the tier on (the default with the
+//! When a `Program` (`vm::program`) is built with the tier on (the default with the
 //! feature), every guard chunk — audience conditions, procedure and variable `when`s,
 //! type and variable `check` conditions — whose instructions are in the supported
 //! subset is compiled to a native function, all at once, into one code region owned by
@@ -14,14 +14,20 @@
 //! text) — then the interpreter evaluates the guard, so the result is always exactly
 //! the interpreter's. Chunks outside the subset are never compiled and stay
 //! interpreted. See `docs/jit.md`.
+//!
+//! **Architecture invariant:** the native tier reads the bytecode (`codegen`), the value
+//! layout (`vm::value`) and the limits, and nothing else of the interpreter: no
+//! `Program`, `Session` or `Env`. The interpreter calls it through this module's
+//! boundary: [`Jit::compile`] when a program is prepared, [`Jit::guard`] and [`run`]
+//! with a guard's [`Inputs`] (borrowed from the session and the program). So the vm
+//! depends on the native tier and never the other way (`tests/architecture.rs`).
 
 mod helpers;
 mod layout;
 mod lower;
 mod plan;
-#[cfg(test)]
-mod tests;
 
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Mutex;
 
 use cranelift_codegen::ir::{AbiParam, Signature, types};
@@ -30,28 +36,47 @@ use cranelift_frontend::FunctionBuilderContext;
 use cranelift_jit::{JITBuilder, JITModule};
 use cranelift_module::{Module as _, default_libcall_names};
 
-use crate::codegen::isa::ChunkId;
-use crate::codegen::module::Module;
+use regex::Regex;
 
-use super::eval::Env;
-use super::program::Program;
-use super::session::Session;
-use super::value::Value;
+use crate::codegen::isa::{ChunkId, StrId, VarId};
+use crate::codegen::module::Module;
+use crate::vm::value::Value;
 use lower::{Lowerer, Texts};
 
-/// A compiled guard, called with the fields of an [`Env`] spelled out: the session's
-/// customer attributes (pointer and count), the `value` of a check (or null), the
-/// variable under check (or [`NO_CANDIDATE`]), and the session and the program for
-/// helpers. Six register arguments on the hosts Cranelift supports here, so a call
-/// builds nothing in memory.
+/// A session's known variables, as the interpreter keeps them.
+pub(crate) type Known = BTreeMap<VarId, Value>;
+
+/// A program's compiled regexes, by the string id of their pattern.
+pub(crate) type Regexes = HashMap<StrId, Regex>;
+
+/// A compiled guard, called with its [`Inputs`] spelled out: the session's customer
+/// attributes (pointer and count), the `value` of a check (or null), the variable under
+/// check (or [`NO_CANDIDATE`]), and the known variables and the regexes for helpers.
+/// Six register arguments on the hosts Cranelift supports here, so a call builds
+/// nothing in memory.
 pub(crate) type GuardFn = unsafe extern "C" fn(
     *const Value,
     usize,
     *const Value,
     u64,
-    *const Session,
-    *const Program,
+    *const Known,
+    *const Regexes,
 ) -> u32;
+
+/// What a guard reads, borrowed from the session and the program for one call.
+#[derive(Clone, Copy)]
+pub(crate) struct Inputs<'a> {
+    /// The session's customer attributes.
+    pub customer: &'a [Value],
+    /// The value under check, in a check.
+    pub value: Option<&'a Value>,
+    /// The variable under check: its `LoadVar` reads `value`.
+    pub candidate: Option<VarId>,
+    /// The session's known variables.
+    pub known: &'a Known,
+    /// The program's compiled regexes.
+    pub regexes: &'a Regexes,
+}
 
 /// The `candidate` argument when no variable is under check.
 pub(crate) const NO_CANDIDATE: u64 = u64::MAX;
@@ -250,24 +275,24 @@ impl Jit {
     }
 }
 
-/// Runs a native guard in `env`. `guard` must come from the [`Jit`] of `env.prog`.
+/// Runs a native guard on `inputs`. `guard` must come from the [`Jit`] of the program
+/// whose regexes `inputs` carries.
 #[inline]
-pub(crate) fn run(guard: GuardFn, env: &Env<'_>) -> Verdict {
-    let customer = &env.session.customer;
-    let value = env.value.map_or(std::ptr::null(), |v| v as *const Value);
-    let candidate = env.candidate.map_or(NO_CANDIDATE, u64::from);
+pub(crate) fn run(guard: GuardFn, inputs: Inputs<'_>) -> Verdict {
+    let value = inputs.value.map_or(std::ptr::null(), |v| v as *const Value);
+    let candidate = inputs.candidate.map_or(NO_CANDIDATE, u64::from);
     // SAFETY: the function was compiled from a chunk of this program's module. It
     // reads only through its arguments, which are valid for this call, checks the
-    // count of customer attributes against every index it reads, and calls only the helpers of `helpers.rs`,
-    // which cannot panic.
+    // count of customer attributes against every index it reads, and calls only the
+    // helpers of `helpers.rs`, which cannot panic.
     let code = unsafe {
         guard(
-            customer.as_ptr(),
-            customer.len(),
+            inputs.customer.as_ptr(),
+            inputs.customer.len(),
             value,
             candidate,
-            env.session,
-            env.prog,
+            inputs.known,
+            inputs.regexes,
         )
     };
     match code {

@@ -2,6 +2,8 @@
 
 mod builder;
 mod harness;
+#[cfg(feature = "jit")]
+mod native;
 mod proptests;
 mod scenarios;
 mod webshop;

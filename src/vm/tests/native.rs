@@ -15,7 +15,8 @@ use crate::vm::program::Program;
 use crate::vm::session::Session;
 use crate::vm::value::Value;
 
-use super::{Verdict, run};
+use crate::vm::eval::native_inputs;
+use crate::vm::jit::{Verdict, run};
 
 /// The constant pool every test module has.
 fn consts() -> Vec<Const> {
@@ -420,7 +421,7 @@ fn agree(
     let Some(guard) = program.native_guard(0) else {
         return Ok(false);
     };
-    let native = run(guard, &env);
+    let native = run(guard, native_inputs(&env));
     if native != Verdict::Fallback {
         prop_assert_eq!(native, expected);
     }
@@ -520,18 +521,33 @@ fn benchmark_shapes_compile() {
         customer: vec![Value::Text("pro".into()), Value::Int(3)],
         ..Session::default()
     };
-    assert_eq!(run(guard, &Env::new(&program, &session)), Verdict::True);
+    assert_eq!(
+        run(guard, native_inputs(&Env::new(&program, &session))),
+        Verdict::True
+    );
     session.customer[1] = Value::Int(0);
-    assert_eq!(run(guard, &Env::new(&program, &session)), Verdict::False);
+    assert_eq!(
+        run(guard, native_inputs(&Env::new(&program, &session))),
+        Verdict::False
+    );
     session.customer[1] = Value::Text("x".into());
-    assert_eq!(run(guard, &Env::new(&program, &session)), Verdict::Error);
+    assert_eq!(
+        run(guard, native_inputs(&Env::new(&program, &session))),
+        Verdict::Error
+    );
     session.customer.truncate(1);
     // Fewer attributes than the chunk reads: the interpreter decides (an error, so
     // false).
-    assert_eq!(run(guard, &Env::new(&program, &session)), Verdict::Fallback);
+    assert_eq!(
+        run(guard, native_inputs(&Env::new(&program, &session))),
+        Verdict::Fallback
+    );
     assert!(!program.eval_guard(0, &session));
     session.customer[0] = Value::json(json!("pro"));
-    assert_eq!(run(guard, &Env::new(&program, &session)), Verdict::Fallback);
+    assert_eq!(
+        run(guard, native_inputs(&Env::new(&program, &session))),
+        Verdict::Fallback
+    );
     assert!(!program.eval_guard(0, &session));
     let interpreted = Program::unverified(module(Vec::new()), false).expect("valid");
     assert_eq!(interpreted.native_guards(), 0);
@@ -578,7 +594,7 @@ fn text_lists_decide_natively() {
             Verdict::False
         };
         assert_eq!(
-            run(guard, &Env::new(&program, &session)),
+            run(guard, native_inputs(&Env::new(&program, &session))),
             expected,
             "{text:?}"
         );
