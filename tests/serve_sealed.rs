@@ -6,6 +6,7 @@ mod serve_support;
 
 use std::path::Path;
 use std::process::Command;
+use std::time::{Duration, Instant};
 
 use serde_json::json;
 use serve_support::{Serve, Stderr, input, write_project};
@@ -140,7 +141,16 @@ fn a_store_opened_with_another_key_quarantines_what_it_cannot_open() {
         json!({"var": "amount", "value": "40"}),
     ));
     assert_eq!(outputs[0]["code"], "unknown_conversation", "{outputs:?}");
-    let log = serve.stderr_lines().join("\n");
+    // The log line is written before the answer, but read from the pipe by another
+    // thread: wait for it.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let log = loop {
+        let log = serve.stderr_lines().join("\n");
+        if log.contains("conversation quarantined") || Instant::now() > deadline {
+            break log;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
     assert!(log.contains("conversation quarantined"), "{log}");
     assert!(log.contains("store key"), "{log}");
 }

@@ -54,14 +54,14 @@ pub type LookupKey = (Option<String>, String);
 pub type DateLiterals = HashSet<(FileId, usize)>;
 
 /// A component's declared inputs and outputs.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct ComponentTypes {
     /// Inputs by name.
     pub inputs: HashMap<String, Ty>,
     /// Input names in declaration order.
     pub input_order: Vec<String>,
-    /// Outputs by name.
-    pub outputs: HashMap<String, Ty>,
+    /// The outputs' record shape (`result`'s type).
+    pub outputs: Ty,
 }
 
 impl<'a> Checker<'a> {

@@ -184,9 +184,13 @@ impl Checker<'_> {
                         let mut push = |name: &Ident| mentioned.push(name.name.clone());
                         match &var_item.kind {
                             VarItemKind::Ask(t) => super::walk::names_in_template(t, &mut push),
-                            VarItemKind::When(e) | VarItemKind::Default(e) => {
+                            VarItemKind::When(e)
+                            | VarItemKind::Default(e)
+                            | VarItemKind::Choices(e)
+                            | VarItemKind::Suggestions(e) => {
                                 super::walk::names_in_expr(e, &mut push)
                             }
+                            VarItemKind::Invalid(t) => super::walk::names_in_template(t, &mut push),
                             VarItemKind::Check { expr, message } => {
                                 super::walk::names_in_expr(expr, &mut push);
                                 super::walk::names_in_template(message, &mut push);
