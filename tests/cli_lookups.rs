@@ -43,8 +43,13 @@ fn run(dir: &std::path::Path, extra: &[&str], inputs: &[Value]) -> Vec<Value> {
 
 /// The fixture in a fresh directory, its URLs pointing at `base`.
 fn project(base: &str) -> tempfile::TempDir {
+    project_of(FIXTURE, base)
+}
+
+/// `fixture` in a fresh directory, its URLs pointing at `base`.
+fn project_of(fixture: &str, base: &str) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
-    let source = std::fs::read_to_string(FIXTURE)
+    let source = std::fs::read_to_string(fixture)
         .unwrap()
         .replace("https://bank.example", base);
     std::fs::write(dir.path().join("bank.proc"), source).unwrap();
@@ -691,4 +696,237 @@ fn a_validation_lookup_whose_when_fails_is_not_fetched() {
     assert_eq!(invalid["message"], "20 is unknown.");
     let follow_up = outputs.iter().find(|o| o["action"] == "follow_up").unwrap();
     assert_eq!(follow_up["question"], "n is 5");
+}
+
+/// The contract's §4 `transfer_money` example.
+const TRANSFER: &str = "tests/fixtures/transfer/bank.proc";
+
+/// One run of `transfer_money` for customer `id`, answering `amount` (when asked), then
+/// `decision` for the approval (when asked) and `results` for the host's HTTP (host-HTTP
+/// mode, else none): every output.
+fn transfer(
+    dir: &std::path::Path,
+    host: bool,
+    id: &str,
+    amount: i64,
+    decision: Option<bool>,
+    results: &[Value],
+) -> Vec<Value> {
+    let mut inputs = vec![
+        start(id, true),
+        json!({"event": "faq", "id": "faq_transfers"}),
+        click("transfer_money"),
+    ];
+    let mut results = results.iter().cloned();
+    if host {
+        inputs.extend(results.next());
+    }
+    inputs.push(answer("recipient", json!("Eve")));
+    inputs.push(answer("recipient", json!("bob")));
+    inputs.push(answer("amount", json!(amount)));
+    match decision {
+        Some(granted) => {
+            inputs.push(json!({"event": "approve", "granted": granted, "by": "customer"}))
+        }
+        None => inputs.push(json!({"event": "cancel"})),
+    }
+    if host {
+        inputs.extend(results);
+    }
+    let extra: &[&str] = if host { &["--host-http"] } else { &[] };
+    run(dir, extra, &inputs)
+}
+
+/// The last `say`, and the outcome of the run.
+fn ending(outputs: &[Value]) -> (String, String) {
+    let done = outputs
+        .iter()
+        .rev()
+        .find(|o| o["action"] == "done")
+        .expect("a done");
+    let said = says(outputs).last().cloned().unwrap_or_default();
+    (said, done["outcome"].as_str().unwrap().to_owned())
+}
+
+#[test]
+fn transfer_money_in_host_http_mode_through_every_branch() {
+    let dir = project_of(TRANSFER, "https://bank.example");
+    let account = result(
+        Some(200),
+        json!({"balance": 70, "payees": ["Bob", "Carol"]}),
+    );
+    let cases: Vec<(&str, i64, Option<bool>, Vec<Value>, &str, &str)> = vec![
+        (
+            "u1",
+            30,
+            Some(true),
+            vec![
+                account.clone(),
+                result(Some(200), json!({"id": "T1", "status": "pending"})),
+            ],
+            "Your transfer T1 will go out tomorrow.",
+            "completed",
+        ),
+        (
+            "u1",
+            20,
+            Some(true),
+            vec![
+                account.clone(),
+                result(Some(200), json!({"id": "T2", "status": "done"})),
+            ],
+            "Sent 20 to Bob.",
+            "completed",
+        ),
+        (
+            "u1",
+            40,
+            Some(true),
+            vec![
+                account.clone(),
+                result(Some(409), json!({"error": "duplicate"})),
+            ],
+            "That transfer was already made.",
+            "failed",
+        ),
+        (
+            "u1",
+            50,
+            Some(true),
+            vec![account.clone(), result(Some(500), json!({"error": "boom"}))],
+            "The transfer failed.",
+            "failed",
+        ),
+        (
+            "u1",
+            20,
+            Some(false),
+            vec![account.clone()],
+            "Nothing was sent.",
+            "denied",
+        ),
+        (
+            "u1",
+            20,
+            None,
+            vec![account.clone()],
+            "Transfer cancelled.",
+            "cancelled",
+        ),
+        (
+            "u1",
+            20,
+            Some(true),
+            vec![result(Some(503), json!({"error": "down"}))],
+            "I cannot see your account right now.",
+            "failed",
+        ),
+    ];
+    for (id, amount, decision, results, said, outcome) in cases {
+        let outputs = transfer(dir.path(), true, id, amount, decision, &results);
+        assert_eq!(
+            ending(&outputs),
+            (said.to_owned(), outcome.to_owned()),
+            "{outputs:#?}"
+        );
+        let lookup = requests(&outputs)[0];
+        assert_eq!(lookup["lookup"], "account");
+        assert_eq!(lookup["url"], "https://bank.example/accounts/u1");
+        if outcome == "failed" && said.starts_with("The transfer failed") {
+            assert!(outputs.iter().any(|o| o["action"] == "offer" && o["procedures"][0]["id"] == "talk_to_banker"));
+        }
+        if said.starts_with("I cannot") {
+            continue;
+        }
+        let ask = outputs
+            .iter()
+            .find(|o| o["action"] == "ask" && o["var"] == "recipient")
+            .unwrap();
+        assert_eq!(ask["choices"], json!(["Bob", "Carol"]));
+        let invalid = outputs.iter().find(|o| o["action"] == "invalid").unwrap();
+        assert_eq!(invalid["message"], "You can send money to: Bob, Carol.");
+    }
+}
+
+/// The bank of the §4 example: the transfer's outcome chosen by its amount.
+fn transfer_bank(request: &Received, _earlier: usize) -> Reply {
+    let path = request.path.split('?').next().unwrap_or_default();
+    let amount = serde_json::from_str::<Value>(&request.body)
+        .ok()
+        .and_then(|b| b["amount"].as_f64())
+        .unwrap_or_default();
+    let (status, body) = match (path, amount as i64) {
+        ("/accounts/u1", _) => (200, json!({"balance": 70, "payees": ["Bob", "Carol"]})),
+        ("/transfers", 30) => (200, json!({"id": "T1", "status": "pending"})),
+        ("/transfers", 20) => (200, json!({"id": "T2", "status": "done"})),
+        ("/transfers", 40) => (409, json!({"error": "duplicate"})),
+        _ => (500, json!({"error": "boom"})),
+    };
+    Reply::json(status, body.to_string())
+}
+
+#[test]
+fn transfer_money_over_real_http_through_every_branch() {
+    let server = TestServer::start(transfer_bank);
+    let dir = project_of(TRANSFER, &server.base());
+    let cases: Vec<(&str, i64, Option<bool>, &str, &str)> = vec![
+        (
+            "u1",
+            30,
+            Some(true),
+            "Your transfer T1 will go out tomorrow.",
+            "completed",
+        ),
+        ("u1", 20, Some(true), "Sent 20 to Bob.", "completed"),
+        (
+            "u1",
+            40,
+            Some(true),
+            "That transfer was already made.",
+            "failed",
+        ),
+        ("u1", 50, Some(true), "The transfer failed.", "failed"),
+        ("u1", 20, Some(false), "Nothing was sent.", "denied"),
+        ("u1", 20, None, "Transfer cancelled.", "cancelled"),
+        (
+            "gone",
+            20,
+            Some(true),
+            "I cannot see your account right now.",
+            "failed",
+        ),
+    ];
+    for (id, amount, decision, said, outcome) in cases {
+        let outputs = transfer(dir.path(), false, id, amount, decision, &[]);
+        assert!(requests(&outputs).is_empty());
+        assert_eq!(
+            ending(&outputs),
+            (said.to_owned(), outcome.to_owned()),
+            "{outputs:#?}"
+        );
+    }
+    // Every run fetched the account once, with the secret; only approved runs posted.
+    assert_eq!(server.requests_to("/accounts/u1").len(), 6);
+    assert_eq!(server.requests_to("/accounts/gone").len(), 1);
+    assert!(
+        server
+            .requests_to("/accounts/u1")
+            .iter()
+            .all(|r| r.headers["authorization"] == "Bearer tok")
+    );
+    let posted: Vec<Value> = server
+        .requests_to("/transfers")
+        .iter()
+        .map(|r| serde_json::from_str(&r.body).unwrap())
+        .collect();
+    assert_eq!(posted.len(), 4);
+    assert_eq!(posted[0], json!({"to": "Bob", "amount": 30.0}));
+}
+
+#[test]
+fn transfer_money_test_blocks_pass() {
+    let output = procc().arg("test").arg(TRANSFER).output().unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{stdout}");
+    assert!(stdout.contains("7 passed, 0 failed"), "{stdout}");
 }
