@@ -11,6 +11,7 @@
 //! processes at each event). `LOAD_PROCC=PATH` runs another `procc` binary (an older
 //! build, for a before/after comparison).
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a test fails by panicking
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};

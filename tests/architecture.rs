@@ -4,6 +4,7 @@
 //! `test` blocks run by the real driver.
 
 #![cfg(feature = "cli")]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a test fails by panicking
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};

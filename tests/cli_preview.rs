@@ -3,6 +3,7 @@
 //! request answered by a local server, and one session under a real pseudo-terminal.
 
 #![cfg(feature = "cli")]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a test fails by panicking
 
 mod support;
 

@@ -2,6 +2,7 @@
 //! `procc explain`, through the binary.
 
 #![cfg(feature = "cli")]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a test fails by panicking
 
 use std::path::Path;
 use std::process::{Command, Output};

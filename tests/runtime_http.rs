@@ -2,6 +2,7 @@
 //! 127.0.0.1 started by the test, which records every request it receives.
 
 #![cfg(feature = "cli")]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a test fails by panicking
 
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Read, Write};

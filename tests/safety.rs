@@ -2,6 +2,7 @@
 //! against HTTP servers on 127.0.0.1 started here, the JSON-lines protocol, the library.
 
 #![cfg(feature = "cli")]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a test fails by panicking
 
 mod common;
 mod support;

@@ -2,6 +2,7 @@
 //! finishing on their own bundle after a restart with a new one.
 
 #![cfg(all(feature = "cli", unix))]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a test fails by panicking
 
 mod serve_support;
 

@@ -3,6 +3,7 @@
 //! idle expiry and the OpenAPI document — each through a real server on 127.0.0.1.
 
 #![cfg(all(feature = "cli", unix))]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a test fails by panicking
 
 mod serve_support;
 

@@ -3,6 +3,7 @@
 //! tests (`tests/snapshots/`), and the code in its name must be among its diagnostics.
 
 #![cfg(feature = "compiler")]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a test fails by panicking
 
 use std::path::{Path, PathBuf};
 

@@ -12,7 +12,7 @@ use crate::diagnostics::{Diagnostic, Sources};
 use crate::syntax::ast::{FileId, Ident, VarItemKind};
 
 /// The checker's state.
-pub struct Checker<'a> {
+pub(super) struct Checker<'a> {
     /// Every visible declaration.
     pub syms: Symbols<'a>,
     /// The texts of the build (for checks that need the source as written).
@@ -47,7 +47,7 @@ pub type DateLiterals = HashSet<(FileId, usize)>;
 
 /// A component's declared inputs and outputs.
 #[derive(Clone, Debug, Default)]
-pub struct ComponentTypes {
+pub(super) struct ComponentTypes {
     /// Inputs by name.
     pub inputs: HashMap<String, Ty>,
     /// Input names in declaration order.
@@ -59,7 +59,7 @@ pub struct ComponentTypes {
 impl<'a> Checker<'a> {
     /// A checker over `syms`, with the types of conversation variables and customer
     /// attributes resolved.
-    pub fn new(syms: Symbols<'a>, sources: &'a Sources, diags: Vec<Diagnostic>) -> Self {
+    pub(super) fn new(syms: Symbols<'a>, sources: &'a Sources, diags: Vec<Diagnostic>) -> Self {
         let (mut syms, mut diags) = (syms, diags);
         syms.resolve_types(&mut diags);
         let mut conv_types = HashMap::new();
@@ -99,12 +99,16 @@ impl<'a> Checker<'a> {
     }
 
     /// Resolves a type expression, reporting problems.
-    pub fn resolve_type(&mut self, file: FileId, ty: &crate::syntax::ast::TypeExpr) -> Ty {
+    pub(super) fn resolve_type(&mut self, file: FileId, ty: &crate::syntax::ast::TypeExpr) -> Ty {
         self.syms.resolve_type_expr(file, ty, &mut self.diags)
     }
 
     /// Resolves a type expression without reporting (for types already reported once).
-    pub fn resolve_type_quietly(&mut self, file: FileId, ty: &crate::syntax::ast::TypeExpr) -> Ty {
+    pub(super) fn resolve_type_quietly(
+        &mut self,
+        file: FileId,
+        ty: &crate::syntax::ast::TypeExpr,
+    ) -> Ty {
         let mut ignored = Vec::new();
         self.syms.resolve_type_expr(file, ty, &mut ignored)
     }
@@ -112,7 +116,7 @@ impl<'a> Checker<'a> {
     /// Looks `name` up in the value namespace, expecting a declaration that `accept`
     /// takes. Reports an unknown name (with "did you mean" among `what`) or a wrong kind
     /// of declaration, and returns the declaration when it fits.
-    pub fn lookup(
+    pub(super) fn lookup(
         &mut self,
         file: FileId,
         name: &Ident,
@@ -151,14 +155,14 @@ impl<'a> Checker<'a> {
     }
 
     /// Records what `name` (written in `file`) stands for, for code generation.
-    pub fn refer(&mut self, file: FileId, name: &Ident, reference: Reference) {
+    pub(super) fn refer(&mut self, file: FileId, name: &Ident, reference: Reference) {
         self.syms
             .references
             .insert((file, name.span.start), reference);
     }
 
     /// Reports an unknown name, with "did you mean" among `candidates`.
-    pub fn unknown<'c>(
+    pub(super) fn unknown<'c>(
         &mut self,
         file: FileId,
         name: &Ident,
@@ -192,6 +196,6 @@ impl<'a> Checker<'a> {
 }
 
 /// Whether a variable block has a `when`.
-pub fn has_when(items: &[crate::syntax::ast::VarItem]) -> bool {
+pub(super) fn has_when(items: &[crate::syntax::ast::VarItem]) -> bool {
     items.iter().any(|i| matches!(i.kind, VarItemKind::When(_)))
 }

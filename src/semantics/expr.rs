@@ -33,7 +33,7 @@ pub const BUILTINS: &[&str] = &[
 ];
 
 /// What `weekday(date)` gives.
-pub const WEEKDAYS: [&str; 7] = [
+pub(super) const WEEKDAYS: [&str; 7] = [
     "monday",
     "tuesday",
     "wednesday",
@@ -46,7 +46,7 @@ pub const WEEKDAYS: [&str; 7] = [
 const OPTIONAL_HELP: &str = "use `??` to give a default, or check it with `exists`";
 
 /// The literal text of a string without interpolations.
-pub fn plain_text(template: &Template) -> Option<String> {
+pub(super) fn plain_text(template: &Template) -> Option<String> {
     let mut text = String::new();
     for part in &template.parts {
         match part {
@@ -59,7 +59,7 @@ pub fn plain_text(template: &Template) -> Option<String> {
 
 impl<'a> Checker<'a> {
     /// Checks a template: every interpolation must have a value that is not optional.
-    pub fn template(&mut self, template: &Template, scope: Scope<'_>) {
+    pub(super) fn template(&mut self, template: &Template, scope: Scope<'_>) {
         for part in &template.parts {
             if let TemplatePart::Expr(expr) = part {
                 self.value(expr, scope);
@@ -68,12 +68,12 @@ impl<'a> Checker<'a> {
     }
 
     /// Checks a condition: a `bool` that is not optional.
-    pub fn condition(&mut self, expr: &Expr, scope: Scope<'_>) {
+    pub(super) fn condition(&mut self, expr: &Expr, scope: Scope<'_>) {
         self.expect(expr, scope, &Ty::Bool);
     }
 
     /// Checks that `expr` has a value of type `expected`.
-    pub fn expect(&mut self, expr: &Expr, scope: Scope<'_>, expected: &Ty) {
+    pub(super) fn expect(&mut self, expr: &Expr, scope: Scope<'_>, expected: &Ty) {
         if let (ExprKind::List(items), Ty::List(element)) = (&expr.kind, expected.base()) {
             for item in items {
                 self.expect(item, scope, element);
@@ -115,7 +115,7 @@ impl<'a> Checker<'a> {
 
     /// Types `expr` and requires a value that cannot be absent; returns its type without
     /// `?` (after reporting, so that one mistake gives one error).
-    pub fn value(&mut self, expr: &Expr, scope: Scope<'_>) -> Ty {
+    pub(super) fn value(&mut self, expr: &Expr, scope: Scope<'_>) -> Ty {
         let ty = self.expr(expr, scope);
         self.present(ty, expr, scope)
     }
@@ -301,7 +301,7 @@ impl<'a> Checker<'a> {
     /// The type of an expression. The operators down its spine are typed in a loop,
     /// innermost first (see `syntax::spine`), so a flat chain of any length is checked
     /// without recursing per operator.
-    pub fn expr(&mut self, expr: &Expr, scope: Scope<'_>) -> Ty {
+    pub(super) fn expr(&mut self, expr: &Expr, scope: Scope<'_>) -> Ty {
         let (innermost, operators) = expr.spine();
         let mut ty = self.operand(innermost, scope);
         for operator in operators.into_iter().rev() {

@@ -29,7 +29,7 @@ pub const KINDS: &[&str] = &[
 ];
 
 /// The HTTP methods a request may use.
-pub const METHODS: &[&str] = &["GET", "POST", "PUT", "PATCH", "DELETE"];
+pub(super) const METHODS: &[&str] = &["GET", "POST", "PUT", "PATCH", "DELETE"];
 
 /// Each kind's required item.
 fn required_item(kind: &str) -> Option<&'static str> {
@@ -113,7 +113,7 @@ impl Body<'_> {
 
 impl<'a> Checker<'a> {
     /// Checks one procedure.
-    pub fn check_procedure(&mut self, file: FileId, decl: &ProcedureDecl, graph: &VarGraph) {
+    pub(super) fn check_procedure(&mut self, file: FileId, decl: &ProcedureDecl, graph: &VarGraph) {
         let kind = self.procedure_kind(file, &decl.kind);
         self.item_structure(file, decl, kind);
 
@@ -671,7 +671,7 @@ impl<'a> Checker<'a> {
     }
 
     /// Reports an HTTP method that is not one of [`METHODS`].
-    pub fn bad_method(&mut self, file: FileId, method: &Ident) {
+    pub(super) fn bad_method(&mut self, file: FileId, method: &Ident) {
         let mut diag = Diagnostic::error(
             codes::BAD_METHOD,
             format!("`{}` is not an HTTP method procc supports", method.name),

@@ -179,7 +179,7 @@ pub(crate) struct Reject {
 }
 
 impl Reject {
-    pub fn new(code: &'static str, message: impl Into<String>) -> Reject {
+    pub(crate) fn new(code: &'static str, message: impl Into<String>) -> Reject {
         Reject {
             code,
             message: message.into(),
@@ -210,7 +210,7 @@ pub(crate) struct Cx<'a> {
 }
 
 impl<'a> Cx<'a> {
-    pub fn new(prog: &'a Program, conv: &'a str) -> Cx<'a> {
+    pub(crate) fn new(prog: &'a Program, conv: &'a str) -> Cx<'a> {
         Cx {
             prog,
             conv,
@@ -220,7 +220,7 @@ impl<'a> Cx<'a> {
     }
 
     /// Emits a protocol output.
-    pub fn out(&mut self, action: Action) {
+    pub(crate) fn out(&mut self, action: Action) {
         self.step.outputs.push(Output {
             conversation: Some(self.conv.to_owned()),
             action,
@@ -228,7 +228,7 @@ impl<'a> Cx<'a> {
     }
 
     /// Records an analytics event.
-    pub fn event(&mut self, kind: EventKind) {
+    pub(crate) fn event(&mut self, kind: EventKind) {
         self.step.events.push(AnalyticsEvent {
             conversation: self.conv.to_owned(),
             kind,
@@ -236,14 +236,14 @@ impl<'a> Cx<'a> {
     }
 
     /// A procedure's name for outputs and events.
-    pub fn proc_name(&self, proc: ProcId) -> String {
+    pub(crate) fn proc_name(&self, proc: ProcId) -> String {
         self.prog
             .procedure(proc)
             .map_or_else(String::new, |p| p.name.clone())
     }
 
     /// A variable's name for outputs and events.
-    pub fn var_name(&self, var: VarId) -> String {
+    pub(crate) fn var_name(&self, var: VarId) -> String {
         self.prog
             .var(var)
             .map_or_else(String::new, |v| v.name.clone())

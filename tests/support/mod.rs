@@ -5,7 +5,7 @@ use std::io::Write;
 use std::process::{Command, Output, Stdio};
 
 /// `procc` from the crate's root, with every stream piped.
-pub fn procc() -> Command {
+pub(crate) fn procc() -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_procc"));
     command
         .current_dir(env!("CARGO_MANIFEST_DIR"))
@@ -16,7 +16,7 @@ pub fn procc() -> Command {
 }
 
 /// Runs `command` with `stdin` as its whole input; its output once it ends.
-pub fn run_with_stdin(command: &mut Command, stdin: &str) -> Output {
+pub(crate) fn run_with_stdin(command: &mut Command, stdin: &str) -> Output {
     let mut child = command.spawn().expect("procc runs");
     child
         .stdin
