@@ -26,9 +26,6 @@ use crate::syntax::ast::{
     FileId, Ident, ItemKind, ProcItem, ProcItemKind, SourceFile, Span, VarDecl, VarItemKind,
 };
 
-/// The code of the variable-cycle error.
-pub const CYCLE_CODE: &str = "E0190";
-
 /// Names a variable: a conversation variable, or a procedure's local one.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum VarKey {
@@ -311,7 +308,7 @@ impl VarGraph {
             .and_then(|&node| self.place_of(node))
             .map_or((FileId(0), 0..0), |var| (var.file, var.name_span.clone()));
         let mut diagnostic = Diagnostic::error(
-            CYCLE_CODE,
+            super::codes::VARIABLE_CYCLE,
             format!("variables depend on each other in a cycle: {}", names.join(" → ")),
             file,
             span,
