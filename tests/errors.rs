@@ -67,6 +67,7 @@ async fn serve_error_bundle_keeps_the_bundle_error() {
         secrets: EnvSecrets::from_vars([]),
         events: None,
         idle_timeout: None,
+        key: None,
     };
     let error = Server::new(options).await.expect_err("refused");
     assert!(matches!(error, ServeError::Bundle(_)), "{error:?}");

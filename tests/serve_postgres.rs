@@ -770,3 +770,95 @@ fn an_undecodable_record_is_quarantined_in_the_database_and_start_begins_again()
     assert_eq!(offer[0]["action"], "offer");
     assert_eq!(sql(&store, "SELECT id FROM procc_quarantine").len(), 1);
 }
+
+#[test]
+fn snapshots_are_sealed_in_the_database_with_one_key_for_every_process() {
+    let Some(store) = fresh_database("sealed") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let source = REFUND.replace("{api}", "http://127.0.0.1:9").replace(
+        "body { order: order }",
+        "header \"Authorization\" = \"Bearer {secret.api_token}\"\n    body { order: order }",
+    );
+    let project = write_project(
+        &dir.path().join("refund"),
+        &format!("secret api_token\n{source}"),
+    );
+    let a = Serve::start(&project, &store);
+    let b = Serve::start(&project, &store);
+    let secret = "pg-S3CR3T-value-42";
+    a.send(&input(
+        "s",
+        "start",
+        json!({"customer": {}, "secrets": {"api_token": secret}}),
+    ));
+    b.send(&input("s", "message", json!({})));
+    // Started by one process, continued by the other: both open what the other sealed.
+    let asked = a.send(&input("s", "click", json!({"procedure": "refund"})));
+    assert_eq!(asked[0]["action"], "ask", "{asked:?}");
+    let secret_hex: String = secret.bytes().map(|b| format!("{b:02x}")).collect();
+    let rows = sql(
+        &store,
+        "SELECT encode(snapshot, 'hex') FROM procc_conversations WHERE id = 's'",
+    );
+    let snapshot = rows[0][0].clone().unwrap();
+    assert!(snapshot.starts_with("a5"), "{snapshot}");
+    assert!(
+        !snapshot.contains(&secret_hex),
+        "the secret is stored in the clear"
+    );
+    assert_eq!(sql(&store, "SELECT id FROM procc_store_key").len(), 1);
+}
+
+#[test]
+fn an_unreachable_database_gives_503_and_nothing_changes_until_it_is_back() {
+    let Some(store) = fresh_database("outage") else {
+        return;
+    };
+    let database = store.rsplit_once('/').unwrap().1.to_owned();
+    let admin = std::env::var("PROCC_TEST_POSTGRES_URL").unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let project = write_project(&dir.path().join("v1"), GREET_V1);
+    let serve = Serve::start(&project, &store);
+    serve.send(&input("o", "start", json!({"customer": {}})));
+    assert_eq!(serve.request("GET", "/v1/ready", "").unwrap().0, 200);
+
+    // The database refuses connections, and the process's open ones are cut.
+    sql(
+        &admin,
+        &format!("ALTER DATABASE {database} WITH ALLOW_CONNECTIONS false"),
+    );
+    sql(
+        &admin,
+        &format!(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{database}'"
+        ),
+    );
+    let (status, body) = serve.request("GET", "/v1/ready", "").unwrap();
+    assert_eq!(status, 503, "{body}");
+    let body: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(body["code"], "unavailable", "{body}");
+    let message = input("o", "message", json!({}));
+    let (status, body) = serve
+        .request("POST", "/v1/events", &message.to_string())
+        .unwrap();
+    assert_eq!(status, 503, "{body}");
+    let body: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(body["code"], "unavailable", "{body}");
+    assert_eq!(body["outputs"][0]["code"], "unavailable", "{body}");
+
+    // Back: ready again, and the conversation is where it was (the refused input was
+    // not applied: the same input now gets the offer).
+    sql(
+        &admin,
+        &format!("ALTER DATABASE {database} WITH ALLOW_CONNECTIONS true"),
+    );
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while serve.request("GET", "/v1/ready", "").unwrap().0 != 200 {
+        assert!(Instant::now() < deadline, "never ready again");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let offer = serve.send(&message);
+    assert_eq!(offer[0]["action"], "offer", "{offer:?}");
+}

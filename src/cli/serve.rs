@@ -8,8 +8,8 @@ use std::time::Duration;
 use procc::runtime::serve::log::{self, Level};
 use procc::runtime::serve::pg_store::DEFAULT_POOL_SIZE;
 use procc::runtime::serve::{
-    ConnectionLimits, DEFAULT_BODY_LIMIT, PgStore, RedbStore, RouteOptions, ServeError, Server,
-    ServerOptions, SessionStore, StoreError, Token, hex, serve, shutdown_signal,
+    ConnectionLimits, DEFAULT_BODY_LIMIT, PgStore, RedbStore, RouteOptions, SealingKey, ServeError,
+    Server, ServerOptions, SessionStore, StoreError, Token, hex, serve, shutdown_signal,
 };
 use procc::runtime::{EnvSecrets, EventLog, HttpClient};
 
@@ -54,6 +54,11 @@ pub(super) struct ServeArgs {
     /// On SIGTERM, wait at most this long for requests in progress.
     #[arg(long, value_name = "DURATION", value_parser = parse_duration, default_value = "10s")]
     shutdown_timeout: Duration,
+    /// Seal stored conversations with the key in this file (64 hexadecimal digits, e.g.
+    /// from `openssl rand -hex 32`), kept apart from the store; without it, the store's
+    /// own key (a `store.key` file beside the embedded store, a key row in PostgreSQL).
+    #[arg(long, value_name = "FILE")]
+    store_key: Option<PathBuf>,
     /// Refuse the bundle unless this public key signed it (repeatable).
     #[arg(long, value_name = "PUB")]
     trust: Vec<PathBuf>,
@@ -166,9 +171,22 @@ pub(super) fn run(args: &ServeArgs) -> u8 {
                 return EXIT_USAGE;
             }
         };
+        let key = match args
+            .store_key
+            .as_deref()
+            .map(|path| SealingKey::from_file(path, false))
+        {
+            None => None,
+            Some(Ok(key)) => Some(key),
+            Some(Err(error)) => {
+                start_error(format_args!("{error}"));
+                return EXIT_USAGE;
+            }
+        };
         let server = match Server::new(ServerOptions {
             bundle,
             store,
+            key,
             http,
             secrets: EnvSecrets::from_env(),
             events,

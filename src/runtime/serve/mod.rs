@@ -11,6 +11,8 @@
 //! - [`routes`]: the axum routes (auth, request log, metrics, OpenAPI); [`connections`]:
 //!   the accept loop (timeouts, connection limit, shutdown deadline); [`serve`] runs
 //!   them until a shutdown signal, and expires idle conversations.
+//! - [`seal`]: every snapshot is sealed (XChaCha20-Poly1305) before it reaches a store,
+//!   so a conversation's secrets are never stored in the clear, freed pages included.
 //! - [`log`]: JSON log lines on stderr that a closed stderr cannot turn into a panic.
 //!
 //! Conversations keep the bundle they started on: the store keeps every bundle by hash
@@ -25,6 +27,7 @@ pub mod metrics;
 pub mod pg_store;
 pub mod redb_store;
 pub mod routes;
+pub mod seal;
 mod server;
 pub mod store;
 
@@ -37,6 +40,7 @@ pub use connections::ConnectionLimits;
 pub use pg_store::PgStore;
 pub use redb_store::RedbStore;
 pub use routes::{DEFAULT_BODY_LIMIT, OPENAPI, ROUTES, RouteOptions, router};
+pub use seal::SealingKey;
 pub use server::{RestoreError, ServeError, Server, ServerOptions, hex};
 pub use store::{
     Begun, BundleHash, Change, Lease, SessionStore, StoreError, StoreFuture, StoredSession, Write,

@@ -27,15 +27,17 @@ use deadpool_postgres::{Manager, ManagerConfig, Object, Pool, RecyclingMethod, R
 use tokio_postgres::NoTls;
 use tokio_postgres::types::ToSql;
 
+use super::seal::SealingKey;
 use super::store::{
     Begun, BundleHash, Change, Lease, SessionStore, StoreError, StoreFuture, StoredSession,
 };
 
 /// The schema version this build knows; a database at a newer one is refused.
-pub const SCHEMA_VERSION: i32 = 1;
+pub const SCHEMA_VERSION: i32 = 2;
 
 /// The migrations, in order: `MIGRATIONS[n]` takes the schema from version `n` to `n + 1`.
-const MIGRATIONS: [&str; SCHEMA_VERSION as usize] = [r#"
+const MIGRATIONS: [&str; SCHEMA_VERSION as usize] = [
+    r#"
 CREATE TABLE procc_bundles (
     hash bytea PRIMARY KEY,
     bytes bytea NOT NULL,
@@ -55,7 +57,14 @@ CREATE TABLE procc_quarantine (
     bundle bytea,
     snapshot bytea
 );
-"#];
+"#,
+    r#"
+CREATE TABLE procc_store_key (
+    id integer PRIMARY KEY CHECK (id = 1),
+    key bytea NOT NULL CHECK (length(key) = 32)
+);
+"#,
+];
 
 /// The advisory lock key that serialises schema migrations of concurrent starts.
 const MIGRATION_LOCK: i64 = 0x7072_6f63_6373_6368; // "procc sch"
@@ -447,6 +456,33 @@ impl SessionStore for PgStore {
             rows.iter()
                 .map(|row| row.try_get(0).map_err(db_err))
                 .collect()
+        })
+    }
+
+    fn sealing_key(&self) -> StoreFuture<'_, SealingKey> {
+        // One key for every process on the database: the first to start writes a random
+        // one, the others (and later starts) read it. A table of its own, apart from the
+        // conversations, so their rows, dead tuples and dumps hold only sealed bytes.
+        Box::pin(async move {
+            let client = self.pool.get().await.map_err(pool_err)?;
+            let fresh = SealingKey::generate().to_bytes();
+            client
+                .execute(
+                    "INSERT INTO procc_store_key (id, key) VALUES (1, $1) \
+                     ON CONFLICT (id) DO NOTHING",
+                    &[&&fresh[..]],
+                )
+                .await
+                .map_err(db_err)?;
+            let row = client
+                .query_one("SELECT key FROM procc_store_key WHERE id = 1", &[])
+                .await
+                .map_err(db_err)?;
+            let key: &[u8] = row.get(0);
+            let key: [u8; 32] = key.try_into().map_err(|_| {
+                StoreError::Inconsistent("PostgreSQL: the store key is not 32 bytes".into())
+            })?;
+            Ok(SealingKey::from_bytes(key))
         })
     }
 

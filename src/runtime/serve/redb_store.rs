@@ -16,6 +16,7 @@ use std::time::Duration;
 use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
 
 use super::committer::Committer;
+use super::seal::SealingKey;
 use super::store::{
     Begun, BundleHash, Change, Lease, SessionStore, StoreError, StoreFuture, StoredSession, Write,
 };
@@ -38,11 +39,17 @@ pub struct Quarantined {
 /// The file name of the database inside the store directory.
 pub const FILE_NAME: &str = "sessions.redb";
 
+/// The file in the store's directory that holds its sealing key, when `--store-key` names
+/// none.
+pub const KEY_FILE_NAME: &str = "store.key";
+
 /// A redb database holding sessions and bundles, with its group-commit writer thread
 /// (stopped and joined when the store is dropped, after its last writes).
 #[derive(Debug)]
 pub struct RedbStore {
     db: Arc<Database>,
+    /// The store's directory (its sealing key lives beside the database).
+    dir: std::path::PathBuf,
     committer: Option<Committer>,
     writer: Option<JoinHandle<()>>,
 }
@@ -79,6 +86,7 @@ impl RedbStore {
             .map_err(|e| StoreError::backend(format!("cannot start the store writer: {e}"), e))?;
         Ok(RedbStore {
             db,
+            dir: dir.to_path_buf(),
             committer: Some(committer),
             writer: Some(writer),
         })
@@ -310,6 +318,13 @@ impl SessionStore for RedbStore {
     fn idle_conversations(&self, _idle: Duration) -> StoreFuture<'_, Option<Vec<String>>> {
         // No record of input times: the server's memory judges idleness.
         Box::pin(async { Ok(None) })
+    }
+
+    fn sealing_key(&self) -> StoreFuture<'_, SealingKey> {
+        // A file of its own beside the database (owner-only), so the database file, a
+        // copy of it or its freed pages never hold what opens the snapshots.
+        let path = self.dir.join(KEY_FILE_NAME);
+        Box::pin(async move { SealingKey::from_file(&path, true) })
     }
 }
 

@@ -19,6 +19,8 @@ use super::super::http::{HttpClient, HttpOutcome};
 use super::super::secrets::EnvSecrets;
 use super::log::{self, Level};
 use super::metrics::Metrics;
+use super::seal::OpenError;
+use super::seal::SealingKey;
 use super::store::{BundleHash, Change, Lease, SessionStore, StoreError, StoredSession};
 
 /// Why the server cannot start or cannot take an input.
@@ -66,6 +68,8 @@ pub enum RestoreError {
     MissingBundle(BundleHash),
     /// The conversation's bundle is refused or cannot run.
     Bundle(LoadError),
+    /// The sealed snapshot does not open (another store key, changed bytes).
+    Sealed(OpenError),
     /// The snapshot does not restore under its bundle.
     Snapshot(SnapshotError),
 }
@@ -77,6 +81,7 @@ impl std::fmt::Display for RestoreError {
                 write!(f, "bundle {} is not in the store", hex(hash))
             }
             RestoreError::Bundle(error) => error.fmt(f),
+            RestoreError::Sealed(error) => error.fmt(f),
             RestoreError::Snapshot(error) => error.fmt(f),
         }
     }
@@ -87,6 +92,7 @@ impl std::error::Error for RestoreError {
         match self {
             RestoreError::MissingBundle(_) => None,
             RestoreError::Bundle(error) => Some(error),
+            RestoreError::Sealed(error) => Some(error),
             RestoreError::Snapshot(error) => Some(error),
         }
     }
@@ -199,6 +205,9 @@ pub struct ServerOptions {
     pub events: Option<Arc<EventLog>>,
     /// End conversations with no input for this long (`--idle-timeout`).
     pub idle_timeout: Option<Duration>,
+    /// The key snapshots are sealed with (`--store-key`); `None`: the store's own
+    /// ([`SessionStore::sealing_key`]).
+    pub key: Option<SealingKey>,
 }
 
 /// Serves the session protocol for many conversations over a durable store.
@@ -219,6 +228,8 @@ pub struct Server {
     /// One permit per input being handled; see [`IN_FLIGHT`].
     in_flight: Arc<Semaphore>,
     idle_timeout: Option<Duration>,
+    /// Seals every snapshot before it reaches the store, opens it when read.
+    key: SealingKey,
 }
 
 impl std::fmt::Debug for Server {
@@ -247,7 +258,12 @@ impl Server {
         let hash: BundleHash = *blake3::hash(&options.bundle).as_bytes();
         let current = Arc::new(load_bundle(hash, &options.bundle).map_err(ServeError::Bundle)?);
         options.store.put_bundle(&hash, &options.bundle).await?;
+        let key = match options.key {
+            Some(key) => key,
+            None => options.store.sealing_key().await?,
+        };
         let server = Server {
+            key,
             bundles: Mutex::new(HashMap::from([(hash, current.clone())])),
             current,
             shared: options.store.shared(),
@@ -374,10 +390,10 @@ impl Server {
         slot.live = None;
         slot.stored = None;
         if let Some(stored) = stored {
-            match self.revive(&stored).await {
-                Ok(live) => {
+            match self.revive(conversation, &stored).await {
+                Ok((live, snapshot)) => {
                     slot.live = Some(live);
-                    slot.stored = Some(stored.snapshot);
+                    slot.stored = Some(snapshot);
                 }
                 Err(ServeError::Restore(why)) => {
                     let why = why.to_string();
@@ -395,11 +411,20 @@ impl Server {
         Ok(())
     }
 
-    async fn revive(&self, stored: &StoredSession) -> Result<Live, ServeError> {
+    /// The live conversation of a stored record, with its snapshot opened.
+    async fn revive(
+        &self,
+        conversation: &str,
+        stored: &StoredSession,
+    ) -> Result<(Live, Vec<u8>), ServeError> {
+        let snapshot = self
+            .key
+            .open(conversation, &stored.bundle, &stored.snapshot)
+            .map_err(|e| ServeError::Restore(RestoreError::Sealed(e)))?;
         let bundle = self.bundle(&stored.bundle).await?;
-        let session = Session::from_snapshot(&bundle.program, &stored.snapshot)
+        let session = Session::from_snapshot(&bundle.program, &snapshot)
             .map_err(|e| ServeError::Restore(RestoreError::Snapshot(e)))?;
-        Ok(Live { bundle, session })
+        Ok((Live { bundle, session }, snapshot))
     }
 
     /// Handles one input: applies it to its conversation (one at a time per
@@ -548,7 +573,7 @@ impl Server {
                 .await?;
         }
         let Some(Live { bundle, session }) = slot.live.take() else {
-            self.persist(slot, lease).await?;
+            self.persist(conversation, slot, lease).await?;
             return Ok(None);
         };
         let mut state = Some(session);
@@ -560,7 +585,7 @@ impl Server {
         };
         let step = self.perform(&bundle, &mut state, end).await;
         slot.live = state.map(|session| Live { bundle, session });
-        self.persist(slot, lease).await?;
+        self.persist(conversation, slot, lease).await?;
         Ok(Some(step))
     }
 
@@ -570,8 +595,9 @@ impl Server {
             .begin(&input.conversation, self.shared || !slot.loaded)
             .await?;
         let mut lease = begun.lease;
+        let conversation = input.conversation.clone();
         if let Some(stored) = begun.stored {
-            self.restore(&input.conversation, slot, stored, lease.as_mut())
+            self.restore(&conversation, slot, stored, lease.as_mut())
                 .await?;
         }
         let step = if matches!(input.event, Event::Start { .. }) {
@@ -590,7 +616,7 @@ impl Server {
                 }
             }
         };
-        self.persist(slot, lease).await?;
+        self.persist(&conversation, slot, lease).await?;
         Ok(step)
     }
 
@@ -643,8 +669,15 @@ impl Server {
     }
 
     /// Makes the slot's state durable (when it changed) through the input's lease,
-    /// before anything is answered, and releases the conversation.
-    async fn persist(&self, slot: &mut Slot, lease: Box<dyn Lease>) -> Result<(), ServeError> {
+    /// before anything is answered, and releases the conversation. What reaches the
+    /// store is sealed ([`SealingKey::seal`]); the slot remembers the plain snapshot, to
+    /// skip writes that change nothing.
+    async fn persist(
+        &self,
+        conversation: &str,
+        slot: &mut Slot,
+        lease: Box<dyn Lease>,
+    ) -> Result<(), ServeError> {
         let snapshot = slot.live.as_ref().map(|live| {
             (
                 live.bundle.hash,
@@ -657,7 +690,7 @@ impl Server {
             (Some((bundle, new)), _) => (
                 Some(Change::Put(StoredSession {
                     bundle,
-                    snapshot: new.clone(),
+                    snapshot: self.key.seal(conversation, &bundle, &new),
                 })),
                 Some(new),
             ),

@@ -21,6 +21,8 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
+use super::seal::SealingKey;
+
 /// A bundle's content hash: blake3 of its bytes.
 pub type BundleHash = [u8; 32];
 
@@ -29,7 +31,8 @@ pub type BundleHash = [u8; 32];
 pub struct StoredSession {
     /// The bundle the conversation runs on.
     pub bundle: BundleHash,
-    /// Its snapshot ([`crate::vm::Session::to_snapshot`] under that bundle's program).
+    /// Its snapshot ([`crate::vm::Session::to_snapshot`] under that bundle's program),
+    /// sealed ([`SealingKey::seal`]) by the server before it reaches the store.
     pub snapshot: Vec<u8>,
 }
 
@@ -188,4 +191,8 @@ pub trait SessionStore: Send + Sync + 'static {
     /// record of their last input, or `None` when it keeps no such record (then the
     /// server judges idleness by its memory).
     fn idle_conversations(&self, idle: Duration) -> StoreFuture<'_, Option<Vec<String>>>;
+    /// The key this store's snapshots are sealed with when the operator gives none
+    /// (`--store-key`): kept apart from the sessions themselves, and the same for every
+    /// process that uses the store.
+    fn sealing_key(&self) -> StoreFuture<'_, SealingKey>;
 }
