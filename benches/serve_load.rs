@@ -19,17 +19,8 @@ use std::time::{Duration, Instant};
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
 
-const PROJECT: &str = r#"
-var name: text { ask "Your name?" }
-
-procedure greet: follow_up {
-  label "Greet me"
-  needs name
-  var city: text { ask "Your city?" }
-  question "Hello {name} from {city}"
-  trigger always
-}
-"#;
+/// The greeting project shared by the serve tests and the load bench.
+const PROJECT: &str = include_str!("../tests/fixtures/greet.proc");
 
 fn env_usize(name: &str, default: usize) -> usize {
     std::env::var(name)

@@ -5,10 +5,14 @@
 #![cfg(feature = "compiler")]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a test fails by panicking
 
+#[path = "common/tree.rs"]
+mod tree;
+
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use procc::diagnostics::catalog::entries;
+use tree::{quoted_codes, rust_files};
 
 /// The files that define codes: one per stage that reports diagnostics.
 const CODE_SOURCES: &[&str] = &[
@@ -19,21 +23,6 @@ const CODE_SOURCES: &[&str] = &[
 
 fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
-/// Every quoted code (`"E0103"`, `"W0100"`, `"T0001"`) in `text`.
-fn quoted_codes(text: &str) -> BTreeSet<String> {
-    let mut found = BTreeSet::new();
-    for window in text.as_bytes().windows(7) {
-        if window[0] == b'"'
-            && window[6] == b'"'
-            && matches!(window[1], b'E' | b'W' | b'T')
-            && window[2..6].iter().all(u8::is_ascii_digit)
-        {
-            found.insert(String::from_utf8_lossy(&window[1..6]).into_owned());
-        }
-    }
-    found
 }
 
 /// The code of every `pub const NAME: &str = "CODE";` of the code sources.
@@ -48,17 +37,6 @@ fn defined() -> BTreeSet<String> {
         }
     }
     codes
-}
-
-fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    for entry in std::fs::read_dir(dir).expect("readable") {
-        let path = entry.expect("entry").path();
-        if path.is_dir() {
-            rust_files(&path, out);
-        } else if path.extension().is_some_and(|e| e == "rs") {
-            out.push(path);
-        }
-    }
 }
 
 /// The codes of `tests/ui/<CODE>_<name>.proc`.
@@ -78,10 +56,8 @@ fn ui_tested() -> BTreeSet<String> {
 /// is named by its constant.
 #[test]
 fn codes_are_written_in_one_place_per_stage() {
-    let mut files = Vec::new();
-    rust_files(&root().join("src"), &mut files);
     let mut stray = Vec::new();
-    for file in files {
+    for file in rust_files(&root().join("src")) {
         let relative = file.strip_prefix(root()).expect("under the root");
         let name = relative.to_string_lossy().replace('\\', "/");
         if CODE_SOURCES.contains(&name.as_str()) || name.ends_with("/tests.rs") {

@@ -5,112 +5,40 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a test fails by panicking
 
 use std::collections::HashMap;
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::io::Write;
+use std::net::TcpListener;
 use std::process::{Command, Stdio};
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use serde_json::{Value, json};
 
-/// A request as the test server saw it.
-#[derive(Clone, Debug)]
-struct Received {
-    method: String,
-    path: String,
-    headers: HashMap<String, String>,
-    body: String,
-}
+#[path = "common/http.rs"]
+mod http;
 
-/// A tiny HTTP/1.1 server: one thread per connection, answers by path, records all.
-struct TestServer {
-    port: u16,
-    received: Arc<Mutex<Vec<Received>>>,
-}
+use http::{LocalServer, Request as Received};
 
-impl TestServer {
-    fn start() -> TestServer {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let port = listener.local_addr().unwrap().port();
-        let received = Arc::new(Mutex::new(Vec::new()));
-        let log = received.clone();
-        std::thread::spawn(move || {
-            for stream in listener.incoming().flatten() {
-                let log = log.clone();
-                std::thread::spawn(move || serve_one(stream, &log));
+/// The test API: answers by path, recording every request.
+fn start_api() -> LocalServer {
+    LocalServer::start(|request, earlier, _| {
+        let before = earlier
+            .iter()
+            .filter(|r| r.target == request.target)
+            .count();
+        let (status, body) = match request.path() {
+            "/ok" => (200, r#"{"id":"A1"}"#),
+            "/missing" => (404, r#"{"error":"no such order"}"#),
+            // Fails once with a 503, then succeeds.
+            "/flaky" if before == 0 => (503, r#"{"error":"busy"}"#),
+            "/flaky" => (200, r#"{"id":"F2"}"#),
+            "/slow" => {
+                std::thread::sleep(Duration::from_millis(2500));
+                (200, r#"{"id":"late"}"#)
             }
-        });
-        TestServer { port, received }
-    }
-
-    fn requests_to(&self, path: &str) -> Vec<Received> {
-        let all = self.received.lock().unwrap();
-        all.iter()
-            .filter(|r| r.path.split('?').next() == Some(path))
-            .cloned()
-            .collect()
-    }
-}
-
-fn serve_one(stream: TcpStream, log: &Mutex<Vec<Received>>) {
-    let mut reader = BufReader::new(stream.try_clone().unwrap());
-    let mut line = String::new();
-    if reader.read_line(&mut line).unwrap_or(0) == 0 {
-        return;
-    }
-    let mut parts = line.split_whitespace();
-    let method = parts.next().unwrap_or_default().to_owned();
-    let path = parts.next().unwrap_or_default().to_owned();
-    let mut headers = HashMap::new();
-    loop {
-        let mut header = String::new();
-        reader.read_line(&mut header).unwrap();
-        let header = header.trim_end();
-        if header.is_empty() {
-            break;
-        }
-        if let Some((name, value)) = header.split_once(':') {
-            headers.insert(name.trim().to_lowercase(), value.trim().to_owned());
-        }
-    }
-    let length: usize = headers
-        .get("content-length")
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(0);
-    let mut body = vec![0; length];
-    reader.read_exact(&mut body).unwrap();
-    let received = Received {
-        method,
-        path: path.clone(),
-        headers,
-        body: String::from_utf8(body).unwrap(),
-    };
-    let earlier = {
-        let mut log = log.lock().unwrap();
-        let earlier = log.iter().filter(|r| r.path == path).count();
-        log.push(received);
-        earlier
-    };
-    let route = path.split('?').next().unwrap_or_default();
-    let (status, body) = match route {
-        "/ok" => (200, r#"{"id":"A1"}"#),
-        "/missing" => (404, r#"{"error":"no such order"}"#),
-        // Fails once with a 503, then succeeds.
-        "/flaky" if earlier == 0 => (503, r#"{"error":"busy"}"#),
-        "/flaky" => (200, r#"{"id":"F2"}"#),
-        "/slow" => {
-            std::thread::sleep(Duration::from_millis(2500));
-            (200, r#"{"id":"late"}"#)
-        }
-        "/shape" => (200, r#"{"id":5}"#),
-        _ => (500, "{}"),
-    };
-    let mut stream = stream;
-    let _ = write!(
-        stream,
-        "HTTP/1.1 {status} X\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    );
+            "/shape" => (200, r#"{"id":5}"#),
+            _ => (500, "{}"),
+        };
+        (status, String::new(), body.to_owned())
+    })
 }
 
 /// One api_call procedure to `url`.
@@ -144,7 +72,7 @@ procedure {name}: api_call {{
 const SECRET: &str = "s3cret-Value-42";
 
 /// Runs every case through one `procc run`: each procedure in its own conversation.
-fn run_cases(server: &TestServer, refused_port: u16) -> (HashMap<String, Vec<Value>>, String) {
+fn run_cases(server: &LocalServer, refused_port: u16) -> (HashMap<String, Vec<Value>>, String) {
     let base = format!("http://127.0.0.1:{}", server.port);
     let cases = [
         procedure("ok", "POST", &format!("{base}/ok"), "5s", 0),
@@ -233,7 +161,7 @@ fn is_key(key: &str) -> bool {
 
 #[test]
 fn every_outcome_of_a_real_http_call() {
-    let server = TestServer::start();
+    let server = start_api();
     let refused_port = {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         listener.local_addr().unwrap().port()
@@ -251,7 +179,7 @@ fn every_outcome_of_a_real_http_call() {
         .filter(|r| r.method == "POST")
         .collect();
     assert_eq!(ok.len(), 1);
-    assert_eq!(ok[0].path, "/ok?q=x%20y");
+    assert_eq!(ok[0].target, "/ok?q=x%20y");
     assert_eq!(ok[0].headers["authorization"], format!("Bearer {SECRET}"));
     assert!(ok[0].headers["content-type"].starts_with("application/json"));
     assert!(is_key(&ok[0].headers["idempotency-key"]));

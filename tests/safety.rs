@@ -7,91 +7,27 @@
 mod common;
 mod support;
 
-use std::collections::HashMap;
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{TcpListener, TcpStream};
 use std::path::Path;
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
 
 use serde_json::{Value, json};
 use support::{procc, run_with_stdin};
 
-/// A request as a test server saw it.
-#[derive(Clone, Debug)]
-struct Received {
-    method: String,
-    target: String,
-    headers: HashMap<String, String>,
-}
+#[path = "common/http.rs"]
+mod http;
 
-/// A recording HTTP/1.1 server; `answer(target)` gives the status and extra headers.
-struct Server {
-    port: u16,
-    received: Arc<Mutex<Vec<Received>>>,
-}
+use http::LocalServer as Server;
 
+/// How a test server answers a request target, given its own port: the status and
+/// extra header lines (the body is always `{"id":"R1"}`).
 type Answer = fn(&str, u16) -> (u16, String);
 
-impl Server {
-    fn start(answer: Answer) -> Server {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let port = listener.local_addr().unwrap().port();
-        let received = Arc::new(Mutex::new(Vec::new()));
-        let log = received.clone();
-        std::thread::spawn(move || {
-            for stream in listener.incoming().flatten() {
-                let log = log.clone();
-                std::thread::spawn(move || serve_one(stream, &log, answer, port));
-            }
-        });
-        Server { port, received }
-    }
-
-    fn received(&self) -> Vec<Received> {
-        self.received.lock().unwrap().clone()
-    }
-}
-
-fn serve_one(stream: TcpStream, log: &Mutex<Vec<Received>>, answer: Answer, port: u16) {
-    let mut reader = BufReader::new(stream.try_clone().unwrap());
-    let mut line = String::new();
-    if reader.read_line(&mut line).unwrap_or(0) == 0 {
-        return;
-    }
-    let mut parts = line.split_whitespace();
-    let method = parts.next().unwrap_or_default().to_owned();
-    let target = parts.next().unwrap_or_default().to_owned();
-    let mut headers = HashMap::new();
-    loop {
-        let mut header = String::new();
-        reader.read_line(&mut header).unwrap();
-        let header = header.trim_end();
-        if header.is_empty() {
-            break;
-        }
-        if let Some((name, value)) = header.split_once(':') {
-            headers.insert(name.trim().to_lowercase(), value.trim().to_owned());
-        }
-    }
-    let length: usize = headers
-        .get("content-length")
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(0);
-    let mut body = vec![0; length];
-    reader.read_exact(&mut body).unwrap();
-    let (status, extra) = answer(&target, port);
-    log.lock().unwrap().push(Received {
-        method,
-        target,
-        headers,
-    });
-    let body = r#"{"id":"R1"}"#;
-    let mut stream = stream;
-    let _ = write!(
-        stream,
-        "HTTP/1.1 {status} X\r\n{extra}Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    );
+/// A recording server answering with `answer`.
+fn start(answer: Answer) -> Server {
+    Server::start(move |request, _, port| {
+        let (status, extra) = answer(&request.target, port);
+        (status, extra, r#"{"id":"R1"}"#.to_owned())
+    })
 }
 
 fn ok(_: &str, _: u16) -> (u16, String) {
@@ -162,7 +98,7 @@ procedure remove: api_call {{
 
 #[test]
 fn an_answer_stays_inside_its_path_segment() {
-    let server = Server::start(ok);
+    let server = start(ok);
     let base = format!("http://127.0.0.1:{}", server.port);
     let mut input = start_click("c", "remove");
     input.push(answer("c", "handle", "../admin/users?all=true#x"));
@@ -184,7 +120,7 @@ fn an_answer_stays_inside_its_path_segment() {
 
 #[test]
 fn a_dot_dot_answer_is_never_sent_and_the_run_fails() {
-    let server = Server::start(ok);
+    let server = start(ok);
     let base = format!("http://127.0.0.1:{}", server.port);
     let mut input = start_click("c", "remove");
     input.push(answer("c", "handle", ".."));
@@ -284,9 +220,9 @@ fn redirect_same_origin(target: &str, _port: u16) -> (u16, String) {
 
 #[test]
 fn no_redirect_carries_a_secret_or_a_write_to_another_host() {
-    let other = Server::start(ok);
+    let other = start(ok);
     *OTHER_PORT.lock().unwrap() = Some(other.port);
-    let first = Server::start(redirect_elsewhere);
+    let first = start(redirect_elsewhere);
     let base = format!("http://127.0.0.1:{}", first.port);
     let mut source = String::from("secret key\n");
     let mut input = Vec::new();
@@ -319,7 +255,7 @@ procedure p{code}: api_call {{
 
 #[test]
 fn a_plain_get_follows_a_same_origin_redirect() {
-    let server = Server::start(redirect_same_origin);
+    let server = start(redirect_same_origin);
     let source = format!(
         r#"
 procedure look: api_call {{
@@ -426,7 +362,7 @@ fn an_unknown_secret_at_start_is_refused() {
 
 #[test]
 fn a_request_needing_a_missing_secret_is_never_sent() {
-    let server = Server::start(ok);
+    let server = start(ok);
     let base = format!("http://127.0.0.1:{}", server.port);
     let mut input = start_click("c", "remove");
     input.push(answer("c", "handle", "ann"));

@@ -13,7 +13,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a test fails by panicking
 
 use std::collections::{HashMap, HashSet};
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -22,29 +22,18 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
-const GREET_V1: &str = r#"
-var name: text { ask "Your name?" }
+#[path = "common/http.rs"]
+mod http;
+mod serve_support;
 
-procedure greet: follow_up {
-  label "Greet me"
-  needs name
-  var city: text { ask "Your city?" }
-  question "Hello {name} from {city}"
-  trigger always
-}
-"#;
+use http::{read_request, respond};
+use serve_support::{free_port, input};
 
-const GREET_V2: &str = r#"
-var name: text { ask "What is your name?" }
+/// The greeting project shared by the serve tests and the load bench.
+const GREET_V1: &str = include_str!("fixtures/greet.proc");
 
-procedure greet: follow_up {
-  label "Greet me (v2)"
-  needs name
-  var city: text { ask "Which city?" }
-  question "Welcome back, {name} of {city}"
-  trigger always
-}
-"#;
+/// The greeting project's second version (other prompts and question).
+const GREET_V2: &str = include_str!("fixtures/greet_v2.proc");
 
 /// An irreversible call to the test API at `{api}` (replaced by its address).
 const REFUND: &str = r#"
@@ -116,14 +105,6 @@ fn sql(url: &str, statement: &str) -> Vec<Vec<Option<String>>> {
             })
             .collect()
     })
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 fn write_project(dir: &Path, source: &str) -> PathBuf {
@@ -229,14 +210,6 @@ impl Serve {
     }
 }
 
-fn input(conversation: &str, event: &str, fields: Value) -> Value {
-    let mut value = json!({"conversation": conversation, "event": event});
-    if let (Some(object), Value::Object(more)) = (value.as_object_mut(), fields) {
-        object.extend(more);
-    }
-    value
-}
-
 /// A business API on 127.0.0.1: `POST /refunds` executes a refund once per
 /// `Idempotency-Key` (a repeated key gets the first answer again) and can hold answers
 /// back until released.
@@ -275,31 +248,15 @@ impl Api {
     }
 
     fn serve_one(&self, stream: TcpStream) {
-        let mut reader = BufReader::new(stream.try_clone().unwrap());
-        let mut line = String::new();
-        if reader.read_line(&mut line).unwrap_or(0) == 0 {
+        let Some(request) = read_request(&stream) else {
             return;
-        }
-        let mut headers = HashMap::new();
-        loop {
-            let mut header = String::new();
-            reader.read_line(&mut header).unwrap();
-            let header = header.trim_end();
-            if header.is_empty() {
-                break;
-            }
-            if let Some((name, value)) = header.split_once(':') {
-                headers.insert(name.trim().to_lowercase(), value.trim().to_owned());
-            }
-        }
-        let length = headers
-            .get("content-length")
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(0);
-        let mut body = vec![0; length];
-        reader.read_exact(&mut body).unwrap();
-        let body: Value = serde_json::from_slice(&body).unwrap();
-        let key = headers.get("idempotency-key").cloned().unwrap_or_default();
+        };
+        let body: Value = serde_json::from_str(&request.body).unwrap();
+        let key = request
+            .headers
+            .get("idempotency-key")
+            .cloned()
+            .unwrap_or_default();
         let order = body["order"].as_str().unwrap_or_default().to_owned();
         let id = {
             let mut state = self.state.lock().unwrap();
@@ -319,13 +276,8 @@ impl Api {
             id
         };
         let answer = json!({ "id": id }).to_string();
-        let mut stream = stream;
         // The caller may be dead (killed while waiting): nothing to do then.
-        let _ = write!(
-            stream,
-            "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{answer}",
-            answer.len()
-        );
+        respond(stream, 200, "", &answer);
     }
 
     fn hold(&self, holding: bool) {

@@ -3,6 +3,8 @@
 //! files in the clear — not while the conversation lives, not in freed pages after `end`.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a test fails by panicking
+#[path = "common/http.rs"]
+mod http;
 mod serve_support;
 
 use std::path::Path;

@@ -11,6 +11,8 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
+use crate::http::LocalServer;
+
 /// A running `procc serve`, killed when dropped.
 pub(crate) struct Serve {
     pub child: Child,
@@ -216,28 +218,25 @@ pub(crate) fn input(conversation: &str, event: &str, fields: Value) -> Value {
 /// after `delay`, and counts the requests it received.
 pub(crate) struct SlowApi {
     pub port: u16,
-    received: Arc<Mutex<Vec<String>>>,
+    server: LocalServer,
 }
 
 impl SlowApi {
     /// Listens on 127.0.0.1.
     pub(crate) fn start(delay: Duration) -> SlowApi {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let port = listener.local_addr().unwrap().port();
-        let received = Arc::new(Mutex::new(Vec::new()));
-        let log = received.clone();
-        std::thread::spawn(move || {
-            for stream in listener.incoming().flatten() {
-                let log = log.clone();
-                std::thread::spawn(move || answer_slowly(stream, &log, delay));
-            }
+        let server = LocalServer::start(move |_, _, _| {
+            std::thread::sleep(delay);
+            (200, String::new(), r#"{"id":"R1"}"#.to_owned())
         });
-        SlowApi { port, received }
+        SlowApi {
+            port: server.port,
+            server,
+        }
     }
 
     /// The request lines received so far (`POST /refunds HTTP/1.1`).
     pub(crate) fn received(&self) -> Vec<String> {
-        self.received.lock().unwrap().clone()
+        self.server.received().iter().map(|r| r.line()).collect()
     }
 
     /// Waits until `count` requests have arrived (at most a minute).
@@ -248,39 +247,4 @@ impl SlowApi {
             std::thread::sleep(Duration::from_millis(20));
         }
     }
-}
-
-fn answer_slowly(stream: TcpStream, log: &Mutex<Vec<String>>, delay: Duration) {
-    let mut reader = BufReader::new(stream.try_clone().unwrap());
-    let mut request_line = String::new();
-    if reader.read_line(&mut request_line).unwrap_or(0) == 0 {
-        return;
-    }
-    let mut length = 0;
-    loop {
-        let mut header = String::new();
-        if reader.read_line(&mut header).unwrap_or(0) == 0 {
-            return;
-        }
-        let header = header.trim_end();
-        if header.is_empty() {
-            break;
-        }
-        if let Some((name, value)) = header.split_once(':')
-            && name.eq_ignore_ascii_case("content-length")
-        {
-            length = value.trim().parse().unwrap_or(0);
-        }
-    }
-    let mut body = vec![0; length];
-    let _ = reader.read_exact(&mut body);
-    log.lock().unwrap().push(request_line.trim_end().to_owned());
-    std::thread::sleep(delay);
-    let body = r#"{"id":"R1"}"#;
-    let mut stream = stream;
-    let _ = write!(
-        stream,
-        "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    );
 }
