@@ -276,20 +276,8 @@ procedure look: api_call {{
 
 // ---- 3. what was approved is what is done --------------------------------------------
 
-const TRANSFER: &str = r#"
-procedure transfer: api_call {
-  label "Transfer"
-  irreversible
-  var recipient: text { ask "To whom?" }
-  var amount: int { ask "How much?" }
-  approve by customer "Transfer {amount} to {recipient}?"
-  request POST "https://bank.example/transfers" {
-    body { to: recipient, amount: amount }
-  }
-  on success { say "Successfully transferred {amount} to {recipient}." }
-  trigger always
-}
-"#;
+/// An irreversible transfer approved by the customer (shared by the safety tests).
+const TRANSFER: &str = include_str!("fixtures/transfer.proc");
 
 #[test]
 fn corrections_after_a_granted_approval_are_locked() {

@@ -13,7 +13,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a test fails by panicking
 
 use std::collections::{HashMap, HashSet};
-use std::io::{Read, Write};
+use std::io::Write;
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -27,7 +27,7 @@ mod http;
 mod serve_support;
 
 use http::{read_request, respond};
-use serve_support::{free_port, input};
+use serve_support::{free_port, input, read_response};
 
 /// The greeting project shared by the serve tests and the load bench.
 const GREET_V1: &str = include_str!("fixtures/greet.proc");
@@ -129,18 +129,7 @@ impl Client {
             "{method} {path} HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
             body.len()
         )?;
-        let mut response = String::new();
-        stream.read_to_string(&mut response)?;
-        let status = response
-            .split_whitespace()
-            .nth(1)
-            .and_then(|s| s.parse().ok())
-            .unwrap_or(0);
-        let body = response
-            .split_once("\r\n\r\n")
-            .map(|(_, b)| b.to_owned())
-            .unwrap_or_default();
-        Ok((status, body))
+        read_response(&mut stream)
     }
 
     /// Posts an input; its outputs, or `None` when no answer came (the process died).
