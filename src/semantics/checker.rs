@@ -130,20 +130,8 @@ impl<'a> Checker<'a> {
                 Some(entry.decl)
             }
             Some(entry) => {
-                self.diags.push(
-                    Diagnostic::error(
-                        codes::WRONG_KIND_OF_NAME,
-                        format!("`{}` is {}, not {what}", name.name, entry.decl.describe()),
-                        file,
-                        name.span.clone(),
-                    )
-                    .with_primary_label(format!("expected {what}"))
-                    .with_label(
-                        entry.file,
-                        entry.name.span.clone(),
-                        "declared here",
-                    ),
-                );
+                let diagnostic = super::report::wrong_kind_of_name(file, name, &entry, what);
+                self.diags.push(diagnostic);
                 None
             }
             None => {

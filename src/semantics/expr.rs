@@ -5,6 +5,7 @@
 
 use super::checker::Checker;
 use super::codes;
+use super::report;
 use super::resolved::{FailureField, Reference, Target};
 use super::scope::{Outcome, Scope, Vars};
 use super::suggest::did_you_mean;
@@ -482,16 +483,8 @@ impl<'a> Checker<'a> {
             return Ty::Error;
         }
         if let Some(entry) = self.syms.values.get(text).copied() {
-            self.diags.push(
-                Diagnostic::error(
-                    codes::WRONG_KIND_OF_NAME,
-                    format!("`{text}` is {}, not a variable", entry.decl.describe()),
-                    scope.file,
-                    name.span.clone(),
-                )
-                .with_primary_label("expected a variable")
-                .with_label(entry.file, entry.name.span.clone(), "declared here"),
-            );
+            let diagnostic = report::wrong_kind_of_name(scope.file, name, &entry, "a variable");
+            self.diags.push(diagnostic);
             return Ty::Error;
         }
         let mut candidates: Vec<String> = self.conv_types.keys().cloned().collect();
@@ -655,16 +648,12 @@ impl<'a> Checker<'a> {
             BinaryOp::Coalesce => {
                 let (lt, rt) = self.pair_typed((left, left_ty), right, scope);
                 if !lt.is_optional() && !lt.is_error() {
-                    self.diags.push(
-                        Diagnostic::error(
-                            codes::NOT_OPTIONAL,
-                            format!("the left side of `??` is never absent (`{lt}`)"),
-                            scope.file,
-                            left.span.clone(),
-                        )
-                        .with_primary_label("always has a value")
-                        .with_help("remove `??` and its right side"),
-                    );
+                    self.diags.push(report::never_absent(
+                        scope.file,
+                        &left.span,
+                        format!("the left side of `??` is never absent (`{lt}`)"),
+                        "remove `??` and its right side",
+                    ));
                 }
                 match join(&lt, &rt) {
                     Some(ty) if rt.is_optional() => ty.optional(),
@@ -836,16 +825,12 @@ impl<'a> Checker<'a> {
             "exists" => {
                 let ty = self.expr(&args[0], scope);
                 if !ty.is_optional() && !ty.is_error() {
-                    self.diags.push(
-                        Diagnostic::error(
-                            codes::NOT_OPTIONAL,
-                            format!("`exists` on a value that is never absent (`{ty}`)"),
-                            scope.file,
-                            args[0].span.clone(),
-                        )
-                        .with_primary_label("always has a value")
-                        .with_help("`exists` is always true here; remove it"),
-                    );
+                    self.diags.push(report::never_absent(
+                        scope.file,
+                        &args[0].span,
+                        format!("`exists` on a value that is never absent (`{ty}`)"),
+                        "`exists` is always true here; remove it",
+                    ));
                 }
                 Ty::Bool
             }

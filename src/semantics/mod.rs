@@ -17,6 +17,7 @@ mod external;
 pub mod graph;
 mod outcomes;
 mod procedure;
+mod report;
 pub mod resolved;
 mod scenario;
 mod scope;

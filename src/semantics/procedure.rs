@@ -7,6 +7,7 @@ use super::checker::{Checker, has_when};
 use super::codes;
 use super::graph::{VarGraph, VarKey};
 use super::outcomes::Block;
+use super::report;
 use super::scope::{Outcome, Scope, Vars};
 use super::suggest::did_you_mean;
 use super::symbols::{Decl, duplicate};
@@ -186,20 +187,11 @@ impl<'a> Checker<'a> {
             let (keyword, owner) = item_keyword(&item.kind);
             if let Some(previous) = first.get(keyword) {
                 if !REPEATABLE.contains(&keyword) {
-                    self.diags.push(
-                        Diagnostic::error(
-                            codes::DUPLICATE_ITEM,
-                            format!(
-                                "`{keyword}` is given twice in procedure `{}`",
-                                decl.name.name
-                            ),
-                            file,
-                            item.span.clone(),
-                        )
-                        .with_primary_label("given again here")
-                        .with_label(file, previous.span.clone(), "first given here")
-                        .with_help(format!("a procedure has at most one `{keyword}`")),
-                    );
+                    let place = format!("procedure `{}`", decl.name.name);
+                    let diagnostic =
+                        report::duplicate_item(file, keyword, &place, &item.span, &previous.span)
+                            .with_help(format!("a procedure has at most one `{keyword}`"));
+                    self.diags.push(diagnostic);
                 }
             } else {
                 first.insert(keyword, item);
@@ -604,20 +596,9 @@ impl<'a> Checker<'a> {
             };
             if let Some(single) = single {
                 if let Some(previous) = seen.get(single) {
-                    self.diags.push(
-                        Diagnostic::error(
-                            codes::DUPLICATE_ITEM,
-                            format!("`{single}` is given twice in a request"),
-                            file,
-                            item.span.clone(),
-                        )
-                        .with_primary_label("given again here")
-                        .with_label(
-                            file,
-                            (*previous).clone(),
-                            "first given here",
-                        ),
-                    );
+                    let diagnostic =
+                        report::duplicate_item(file, single, "a request", &item.span, previous);
+                    self.diags.push(diagnostic);
                 }
                 seen.insert(single, &item.span);
             }
