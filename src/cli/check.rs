@@ -11,11 +11,12 @@ pub(super) fn run(args: &CompileArgs) -> u8 {
         Ok(build) => build,
         Err(code) => return code,
     };
-    if output::report(&build, args) {
-        EXIT_FAILURE
-    } else {
-        EXIT_OK
-    }
+    let failed = output::report(&build, args);
+    // The process ends right after this: freeing every tree and table of a large
+    // project one by one costs about a twentieth of the check (measured on the
+    // generated 100k-line project); the operating system takes the memory back at once.
+    std::mem::forget(build);
+    if failed { EXIT_FAILURE } else { EXIT_OK }
 }
 
 /// Discovers, loads and compiles every project; an I/O problem is reported and gives

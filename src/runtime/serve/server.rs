@@ -19,8 +19,7 @@ use super::super::http::{HttpClient, HttpOutcome};
 use super::super::secrets::EnvSecrets;
 use super::log::{self, Level};
 use super::metrics::Metrics;
-use super::seal::OpenError;
-use super::seal::SealingKey;
+use super::seal::{OpenError, SealingKey};
 use super::store::{BundleHash, Change, Lease, SessionStore, StoreError, StoredSession};
 
 /// Why the server cannot start or cannot take an input.
@@ -68,7 +67,7 @@ pub enum RestoreError {
     MissingBundle(BundleHash),
     /// The conversation's bundle is refused or cannot run.
     Bundle(LoadError),
-    /// The sealed snapshot does not open (another store key, changed bytes).
+    /// The sealed record does not open (another store key, changed bytes).
     Sealed(OpenError),
     /// The snapshot does not restore under its bundle.
     Snapshot(SnapshotError),
