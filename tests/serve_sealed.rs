@@ -143,8 +143,7 @@ fn a_store_opened_with_another_key_quarantines_what_it_cannot_open() {
         json!({"var": "amount", "value": "40"}),
     ));
     assert_eq!(outputs[0]["code"], "unknown_conversation", "{outputs:?}");
-    let log = serve.stderr_lines().join("\n");
-    assert!(log.contains("conversation quarantined"), "{log}");
+    let log = serve.stderr_with("conversation quarantined").join("\n");
     assert!(log.contains("store key"), "{log}");
 }
 

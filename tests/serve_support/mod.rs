@@ -112,6 +112,24 @@ impl Serve {
         self.stderr.lock().unwrap().clone()
     }
 
+    /// The stderr lines once one contains `needle` (a thread copies them from the pipe,
+    /// after the server wrote them: waiting is part of reading them); panics after a
+    /// minute without it.
+    pub(crate) fn stderr_with(&self, needle: &str) -> Vec<String> {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            let lines = self.stderr_lines();
+            if lines.iter().any(|line| line.contains(needle)) {
+                return lines;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "no `{needle}` on stderr: {lines:#?}"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
     /// A connection to the server.
     pub(crate) fn connect(&self) -> TcpStream {
         TcpStream::connect(("127.0.0.1", self.port)).unwrap()
