@@ -162,6 +162,32 @@ fn a_bare_ok_fills_in_the_declared_response_shape() {
     assert!(transcript.contains("done: track_order completed"));
 }
 
+/// A list attribute typed into the profile, a list variable answered as text, and the
+/// choices and suggestions of each question shown with it; a bare `ok` fills in a
+/// nested `returns` shape.
+#[test]
+fn choices_suggestions_and_lists_are_shown() {
+    let script = "pro\nAnn Smith, Bob\nBob\nhello\n1\ncheese, ham\ncarol\nbob\nok\n/quit\n";
+    let output = preview(&["tests/fixtures/lists.proc"], script);
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    let transcript = stdout(&output);
+    for expected in [
+        "customer.payees ([text]): Ann Smith, Bob",
+        r#"customer {"plan":"pro","payees":["Ann Smith","Bob"],"tags":["Bob"]}"#,
+        "agent asks: Which toppings?  (toppings: [one_of])\n    choices: cheese | ham | olives\n    (several answers: separate them with commas)",
+        "agent asks: Who is it for?  (recipient: text)\n    choices: Ann Smith | Bob\n    suggestions: Bob",
+        "invalid recipient: You can send it to: Ann Smith, Bob.",
+        r#"body {"toppings":["cheese","ham"],"to":"Bob"}"#,
+        r#"result: ok, status 200, {"id":"example","items":[{"name":"example","price":1.5,"extra":"example"}]}"#,
+        "agent says: Order example for Bob: cheese, ham (1 items).",
+    ] {
+        assert!(
+            transcript.contains(expected),
+            "{expected}\n---\n{transcript}"
+        );
+    }
+}
+
 #[test]
 fn a_request_needing_a_secret_not_given_is_not_sent() {
     let script = "/faq delivery\n1\nAB123456\n";

@@ -5,28 +5,15 @@
 #![cfg(feature = "runtime")]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a test fails by panicking
 
-use std::io::{BufRead, BufReader, Write};
+mod support;
+
+use std::io::{BufReader, Write};
 use std::net::TcpListener;
 use std::time::Duration;
 
 use procc::runtime::HttpClient;
 use procc::vm::Action;
-
-/// Reads one request's head and body (by its `Content-Length`) from `stream`.
-fn read_request(reader: &mut BufReader<std::net::TcpStream>) {
-    let mut length = 0usize;
-    loop {
-        let mut line = String::new();
-        if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
-            break;
-        }
-        if let Some(value) = line.to_ascii_lowercase().strip_prefix("content-length:") {
-            length = value.trim().parse().unwrap_or(0);
-        }
-    }
-    let mut body = vec![0; length];
-    let _ = std::io::Read::read_exact(reader, &mut body);
-}
+use support::read_http_request;
 
 #[test]
 fn a_connection_closed_mid_answer_is_retried() {
@@ -36,7 +23,7 @@ fn a_connection_closed_mid_answer_is_retried() {
         // First attempt: read the request, then hang up without answering.
         let (stream, _) = listener.accept().expect("first connection");
         let mut reader = BufReader::new(stream);
-        read_request(&mut reader);
+        read_http_request(&mut reader);
         drop(reader);
         // Second attempt (if it comes within ten seconds): a whole answer.
         listener.set_nonblocking(true).expect("non-blocking");
@@ -52,7 +39,7 @@ fn a_connection_closed_mid_answer_is_retried() {
         };
         stream.set_nonblocking(false).expect("blocking");
         let mut reader = BufReader::new(stream);
-        read_request(&mut reader);
+        read_http_request(&mut reader);
         let mut stream = reader.into_inner();
         let body = b"{\"ok\":true}";
         let head = format!(

@@ -73,11 +73,7 @@ fn render(m: &Module, out: &mut String) -> std::fmt::Result {
     if !m.vars.is_empty() {
         writeln!(out, "\nvariables:")?;
         for v in &m.vars {
-            let ty = m
-                .types
-                .get(v.ty as usize)
-                .map(|t| t.name.as_str())
-                .unwrap_or("?");
+            let ty = m.type_display(v.ty);
             let owner = match v.owner {
                 Some(p) => format!(" (local to {})", procedure(m, p)),
                 None => String::new(),
@@ -161,7 +157,7 @@ pub fn to_json(m: &Module) -> Value {
         .map(|v| {
             json!({
                 "name": v.name,
-                "type": m.types.get(v.ty as usize).map(|t| t.name.as_str()),
+                "type": m.types.get(v.ty as usize).map(|_| m.type_display(v.ty)),
                 "optional": v.optional,
                 "owner": v.owner.map(|p| procedure(m, p)),
                 "deps": v.deps.iter().map(|d| json!({"var": var(m, d.var), "kind": dep_kind(d.kind)})).collect::<Vec<_>>(),

@@ -25,8 +25,10 @@ pub const MAGIC: &[u8; 6] = b"PROCB\0";
 /// The format version this build writes and reads.
 /// Version 2 (revision 2): `UrlEncode` joined the instruction set. Version 3: outcome
 /// chunks (`on failure`/`on denied`/`on cancelled`), `Fail(reason)`, `if`
-/// (`JumpUnless`), `then`, and `require` (`Require`, `ProcDef::requires`).
-pub const FORMAT_VERSION: u16 = 3;
+/// (`JumpUnless`), `then`, and `require` (`Require`, `ProcDef::requires`). Version 4:
+/// list and record types (`TypeDef::shape`), and the variable items `choices`,
+/// `suggestions` and `invalid`.
+pub const FORMAT_VERSION: u16 = 4;
 /// The length of the header (magic, version, hash).
 pub const HEADER_LEN: usize = 6 + 2 + 32;
 

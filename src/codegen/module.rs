@@ -44,6 +44,37 @@ pub struct Module {
     pub triggers: TriggerIndex,
 }
 
+impl Module {
+    /// A type as an author writes it: its name, a list as `[item]`, a record as
+    /// `{ field: type, ... }` (`?` on optional fields); `?` for an index out of range.
+    pub fn type_display(&self, ty: TypeId) -> String {
+        // Shapes refer only to earlier types (verified), so this recursion ends; the
+        // depth bound keeps an unverified module from recursing without end.
+        self.type_display_within(ty, self.types.len())
+    }
+
+    fn type_display_within(&self, ty: TypeId, budget: usize) -> String {
+        let Some(def) = self.types.get(ty as usize).filter(|_| budget > 0) else {
+            return "?".to_owned();
+        };
+        match &def.shape {
+            Shape::Scalar => def.name.clone(),
+            Shape::List(item) => format!("[{}]", self.type_display_within(*item, budget - 1)),
+            Shape::Record(fields) => {
+                let shown: Vec<String> = fields
+                    .iter()
+                    .map(|f| {
+                        let opt = if f.optional { "?" } else { "" };
+                        let inner = self.type_display_within(f.ty, budget - 1);
+                        format!("{}: {inner}{opt}", f.name)
+                    })
+                    .collect();
+                format!("{{ {} }}", shown.join(", "))
+            }
+        }
+    }
+}
+
 /// The built-in types, at these indexes of [`Module::types`], in this order.
 pub const BUILTIN_TYPES: [&str; 6] = ["text", "int", "number", "bool", "date", "json"];
 
@@ -68,6 +99,7 @@ pub fn builtin_type_defs() -> Vec<TypeDef> {
             parent: None,
             choices: Vec::new(),
             check: None,
+            shape: Shape::Scalar,
         })
         .collect()
 }
@@ -102,7 +134,28 @@ pub struct TypeDef {
     pub choices: Vec<String>,
     /// The refinement's check, if any.
     pub check: Option<CheckDef>,
+    /// For a list `[T]` or a record shape `{ f: T, ... }`: what it holds (their base
+    /// is [`BaseType::Json`]: the interpreter checks the shape, expressions read it
+    /// like JSON).
+    pub shape: Shape,
 }
+
+/// The structure of a type beyond its base: a scalar, a list or a record. A shape
+/// refers only to types listed before it, so shapes never loop (the verifier proves it).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Shape {
+    /// Not a list or a record (built-ins, `one_of`s, refinements).
+    Scalar,
+    /// `[T]`: the item type (never optional).
+    List(TypeId),
+    /// `{ f: T, ... }`: the fields, in written order.
+    Record(Vec<FieldDef>),
+}
+
+/// The name a list type has in the type table (an `ask` shows its item type's name).
+pub const LIST_TYPE_NAME: &str = "list";
+/// The name a record shape has in the type table (and in an `ask` for a record).
+pub const RECORD_TYPE_NAME: &str = "record";
 
 /// A condition and the message shown when it fails.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
@@ -113,8 +166,8 @@ pub struct CheckDef {
     pub message: ChunkId,
 }
 
-/// A typed field of the customer schema, a component, or `returns`.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+/// A typed field of the customer schema, a component, `returns` or a record shape.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct FieldDef {
     /// Its name.
     pub name: String,
@@ -177,6 +230,14 @@ pub struct VarDef {
     pub default: Option<ChunkId>,
     /// How many answers may be tried before the run fails.
     pub attempts: u32,
+    /// `choices`: chunk returning the `[text]` of allowed answers (computed when the
+    /// question is asked and when an answer is checked).
+    pub choices: Option<ChunkId>,
+    /// `suggestions`: chunk returning a `[text]` shown with the question.
+    pub suggestions: Option<ChunkId>,
+    /// `invalid`: chunk returning the message for an answer that cannot be read as the
+    /// type or is not one of the choices (`value` bound to the refused answer as text).
+    pub invalid: Option<ChunkId>,
     /// What this variable depends on.
     pub deps: Vec<Dep>,
 }

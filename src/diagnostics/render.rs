@@ -51,8 +51,15 @@ fn path_of(sources: &Sources, file: FileId) -> String {
 /// colours. Offsets are bytes; each report shows its code, the primary label, the
 /// secondary labels and the help line.
 pub fn render_human(diags: &[Diagnostic], sources: &Sources, color: bool) -> String {
+    // Only the files a diagnostic points into are indexed: indexing every line of a
+    // large project that checks clean would cost as much as its semantic analysis.
+    let shown: std::collections::HashSet<FileId> = diags
+        .iter()
+        .flat_map(|diag| std::iter::once(diag.file).chain(diag.labels.iter().map(|l| l.file)))
+        .collect();
     let cache_sources: Vec<(String, String)> = sources
         .iter()
+        .filter(|(id, _)| shown.contains(id))
         .map(|(_, f)| (f.path.clone(), f.text.clone()))
         .collect();
     let mut cache = ariadne::sources(cache_sources);

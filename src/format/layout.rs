@@ -24,8 +24,27 @@ pub(super) struct Line<'a> {
 /// Words after which `-` is a sign and `(` or `[` opens a group rather than a call: the
 /// expression keywords and the items that take a value.
 const KEYWORDS: &[&str] = &[
-    "and", "or", "not", "in", "if", "then", "else", "check", "when", "default", "retry", "timeout",
-    "respond", "answer", "save", "say", "return", "require", "audience",
+    "and",
+    "or",
+    "not",
+    "in",
+    "if",
+    "then",
+    "else",
+    "check",
+    "when",
+    "default",
+    "retry",
+    "timeout",
+    "respond",
+    "answer",
+    "save",
+    "say",
+    "return",
+    "require",
+    "audience",
+    "choices",
+    "suggestions",
 ];
 
 fn is_opener(kind: TokenKind) -> bool {

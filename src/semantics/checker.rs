@@ -46,14 +46,14 @@ pub(super) struct Checker<'a> {
 pub type DateLiterals = HashSet<(FileId, usize)>;
 
 /// A component's declared inputs and outputs.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub(super) struct ComponentTypes {
     /// Inputs by name.
     pub inputs: HashMap<String, Ty>,
     /// Input names in declaration order.
     pub input_order: Vec<String>,
-    /// Outputs by name.
-    pub outputs: HashMap<String, Ty>,
+    /// The outputs' record shape (`result`'s type).
+    pub outputs: Ty,
 }
 
 impl<'a> Checker<'a> {

@@ -31,7 +31,8 @@ pub const INVALID_REGEX: &str = "E0117";
 
 /// `attempts` lower than 1.
 pub const BAD_ATTEMPTS: &str = "E0120";
-/// A variable block item (`ask`, `when`, `default`, `attempts`) given twice.
+/// A variable block item (`ask`, `when`, `default`, `attempts`, `choices`,
+/// `suggestions`, `invalid`) given twice.
 pub const DUPLICATE_VAR_ITEM: &str = "E0121";
 /// A `one_of` with an empty or repeated choice.
 pub const BAD_CHOICES: &str = "E0122";
@@ -106,6 +107,13 @@ pub const REQUIRE_CONDITION: &str = "E0204";
 pub const UNKNOWN_ERROR_CODE: &str = "E0205";
 /// `at` in a test with a time that is not RFC 3339.
 pub const INVALID_TIME: &str = "E0206";
+
+/// A `choices` or `suggestions` expression that is not a `[text]`.
+pub const CHOICES_NOT_TEXT_LIST: &str = "E0220";
+/// `choices` on a variable that is not a `text` or a `[text]`.
+pub const CHOICES_ON_WRONG_TYPE: &str = "E0221";
+/// A list type whose items are optional (`[T?]`).
+pub const OPTIONAL_LIST_ITEM: &str = "E0222";
 
 /// A procedure that nothing can offer.
 pub const NEVER_OFFERED: &str = "W0100";

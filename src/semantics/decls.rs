@@ -11,7 +11,7 @@ use super::symbols::duplicate;
 use super::types::Ty;
 use crate::diagnostics::Diagnostic;
 use crate::syntax::ast::{
-    AudienceDecl, ComponentDecl, Field, FileId, TypeDecl, VarDecl, VarItemKind,
+    AudienceDecl, ComponentDecl, Expr, Field, FileId, Span, TypeDecl, VarDecl, VarItemKind,
 };
 
 impl<'a> Checker<'a> {
@@ -51,7 +51,7 @@ impl<'a> Checker<'a> {
     /// A component: its input and output names are unique and their types known.
     pub(super) fn check_component(&mut self, file: FileId, decl: &ComponentDecl) {
         let inputs = self.field_types(file, &decl.input, "input");
-        let outputs = self.field_types(file, &decl.output, "output");
+        let outputs = self.record_type(file, &decl.output, "output");
         let types = ComponentTypes {
             input_order: decl.input.iter().map(|f| f.name.name.clone()).collect(),
             inputs,
@@ -62,14 +62,27 @@ impl<'a> Checker<'a> {
             .or_insert(types);
     }
 
-    /// The types of typed fields, by name, reporting duplicates and unknown types.
+    /// The types of typed fields, by name, reporting duplicates (as `what`) and unknown
+    /// types; a repeated name keeps its first type.
     pub(super) fn field_types(
         &mut self,
         file: FileId,
         fields: &[Field],
         what: &str,
     ) -> HashMap<String, Ty> {
-        let mut types: HashMap<String, Ty> = HashMap::new();
+        self.ordered_field_types(file, fields, what)
+            .into_iter()
+            .collect()
+    }
+
+    /// [`Checker::field_types`] in written order.
+    fn ordered_field_types(
+        &mut self,
+        file: FileId,
+        fields: &[Field],
+        what: &str,
+    ) -> Vec<(String, Ty)> {
+        let mut types: Vec<(String, Ty)> = Vec::with_capacity(fields.len());
         let mut first: HashMap<&str, &Field> = HashMap::new();
         for field in fields {
             let ty = self.resolve_type(file, &field.ty);
@@ -79,9 +92,15 @@ impl<'a> Checker<'a> {
                 continue;
             }
             first.insert(&field.name.name, field);
-            types.insert(field.name.name.clone(), ty);
+            types.push((field.name.name.clone(), ty));
         }
         types
+    }
+
+    /// The record shape of a block of typed fields: `returns { .. }` of an api_call or
+    /// a lookup, a component's `output`. Fields may nest lists and records.
+    pub(super) fn record_type(&mut self, file: FileId, fields: &[Field], what: &str) -> Ty {
+        Ty::Record(self.ordered_field_types(file, fields, what))
     }
 
     /// A variable block: `ask` is a template, `when` and `check` are `bool`s, `default`
@@ -98,6 +117,9 @@ impl<'a> Checker<'a> {
                 VarItemKind::When(_) => Some("when"),
                 VarItemKind::Default(_) => Some("default"),
                 VarItemKind::Attempts(_) => Some("attempts"),
+                VarItemKind::Choices(_) => Some("choices"),
+                VarItemKind::Suggestions(_) => Some("suggestions"),
+                VarItemKind::Invalid(_) => Some("invalid"),
                 VarItemKind::Check { .. } => None,
             };
             if let Some(key) = key {
@@ -135,6 +157,24 @@ impl<'a> Checker<'a> {
                     let place = format!("the `default` of `{}`", var.name.name);
                     self.expect(expr, scope.at(&place), &present);
                 }
+                VarItemKind::Choices(expr) => {
+                    if !takes_choices(&present) {
+                        self.choices_on_wrong_type(file, var, item.span.clone(), &present);
+                    }
+                    let place = format!("the `choices` of `{}`", var.name.name);
+                    self.text_list(expr, scope.at(&place), "choices");
+                }
+                VarItemKind::Suggestions(expr) => {
+                    let place = format!("the `suggestions` of `{}`", var.name.name);
+                    self.text_list(expr, scope.at(&place), "suggestions");
+                }
+                VarItemKind::Invalid(template) => {
+                    // `value`: the refused answer as given (text, or compact JSON).
+                    let place = format!("the `invalid` message of `{}`", var.name.name);
+                    let mut invalid = scope.at(&place);
+                    invalid.value = Some(&Ty::Text);
+                    self.template(template, invalid);
+                }
                 VarItemKind::Attempts(n) => {
                     if n.value < 1 {
                         self.diags.push(
@@ -152,4 +192,65 @@ impl<'a> Checker<'a> {
             }
         }
     }
+
+    /// A `choices` or `suggestions` expression: a `[text]` that is present (E0220;
+    /// an optional one is E0111). `json` is checked when the question is asked.
+    fn text_list(&mut self, expr: &Expr, scope: Scope<'_>, item: &str) {
+        let ty = self.value(expr, scope);
+        let fits = ty.is_dynamic()
+            || ty
+                .item()
+                .is_some_and(|item| item.is_textual() || item.is_dynamic());
+        if fits {
+            return;
+        }
+        self.diags.push(
+            Diagnostic::error(
+                codes::CHOICES_NOT_TEXT_LIST,
+                format!("`{item}` must be a `[text]`, found `{ty}`"),
+                scope.file,
+                expr.span.clone(),
+            )
+            .with_primary_label(format!("this is `{ty}`"))
+            .with_help(format!(
+                "give a list of texts, e.g. `{item} [\"a\", \"b\"]` or a `[text]` field such as `account.payees`"
+            )),
+        );
+    }
+
+    /// `choices` on a variable that is not a `text` or a `[text]` (E0221).
+    fn choices_on_wrong_type(&mut self, file: FileId, var: &VarDecl, item: Span, ty: &Ty) {
+        let help = if matches!(ty.base(), Ty::OneOf(_))
+            || ty.item().is_some_and(|i| matches!(i.base(), Ty::OneOf(_)))
+        {
+            "a `one_of` already lists its choices; remove `choices`, or make the variable a `text`"
+        } else {
+            "`choices` restricts `text` and `[text]` variables; use `suggestions` to offer answers for other types"
+        };
+        self.diags.push(
+            Diagnostic::error(
+                codes::CHOICES_ON_WRONG_TYPE,
+                format!(
+                    "`choices` on `{}` of type `{ty}`: only `text` and `[text]` variables take choices",
+                    var.name.name
+                ),
+                file,
+                item,
+            )
+            .with_primary_label("`choices` not allowed here")
+            .with_label(
+                file,
+                var.name.span.clone(),
+                format!("`{}` has type `{ty}`", var.name.name),
+            )
+            .with_help(help),
+        );
+    }
+}
+
+/// Whether a variable of this (present) type may have `choices`: a `text` or a `[text]`
+/// (refinements of text included).
+fn takes_choices(ty: &Ty) -> bool {
+    let text = |t: &Ty| matches!(t.base(), Ty::Text);
+    text(ty) || ty.item().is_some_and(text)
 }

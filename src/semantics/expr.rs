@@ -396,9 +396,11 @@ impl<'a> Checker<'a> {
         }
         let place = match (text, scope.value, scope.outcome) {
             ("value", Some(ty), _) => Some((Target::Value, ty.clone())),
-            ("result", _, Outcome::Result(_)) | ("response", _, Outcome::Response(_)) => {
-                Some((Target::Result, Ty::Json))
+            ("result", _, Outcome::Result(record))
+            | ("response", _, Outcome::Response(Some(record))) => {
+                Some((Target::Result, record.clone()))
             }
+            ("response", _, Outcome::Response(None)) => Some((Target::Result, Ty::Json)),
             // In `on failure` these name the failure, before any variable of that name.
             ("reason", _, Outcome::Failure) => {
                 Some((Target::Failure(FailureField::Reason), Ty::Text))
@@ -562,41 +564,39 @@ impl<'a> Checker<'a> {
         }
     }
 
-    /// `base.field`, where `base` has type `base_ty`.
+    /// `base.field`, where `base` has type `base_ty`: a field of a record (`result`,
+    /// `response`, a typed field of one), or anything of `json`.
     fn field(&mut self, base: &Expr, base_ty: Ty, field: &Ident, scope: Scope<'_>) -> Ty {
-        if let ExprKind::Name(name) = &base.kind {
-            let shadowed = scope.own.is_some_and(|(own, _)| own == name.name);
-            let fields = match (name.name.as_str(), scope.outcome) {
-                ("result", Outcome::Result(fields)) => {
-                    Some(("the component's outputs", Some(fields)))
-                }
-                ("response", Outcome::Response(fields)) => Some(("`returns`", fields)),
-                _ => None,
-            };
-            if let (Some((what, fields)), false) = (fields, shadowed) {
-                let Some(fields) = fields else {
-                    return Ty::Json;
-                };
-                if let Some(ty) = fields.get(&field.name) {
-                    return ty.clone();
-                }
-                let mut names: Vec<&str> = fields.keys().map(String::as_str).collect();
-                names.sort();
-                let mut diag = Diagnostic::error(
-                    codes::NO_SUCH_FIELD,
-                    format!("`{}` has no field `{}`", name.name, field.name),
-                    scope.file,
-                    field.span.clone(),
-                )
-                .with_primary_label(format!("not in {what}"));
-                diag.help = did_you_mean(&field.name, names);
-                self.diags.push(diag);
-                return Ty::Error;
-            }
-        }
         let ty = self.present(base_ty, base, scope);
         if ty.is_dynamic() {
             return ty.base().clone();
+        }
+        if let Ty::Record(fields) = ty.base() {
+            if let Some(found) = ty.field(&field.name) {
+                return found.clone();
+            }
+            let (what, place) = match &base.kind {
+                ExprKind::Name(name) => {
+                    let place = match (name.name.as_str(), scope.outcome) {
+                        ("result", Outcome::Result(_)) => "the component's outputs".to_owned(),
+                        ("response", Outcome::Response(_)) => "`returns`".to_owned(),
+                        _ => format!("`{ty}`"),
+                    };
+                    (format!("`{}`", name.name), place)
+                }
+                _ => ("this record".to_owned(), format!("`{ty}`")),
+            };
+            let names: Vec<&str> = fields.iter().map(|(n, _)| n.as_str()).collect();
+            let mut diag = Diagnostic::error(
+                codes::NO_SUCH_FIELD,
+                format!("{what} has no field `{}`", field.name),
+                scope.file,
+                field.span.clone(),
+            )
+            .with_primary_label(format!("not in {place}"));
+            diag.help = did_you_mean(&field.name, names);
+            self.diags.push(diag);
+            return Ty::Error;
         }
         self.diags.push(
             Diagnostic::error(
@@ -606,7 +606,9 @@ impl<'a> Checker<'a> {
                 field.span.clone(),
             )
             .with_primary_label(format!("no field `{}`", field.name))
-            .with_help("only `json` values, `result` and `response` have fields"),
+            .with_help(
+                "only records (`result`, `response`, a record field) and `json` values have fields",
+            ),
         );
         Ty::Error
     }
@@ -699,6 +701,10 @@ impl<'a> Checker<'a> {
                 };
                 if !fits && !lt.is_error() {
                     self.bad_operands(scope, span, "`in`", &lt, Some(&rt));
+                } else if let Some(item) = rt.item() {
+                    // `"pepperoni" in toppings`: the literal must be one of the choices.
+                    let item = item.clone();
+                    self.choice_literal(&item, left, scope);
                 }
                 Ty::Bool
             }
@@ -866,6 +872,9 @@ impl<'a> Checker<'a> {
                 };
                 if !fits && !needle.is_error() {
                     self.bad_operands(scope, span, "`contains`", &haystack, Some(&needle));
+                } else if let Some(item) = haystack.item() {
+                    let item = item.clone();
+                    self.choice_literal(&item, &args[1], scope);
                 }
                 Ty::Bool
             }

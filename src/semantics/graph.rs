@@ -1,9 +1,10 @@
 //! The variable dependency graph.
 //!
-//! A variable depends on every variable its `ask`, `when`, `check` or `default` mentions.
-//! Mentions in `ask` only order collection ([`DepKind::Prompt`]); mentions in `when`,
-//! `check` or `default` also make the value stale when the other one is corrected
-//! ([`DepKind::Guard`]). The graph gives each procedure its collection order (topological,
+//! A variable depends on every variable its `ask`, `when`, `check`, `default`,
+//! `choices`, `suggestions` or `invalid` mentions. Mentions in `ask`, `invalid` and
+//! `suggestions` only order collection ([`DepKind::Prompt`]); mentions in `when`,
+//! `check`, `default` or `choices` also make the value stale when the other one is
+//! corrected ([`DepKind::Guard`]). The graph gives each procedure its collection order (topological,
 //! ties broken by declaration order) and reports every cycle once, naming each variable
 //! on it.
 //!
@@ -510,10 +511,19 @@ impl GraphBuilder {
         let mut mentions: Vec<(&Ident, DepKind)> = Vec::new();
         for item in &var.items {
             match &item.kind {
-                VarItemKind::Ask(template) => {
+                // §7: a mention in a prompt, an `invalid` message or `suggestions`
+                // (which do not restrict the answer) orders collection only.
+                VarItemKind::Ask(template) | VarItemKind::Invalid(template) => {
                     names_in_template(template, &mut |name| mentions.push((name, DepKind::Prompt)));
                 }
-                VarItemKind::When(expr) | VarItemKind::Default(expr) => {
+                VarItemKind::Suggestions(expr) => {
+                    names_in_expr(expr, &mut |name| mentions.push((name, DepKind::Prompt)));
+                }
+                // `choices` restricts the answer: a correction of what it mentions
+                // makes the value stale.
+                VarItemKind::When(expr)
+                | VarItemKind::Default(expr)
+                | VarItemKind::Choices(expr) => {
                     names_in_expr(expr, &mut |name| mentions.push((name, DepKind::Guard)));
                 }
                 VarItemKind::Check { expr, message } => {

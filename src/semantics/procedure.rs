@@ -141,12 +141,12 @@ impl<'a> Checker<'a> {
             locals: &locals,
             collected: &collected,
         };
-        let mut returns: Option<HashMap<String, Ty>> = None;
-        let mut outputs: Option<HashMap<String, Ty>> = None;
+        let mut returns: Option<Ty> = None;
+        let mut outputs: Option<Ty> = None;
         for item in &decl.items {
             match &item.kind {
                 ProcItemKind::Returns(fields) => {
-                    returns = Some(self.field_types(file, fields, "field of `returns`"))
+                    returns = Some(self.record_type(file, fields, "field of `returns`"))
                 }
                 ProcItemKind::Open { component, .. } => {
                     outputs = self

@@ -8,7 +8,9 @@ use super::scope::{Scope, Vars};
 use super::symbols::Decl;
 use super::types::Ty;
 use crate::diagnostics::Diagnostic;
-use crate::syntax::ast::{FieldInit, FileId, Ident, KnowledgeKind, TestDecl, TestStepKind};
+use crate::syntax::ast::{
+    ExprKind, FieldInit, FileId, Ident, KnowledgeKind, TestDecl, TestStepKind,
+};
 
 /// The outcomes of `done`.
 pub(super) const OUTCOMES: &[&str] = &["completed", "failed", "cancelled", "denied"];
@@ -198,7 +200,11 @@ impl<'a> Checker<'a> {
     fn provided(&mut self, file: FileId, fields: &[FieldInit]) {
         for field in fields {
             let ty = self.test_var(file, &field.name);
-            if let Some(ty) = ty {
+            // A list variable also takes a text of comma-separated items, as an
+            // answer does; the interpreter checks each item.
+            let text_for_list = ty.as_ref().is_some_and(|t| t.item().is_some())
+                && matches!(field.value.kind, ExprKind::Str(_));
+            if let (Some(ty), false) = (ty, text_for_list) {
                 let scope = Scope::new(file, "`provide`", TEST_SCOPE);
                 self.expect(&field.value, scope, ty.non_optional());
             }

@@ -33,10 +33,10 @@ pub(super) enum Vars<'s> {
 pub(super) enum Outcome<'s> {
     /// Neither `result` nor `response`.
     None,
-    /// `result`: a component's outputs.
-    Result(&'s HashMap<String, Ty>),
-    /// `response`: an api_call's `returns` fields, or untyped json when not given.
-    Response(Option<&'s HashMap<String, Ty>>),
+    /// `result`: a component's outputs (a record).
+    Result(&'s Ty),
+    /// `response`: an api_call's `returns` record, or untyped json when not given.
+    Response(Option<&'s Ty>),
     /// `on failure`: `reason` (text), `status` (`int?`) and `response` (`json?`).
     Failure,
 }

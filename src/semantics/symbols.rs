@@ -436,8 +436,37 @@ impl<'a> Symbols<'a> {
                 }
                 Ty::OneOf(choices.iter().map(|c| c.value.clone()).collect())
             }
+            TypeExprKind::List(item) => {
+                if item.optional {
+                    diags.push(optional_list_item(file, item));
+                }
+                let item = self.resolve_type_expr_inner(file, item, visiting, diags);
+                Ty::List(Box::new(item.non_optional().clone()))
+            }
+            TypeExprKind::Record(fields) => self.record_shape(file, fields, visiting, diags),
         };
         if expr.optional { ty.optional() } else { ty }
+    }
+
+    /// A record shape `{ f: T, ... }` (the one function `returns`, lookups, component
+    /// outputs and nested records share): each field's type, in written order; a name
+    /// given twice is reported and keeps its first type.
+    fn record_shape(
+        &mut self,
+        file: FileId,
+        fields: &[Field],
+        visiting: &mut Vec<&'a str>,
+        diags: &mut Vec<Diagnostic>,
+    ) -> Ty {
+        let mut shape: Vec<(String, Ty)> = Vec::with_capacity(fields.len());
+        for (i, field) in fields.iter().enumerate() {
+            let ty = self.resolve_type_expr_inner(file, &field.ty, visiting, diags);
+            match fields[..i].iter().find(|f| f.name.name == field.name.name) {
+                Some(first) => diags.push(duplicate("field", &field.name, file, file, &first.name)),
+                None => shape.push((field.name.name.clone(), ty)),
+            }
+        }
+        Ty::Record(shape)
     }
 
     fn unknown_type(&self, file: FileId, name: &Ident) -> Diagnostic {
@@ -463,6 +492,20 @@ impl<'a> Symbols<'a> {
             },
         }
     }
+}
+
+/// The error for `[T?]`: a list holds values, never absent ones.
+fn optional_list_item(file: FileId, item: &TypeExpr) -> Diagnostic {
+    let end = item.span.end;
+    Diagnostic::error(
+        codes::OPTIONAL_LIST_ITEM,
+        "the items of a list cannot be optional",
+        file,
+        end.saturating_sub(1)..end,
+    )
+    .with_primary_label("`?` on a list item")
+    .with_label(file, item.span.clone(), "this item type")
+    .with_help("remove the `?`: a list simply leaves out what is absent; write `[T]?` for a list that may be absent")
 }
 
 /// The error for a name declared twice, pointing at the first declaration.

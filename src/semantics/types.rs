@@ -26,8 +26,11 @@ pub enum Ty {
     OneOf(Vec<String>),
     /// A refinement type, by name, with the type it refines.
     Refined(String, Box<Ty>),
-    /// A list of values (list literals only).
+    /// `[T]`: a list of values (list literals, list variables, list fields).
     List(Box<Ty>),
+    /// `{ field: TYPE, ... }`: a record shape, fields in written order (a field of an
+    /// optional type may be absent).
+    Record(Vec<(String, Ty)>),
     /// A value that may be absent.
     Optional(Box<Ty>),
     /// The type of an expression that already has an error: it suppresses follow-on
@@ -80,6 +83,22 @@ impl Ty {
         matches!(self.base(), Ty::Int | Ty::Number)
     }
 
+    /// The type of a record's field, if the type is a record with that field.
+    pub fn field(&self, name: &str) -> Option<&Ty> {
+        match self.base() {
+            Ty::Record(fields) => fields.iter().find(|(n, _)| n == name).map(|(_, ty)| ty),
+            _ => None,
+        }
+    }
+
+    /// The item type of a list (`None` for anything else).
+    pub fn item(&self) -> Option<&Ty> {
+        match self.base() {
+            Ty::List(item) => Some(item),
+            _ => None,
+        }
+    }
+
     /// Whether the type tells nothing at compile time (json or an error).
     pub fn is_dynamic(&self) -> bool {
         matches!(self.base(), Ty::Json | Ty::Error)
@@ -97,6 +116,19 @@ pub fn assignable(from: &Ty, to: &Ty) -> bool {
         // A text stored into a one_of is validated at run time, like an answer.
         (Ty::Text, Ty::OneOf(_)) | (Ty::OneOf(_), Ty::Text) => true,
         (Ty::List(a), Ty::List(b)) => assignable(a, b),
+        // A record fits a shape that needs no field it lacks (extra fields are fine,
+        // as in JSON); each field it has must fit.
+        (Ty::Record(have), Ty::Record(want)) => {
+            want.iter().all(
+                |(name, wanted)| match have.iter().find(|(n, _)| n == name) {
+                    Some((_, ty)) => {
+                        (wanted.is_optional() || !ty.is_optional())
+                            && assignable(ty.non_optional(), wanted.non_optional())
+                    }
+                    None => wanted.is_optional(),
+                },
+            )
+        }
         (a, b) => a == b,
     }
 }
@@ -153,7 +185,11 @@ impl fmt::Display for Ty {
                 write!(f, "one_of({})", quoted.join(", "))
             }
             Ty::Refined(name, _) => write!(f, "{name}"),
-            Ty::List(inner) => write!(f, "list of {inner}"),
+            Ty::List(inner) => write!(f, "[{inner}]"),
+            Ty::Record(fields) => {
+                let shown: Vec<String> = fields.iter().map(|(n, t)| format!("{n}: {t}")).collect();
+                write!(f, "{{ {} }}", shown.join(", "))
+            }
             Ty::Optional(inner) => write!(f, "{inner}?"),
             Ty::Error => write!(f, "{{unknown}}"),
         }
@@ -191,6 +227,23 @@ mod tests {
         let a = Ty::OneOf(vec!["a".into()]);
         assert!(assignable(&a, &ab));
         assert!(!assignable(&ab, &a));
+    }
+
+    #[test]
+    fn records_fit_shapes_with_fewer_fields() {
+        let wide = Ty::Record(vec![("a".into(), Ty::Int), ("b".into(), Ty::Text)]);
+        let narrow = Ty::Record(vec![("a".into(), Ty::Number)]);
+        let needs_c = Ty::Record(vec![("c".into(), Ty::Text)]);
+        let maybe_c = Ty::Record(vec![("c".into(), Ty::Text.optional())]);
+        assert!(assignable(&wide, &narrow));
+        assert!(!assignable(&narrow, &wide));
+        assert!(!assignable(&wide, &needs_c));
+        assert!(assignable(&wide, &maybe_c));
+        assert_eq!(wide.field("b"), Some(&Ty::Text));
+        assert_eq!(
+            Ty::List(Box::new(narrow)).to_string(),
+            "[{ a: number }]".to_string()
+        );
     }
 
     #[test]

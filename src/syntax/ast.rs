@@ -204,6 +204,10 @@ pub enum TypeExprKind {
     Named(Ident),
     /// `one_of("a", "b", ...)`.
     OneOf(Vec<StrLit>),
+    /// `[T]`: a list of values of the item type.
+    List(Box<TypeExpr>),
+    /// `{ field: TYPE, ... }`: a record shape (a field `f: T?` may be missing).
+    Record(Vec<Field>),
 }
 
 /// `var N: TYPE { ... }`, at top level or inside a procedure.
@@ -246,6 +250,13 @@ pub enum VarItemKind {
     Default(Expr),
     /// `attempts N`.
     Attempts(IntLit),
+    /// `choices EXPR`: a `[text]` of the allowed answers, computed when asked.
+    Choices(Expr),
+    /// `suggestions EXPR`: a `[text]` shown with the question; does not restrict.
+    Suggestions(Expr),
+    /// `invalid TEMPLATE`: the message for an answer that cannot be read as the type
+    /// or is not one of the choices (`value` is the refused answer).
+    Invalid(Template),
 }
 
 /// `procedure N: KIND { ... }`.

@@ -294,7 +294,23 @@ impl Session {
                 };
                 (answered && mismatch.is_none(), response, mismatch)
             }
-            Effect::Component(_) | Effect::Javascript | Effect::LiveChat => {
+            Effect::Component(index) => {
+                let output = output.or(response).unwrap_or(Json::Null);
+                let declared = prog
+                    .module()
+                    .components
+                    .get(index as usize)
+                    .map_or(&[][..], |c| c.output.as_slice());
+                // A completed component's output must match its declared `output` shape,
+                // as an api_call's response must match `returns`.
+                let mismatch = if ok && !declared.is_empty() {
+                    returns_mismatch(prog, self, declared, &output)
+                } else {
+                    None
+                };
+                (ok && mismatch.is_none(), output, mismatch)
+            }
+            Effect::Javascript | Effect::LiveChat => {
                 (ok, output.or(response).unwrap_or(Json::Null), None)
             }
         };

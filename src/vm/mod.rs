@@ -11,6 +11,7 @@
 //! The crate root's documentation shows them at work: they are the embedding API.
 
 pub mod analytics;
+mod choices;
 mod conversations;
 mod eval;
 mod guards;

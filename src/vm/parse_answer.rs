@@ -4,12 +4,12 @@
 use serde_json::Value as Json;
 
 use crate::codegen::isa::{TypeId, VarId};
-use crate::codegen::module::{BaseType, CheckDef};
+use crate::codegen::module::{BaseType, CheckDef, FieldDef, Shape};
 
 use super::eval::{Env, eval_guard, eval_text};
 use super::program::Program;
 use super::session::Session;
-use super::value::Value;
+use super::value::{MAX_NESTING, Value};
 use crate::calendar::parse_date;
 
 /// How strictly JSON must match the type.
@@ -38,10 +38,13 @@ pub(crate) fn parse_typed(
     let Some(def) = chain.last() else {
         return Err("This value has an unknown type.".to_owned());
     };
+    let shape = chain.first().map_or(&Shape::Scalar, |root| &root.shape);
     let blank = match json {
         Json::Null => true,
         Json::String(text) => {
-            mode == Mode::Answer && text.trim().is_empty() && def.base != BaseType::Json
+            mode == Mode::Answer
+                && text.trim().is_empty()
+                && (def.base != BaseType::Json || *shape != Shape::Scalar)
         }
         _ => false,
     };
@@ -51,6 +54,11 @@ pub(crate) fn parse_typed(
         } else {
             Err(MISSING.to_owned())
         };
+    }
+    match shape {
+        Shape::Scalar => {}
+        Shape::List(item) => return parse_list(prog, *item, json, mode),
+        Shape::Record(fields) => return parse_record(prog, fields, json, mode),
     }
     // The most derived `one_of` in the chain decides the choices.
     if let Some(choices) = chain
@@ -132,7 +140,88 @@ pub(crate) fn parse_typed(
     }
 }
 
-/// Runs the checks of a type and its parents (root first) on a value.
+/// The items of a list answer: a JSON array; in an answer also a text of items
+/// separated by commas (each trimmed, empty ones left out), or a text that is a JSON
+/// array (so an item may hold a comma), or one scalar. Each item is parsed as `item`.
+fn parse_list(prog: &Program, item: TypeId, json: &Json, mode: Mode) -> Result<Value, String> {
+    let parsed_text;
+    let items: Vec<Json> = match json {
+        Json::Array(items) => return parse_items(prog, item, items.iter(), mode),
+        Json::String(text) if mode == Mode::Answer => {
+            let text = text.trim();
+            parsed_text = text
+                .starts_with('[')
+                .then(|| serde_json::from_str::<Json>(text).ok())
+                .flatten();
+            if let Some(Json::Array(items)) = &parsed_text {
+                return parse_items(prog, item, items.iter(), mode);
+            }
+            split_items(text)
+                .map(|t| Json::String(t.to_owned()))
+                .collect()
+        }
+        Json::Number(_) | Json::Bool(_) if mode == Mode::Answer => vec![json.clone()],
+        _ => return Err("Please give a list.".to_owned()),
+    };
+    parse_items(prog, item, items.iter(), mode)
+}
+
+/// The items of a text list answer: split at commas, trimmed, empty items left out.
+pub(crate) fn split_items(text: &str) -> impl Iterator<Item = &str> {
+    text.split(',').map(str::trim).filter(|t| !t.is_empty())
+}
+
+fn parse_items<'j>(
+    prog: &Program,
+    item: TypeId,
+    items: impl Iterator<Item = &'j Json>,
+    mode: Mode,
+) -> Result<Value, String> {
+    let values = items
+        .map(|json| parse_typed(prog, item, false, json, mode))
+        .collect::<Result<Vec<_>, _>>()?;
+    let list = Value::List(values);
+    if list.nesting() > MAX_NESTING {
+        return Err("This list nests too deeply.".to_owned());
+    }
+    Ok(list)
+}
+
+/// A record: a JSON object (in an answer also a text that is one) whose declared
+/// fields each parse by their type; a missing or `null` optional field is absent. The
+/// value keeps the declared fields only.
+fn parse_record(
+    prog: &Program,
+    fields: &[FieldDef],
+    json: &Json,
+    mode: Mode,
+) -> Result<Value, String> {
+    let parsed_text;
+    let map = match json {
+        Json::Object(map) => map,
+        Json::String(text) if mode == Mode::Answer => {
+            parsed_text = serde_json::from_str::<Json>(text.trim()).ok();
+            match &parsed_text {
+                Some(Json::Object(map)) => map,
+                _ => return Err("Please give an object.".to_owned()),
+            }
+        }
+        _ => return Err("Please give an object.".to_owned()),
+    };
+    let mut out = serde_json::Map::new();
+    for field in fields {
+        let value = map.get(&field.name).unwrap_or(&Json::Null);
+        let parsed = parse_typed(prog, field.ty, field.optional, value, mode)
+            .map_err(|why| format!("{}: {why}", field.name))?;
+        if !parsed.is_absent() {
+            out.insert(field.name.clone(), parsed.to_json());
+        }
+    }
+    Ok(Value::json(Json::Object(out)))
+}
+
+/// Runs the checks of a type and its parents (root first) on a value, and those of a
+/// list's item type on each item and of a record's field types on each field.
 pub(crate) fn type_checks(
     prog: &Program,
     session: &Session,
@@ -142,12 +231,25 @@ pub(crate) fn type_checks(
     if value.is_absent() {
         return Ok(());
     }
-    for def in prog.type_chain(ty) {
+    let chain = prog.type_chain(ty);
+    for def in &chain {
         if let Some(check) = def.check {
             run_check(prog, session, check, value, None)?;
         }
     }
-    Ok(())
+    match (chain.first().map(|root| &root.shape), value) {
+        (Some(Shape::List(item)), Value::List(items)) => items
+            .iter()
+            .try_for_each(|v| type_checks(prog, session, *item, v)),
+        (Some(Shape::Record(fields)), Value::Json(json)) => match &**json {
+            Json::Object(map) => fields.iter().try_for_each(|f| {
+                let v = map.get(&f.name).map_or(Value::Absent, Value::from_json);
+                type_checks(prog, session, f.ty, &v)
+            }),
+            _ => Ok(()),
+        },
+        _ => Ok(()),
+    }
 }
 
 fn run_check(
@@ -169,8 +271,10 @@ fn run_check(
     Err(eval_text(&env, check.message).unwrap_or_else(|_| "That value is not valid.".to_owned()))
 }
 
-/// Validates a value for a variable: parse by type, the type's checks, then the
-/// variable's own checks. The first failing check's message is the error.
+/// Validates a value for a variable: parse by type, its `choices`, the type's checks,
+/// then the variable's own checks. The first failing check's message is the error; an
+/// answer that cannot be read or is not a choice gets the variable's `invalid` message
+/// when it has one.
 pub(crate) fn validate_var(
     prog: &Program,
     session: &Session,
@@ -181,7 +285,27 @@ pub(crate) fn validate_var(
     let def = prog
         .var(var)
         .ok_or_else(|| "Unknown variable.".to_owned())?;
-    let value = parse_typed(prog, def.ty, def.optional, json, mode)?;
+    let refused = |own: String| match def.invalid {
+        Some(invalid) => {
+            let given = Value::Text(super::choices::as_given(json));
+            let env = Env {
+                prog,
+                session,
+                value: Some(&given),
+                candidate: None,
+            };
+            eval_text(&env, invalid).unwrap_or(own)
+        }
+        None => own,
+    };
+    let value = parse_typed(prog, def.ty, def.optional, json, mode).map_err(refused)?;
+    let value = match def.choices {
+        Some(chunk) if !value.is_absent() => {
+            let choices = super::choices::evaluate(prog, session, chunk);
+            super::choices::pick(&choices, value).map_err(refused)?
+        }
+        _ => value,
+    };
     type_checks(prog, session, def.ty, &value)?;
     if !value.is_absent() {
         for check in &def.checks {
@@ -191,10 +315,11 @@ pub(crate) fn validate_var(
     Ok(value)
 }
 
-/// Where a JSON object fails a `returns { .. }` shape: `None` when every field parses
-/// by its declared type, otherwise the JSON path of the first field that does not and
-/// the type it should have had (`$.id: expected text`). Only names go in it, never the
-/// response's values, since the text is logged.
+/// Where a JSON object fails a `returns { .. }` (or component `output`) shape: `None`
+/// when every field parses by its declared type, nested lists and records included,
+/// otherwise the JSON path of the first value that does not and the type it should
+/// have had (`$.accounts[1].iban: expected iban`). Only names and positions go in it,
+/// never the response's values, since the text is logged.
 pub(crate) fn returns_mismatch(
     prog: &Program,
     session: &Session,
@@ -204,15 +329,63 @@ pub(crate) fn returns_mismatch(
     let Json::Object(map) = json else {
         return (!fields.is_empty()).then(|| "$: expected an object".to_owned());
     };
+    let mut path = "$".to_owned();
+    fields_mismatch(prog, session, fields, map, &mut path)
+}
+
+fn fields_mismatch(
+    prog: &Program,
+    session: &Session,
+    fields: &[FieldDef],
+    map: &serde_json::Map<String, Json>,
+    path: &mut String,
+) -> Option<String> {
     fields.iter().find_map(|field| {
+        let len = path.len();
+        path.push('.');
+        path.push_str(&field.name);
         let value = map.get(&field.name).unwrap_or(&Json::Null);
-        let fits = parse_typed(prog, field.ty, field.optional, value, Mode::Strict)
-            .and_then(|v| type_checks(prog, session, field.ty, &v))
-            .is_ok();
-        (!fits).then(|| {
-            let ty = prog.ty(field.ty).map_or("?", |t| t.name.as_str());
-            let optional = if field.optional { "?" } else { "" };
-            format!("$.{}: expected {ty}{optional}", field.name)
-        })
+        let found = value_mismatch(prog, session, field.ty, field.optional, value, path);
+        path.truncate(len);
+        found
     })
+}
+
+/// Where one JSON value fails its type (see [`returns_mismatch`]).
+fn value_mismatch(
+    prog: &Program,
+    session: &Session,
+    ty: TypeId,
+    optional: bool,
+    json: &Json,
+    path: &mut String,
+) -> Option<String> {
+    let expected = |path: &str| {
+        let name = prog.ty(ty).map_or("?", |t| t.name.as_str());
+        let optional = if optional { "?" } else { "" };
+        format!("{path}: expected {name}{optional}")
+    };
+    let chain = prog.type_chain(ty);
+    let shape = chain.first().map_or(&Shape::Scalar, |root| &root.shape);
+    let nested = match (shape, json) {
+        (_, Json::Null) => None,
+        (Shape::List(item), Json::Array(items)) => items.iter().enumerate().find_map(|(i, v)| {
+            let len = path.len();
+            path.push_str(&format!("[{i}]"));
+            let found = value_mismatch(prog, session, *item, false, v, path);
+            path.truncate(len);
+            found
+        }),
+        (Shape::Record(fields), Json::Object(map)) => {
+            fields_mismatch(prog, session, fields, map, path)
+        }
+        _ => None,
+    };
+    if nested.is_some() {
+        return nested;
+    }
+    let fits = parse_typed(prog, ty, optional, json, Mode::Strict)
+        .and_then(|v| type_checks(prog, session, ty, &v))
+        .is_ok();
+    (!fits).then(|| expected(path))
 }

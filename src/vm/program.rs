@@ -8,7 +8,7 @@ use regex::Regex;
 use crate::bundle::BundleError;
 use crate::bundle::verify::{Verified, VerifyError};
 use crate::codegen::isa::{Chunk, ChunkId, Instr, ProcId, StrId, TypeId, VarId};
-use crate::codegen::module::{DepKind, Module, ProcDef, TypeDef, VarDef};
+use crate::codegen::module::{DepKind, Module, ProcDef, Shape, TypeDef, VarDef};
 
 use super::value::Value;
 
@@ -412,6 +412,15 @@ fn check_tables(module: &Module) -> Result<(), ProgramError> {
         if ty.parent.is_some_and(|p| p as usize >= module.types.len()) {
             return bad(format!("parent of type {i}"));
         }
+        // Parsing follows shapes recursively: each refers only to earlier types.
+        let shape_ok = match &ty.shape {
+            Shape::Scalar => true,
+            Shape::List(item) => (*item as usize) < i,
+            Shape::Record(fields) => fields.iter().all(|f| (f.ty as usize) < i),
+        };
+        if !shape_ok {
+            return bad(format!("shape of type {i}"));
+        }
         if ty
             .check
             .is_some_and(|c| !chunk_ok(c.cond) || !chunk_ok(c.message))
@@ -433,6 +442,7 @@ fn check_tables(module: &Module) -> Result<(), ProgramError> {
     for (i, var) in module.vars.iter().enumerate() {
         let chunks_ok = [var.ask, var.when, var.default]
             .into_iter()
+            .chain([var.choices, var.suggestions, var.invalid])
             .flatten()
             .chain(var.checks.iter().flat_map(|c| [c.cond, c.message]))
             .all(chunk_ok);

@@ -173,9 +173,16 @@ pub enum Action {
         /// The declared type's name.
         #[serde(rename = "type")]
         ty: String,
-        /// For `one_of`: the choices.
+        /// For `one_of` (a list's item `one_of`) and a variable with `choices`: the
+        /// allowed answers.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         choices: Option<Vec<String>>,
+        /// For a variable with `suggestions`: answers to show as buttons.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        suggestions: Option<Vec<String>>,
+        /// `true` for a list variable (several values in one answer); left out otherwise.
+        #[serde(default, skip_serializing_if = "is_false")]
+        multiple: bool,
     },
     /// The last answer or provided value was refused.
     Invalid {
@@ -274,4 +281,9 @@ pub enum Action {
         /// What was wrong.
         message: String,
     },
+}
+
+/// Whether a flag is off (so `multiple: false` is left out of `ask`).
+fn is_false(flag: &bool) -> bool {
+    !*flag
 }

@@ -450,18 +450,14 @@ impl Session {
             return Ok(StepFlow::Fail(Reason::Missing));
         };
         let prompt = eval_text(&Env::new(prog, self), ask)?;
-        let chain = prog.type_chain(def.ty);
-        let ty = prog.ty(def.ty).map_or_else(String::new, |t| t.name.clone());
-        let choices = chain
-            .iter()
-            .rev()
-            .find(|t| !t.choices.is_empty())
-            .map(|t| t.choices.clone());
+        let shape = super::choices::ask_shape(prog, self, def);
         cx.out(Action::Ask {
             var: def.name.clone(),
             prompt,
-            ty,
-            choices,
+            ty: shape.ty,
+            choices: shape.choices,
+            suggestions: shape.suggestions,
+            multiple: shape.multiple,
         });
         cx.event(EventKind::Asked {
             procedure: cx.proc_name(proc),

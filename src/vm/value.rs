@@ -41,7 +41,9 @@ impl Value {
 
     /// Renders the value the way templates show it (§7): text as is, `int` in decimal,
     /// `number` in its shortest round-trip form, `bool` as `true`/`false`, `date` as
-    /// `YYYY-MM-DD`, lists and JSON as compact JSON, an absent value as nothing.
+    /// `YYYY-MM-DD`, an absent value as nothing; a list (a list value or a JSON array)
+    /// as its items separated by `, `, each item rendered so, except that an item that
+    /// is itself a list or an object is compact JSON; other JSON as compact JSON.
     pub fn render(&self) -> String {
         match self {
             Value::Absent => String::new(),
@@ -50,7 +52,15 @@ impl Value {
             Value::Number(number) => render_number(*number),
             Value::Bool(flag) => flag.to_string(),
             Value::Date(days) => format_date(*days),
-            Value::List(_) | Value::Json(_) => self.to_json().to_string(),
+            Value::List(items) => render_items(items.iter().map(std::borrow::Cow::Borrowed)),
+            Value::Json(json) => match &**json {
+                Json::Array(items) => render_items(
+                    items
+                        .iter()
+                        .map(|item| std::borrow::Cow::Owned(Value::from_json(item))),
+                ),
+                other => other.to_string(),
+            },
         }
     }
 
@@ -121,6 +131,18 @@ impl Value {
             Value::Json(_) => "json",
         }
     }
+}
+
+/// The items of a list as a template shows them: `a, b, c`; absent items left out.
+fn render_items<'v>(items: impl Iterator<Item = std::borrow::Cow<'v, Value>>) -> String {
+    let shown: Vec<String> = items
+        .filter(|item| !item.is_absent())
+        .map(|item| match &*item {
+            Value::List(_) | Value::Json(_) => item.to_json().to_string(),
+            scalar => scalar.render(),
+        })
+        .collect();
+    shown.join(", ")
 }
 
 /// The deepest nesting of lists and JSON a value may have (serde_json's own parser
@@ -243,7 +265,11 @@ mod tests {
         assert_eq!(Value::Date(0).render(), "1970-01-01");
         assert_eq!(Value::Absent.render(), "");
         let list = Value::List(vec![Value::Text("a".into()), Value::Int(1)]);
-        assert_eq!(list.render(), r#"["a",1]"#);
+        assert_eq!(list.render(), "a, 1");
+        assert_eq!(
+            Value::json(json!(["x", 2.5, null, [1]])).render(),
+            "x, 2.5, [1]"
+        );
         assert_eq!(Value::json(json!({"a": [1, 2]})).render(), r#"{"a":[1,2]}"#);
     }
 

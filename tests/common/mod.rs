@@ -120,6 +120,7 @@ pub(crate) fn good() -> Module {
             cond: 6,
             message: 7,
         }),
+        shape: procc::codegen::module::Shape::Scalar,
     });
     Module {
         files: vec!["test.proc".into()],
@@ -164,6 +165,9 @@ pub(crate) fn good() -> Module {
             checks: vec![],
             default: None,
             attempts: 3,
+            choices: None,
+            suggestions: None,
+            invalid: None,
             deps: vec![],
         }],
         procedures: vec![

@@ -1,8 +1,13 @@
 //! Running the `procc` binary from the CLI tests.
 #![allow(dead_code)]
 
-use std::io::Write;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
 use std::process::{Command, Output, Stdio};
+use std::sync::Arc;
+
+use procc::vm::{Conversations, Program};
+use serde_json::{Value, json};
 
 /// `procc` from the crate's root, with every stream piped.
 pub(crate) fn procc() -> Command {
@@ -25,4 +30,55 @@ pub(crate) fn run_with_stdin(command: &mut Command, stdin: &str) -> Output {
         .write_all(stdin.as_bytes())
         .expect("stdin written");
     child.wait_with_output().expect("procc ends")
+}
+
+/// The JSON lines of these protocol inputs, each given `"conversation": conversation`.
+pub(crate) fn jsonl(conversation: &str, inputs: &[Value]) -> String {
+    let mut lines = String::new();
+    for input in inputs {
+        let mut object = input.as_object().cloned().unwrap_or_default();
+        object.insert("conversation".into(), conversation.into());
+        lines.push_str(&Value::Object(object).to_string());
+        lines.push('\n');
+    }
+    lines
+}
+
+/// Reads one HTTP/1.1 request's head and its body (by `Content-Length`); the body.
+pub(crate) fn read_http_request(reader: &mut BufReader<TcpStream>) -> Vec<u8> {
+    let mut length = 0usize;
+    loop {
+        let mut line = String::new();
+        if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+            break;
+        }
+        if let Some(value) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+            length = value.trim().parse().unwrap_or(0);
+        }
+    }
+    let mut body = vec![0; length];
+    let _ = reader.read_exact(&mut body);
+    body
+}
+
+/// Compiles one source file with the real compiler into a verified program.
+#[cfg(feature = "compiler")]
+pub(crate) fn program_of(path: &str, source: &str) -> Arc<Program> {
+    let mut sources = procc::diagnostics::Sources::new();
+    sources.add(path, source);
+    let compilation = procc::compiler::compile(sources);
+    assert!(!compilation.has_errors(), "{:?}", compilation.diagnostics);
+    let module = compilation.generate().expect("lowers");
+    Arc::new(Program::new(module).expect("verifies"))
+}
+
+/// Sends one input to conversation `c`; its outputs as JSON.
+pub(crate) fn send(c: &mut Conversations, input: Value) -> Vec<Value> {
+    let mut input = input;
+    input["conversation"] = json!("c");
+    c.handle_line(&input.to_string())
+        .outputs
+        .iter()
+        .map(|o| serde_json::to_value(o).expect("serialises"))
+        .collect()
 }

@@ -698,6 +698,7 @@ fn check_return(k: &Machine<'_, '_>, v: Val) -> Result<(), VerifyError> {
                 .unwrap_or(Ty::Any);
             compatible(v.ty, want)
         }
+        Role::Items => v.ty.fits(&[Ty::List]),
         Role::Body(_) | Role::Outcome(..) => false,
     };
     if ok {
@@ -720,6 +721,7 @@ fn expected(role: Role) -> &'static str {
         Role::Guard | Role::CheckCond(_) | Role::Cond(_) => "a bool",
         Role::Text | Role::CheckMessage(_) => "a text",
         Role::Default(_) => "a value of the variable's type",
+        Role::Items => "a list",
         Role::Body(_) | Role::Outcome(..) => "nothing",
     }
 }

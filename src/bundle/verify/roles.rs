@@ -18,6 +18,8 @@ pub(crate) enum Role {
     CheckMessage(BaseType),
     /// A variable's default: a value of that variable's type.
     Default(VarId),
+    /// A variable's `choices` or `suggestions`: a list (of texts, checked when used).
+    Items,
     /// A procedure's body.
     Body(ProcId),
     /// A procedure's `on failure`, `on denied` or `on cancelled` statements.
@@ -66,6 +68,10 @@ pub(crate) enum Place {
     VarDefault(VarId),
     /// A check (`message`: its message) of a variable.
     VarCheck { var: VarId, message: bool },
+    /// A variable's `choices` (`suggestions: false`) or `suggestions`.
+    VarItems { var: VarId, suggestions: bool },
+    /// A variable's `invalid` message.
+    VarInvalid(VarId),
     /// A procedure's label.
     Label(ProcId),
     /// A procedure's `when`.
@@ -115,6 +121,19 @@ impl Place {
             Place::VarCheck { var: v, message } => {
                 format!("{} of variable `{}`", check(message), var(v))
             }
+            Place::VarItems {
+                var: v,
+                suggestions,
+            } => format!(
+                "the `{}` of variable `{}`",
+                if suggestions {
+                    "suggestions"
+                } else {
+                    "choices"
+                },
+                var(v)
+            ),
+            Place::VarInvalid(v) => format!("the `invalid` message of variable `{}`", var(v)),
             Place::Label(p) => format!("the label of procedure `{}`", proc(p)),
             Place::ProcWhen(p) => format!("the `when` of procedure `{}`", proc(p)),
             Place::Body(p) => format!("procedure `{}`", proc(p)),
@@ -181,6 +200,20 @@ pub(crate) fn uses(m: &Module) -> Vec<Use> {
         }
         if let Some(c) = v.default {
             push(c, Role::Default(vi), v.owner, Place::VarDefault(vi));
+        }
+        for (chunk, suggestions) in [(v.choices, false), (v.suggestions, true)] {
+            if let Some(c) = chunk {
+                let place = Place::VarItems {
+                    var: vi,
+                    suggestions,
+                };
+                push(c, Role::Items, v.owner, place);
+            }
+        }
+        if let Some(c) = v.invalid {
+            // `value` is the refused answer, as text.
+            let role = Role::CheckMessage(BaseType::Text);
+            push(c, role, v.owner, Place::VarInvalid(vi));
         }
         for c in &v.checks {
             push(

@@ -4,7 +4,7 @@
 
 use super::error::{Rule, VerifyError};
 use crate::codegen::module::{
-    BaseType, CheckDef, FieldDef, Module, TriggerIndex, builtin_type_defs,
+    BaseType, CheckDef, FieldDef, Module, Shape, TriggerIndex, TypeDef, builtin_type_defs,
 };
 
 /// Checks an index against a table length.
@@ -97,8 +97,9 @@ fn check_types(m: &Module) -> Result<(), VerifyError> {
             ));
         }
     }
-    for t in &m.types {
+    for (i, t) in m.types.iter().enumerate() {
         let place = || format!("type `{}`", t.name);
+        check_shape(i, t, place)?;
         if let Some(p) = t.parent {
             in_range(p, m.types.len(), "type", place)?;
             let parent_base = m.types.get(p as usize).map(|p| p.base);
@@ -151,6 +152,35 @@ fn check_types(m: &Module) -> Result<(), VerifyError> {
     Ok(())
 }
 
+/// A list or record shape refers only to types listed before it (so shapes never
+/// loop), has the `json` base and is neither a refinement nor a `one_of`.
+fn check_shape(
+    index: usize,
+    t: &TypeDef,
+    place: impl Fn() -> String + Copy,
+) -> Result<(), VerifyError> {
+    let refs: Vec<u32> = match &t.shape {
+        Shape::Scalar => return Ok(()),
+        Shape::List(item) => vec![*item],
+        Shape::Record(fields) => fields.iter().map(|f| f.ty).collect(),
+    };
+    if t.base != BaseType::Json || t.parent.is_some() || !t.choices.is_empty() {
+        return Err(VerifyError::table(
+            Rule::TypeChain,
+            place(),
+            "a list or record shape must be a plain `json` type",
+        ));
+    }
+    if refs.iter().any(|&r| r as usize >= index) {
+        return Err(VerifyError::table(
+            Rule::TypeChain,
+            place(),
+            "a list or record shape refers to a type that is not listed before it",
+        ));
+    }
+    Ok(())
+}
+
 fn check_vars(m: &Module) -> Result<(), VerifyError> {
     for v in &m.vars {
         let place = || format!("variable `{}`", v.name);
@@ -158,7 +188,12 @@ fn check_vars(m: &Module) -> Result<(), VerifyError> {
         if let Some(owner) = v.owner {
             in_range(owner, m.procedures.len(), "procedure", place)?;
         }
-        for chunk in [v.ask, v.when, v.default].into_iter().flatten() {
+        let items = [v.choices, v.suggestions, v.invalid];
+        for chunk in [v.ask, v.when, v.default]
+            .into_iter()
+            .chain(items)
+            .flatten()
+        {
             in_range(chunk, m.chunks.len(), "chunk", place)?;
         }
         for c in &v.checks {

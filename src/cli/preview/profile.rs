@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use procc::codegen::module::{BaseType, Module};
+use procc::codegen::module::{BaseType, Module, Shape, TypeDef};
 use serde_json::{Map, Value as Json};
 
 use super::input::Lines;
@@ -46,10 +46,11 @@ pub(super) fn prompt(
         let Some(ty) = module.types.get(field.ty as usize) else {
             continue;
         };
+        let shown = module.type_display(field.ty);
         let hint = if field.optional {
-            format!("{}, optional: Enter leaves it out", ty.name)
+            format!("{shown}, optional: Enter leaves it out")
         } else {
-            ty.name.clone()
+            shown
         };
         let prompt = painter.paint(Tone::Prompt, &format!("customer.{} ({hint}): ", field.name));
         loop {
@@ -60,7 +61,7 @@ pub(super) fn prompt(
             if line.is_empty() && field.optional {
                 break;
             }
-            match attribute(line, ty.base, &ty.choices) {
+            match typed_attribute(line, module, ty) {
                 Ok(value) => {
                     map.insert(field.name.clone(), value);
                     break;
@@ -70,6 +71,26 @@ pub(super) fn prompt(
         }
     }
     Ok(Some(map))
+}
+
+/// Parses one typed attribute: a list as a JSON array or items separated by commas
+/// (each parsed by the item type), anything else by [`attribute`].
+fn typed_attribute(text: &str, module: &Module, ty: &TypeDef) -> Result<Json, String> {
+    let Shape::List(item) = ty.shape else {
+        return attribute(text, ty.base, &ty.choices);
+    };
+    if let Ok(Json::Array(items)) = serde_json::from_str::<Json>(text) {
+        return Ok(Json::Array(items));
+    }
+    let Some(item) = module.types.get(item as usize) else {
+        return Err("This list has an unknown item type.".to_owned());
+    };
+    text.split(',')
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .map(|t| attribute(t, item.base, &item.choices))
+        .collect::<Result<Vec<_>, _>>()
+        .map(Json::Array)
 }
 
 /// Parses one typed attribute by its type's representation.

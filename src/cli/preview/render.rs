@@ -108,7 +108,14 @@ pub(super) fn action(action: &Action, p: &Painter) -> Vec<String> {
             prompt,
             ty,
             choices,
+            suggestions,
+            multiple,
         } => {
+            let ty = if *multiple {
+                format!("[{ty}]")
+            } else {
+                ty.clone()
+            };
             let mut lines = vec![format!(
                 "{} {prompt}  {}",
                 p.paint(Tone::Ask, "agent asks:"),
@@ -116,6 +123,12 @@ pub(super) fn action(action: &Action, p: &Painter) -> Vec<String> {
             )];
             if let Some(choices) = choices {
                 lines.push(format!("  choices: {}", choices.join(" | ")));
+            }
+            if let Some(suggestions) = suggestions.as_ref().filter(|s| !s.is_empty()) {
+                lines.push(format!("  suggestions: {}", suggestions.join(" | ")));
+            }
+            if *multiple {
+                lines.push(p.paint(Tone::Dim, "  (several answers: separate them with commas)"));
             }
             lines
         }

@@ -3,7 +3,7 @@
 //! the declared shape (`returns { .. }` or the component's `output { .. }`), so an author
 //! can walk the success path without writing JSON.
 
-use procc::codegen::module::{BaseType, FieldDef, Module};
+use procc::codegen::module::{BaseType, FieldDef, Module, Shape};
 use procc::vm::Event;
 use serde_json::{Map, Value as Json};
 
@@ -74,23 +74,37 @@ pub(super) fn event(
 
 /// An example object with one value of each field's type.
 pub(super) fn sample(fields: &[FieldDef], module: &Module) -> Json {
+    sample_fields(fields, module, module.types.len())
+}
+
+fn sample_fields(fields: &[FieldDef], module: &Module, budget: usize) -> Json {
     let mut map = Map::new();
     for field in fields {
-        let value = match module.types.get(field.ty as usize) {
-            Some(ty) => match ty.base {
-                BaseType::Text => ty
-                    .choices
-                    .first()
-                    .map_or_else(|| Json::from("example"), |c| Json::from(c.as_str())),
-                BaseType::Int => Json::from(1),
-                BaseType::Number => Json::from(1.5),
-                BaseType::Bool => Json::Bool(true),
-                BaseType::Date => Json::from("2030-01-31"),
-                BaseType::Json => Json::Object(Map::new()),
-            },
-            None => Json::Null,
-        };
-        map.insert(field.name.clone(), value);
+        map.insert(field.name.clone(), sample_value(field.ty, module, budget));
     }
     Json::Object(map)
+}
+
+/// An example value of a type: a list holds one example item, a record one value per
+/// field. Shapes refer only to earlier types; `budget` bounds the depth regardless.
+fn sample_value(ty: u32, module: &Module, budget: usize) -> Json {
+    let Some(def) = module.types.get(ty as usize).filter(|_| budget > 0) else {
+        return Json::Null;
+    };
+    match &def.shape {
+        Shape::List(item) => return Json::Array(vec![sample_value(*item, module, budget - 1)]),
+        Shape::Record(fields) => return sample_fields(fields, module, budget - 1),
+        Shape::Scalar => {}
+    }
+    match def.base {
+        BaseType::Text => def
+            .choices
+            .first()
+            .map_or_else(|| Json::from("example"), |c| Json::from(c.as_str())),
+        BaseType::Int => Json::from(1),
+        BaseType::Number => Json::from(1.5),
+        BaseType::Bool => Json::Bool(true),
+        BaseType::Date => Json::from("2030-01-31"),
+        BaseType::Json => Json::Object(Map::new()),
+    }
 }

@@ -100,12 +100,7 @@ impl Gen<'_> {
                 ProcItemKind::When(x) => def.when = Some(self.expr_chunk(scope, x)?),
                 ProcItemKind::Escalation => def.escalation = true,
                 ProcItemKind::Irreversible => def.irreversible = true,
-                ProcItemKind::Returns(fields) => {
-                    def.returns = fields
-                        .iter()
-                        .map(|f| self.field(file, f))
-                        .collect::<Result<_>>()?;
-                }
+                ProcItemKind::Returns(fields) => def.returns = self.fields(file, fields)?,
                 ProcItemKind::Require { cond, message } => def.requires.push(RequireDef {
                     cond: self.expr_chunk(scope, cond)?,
                     message: self.template_chunk(scope, message)?,

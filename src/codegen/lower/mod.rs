@@ -168,6 +168,7 @@ pub fn generate_mapped(
         consts: HashMap::new(),
         types: HashMap::new(),
         one_ofs: HashMap::new(),
+        shapes: HashMap::new(),
         resolving: Vec::new(),
         map: SourceMap::default(),
     };
@@ -205,6 +206,8 @@ struct Gen<'a> {
     types: HashMap<u32, u32>,
     /// `one_of` types already in the table, by their choices.
     one_ofs: HashMap<Vec<String>, u32>,
+    /// Each list and record shape added so far, to give equal shapes one entry.
+    shapes: HashMap<crate::codegen::module::Shape, u32>,
     /// Refinement types being added (to stop on a cycle semantic analysis missed).
     resolving: Vec<u32>,
     /// Where each chunk comes from.

@@ -5,7 +5,7 @@ use super::expr::Scope;
 use super::{Gen, Result, missing};
 use crate::codegen::module::{
     AudienceDef, BUILTIN_TYPES, BaseType, CheckDef, ComponentDef, Dep, DepKind, FieldDef,
-    Knowledge, TypeDef, VarDef, builtin_type_defs,
+    Knowledge, LIST_TYPE_NAME, RECORD_TYPE_NAME, Shape, TypeDef, VarDef, builtin_type_defs,
 };
 use crate::semantics::{self, resolved::Target};
 use crate::syntax::ast::{
@@ -65,16 +65,8 @@ pub(super) fn lower_tables(g: &mut Gen<'_>) -> Result<()> {
             ItemKind::Component(c)
                 if g.is_next(file, &c.name, Target::Component, g.module.components.len()) =>
             {
-                let input = c
-                    .input
-                    .iter()
-                    .map(|f| g.field(file, f))
-                    .collect::<Result<_>>()?;
-                let output = c
-                    .output
-                    .iter()
-                    .map(|f| g.field(file, f))
-                    .collect::<Result<_>>()?;
+                let input = g.fields(file, &c.input)?;
+                let output = g.fields(file, &c.output)?;
                 g.module.components.push(ComponentDef {
                     name: c.name.name.clone(),
                     id: c.id.value.clone(),
@@ -147,6 +139,9 @@ fn lower_vars(g: &mut Gen<'_>) -> Result<()> {
             checks: Vec::new(),
             default: None,
             attempts: DEFAULT_ATTEMPTS,
+            choices: None,
+            suggestions: None,
+            invalid: None,
             deps,
         };
         for item in &decl.items {
@@ -162,6 +157,10 @@ fn lower_vars(g: &mut Gen<'_>) -> Result<()> {
                 VarItemKind::Attempts(n) => {
                     def.attempts = u32::try_from(n.value.max(1)).unwrap_or(u32::MAX)
                 }
+                VarItemKind::Choices(x) => def.choices = Some(g.expr_chunk(scope, x)?),
+                VarItemKind::Suggestions(x) => def.suggestions = Some(g.expr_chunk(scope, x)?),
+                // `value` (the refused answer) is resolved by semantics.
+                VarItemKind::Invalid(t) => def.invalid = Some(g.template_chunk(scope, t)?),
             }
         }
         g.module.vars.push(def);
@@ -196,6 +195,7 @@ impl Gen<'_> {
                         parent: None,
                         choices: choices.clone(),
                         check: None,
+                        shape: Shape::Scalar,
                     });
                     self.one_ofs.insert(choices, id);
                     id
@@ -207,8 +207,49 @@ impl Gen<'_> {
                 Target::Type(index) => self.named_type(index)?,
                 _ => return Err(missing(format!("`{}` is not a type", name.name))),
             },
+            TypeExprKind::List(item) => {
+                let (item, _) = self.type_of(file, item)?;
+                self.shape_type(Shape::List(item), LIST_TYPE_NAME)
+            }
+            TypeExprKind::Record(fields) => {
+                let fields = self.fields(file, fields)?;
+                self.shape_type(Shape::Record(fields), RECORD_TYPE_NAME)
+            }
         };
         Ok((id, t.optional))
+    }
+
+    /// The table entries of typed fields (`returns`, a component's `output`, a record
+    /// shape) written in `file`, in written order; a name given twice (refused by
+    /// analysis) keeps its first entry.
+    pub(super) fn fields(&mut self, file: FileId, fields: &[Field]) -> Result<Vec<FieldDef>> {
+        let mut defs: Vec<FieldDef> = Vec::with_capacity(fields.len());
+        for f in fields {
+            let def = self.field(file, f)?;
+            if !defs.iter().any(|d| d.name == def.name) {
+                defs.push(def);
+            }
+        }
+        Ok(defs)
+    }
+
+    /// The entry of a list or record shape (once per distinct shape), after the types
+    /// it refers to.
+    fn shape_type(&mut self, shape: Shape, name: &str) -> u32 {
+        if let Some(&id) = self.shapes.get(&shape) {
+            return id;
+        }
+        let id = self.module.types.len() as u32;
+        self.module.types.push(TypeDef {
+            name: name.to_owned(),
+            base: BaseType::Json,
+            parent: None,
+            choices: Vec::new(),
+            check: None,
+            shape: shape.clone(),
+        });
+        self.shapes.insert(shape, id);
+        id
     }
 
     /// Adds refinement type `index` of `resolved.types` (once), its parent first.
@@ -243,6 +284,7 @@ impl Gen<'_> {
             parent: Some(parent),
             choices: vec![],
             check: None,
+            shape: Shape::Scalar,
         });
         self.types.insert(index, id);
         if let (Some(cond), Some(message)) = (&decl.check, &decl.message) {

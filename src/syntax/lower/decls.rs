@@ -118,10 +118,31 @@ impl Lower<'_> {
             .collect()
     }
 
-    /// A type as written: a name or `one_of(...)`, optionally followed by `?`.
+    /// A type as written: a name, `one_of(...)`, `[T]` or `{ f: T, ... }`, optionally
+    /// followed by `?`.
     pub(super) fn type_expr(&mut self, pair: Pair<'_, Rule>) -> Option<TypeExpr> {
         let span = self.span(&pair);
         let optional = has(&pair, Rule::question);
+        if let Some(list) = child(&pair, Rule::list_type) {
+            let item = self.nested(span.clone(), |this| {
+                this.type_expr(child(&list, Rule::type_expr)?)
+            })?;
+            return Some(TypeExpr {
+                kind: TypeExprKind::List(Box::new(item)),
+                optional,
+                span,
+            });
+        }
+        if let Some(record) = child(&pair, Rule::record_type) {
+            let fields = self.nested(span.clone(), |this| {
+                this.fields(child(&record, Rule::fields)?)
+            })?;
+            return Some(TypeExpr {
+                kind: TypeExprKind::Record(fields),
+                optional,
+                span,
+            });
+        }
         let kind = match child(&pair, Rule::one_of_type) {
             Some(one_of) => {
                 let choices = kids(one_of)
@@ -171,6 +192,9 @@ impl Lower<'_> {
             },
             Rule::default_item => VarItemKind::Default(self.expr(parts.get(1)?.clone())?),
             Rule::attempts_item => VarItemKind::Attempts(self.int_lit(parts.get(1)?)),
+            Rule::choices_item => VarItemKind::Choices(self.expr(parts.get(1)?.clone())?),
+            Rule::suggestions_item => VarItemKind::Suggestions(self.expr(parts.get(1)?.clone())?),
+            Rule::invalid_item => VarItemKind::Invalid(self.template(parts.get(1)?.clone())?),
             _ => return None,
         };
         Some(VarItem { kind, span })

@@ -7,7 +7,7 @@ use pest::iterators::Pair;
 use pest::pratt_parser::{Assoc, Op, PrattParser};
 
 use super::{Lower, MAX_DEPTH, kids};
-use crate::syntax::ast::{BinaryOp, Expr, ExprKind, FieldInit, UnaryOp};
+use crate::syntax::ast::{BinaryOp, Expr, ExprKind, FieldInit, Span, UnaryOp};
 use crate::syntax::errors::{INVALID_NUMBER, SYNTAX};
 use crate::syntax::grammar::Rule;
 
@@ -24,12 +24,23 @@ static PRECEDENCE: LazyLock<PrattParser<Rule>> = LazyLock::new(|| {
 impl Lower<'_> {
     /// Any expression-level pair (`expr`, `or_expr`, ..., `primary` alternatives).
     pub(super) fn expr(&mut self, pair: Pair<'_, Rule>) -> Option<Expr> {
+        let span = self.span(&pair);
+        self.nested(span, |this| this.expr_level(pair))
+    }
+
+    /// Builds one level of a nested construct (an expression, a list or record type),
+    /// refusing to go deeper than [`MAX_DEPTH`] levels with one syntax error at `span`.
+    pub(super) fn nested<T>(
+        &mut self,
+        span: Span,
+        build: impl FnOnce(&mut Self) -> Option<T>,
+    ) -> Option<T> {
         if self.depth >= MAX_DEPTH {
             if self.depth == MAX_DEPTH {
                 self.error_at(
                     SYNTAX,
                     "this expression is nested too deeply".to_string(),
-                    self.span(&pair),
+                    span,
                     "split it into simpler parts",
                 );
             }
@@ -37,7 +48,7 @@ impl Lower<'_> {
             return None;
         }
         self.depth += 1;
-        let built = self.expr_level(pair);
+        let built = build(self);
         self.depth -= 1;
         built
     }

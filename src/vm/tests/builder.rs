@@ -143,6 +143,7 @@ impl Builder {
             parent: Some(parent),
             choices: vec![],
             check: Some(check),
+            shape: crate::codegen::module::Shape::Scalar,
         });
         (self.m.types.len() - 1) as TypeId
     }
@@ -154,6 +155,7 @@ impl Builder {
             parent: None,
             choices: choices.iter().map(|c| (*c).into()).collect(),
             check: None,
+            shape: crate::codegen::module::Shape::Scalar,
         });
         (self.m.types.len() - 1) as TypeId
     }
@@ -195,6 +197,9 @@ impl Builder {
             checks: vec![],
             default: None,
             attempts: 3,
+            choices: None,
+            suggestions: None,
+            invalid: None,
             deps: vec![],
         });
         (self.m.vars.len() - 1) as VarId

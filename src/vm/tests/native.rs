@@ -74,6 +74,9 @@ fn module(code: Vec<Instr>) -> Module {
         checks: Vec::new(),
         default: None,
         attempts: 3,
+        choices: None,
+        suggestions: None,
+        invalid: None,
         deps: Vec::new(),
     };
     Module {
