@@ -17,7 +17,7 @@ fn main() {
         .unwrap_or_default();
     cases.sort();
     let mut out = String::from("/// `(file name, text)` of every UI case, sorted by name.\n");
-    out.push_str("pub const UI_EXAMPLES: &[(&str, &str)] = &[\n");
+    out.push_str("pub(crate) const UI_EXAMPLES: &[(&str, &str)] = &[\n");
     for case in &cases {
         let (Some(name), Ok(absolute)) = (case.file_name(), std::fs::canonicalize(case)) else {
             continue;

@@ -4,6 +4,8 @@
 //!
 //! `cargo bench --bench bundle`
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a test fails by panicking
+#![allow(missing_docs)] // `criterion_group!` defines an undocumented `pub fn`
 mod common;
 
 use std::hint::black_box;

@@ -5,6 +5,8 @@
 //!
 //! `cargo bench --bench guards`
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a test fails by panicking
+#![allow(missing_docs)] // `criterion_group!` defines an undocumented `pub fn`
 mod common;
 
 use std::hint::black_box;

@@ -4,6 +4,7 @@
 //!
 //! `cargo bench --bench memory`
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a test fails by panicking
 mod common;
 
 use std::alloc::{GlobalAlloc, Layout, System};

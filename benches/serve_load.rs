@@ -11,6 +11,7 @@
 //! processes at each event). `LOAD_PROCC=PATH` runs another `procc` binary (an older
 //! build, for a before/after comparison).
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a test fails by panicking
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -18,17 +19,8 @@ use std::time::{Duration, Instant};
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
 
-const PROJECT: &str = r#"
-var name: text { ask "Your name?" }
-
-procedure greet: follow_up {
-  label "Greet me"
-  needs name
-  var city: text { ask "Your city?" }
-  question "Hello {name} from {city}"
-  trigger always
-}
-"#;
+/// The greeting project shared by the serve tests and the load bench.
+const PROJECT: &str = include_str!("../tests/fixtures/greet.proc");
 
 fn env_usize(name: &str, default: usize) -> usize {
     std::env::var(name)

@@ -213,7 +213,7 @@ pub fn compile_with(
         }
         generated
     });
-    diagnostics.sort_by(|a, b| (a.file, a.span.start, a.code).cmp(&(b.file, b.span.start, b.code)));
+    crate::diagnostics::sort(&mut diagnostics);
     Compilation {
         sources,
         files,

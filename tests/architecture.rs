@@ -4,10 +4,16 @@
 //! `test` blocks run by the real driver.
 
 #![cfg(feature = "cli")]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a test fails by panicking
+
+#[path = "common/tree.rs"]
+mod tree;
 
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output};
+
+use tree::rust_files;
 
 /// The stages from lowest to highest (`ARCHITECTURE.md`). A module may import only from
 /// modules at its own rank or lower; `source`, `diagnostics` and `stdlib` are leaf
@@ -36,17 +42,6 @@ const RANKS: &[(&str, u32)] = &[
 
 fn rank(module: &str) -> Option<u32> {
     RANKS.iter().find(|(m, _)| *m == module).map(|(_, r)| *r)
-}
-
-fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    for entry in std::fs::read_dir(dir).expect("src is readable") {
-        let path = entry.expect("entry").path();
-        if path.is_dir() {
-            rust_files(&path, out);
-        } else if path.extension().is_some_and(|e| e == "rs") {
-            out.push(path);
-        }
-    }
 }
 
 /// The top-level module a file of `src/` belongs to (`src/vm/jit/lower.rs` → `vm`).
@@ -82,8 +77,7 @@ fn crate_references(text: &str) -> BTreeSet<String> {
 #[test]
 fn no_stage_imports_a_higher_one() {
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
-    let mut files = Vec::new();
-    rust_files(&src, &mut files);
+    let files = rust_files(&src);
     let mut violations = Vec::new();
     for file in &files {
         let Some(module) = owner(&src, file) else {
@@ -206,8 +200,7 @@ fn module_references(own: &[String], text: &str) -> BTreeSet<Vec<String>> {
 /// parent declaring its child (`mod jit;`) is not an edge; using it is.
 fn module_graph() -> BTreeSet<(String, String)> {
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
-    let mut files = Vec::new();
-    rust_files(&src, &mut files);
+    let files = rust_files(&src);
     let mut edges = BTreeSet::new();
     for file in &files {
         let own = module_path(&src, file);
@@ -321,8 +314,7 @@ use super::super::eval::Env;",
 #[test]
 fn codegen_resolves_no_name() {
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/codegen");
-    let mut files = Vec::new();
-    rust_files(&src, &mut files);
+    let files = rust_files(&src);
     let forbidden = [
         "semantics::symbols",
         "Symbols",

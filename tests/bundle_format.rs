@@ -1,5 +1,6 @@
 //! The `.procb` format: round trip, refused headers, and no panic on any bytes.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a test fails by panicking
 mod common;
 
 use common::good;

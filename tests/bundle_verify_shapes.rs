@@ -2,6 +2,7 @@
 //! `suggestions` and `invalid` (bundle format 4): shapes refer only to earlier types,
 //! the items' chunks return what their use needs, and `value` is readable in `invalid`.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a test fails by panicking
 mod common;
 
 use common::{chunk, good};

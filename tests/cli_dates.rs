@@ -3,6 +3,7 @@
 //! library API (a host that passes no time).
 
 #![cfg(feature = "cli")]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a test fails by panicking
 
 mod support;
 

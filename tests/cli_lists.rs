@@ -4,6 +4,7 @@
 //! responses, and the fixture's own `test` blocks.
 
 #![cfg(feature = "cli")]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a test fails by panicking
 
 mod support;
 

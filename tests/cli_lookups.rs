@@ -3,14 +3,16 @@
 //! HTTP against a server on 127.0.0.1; and the fixture's test blocks through `procc test`.
 
 #![cfg(feature = "cli")]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a test fails by panicking
 
-mod http_support;
+#[path = "common/http.rs"]
+mod http;
 mod serve_support;
 mod support;
 
 use serde_json::{Value, json};
 
-use http_support::{Received, Reply, TestServer};
+use http::{Answer, LocalServer, Request as Received};
 use support::{procc, run_with_stdin};
 
 const FIXTURE: &str = "tests/fixtures/lookups/bank.proc";
@@ -279,8 +281,8 @@ fn host_http_validation_and_local_lookups_and_corrections() {
 }
 
 /// The routes of the bank the fixture talks to.
-fn bank(request: &Received, _earlier: usize) -> Reply {
-    let path = request.path.split('?').next().unwrap_or_default();
+fn bank(request: &Received) -> Answer {
+    let path = request.path();
     let (status, body) = match path {
         "/accounts/u1" => (200, json!({"balance": 70, "owner": "Ann"})),
         "/accounts/gone" => (404, json!({"error": "no such account"})),
@@ -291,13 +293,13 @@ fn bank(request: &Received, _earlier: usize) -> Reply {
         "/bookings" | "/transfers" => (200, json!({"id": "T1"})),
         _ => (500, json!({})),
     };
-    Reply::json(status, body.to_string())
+    (status, String::new(), body.to_string())
 }
 
 #[test]
 fn procc_performs_lookups_over_real_http() {
-    let server = TestServer::start(bank);
-    let dir = project(&server.base());
+    let server = LocalServer::start(|request, _, _| bank(request));
+    let dir = project(&base(&server));
     let outputs = run(
         dir.path(),
         &[],
@@ -356,7 +358,7 @@ fn procc_performs_lookups_over_real_http() {
     );
     assert_eq!(outputs.last().unwrap()["outcome"], "failed");
     // A missing secret: nothing reaches the server.
-    let before = server.all().len();
+    let before = server.received().len();
     let outputs = run(
         dir.path(),
         &[],
@@ -367,13 +369,13 @@ fn procc_performs_lookups_over_real_http() {
         ],
     );
     assert_eq!(says(&outputs), ["A credential is missing."]);
-    assert_eq!(server.all().len(), before);
+    assert_eq!(server.received().len(), before);
 }
 
 #[test]
 fn lookup_events_are_logged() {
-    let server = TestServer::start(bank);
-    let dir = project(&server.base());
+    let server = LocalServer::start(|request, _, _| bank(request));
+    let dir = project(&base(&server));
     let events = dir.path().join("events.jsonl");
     let events_arg = events.to_str().unwrap().to_owned();
     run(
@@ -541,8 +543,8 @@ fn host_given_values_wait_for_their_validation_lookups() {
 
 #[test]
 fn procc_serve_fetches_lookups_and_keeps_them_across_a_kill() {
-    let server = TestServer::start(bank);
-    let dir = project(&server.base());
+    let server = LocalServer::start(|request, _, _| bank(request));
+    let dir = project(&base(&server));
     let store = tempfile::tempdir().unwrap();
     let send = |serve: &serve_support::Serve, event: Value| {
         let mut event = event;
@@ -748,6 +750,17 @@ fn ending(outputs: &[Value]) -> (String, String) {
     (said, done["outcome"].as_str().unwrap().to_owned())
 }
 
+/// A host-HTTP run of `transfer_money`: customer id, amount, decision, the host's
+/// results, and the last `say` and outcome expected.
+type HostCase = (
+    &'static str,
+    i64,
+    Option<bool>,
+    Vec<Value>,
+    &'static str,
+    &'static str,
+);
+
 #[test]
 fn transfer_money_in_host_http_mode_through_every_branch() {
     let dir = project_of(TRANSFER, "https://bank.example");
@@ -755,7 +768,7 @@ fn transfer_money_in_host_http_mode_through_every_branch() {
         Some(200),
         json!({"balance": 70, "payees": ["Bob", "Carol"]}),
     );
-    let cases: Vec<(&str, i64, Option<bool>, Vec<Value>, &str, &str)> = vec![
+    let cases: Vec<HostCase> = vec![
         (
             "u1",
             30,
@@ -849,8 +862,8 @@ fn transfer_money_in_host_http_mode_through_every_branch() {
 }
 
 /// The bank of the §4 example: the transfer's outcome chosen by its amount.
-fn transfer_bank(request: &Received, _earlier: usize) -> Reply {
-    let path = request.path.split('?').next().unwrap_or_default();
+fn transfer_bank(request: &Received) -> Answer {
+    let path = request.path();
     let amount = serde_json::from_str::<Value>(&request.body)
         .ok()
         .and_then(|b| b["amount"].as_f64())
@@ -862,13 +875,13 @@ fn transfer_bank(request: &Received, _earlier: usize) -> Reply {
         ("/transfers", 40) => (409, json!({"error": "duplicate"})),
         _ => (500, json!({"error": "boom"})),
     };
-    Reply::json(status, body.to_string())
+    (status, String::new(), body.to_string())
 }
 
 #[test]
 fn transfer_money_over_real_http_through_every_branch() {
-    let server = TestServer::start(transfer_bank);
-    let dir = project_of(TRANSFER, &server.base());
+    let server = LocalServer::start(|request, _, _| transfer_bank(request));
+    let dir = project_of(TRANSFER, &base(&server));
     let cases: Vec<(&str, i64, Option<bool>, &str, &str)> = vec![
         (
             "u1",
@@ -929,4 +942,9 @@ fn transfer_money_test_blocks_pass() {
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(output.status.success(), "{stdout}");
     assert!(stdout.contains("7 passed, 0 failed"), "{stdout}");
+}
+
+/// `http://127.0.0.1:PORT` of a local server.
+fn base(server: &LocalServer) -> String {
+    format!("http://127.0.0.1:{}", server.port)
 }

@@ -3,8 +3,10 @@
 //! request answered by a local server, and one session under a real pseudo-terminal.
 
 #![cfg(feature = "cli")]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a test fails by panicking
 
-mod http_support;
+#[path = "common/http.rs"]
+mod http;
 mod support;
 
 use std::io::{Read, Write};
@@ -417,13 +419,18 @@ fn a_lookup_is_answered_typed_or_for_real() {
     assert!(!transcript.contains("Bearer tok"), "the secret is hidden");
 
     // For real: `/send` performs the lookup against a local server.
-    let server = http_support::TestServer::start(|_, _| {
-        http_support::Reply::json(200, r#"{"balance": 70, "owner": "Ann"}"#)
+    let server = http::LocalServer::start(|_, _, _| {
+        (
+            200,
+            String::new(),
+            r#"{"balance": 70, "owner": "Ann"}"#.to_owned(),
+        )
     });
     let dir = tempfile::tempdir().expect("tempdir");
-    let source = std::fs::read_to_string(fixture)
-        .expect("fixture")
-        .replace("https://bank.example", &server.base());
+    let source = std::fs::read_to_string(fixture).expect("fixture").replace(
+        "https://bank.example",
+        &format!("http://127.0.0.1:{}", server.port),
+    );
     let file = dir.path().join("bank.proc");
     std::fs::write(&file, source).expect("written");
     let file = file.to_str().expect("UTF-8");

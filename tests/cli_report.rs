@@ -3,6 +3,7 @@
 //! `--procedure`, the table, the HTML page, the errors).
 
 #![cfg(feature = "cli")]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a test fails by panicking
 
 mod support;
 

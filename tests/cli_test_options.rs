@@ -2,6 +2,10 @@
 //! `procc explain`, through the binary.
 
 #![cfg(feature = "cli")]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a test fails by panicking
+
+#[path = "common/tree.rs"]
+mod tree;
 
 use std::path::Path;
 use std::process::{Command, Output};
@@ -199,22 +203,8 @@ fn every_code_in_the_sources_is_explained() {
 }
 
 fn collect_codes(dir: &Path, out: &mut Vec<String>) {
-    for entry in std::fs::read_dir(dir).unwrap() {
-        let path = entry.unwrap().path();
-        if path.is_dir() {
-            collect_codes(&path, out);
-        } else if path.extension().is_some_and(|e| e == "rs") {
-            let source = std::fs::read_to_string(&path).unwrap();
-            // A quoted code: `"E0103"`.
-            for window in source.as_bytes().windows(7) {
-                if window[0] == b'"'
-                    && window[6] == b'"'
-                    && matches!(window[1], b'E' | b'W' | b'T')
-                    && window[2..6].iter().all(u8::is_ascii_digit)
-                {
-                    out.push(String::from_utf8_lossy(&window[1..6]).into_owned());
-                }
-            }
-        }
+    for path in tree::rust_files(dir) {
+        let source = std::fs::read_to_string(&path).unwrap();
+        out.extend(tree::quoted_codes(&source));
     }
 }

@@ -2,6 +2,7 @@
 //! (a refused bundle keeps the `BundleError` and the verifier's `VerifyError`, a store
 //! or a file keeps the I/O error), not flattened into text.
 #![cfg(all(feature = "compiler", feature = "runtime"))]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a test fails by panicking
 
 use std::error::Error;
 use std::sync::Arc;

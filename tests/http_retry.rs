@@ -3,6 +3,7 @@
 //! 127.0.0.1 that hangs up on the first attempt.
 
 #![cfg(feature = "runtime")]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a test fails by panicking
 
 mod support;
 

@@ -3,6 +3,7 @@
 //! memory` prints the figure and the in-memory size).
 
 #![cfg(feature = "compiler")]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a test fails by panicking
 
 use std::sync::Arc;
 

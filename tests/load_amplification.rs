@@ -8,6 +8,7 @@
 //! can measure a whole process.
 
 #![cfg(feature = "compiler")]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a test fails by panicking
 
 use std::time::Instant;
 

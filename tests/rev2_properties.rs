@@ -5,6 +5,7 @@
 //! lookup) goes on exactly like one that kept it.
 
 #![cfg(feature = "compiler")]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a test fails by panicking
 
 use std::sync::Arc;
 

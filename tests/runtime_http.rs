@@ -2,6 +2,7 @@
 //! 127.0.0.1 started by the test, which records every request it receives.
 
 #![cfg(feature = "cli")]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a test fails by panicking
 
 use std::collections::HashMap;
 use std::io::Write;
@@ -11,27 +12,33 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
-mod http_support;
+#[path = "common/http.rs"]
+mod http;
 
-use http_support::{Received, Reply, TestServer};
+use http::{LocalServer, Request as Received};
 
-/// The routes of the api_call cases.
-fn route(request: &Received, earlier: usize) -> Reply {
-    let route = request.path.split('?').next().unwrap_or_default();
-    let (status, body) = match route {
-        "/ok" => (200, r#"{"id":"A1"}"#),
-        "/missing" => (404, r#"{"error":"no such order"}"#),
-        // Fails once with a 503, then succeeds.
-        "/flaky" if earlier == 0 => (503, r#"{"error":"busy"}"#),
-        "/flaky" => (200, r#"{"id":"F2"}"#),
-        "/slow" => {
-            std::thread::sleep(Duration::from_millis(2500));
-            (200, r#"{"id":"late"}"#)
-        }
-        "/shape" => (200, r#"{"id":5}"#),
-        _ => (500, "{}"),
-    };
-    Reply::json(status, body)
+/// The test API: answers by path, recording every request.
+fn start_api() -> LocalServer {
+    LocalServer::start(|request, earlier, _| {
+        let before = earlier
+            .iter()
+            .filter(|r| r.target == request.target)
+            .count();
+        let (status, body) = match request.path() {
+            "/ok" => (200, r#"{"id":"A1"}"#),
+            "/missing" => (404, r#"{"error":"no such order"}"#),
+            // Fails once with a 503, then succeeds.
+            "/flaky" if before == 0 => (503, r#"{"error":"busy"}"#),
+            "/flaky" => (200, r#"{"id":"F2"}"#),
+            "/slow" => {
+                std::thread::sleep(Duration::from_millis(2500));
+                (200, r#"{"id":"late"}"#)
+            }
+            "/shape" => (200, r#"{"id":5}"#),
+            _ => (500, "{}"),
+        };
+        (status, String::new(), body.to_owned())
+    })
 }
 
 /// One api_call procedure to `url`.
@@ -65,7 +72,7 @@ procedure {name}: api_call {{
 const SECRET: &str = "s3cret-Value-42";
 
 /// Runs every case through one `procc run`: each procedure in its own conversation.
-fn run_cases(server: &TestServer, refused_port: u16) -> (HashMap<String, Vec<Value>>, String) {
+fn run_cases(server: &LocalServer, refused_port: u16) -> (HashMap<String, Vec<Value>>, String) {
     let base = format!("http://127.0.0.1:{}", server.port);
     let cases = [
         procedure("ok", "POST", &format!("{base}/ok"), "5s", 0),
@@ -154,7 +161,7 @@ fn is_key(key: &str) -> bool {
 
 #[test]
 fn every_outcome_of_a_real_http_call() {
-    let server = TestServer::start(route);
+    let server = start_api();
     let refused_port = {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         listener.local_addr().unwrap().port()
@@ -172,7 +179,7 @@ fn every_outcome_of_a_real_http_call() {
         .filter(|r| r.method == "POST")
         .collect();
     assert_eq!(ok.len(), 1);
-    assert_eq!(ok[0].path, "/ok?q=x%20y");
+    assert_eq!(ok[0].target, "/ok?q=x%20y");
     assert_eq!(ok[0].headers["authorization"], format!("Bearer {SECRET}"));
     assert!(ok[0].headers["content-type"].starts_with("application/json"));
     assert!(is_key(&ok[0].headers["idempotency-key"]));

@@ -2,23 +2,36 @@
 //! against HTTP servers on 127.0.0.1 started here, the JSON-lines protocol, the library.
 
 #![cfg(feature = "cli")]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a test fails by panicking
 
 mod common;
-mod http_support;
 mod support;
 
 use std::path::Path;
 use std::sync::Mutex;
 
-use http_support::{Received, Reply, TestServer as Server};
 use serde_json::{Value, json};
 use support::{procc, run_with_stdin};
 
-/// The body of every answer of the test servers.
-const ID: &str = r#"{"id":"R1"}"#;
+#[path = "common/http.rs"]
+mod http;
 
-fn ok(_: &Received, _: usize) -> Reply {
-    Reply::json(200, ID)
+use http::LocalServer as Server;
+
+/// How a test server answers a request target, given its own port: the status and
+/// extra header lines (the body is always `{"id":"R1"}`).
+type Answer = fn(&str, u16) -> (u16, String);
+
+/// A recording server answering with `answer`.
+fn start(answer: Answer) -> Server {
+    Server::start(move |request, _, port| {
+        let (status, extra) = answer(&request.target, port);
+        (status, extra, r#"{"id":"R1"}"#.to_owned())
+    })
+}
+
+fn ok(_: &str, _: u16) -> (u16, String) {
+    (200, String::new())
 }
 
 /// Writes `source` as a project and runs `procc run` on it with `input` lines.
@@ -85,7 +98,7 @@ procedure remove: api_call {{
 
 #[test]
 fn an_answer_stays_inside_its_path_segment() {
-    let server = Server::start(ok);
+    let server = start(ok);
     let base = format!("http://127.0.0.1:{}", server.port);
     let mut input = start_click("c", "remove");
     input.push(answer("c", "handle", "../admin/users?all=true#x"));
@@ -96,18 +109,18 @@ fn an_answer_stays_inside_its_path_segment() {
         &[],
         &[("PROCC_SECRET_TOK", "t")],
     );
-    let received = server.all();
+    let received = server.received();
     assert_eq!(received.len(), 1, "{outputs:?}");
     assert_eq!(received[0].method, "DELETE");
     assert_eq!(
-        received[0].path,
+        received[0].target,
         "/contacts/..%2Fadmin%2Fusers%3Fall%3Dtrue%23x?confirm=yes"
     );
 }
 
 #[test]
 fn a_dot_dot_answer_is_never_sent_and_the_run_fails() {
-    let server = Server::start(ok);
+    let server = start(ok);
     let base = format!("http://127.0.0.1:{}", server.port);
     let mut input = start_click("c", "remove");
     input.push(answer("c", "handle", ".."));
@@ -118,7 +131,7 @@ fn a_dot_dot_answer_is_never_sent_and_the_run_fails() {
         &[],
         &[("PROCC_SECRET_TOK", "t")],
     );
-    assert!(server.all().is_empty());
+    assert!(server.received().is_empty());
     let done = actions(&outputs, "done");
     assert_eq!(done[0]["outcome"], "failed", "{outputs:?}");
     assert_eq!(actions(&outputs, "say")[0]["text"], "Could not remove.");
@@ -178,10 +191,9 @@ procedure go: redirect {{
 
 // ---- 2. redirects -----------------------------------------------------------------
 
-fn redirect_elsewhere(request: &Received, _: usize) -> Reply {
-    let target = request.path.as_str();
+fn redirect_elsewhere(target: &str, _port: u16) -> (u16, String) {
     if target.starts_with("/same") {
-        return Reply::json(200, ID);
+        return (200, String::new());
     }
     let code: u16 = target
         .trim_start_matches("/r")
@@ -190,30 +202,27 @@ fn redirect_elsewhere(request: &Received, _: usize) -> Reply {
         .and_then(|c| c.parse().ok())
         .unwrap_or(302);
     let other = OTHER_PORT.lock().unwrap().unwrap_or(1);
-    Reply {
-        headers: format!("Location: http://127.0.0.1:{other}/stolen\r\n"),
-        ..Reply::json(code, ID)
-    }
+    (
+        code,
+        format!("Location: http://127.0.0.1:{other}/stolen\r\n"),
+    )
 }
 
 static OTHER_PORT: Mutex<Option<u16>> = Mutex::new(None);
 
-fn redirect_same_origin(request: &Received, _: usize) -> Reply {
-    if request.path == "/start" {
-        Reply {
-            headers: "Location: /same\r\n".to_owned(),
-            ..Reply::json(302, ID)
-        }
+fn redirect_same_origin(target: &str, _port: u16) -> (u16, String) {
+    if target == "/start" {
+        (302, "Location: /same\r\n".to_owned())
     } else {
-        Reply::json(200, ID)
+        (200, String::new())
     }
 }
 
 #[test]
 fn no_redirect_carries_a_secret_or_a_write_to_another_host() {
-    let other = Server::start(ok);
+    let other = start(ok);
     *OTHER_PORT.lock().unwrap() = Some(other.port);
-    let first = Server::start(redirect_elsewhere);
+    let first = start(redirect_elsewhere);
     let base = format!("http://127.0.0.1:{}", first.port);
     let mut source = String::from("secret key\n");
     let mut input = Vec::new();
@@ -235,8 +244,8 @@ procedure p{code}: api_call {{
         input.extend(start_click(&format!("c{code}"), &format!("p{code}")));
     }
     let outputs = run_project(&source, &input, &[], &[("PROCC_SECRET_KEY", "SECRET-K")]);
-    assert!(other.all().is_empty(), "{:?}", other.all());
-    assert_eq!(first.all().len(), 5);
+    assert!(other.received().is_empty(), "{:?}", other.received());
+    assert_eq!(first.received().len(), 5);
     let failed = actions(&outputs, "done")
         .iter()
         .filter(|d| d["outcome"] == "failed")
@@ -246,7 +255,7 @@ procedure p{code}: api_call {{
 
 #[test]
 fn a_plain_get_follows_a_same_origin_redirect() {
-    let server = Server::start(redirect_same_origin);
+    let server = start(redirect_same_origin);
     let source = format!(
         r#"
 procedure look: api_call {{
@@ -260,27 +269,15 @@ procedure look: api_call {{
     );
     let outputs = run_project(&source, &start_click("c", "look"), &[], &[]);
     assert_eq!(actions(&outputs, "done")[0]["outcome"], "completed");
-    let targets: Vec<String> = server.all().into_iter().map(|r| r.path).collect();
+    let targets: Vec<String> = server.received().into_iter().map(|r| r.target).collect();
     assert_eq!(targets, ["/start", "/same"]);
-    assert!(!server.all()[1].headers.contains_key("referer"));
+    assert!(!server.received()[1].headers.contains_key("referer"));
 }
 
 // ---- 3. what was approved is what is done --------------------------------------------
 
-const TRANSFER: &str = r#"
-procedure transfer: api_call {
-  label "Transfer"
-  irreversible
-  var recipient: text { ask "To whom?" }
-  var amount: int { ask "How much?" }
-  approve by customer "Transfer {amount} to {recipient}?"
-  request POST "https://bank.example/transfers" {
-    body { to: recipient, amount: amount }
-  }
-  on success { say "Successfully transferred {amount} to {recipient}." }
-  trigger always
-}
-"#;
+/// An irreversible transfer approved by the customer (shared by the safety tests).
+const TRANSFER: &str = include_str!("fixtures/transfer.proc");
 
 #[test]
 fn corrections_after_a_granted_approval_are_locked() {
@@ -353,13 +350,13 @@ fn an_unknown_secret_at_start_is_refused() {
 
 #[test]
 fn a_request_needing_a_missing_secret_is_never_sent() {
-    let server = Server::start(ok);
+    let server = start(ok);
     let base = format!("http://127.0.0.1:{}", server.port);
     let mut input = start_click("c", "remove");
     input.push(answer("c", "handle", "ann"));
     input.push(json!({"conversation": "c", "event": "approve", "granted": true}));
     let outputs = run_project(&delete_contact(&base), &input, &[], &[]);
-    assert!(server.all().is_empty());
+    assert!(server.received().is_empty());
     assert_eq!(actions(&outputs, "done")[0]["outcome"], "failed");
 }
 

@@ -3,6 +3,7 @@
 //! is what was approved; no accepted program lets an output depend on a secret's value.
 
 #![cfg(feature = "compiler")]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a test fails by panicking
 
 use std::sync::Arc;
 
@@ -100,20 +101,8 @@ proptest! {
     }
 }
 
-const TRANSFER: &str = r#"
-procedure transfer: api_call {
-  label "Transfer"
-  irreversible
-  var recipient: text { ask "To whom?" }
-  var amount: int { ask "How much?" }
-  approve by customer "Transfer {amount} to {recipient}?"
-  request POST "https://bank.example/transfers" {
-    body { to: recipient, amount: amount }
-  }
-  on success { say "Successfully transferred {amount} to {recipient}." }
-  trigger always
-}
-"#;
+/// An irreversible transfer approved by the customer (shared by the safety tests).
+const TRANSFER: &str = include_str!("fixtures/transfer.proc");
 
 /// A correction or an unrelated event, as the host or the customer may send it.
 #[derive(Clone, Debug)]

@@ -2,7 +2,10 @@
 //! finishing on their own bundle after a restart with a new one.
 
 #![cfg(all(feature = "cli", unix))]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a test fails by panicking
 
+#[path = "common/http.rs"]
+mod http;
 mod serve_support;
 
 use std::process::Command;
@@ -10,29 +13,11 @@ use std::process::Command;
 use serde_json::{Value, json};
 use serve_support::{Serve, input, write_project};
 
-const PROJECT_V1: &str = r#"
-var name: text { ask "Your name?" }
+/// The greeting project shared by the serve tests and the load bench.
+const PROJECT_V1: &str = include_str!("fixtures/greet.proc");
 
-procedure greet: follow_up {
-  label "Greet me"
-  needs name
-  var city: text { ask "Your city?" }
-  question "Hello {name} from {city}"
-  trigger always
-}
-"#;
-
-const PROJECT_V2: &str = r#"
-var name: text { ask "What is your name?" }
-
-procedure greet: follow_up {
-  label "Greet me (v2)"
-  needs name
-  var city: text { ask "Which city?" }
-  question "Welcome back, {name} of {city}"
-  trigger always
-}
-"#;
+/// The greeting project's second version (other prompts and question).
+const PROJECT_V2: &str = include_str!("fixtures/greet_v2.proc");
 
 /// Starts a conversation and runs it up to the `ask` for `city`.
 fn up_to_city(serve: &Serve, conversation: &str) {

@@ -3,7 +3,10 @@
 //! idle expiry and the OpenAPI document — each through a real server on 127.0.0.1.
 
 #![cfg(all(feature = "cli", unix))]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a test fails by panicking
 
+#[path = "common/http.rs"]
+mod http;
 mod serve_support;
 
 use std::collections::BTreeSet;
@@ -16,17 +19,8 @@ use procc::runtime::serve::{RedbStore, StoredSession, Write as StoreWrite};
 use serde_json::{Value, json};
 use serve_support::{Serve, SlowApi, Stderr, input, read_response, write_project};
 
-const GREET: &str = r#"
-var name: text { ask "Your name?" }
-
-procedure greet: follow_up {
-  label "Greet me"
-  needs name
-  var city: text { ask "Your city?" }
-  question "Hello {name} from {city}"
-  trigger always
-}
-"#;
+/// The greeting project shared by the serve tests and the load bench.
+const GREET: &str = include_str!("fixtures/greet.proc");
 
 /// An irreversible POST, approved by the customer, to `url`.
 fn refund_project(url: &str) -> String {

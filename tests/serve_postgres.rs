@@ -10,9 +10,10 @@
 //! they fail.
 
 #![cfg(all(feature = "cli", unix))]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a test fails by panicking
 
 use std::collections::{HashMap, HashSet};
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::Write;
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -21,29 +22,18 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
-const GREET_V1: &str = r#"
-var name: text { ask "Your name?" }
+#[path = "common/http.rs"]
+mod http;
+mod serve_support;
 
-procedure greet: follow_up {
-  label "Greet me"
-  needs name
-  var city: text { ask "Your city?" }
-  question "Hello {name} from {city}"
-  trigger always
-}
-"#;
+use http::{read_request, respond};
+use serve_support::{free_port, input, read_response};
 
-const GREET_V2: &str = r#"
-var name: text { ask "What is your name?" }
+/// The greeting project shared by the serve tests and the load bench.
+const GREET_V1: &str = include_str!("fixtures/greet.proc");
 
-procedure greet: follow_up {
-  label "Greet me (v2)"
-  needs name
-  var city: text { ask "Which city?" }
-  question "Welcome back, {name} of {city}"
-  trigger always
-}
-"#;
+/// The greeting project's second version (other prompts and question).
+const GREET_V2: &str = include_str!("fixtures/greet_v2.proc");
 
 /// An irreversible call to the test API at `{api}` (replaced by its address).
 const REFUND: &str = r#"
@@ -117,14 +107,6 @@ fn sql(url: &str, statement: &str) -> Vec<Vec<Option<String>>> {
     })
 }
 
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 fn write_project(dir: &Path, source: &str) -> PathBuf {
     std::fs::create_dir_all(dir).unwrap();
     std::fs::write(dir.join("main.proc"), source).unwrap();
@@ -147,18 +129,7 @@ impl Client {
             "{method} {path} HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
             body.len()
         )?;
-        let mut response = String::new();
-        stream.read_to_string(&mut response)?;
-        let status = response
-            .split_whitespace()
-            .nth(1)
-            .and_then(|s| s.parse().ok())
-            .unwrap_or(0);
-        let body = response
-            .split_once("\r\n\r\n")
-            .map(|(_, b)| b.to_owned())
-            .unwrap_or_default();
-        Ok((status, body))
+        read_response(&mut stream)
     }
 
     /// Posts an input; its outputs, or `None` when no answer came (the process died).
@@ -228,14 +199,6 @@ impl Serve {
     }
 }
 
-fn input(conversation: &str, event: &str, fields: Value) -> Value {
-    let mut value = json!({"conversation": conversation, "event": event});
-    if let (Some(object), Value::Object(more)) = (value.as_object_mut(), fields) {
-        object.extend(more);
-    }
-    value
-}
-
 /// A business API on 127.0.0.1: `POST /refunds` executes a refund once per
 /// `Idempotency-Key` (a repeated key gets the first answer again) and can hold answers
 /// back until released.
@@ -274,31 +237,15 @@ impl Api {
     }
 
     fn serve_one(&self, stream: TcpStream) {
-        let mut reader = BufReader::new(stream.try_clone().unwrap());
-        let mut line = String::new();
-        if reader.read_line(&mut line).unwrap_or(0) == 0 {
+        let Some(request) = read_request(&stream) else {
             return;
-        }
-        let mut headers = HashMap::new();
-        loop {
-            let mut header = String::new();
-            reader.read_line(&mut header).unwrap();
-            let header = header.trim_end();
-            if header.is_empty() {
-                break;
-            }
-            if let Some((name, value)) = header.split_once(':') {
-                headers.insert(name.trim().to_lowercase(), value.trim().to_owned());
-            }
-        }
-        let length = headers
-            .get("content-length")
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(0);
-        let mut body = vec![0; length];
-        reader.read_exact(&mut body).unwrap();
-        let body: Value = serde_json::from_slice(&body).unwrap();
-        let key = headers.get("idempotency-key").cloned().unwrap_or_default();
+        };
+        let body: Value = serde_json::from_str(&request.body).unwrap();
+        let key = request
+            .headers
+            .get("idempotency-key")
+            .cloned()
+            .unwrap_or_default();
         let order = body["order"].as_str().unwrap_or_default().to_owned();
         let id = {
             let mut state = self.state.lock().unwrap();
@@ -318,13 +265,8 @@ impl Api {
             id
         };
         let answer = json!({ "id": id }).to_string();
-        let mut stream = stream;
         // The caller may be dead (killed while waiting): nothing to do then.
-        let _ = write!(
-            stream,
-            "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{answer}",
-            answer.len()
-        );
+        respond(stream, 200, "", &answer);
     }
 
     fn hold(&self, holding: bool) {

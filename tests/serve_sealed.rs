@@ -2,11 +2,13 @@
 //! before it reaches the store, so neither a secret nor an answer is ever in the store's
 //! files in the clear — not while the conversation lives, not in freed pages after `end`.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a test fails by panicking
+#[path = "common/http.rs"]
+mod http;
 mod serve_support;
 
 use std::path::Path;
 use std::process::Command;
-use std::time::{Duration, Instant};
 
 use serde_json::json;
 use serve_support::{Serve, Stderr, input, write_project};
@@ -141,17 +143,7 @@ fn a_store_opened_with_another_key_quarantines_what_it_cannot_open() {
         json!({"var": "amount", "value": "40"}),
     ));
     assert_eq!(outputs[0]["code"], "unknown_conversation", "{outputs:?}");
-    // The log line is written before the answer, but read from the pipe by another
-    // thread: wait for it.
-    let deadline = Instant::now() + Duration::from_secs(30);
-    let log = loop {
-        let log = serve.stderr_lines().join("\n");
-        if log.contains("conversation quarantined") || Instant::now() > deadline {
-            break log;
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    };
-    assert!(log.contains("conversation quarantined"), "{log}");
+    let log = serve.stderr_with("conversation quarantined").join("\n");
     assert!(log.contains("store key"), "{log}");
 }
 

@@ -1,66 +1,32 @@
-//! UI tests: every `tests/ui/<CODE>_<name>.proc` is parsed and analysed together with
-//! the standard library; its human rendering (no colour) and its JSON are snapshot
-//! tests (`tests/snapshots/`), and the code in its name must be among its diagnostics.
+//! UI tests: every `tests/ui/<CODE>_<name>.proc` is checked by the real driver
+//! (`compiler::compile`, as `procc check`); its human rendering (no colour) and its JSON
+//! are snapshot tests (`tests/snapshots/`), and the code in its name must be among its
+//! diagnostics.
 
 #![cfg(feature = "compiler")]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a test fails by panicking
 
 use std::path::{Path, PathBuf};
 
+use procc::compiler::compile;
 use procc::diagnostics::render::{render_human, render_json};
 use procc::diagnostics::{Diagnostic, Sources};
-use procc::semantics::analyze;
-use procc::syntax::ast::{FileId, SourceFile};
-use procc::syntax::parse_file;
 
-/// Parses and analyses `text` as `path`, with the standard library from `stdlib/`.
+/// Checks `text` as `path` through the real driver (`compiler::compile`: the embedded
+/// standard library, analysis, and for a correct program generation and the verifier),
+/// as `procc check` does.
 fn check(path: &str, text: &str) -> (Vec<Diagnostic>, Sources) {
     check_all(&[(path.to_string(), text.to_string())])
 }
 
-/// Parses and analyses several files as one build, with the standard library.
+/// Checks several files as one build through the real driver.
 fn check_all(files_given: &[(String, String)]) -> (Vec<Diagnostic>, Sources) {
     let mut sources = Sources::new();
     for (path, text) in files_given {
         sources.add(path.clone(), text.clone());
     }
-    let std_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("stdlib");
-    let mut std_files: Vec<PathBuf> = std::fs::read_dir(&std_dir)
-        .map(|dir| dir.filter_map(|e| e.ok().map(|e| e.path())).collect())
-        .unwrap_or_default();
-    std_files.sort();
-    let mut stdlib: Vec<FileId> = Vec::new();
-    for file in std_files {
-        let (Some(stem), Ok(text)) = (file.file_stem(), std::fs::read_to_string(&file)) else {
-            continue;
-        };
-        stdlib.push(sources.add(format!("std/{}.proc", stem.to_string_lossy()), text));
-    }
-    let mut diagnostics = Vec::new();
-    let files: Vec<SourceFile> = sources
-        .iter()
-        .map(|(id, source)| {
-            let (file, errors) = parse_file(id, &source.text);
-            diagnostics.extend(errors);
-            file
-        })
-        .collect();
-    diagnostics.extend(analyze(&files, &sources, &stdlib).diagnostics);
-    if !diagnostics.iter().any(Diagnostic::is_error) {
-        // A correct program is also generated and verified, as `procc check` does: the
-        // limits of the bundle format (E0180-E0189) are found there.
-        let mut user = Sources::new();
-        for (path, text) in files_given {
-            user.add(path.clone(), text.clone());
-        }
-        let compilation = procc::compiler::compile(user);
-        diagnostics.extend(
-            compilation
-                .diagnostics
-                .into_iter()
-                .filter(|d| d.code.starts_with("E018")),
-        );
-    }
-    (diagnostics, sources)
+    let compilation = compile(sources);
+    (compilation.diagnostics, compilation.sources)
 }
 
 #[test]

@@ -1,6 +1,7 @@
 //! The interpreter on bytecode from the real code generator: the contract's §2 example
 //! compiled from source and its test scenario driven through `Conversations`.
 #![cfg(feature = "compiler")]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a test fails by panicking
 
 use std::sync::Arc;
 

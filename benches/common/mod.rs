@@ -14,7 +14,7 @@ use procc::vm::{Event, Input};
 use serde_json::{Map, json};
 
 /// Criterion with one second of warm-up and three of measurement per benchmark.
-pub fn criterion() -> Criterion {
+pub(crate) fn criterion() -> Criterion {
     Criterion::default()
         .warm_up_time(Duration::from_secs(1))
         .measurement_time(Duration::from_secs(3))
@@ -23,7 +23,7 @@ pub fn criterion() -> Criterion {
 
 /// A valid project of `procedures` procedures: most are follow-ups offered by their own
 /// FAQ to an audience, plus one irreversible api_call with collection and approval.
-pub fn project(procedures: usize) -> String {
+pub(crate) fn project(procedures: usize) -> String {
     let mut text = String::from(
         "use std::types::{email}\n\
          customer { plan: text  orders: int }\n\
@@ -57,12 +57,12 @@ pub fn project(procedures: usize) -> String {
 }
 
 /// Compiles a generated project of `procedures` procedures.
-pub fn module(procedures: usize) -> Module {
+pub(crate) fn module(procedures: usize) -> Module {
     compile_text(&project(procedures))
 }
 
 /// Compiles one `.proc` text; panics (in the benchmark) if it does not check clean.
-pub fn compile_text(text: &str) -> Module {
+pub(crate) fn compile_text(text: &str) -> Module {
     let mut sources = Sources::new();
     sources.add("bench.proc", text);
     let compilation = compile(sources);
@@ -78,7 +78,7 @@ pub fn compile_text(text: &str) -> Module {
 /// The `.proc` files of `scripts/gen_large_project.py` for about `lines` lines
 /// (runs `python3` once; kept under `target/bench-projects`), as sources ready to
 /// check, and their total size in bytes.
-pub fn generated_sources(lines: usize) -> (Sources, usize) {
+pub(crate) fn generated_sources(lines: usize) -> (Sources, usize) {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let dir = root
         .join("target")
@@ -110,11 +110,11 @@ pub fn generated_sources(lines: usize) -> (Sources, usize) {
     (sources, bytes)
 }
 
-pub fn input(conversation: &str, event: Event) -> Input {
+pub(crate) fn input(conversation: &str, event: Event) -> Input {
     Input::new(conversation, event)
 }
 
-pub fn start(conversation: &str) -> Input {
+pub(crate) fn start(conversation: &str) -> Input {
     let customer: Map<String, serde_json::Value> = json!({"plan": "pro", "orders": 3})
         .as_object()
         .cloned()
@@ -124,7 +124,7 @@ pub fn start(conversation: &str) -> Input {
 }
 
 /// The refund conversation after `start`: eight events.
-pub fn refund_events(conversation: &str) -> Vec<Input> {
+pub(crate) fn refund_events(conversation: &str) -> Vec<Input> {
     let answer = |var: &str, value: &str| Event::Answer {
         var: var.to_string(),
         value: json!(value),

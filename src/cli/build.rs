@@ -6,7 +6,7 @@ use super::check::compile_all;
 use super::{CompileArgs, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, output};
 
 /// Compiles one project and writes its verified bundle.
-pub fn run(args: &CompileArgs, out: &Path, sign: Option<&Path>) -> u8 {
+pub(super) fn run(args: &CompileArgs, out: &Path, sign: Option<&Path>) -> u8 {
     // The key is read first: a bad key path fails before any work.
     let key = match sign.map(read_key).transpose() {
         Ok(key) => key,

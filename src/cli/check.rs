@@ -6,7 +6,7 @@ use super::output::Build;
 use super::{CompileArgs, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, output};
 
 /// Checks every project found under the paths.
-pub fn run(args: &CompileArgs) -> u8 {
+pub(super) fn run(args: &CompileArgs) -> u8 {
     let build = match compile_all(args) {
         Ok(build) => build,
         Err(code) => return code,
@@ -21,7 +21,7 @@ pub fn run(args: &CompileArgs) -> u8 {
 
 /// Discovers, loads and compiles every project; an I/O problem is reported and gives
 /// the usage exit code.
-pub fn compile_all(args: &CompileArgs) -> Result<Build, u8> {
+pub(super) fn compile_all(args: &CompileArgs) -> Result<Build, u8> {
     let projects = discover(&args.paths).map_err(io_failure)?;
     if projects.iter().all(|project| project.files.is_empty()) {
         eprintln!("error: no .proc files found");

@@ -12,7 +12,7 @@ use super::{EXIT_OK, EXIT_USAGE};
 include!(concat!(env!("OUT_DIR"), "/ui_examples.rs"));
 
 /// Prints the explanation of `code`; an unknown code is a usage error.
-pub fn run(code: &str) -> u8 {
+pub(super) fn run(code: &str) -> u8 {
     match entry(code) {
         Some(entry) => {
             print!("{}", explain(&entry));

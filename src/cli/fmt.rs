@@ -9,7 +9,7 @@ use super::{EXIT_FAILURE, EXIT_OK, EXIT_USAGE};
 
 /// Arguments of `procc fmt`.
 #[derive(clap::Args, Debug)]
-pub struct FmtArgs {
+pub(super) struct FmtArgs {
     /// `.proc` files or directories (searched recursively).
     #[arg(required = true)]
     paths: Vec<PathBuf>,
@@ -29,7 +29,7 @@ enum Outcome {
 }
 
 /// Formats (or checks) every `.proc` file under the paths.
-pub fn run(args: &FmtArgs) -> u8 {
+pub(super) fn run(args: &FmtArgs) -> u8 {
     let files = match files(&args.paths) {
         Ok(files) => files,
         Err(message) => {

@@ -46,7 +46,7 @@ const SAMPLE_CONVERSATION: &str = r#"{"conversation": "c1", "event": "start", "c
 "#;
 
 /// Creates the project in `dir` (created if missing); refuses a directory that holds files.
-pub fn run(dir: &Path) -> u8 {
+pub(super) fn run(dir: &Path) -> u8 {
     match std::fs::read_dir(dir) {
         Ok(mut entries) => {
             if entries.next().is_some() {

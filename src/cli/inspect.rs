@@ -8,7 +8,7 @@ use super::run::load_bundle;
 use super::{EXIT_OK, Format};
 
 /// Loads (and so verifies) a bundle and prints it; a refused bundle exits 1.
-pub fn run(path: &Path, format: Format, trust: &[PathBuf]) -> u8 {
+pub(super) fn run(path: &Path, format: Format, trust: &[PathBuf]) -> u8 {
     let trusted = match super::trust::read_keys(trust) {
         Ok(keys) => keys,
         Err(code) => return code,

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use super::{EXIT_OK, EXIT_USAGE};
 
 /// Writes `NAME.key` and `NAME.pub`; refuses to overwrite an existing key.
-pub fn run(name: &Path) -> u8 {
+pub(super) fn run(name: &Path) -> u8 {
     let secret_path = with_extension(name, "key");
     let public_path = with_extension(name, "pub");
     let (secret, public) = procc::bundle::sign::generate(procc::runtime::random::bytes());

@@ -3,7 +3,7 @@
 use super::{EXIT_OK, EXIT_USAGE};
 
 /// Serves one editor until it exits; a broken connection is an I/O failure.
-pub fn run() -> u8 {
+pub(super) fn run() -> u8 {
     match procc::lsp::run_stdio() {
         Ok(()) => EXIT_OK,
         Err(message) => {

@@ -13,7 +13,7 @@ mod preview;
 mod report;
 mod run;
 mod serve;
-pub mod stdio;
+pub(crate) mod stdio;
 mod test;
 mod trust;
 
@@ -133,7 +133,7 @@ enum Command {
 }
 
 /// Runs the command line and returns the process's exit code.
-pub fn main() -> ExitCode {
+pub(crate) fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(error) => {

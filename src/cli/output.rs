@@ -10,7 +10,7 @@ use procc::semantics::codes::UNKNOWN_NAME;
 use super::{ColorChoice, CompileArgs, Format};
 
 /// Whether human output to stderr should be coloured.
-pub fn use_color(choice: ColorChoice) -> bool {
+pub(super) fn use_color(choice: ColorChoice) -> bool {
     match choice {
         ColorChoice::Always => true,
         ColorChoice::Never => false,
@@ -22,7 +22,7 @@ pub fn use_color(choice: ColorChoice) -> bool {
 
 /// The compiled projects of a command line, with the note to print when their errors
 /// may come from how the files were grouped into projects.
-pub struct Build {
+pub(super) struct Build {
     /// One compilation per project.
     pub compilations: Vec<Compilation>,
     /// How to make one project of these files (see [`procc::compiler::layout_hint`]).
@@ -32,12 +32,12 @@ pub struct Build {
 /// Prints every compilation's diagnostics: human text on stderr, or one JSON document
 /// `{"diagnostics": [...]}` on stdout. Returns whether the build fails (errors, or
 /// warnings under `--deny-warnings`).
-pub fn report(build: &Build, args: &CompileArgs) -> bool {
+pub(super) fn report(build: &Build, args: &CompileArgs) -> bool {
     report_as(build, args, args.format)
 }
 
 /// [`report`], always as human text on stderr (for commands whose stdout is taken).
-pub fn report_to_stderr(build: &Build, args: &CompileArgs) -> bool {
+pub(super) fn report_to_stderr(build: &Build, args: &CompileArgs) -> bool {
     report_as(build, args, Format::Human)
 }
 
@@ -106,7 +106,7 @@ fn report_as(build: &Build, args: &CompileArgs, format: Format) -> bool {
 
 /// Prints the note on making one project when a name is unknown and the files were
 /// grouped without a `procc.toml`.
-pub fn print_layout_hint(build: &Build) {
+pub(super) fn print_layout_hint(build: &Build) {
     let unknown_names = build
         .compilations
         .iter()

@@ -13,7 +13,7 @@ use super::{EXIT_FAILURE, EXIT_OK, EXIT_USAGE};
 
 /// Options of `procc run`.
 #[derive(clap::Args, Debug)]
-pub struct RunArgs {
+pub(super) struct RunArgs {
     /// A `.procb` bundle, or `.proc` files and directories to compile first.
     #[arg(required = true)]
     paths: Vec<PathBuf>,
@@ -29,7 +29,7 @@ pub struct RunArgs {
 }
 
 /// Serves the protocol until the end of stdin.
-pub fn run(args: &RunArgs) -> u8 {
+pub(super) fn run(args: &RunArgs) -> u8 {
     let program = match load_program(&args.paths, &args.trust) {
         Ok(program) => program,
         Err(code) => return code,
@@ -120,7 +120,7 @@ pub fn run(args: &RunArgs) -> u8 {
 
 /// Tells the operator on stderr why a request failed (never its URL, headers or body,
 /// which may hold secrets).
-pub fn report_failure(request: &Action, outcome: &HttpOutcome) {
+pub(super) fn report_failure(request: &Action, outcome: &HttpOutcome) {
     if let (Action::Request { method, .. }, Some(error)) = (request, &outcome.error) {
         eprintln!(
             "procc: {method} request failed after {} attempt(s): {error}",
@@ -130,7 +130,7 @@ pub fn report_failure(request: &Action, outcome: &HttpOutcome) {
 }
 
 /// Loads or compiles the paths (see [`load_module`]) and prepares the module to run.
-pub fn load_program(paths: &[PathBuf], trust: &[PathBuf]) -> Result<Arc<Program>, u8> {
+pub(super) fn load_program(paths: &[PathBuf], trust: &[PathBuf]) -> Result<Arc<Program>, u8> {
     let verified = load_module(paths, trust)?;
     Program::from_verified(verified, Tier::Native)
         .map(Arc::new)
@@ -143,7 +143,7 @@ pub fn load_program(paths: &[PathBuf], trust: &[PathBuf]) -> Result<Arc<Program>
 /// Loads a bundle (one path ending in `.procb`) or compiles the given `.proc` paths;
 /// either way the verifier passed the module once. With trusted keys (`--trust`), only
 /// a bundle one of them signed is accepted: sources, which nobody signed, are refused.
-pub fn load_module(paths: &[PathBuf], trust: &[PathBuf]) -> Result<Verified, u8> {
+pub(super) fn load_module(paths: &[PathBuf], trust: &[PathBuf]) -> Result<Verified, u8> {
     let trusted = super::trust::read_keys(trust)?;
     if let [single] = paths
         && single.extension().is_some_and(|ext| ext == "procb")
@@ -197,7 +197,7 @@ pub fn load_module(paths: &[PathBuf], trust: &[PathBuf]) -> Result<Verified, u8>
 }
 
 /// Reads and verifies a bundle; a refusal is reported and gives exit code 1.
-pub fn load_bundle(path: &Path, trusted: &[PublicKey]) -> Result<Verified, u8> {
+pub(super) fn load_bundle(path: &Path, trusted: &[PublicKey]) -> Result<Verified, u8> {
     let bytes = std::fs::read(path).map_err(|error| {
         eprintln!("error: cannot read {}: {error}", path.display());
         EXIT_USAGE

@@ -18,7 +18,7 @@ use super::{EXIT_FAILURE, EXIT_OK, EXIT_USAGE};
 
 /// Options of `procc serve`.
 #[derive(clap::Args, Debug)]
-pub struct ServeArgs {
+pub(super) struct ServeArgs {
     /// A `.procb` bundle, or `.proc` files and directories to compile first.
     #[arg(required = true)]
     paths: Vec<PathBuf>,
@@ -126,7 +126,7 @@ fn start_error(message: std::fmt::Arguments<'_>) {
 }
 
 /// Serves until SIGTERM or ctrl-c.
-pub fn run(args: &ServeArgs) -> u8 {
+pub(super) fn run(args: &ServeArgs) -> u8 {
     let token = match args.token_file.as_deref().map(Token::from_file).transpose() {
         Ok(token) => token,
         Err(error) => {

@@ -15,17 +15,17 @@ static STDOUT_CLOSED: AtomicBool = AtomicBool::new(false);
 static STDERR_CLOSED: AtomicBool = AtomicBool::new(false);
 
 /// Writes to stdout (and flushes, so a reader sees each line at once).
-pub fn out(args: fmt::Arguments<'_>) {
+pub(crate) fn out(args: fmt::Arguments<'_>) {
     write_to(&mut std::io::stdout().lock(), &STDOUT_CLOSED, args);
 }
 
 /// Writes to stderr.
-pub fn err(args: fmt::Arguments<'_>) {
+pub(crate) fn err(args: fmt::Arguments<'_>) {
     write_to(&mut std::io::stderr().lock(), &STDERR_CLOSED, args);
 }
 
 /// Whether a write to stdout has failed: nobody reads the output any more.
-pub fn stdout_closed() -> bool {
+pub(crate) fn stdout_closed() -> bool {
     STDOUT_CLOSED.load(Ordering::Relaxed)
 }
 

@@ -15,7 +15,7 @@ use super::{CompileArgs, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, Format, output};
 
 /// Options of `procc test`.
 #[derive(clap::Args, Debug)]
-pub struct TestArgs {
+pub(super) struct TestArgs {
     #[command(flatten)]
     compile: CompileArgs,
     /// Run only the tests whose name contains TEXT.
@@ -30,7 +30,7 @@ pub struct TestArgs {
 }
 
 /// The tests of one project, with what they need to be reported.
-pub struct ProjectRun<'a> {
+pub(super) struct ProjectRun<'a> {
     /// The project's compilation (its sources locate failures).
     pub compilation: &'a Compilation,
     /// The results, in declaration order.
@@ -41,13 +41,13 @@ pub struct ProjectRun<'a> {
 
 impl ProjectRun<'_> {
     /// The project's sources.
-    pub fn sources(&self) -> &Sources {
+    pub(super) fn sources(&self) -> &Sources {
         &self.compilation.sources
     }
 }
 
 /// Compiles each project, runs its (selected) tests and reports them.
-pub fn run(args: &TestArgs) -> u8 {
+pub(super) fn run(args: &TestArgs) -> u8 {
     let build = match compile_all(&args.compile) {
         Ok(build) => build,
         Err(code) => return code,

@@ -9,7 +9,7 @@ use procc::bundle::sign::{PublicKey, check_trusted, read_public};
 use super::{EXIT_FAILURE, EXIT_USAGE};
 
 /// Reads the trusted public keys; an unreadable or malformed file is a usage error.
-pub fn read_keys(paths: &[PathBuf]) -> Result<Vec<PublicKey>, u8> {
+pub(super) fn read_keys(paths: &[PathBuf]) -> Result<Vec<PublicKey>, u8> {
     paths
         .iter()
         .map(|path| {
@@ -30,7 +30,7 @@ pub fn read_keys(paths: &[PathBuf]) -> Result<Vec<PublicKey>, u8> {
 
 /// With trusted keys, refuses (exit 1) a bundle that none of them signed; without any,
 /// accepts every bundle.
-pub fn check(path: &Path, bytes: &[u8], trusted: &[PublicKey]) -> Result<(), u8> {
+pub(super) fn check(path: &Path, bytes: &[u8], trusted: &[PublicKey]) -> Result<(), u8> {
     if trusted.is_empty() {
         return Ok(());
     }

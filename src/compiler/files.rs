@@ -38,13 +38,13 @@ pub(crate) struct Listing {
 impl Walk {
     /// Marks `dir` as visited; false when it was visited before (through another path
     /// or a symlink loop).
-    pub fn enter(&mut self, dir: &Path) -> bool {
+    pub(super) fn enter(&mut self, dir: &Path) -> bool {
         let key = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
         self.dirs.insert(key)
     }
 
     /// Marks `file` as collected; false when the same file was collected before.
-    pub fn take_file(&mut self, file: &Path) -> bool {
+    pub(super) fn take_file(&mut self, file: &Path) -> bool {
         let key = std::fs::canonicalize(file).unwrap_or_else(|_| file.to_path_buf());
         self.files.insert(key)
     }
@@ -52,7 +52,7 @@ impl Walk {
     /// Lists `dir` (which the caller has [`Walk::enter`]ed): its `.proc` files and the
     /// subdirectories not visited yet. A symlink to a directory counts as a directory
     /// and is followed, once.
-    pub fn list(&mut self, dir: &Path) -> Result<Listing, LoadError> {
+    pub(super) fn list(&mut self, dir: &Path) -> Result<Listing, LoadError> {
         let error = |e: std::io::Error| LoadError::new(dir, LoadProblem::Io(e));
         let mut listing = Listing {
             files: Vec::new(),

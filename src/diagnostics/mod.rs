@@ -51,7 +51,19 @@ pub struct Diagnostic {
     pub help: Option<String>,
 }
 
+/// Sorts diagnostics into the one order every stage and renderer uses: by file, then
+/// start, then end, then code (source order, independent of which stage found what).
+/// The human rendering shows the errors of this order before its warnings.
+pub fn sort(diagnostics: &mut [Diagnostic]) {
+    diagnostics.sort_by(|a, b| a.order_key().cmp(&b.order_key()));
+}
+
 impl Diagnostic {
+    /// The key of the one order of diagnostics (see [`sort`]).
+    pub fn order_key(&self) -> (FileId, usize, usize, &'static str) {
+        (self.file, self.span.start, self.span.end, self.code)
+    }
+
     /// An error with the given code and message at `span` in `file`.
     pub fn error(code: &'static str, message: impl Into<String>, file: FileId, span: Span) -> Self {
         Self::new(Severity::Error, code, message, file, span)

@@ -12,12 +12,10 @@ use serde_json::{Value, json};
 use super::{Diagnostic, Severity, Sources};
 use crate::source::FileId;
 
-/// The diagnostics in display order: by file, then start, then end, then code.
+/// The diagnostics in the one order of [`super::sort`].
 fn sorted(diags: &[Diagnostic]) -> Vec<&Diagnostic> {
     let mut sorted: Vec<&Diagnostic> = diags.iter().collect();
-    sorted.sort_by(|a, b| {
-        (a.file, a.span.start, a.span.end, a.code).cmp(&(b.file, b.span.start, b.span.end, b.code))
-    });
+    sorted.sort_by_key(|diag| diag.order_key());
     sorted
 }
 

@@ -5,7 +5,7 @@ use crate::syntax::tokens::{TokenKind, tokenize};
 
 /// One significant token (or comment) with its text.
 #[derive(Clone, Copy, Debug)]
-pub struct Piece<'a> {
+pub(super) struct Piece<'a> {
     /// What it is.
     pub kind: TokenKind,
     /// Its text (a comment's trailing spaces removed).
@@ -14,7 +14,7 @@ pub struct Piece<'a> {
 
 /// One line of the input: its tokens and how many line breaks preceded it.
 #[derive(Clone, Debug, Default)]
-pub struct Line<'a> {
+pub(super) struct Line<'a> {
     /// Line breaks between the previous line and this one (2 or more: blank lines).
     pub breaks_before: usize,
     /// The line's tokens, in order; never empty.
@@ -106,7 +106,7 @@ fn glues_safely(a: &str, b: &str) -> bool {
 }
 
 /// Lays out every line and returns the file's new text.
-pub fn render(lines: &[Line]) -> String {
+pub(super) fn render(lines: &[Line]) -> String {
     let capacity = lines
         .iter()
         .flat_map(|l| &l.pieces)

@@ -13,7 +13,7 @@ use crate::syntax::tokens::{TokenKind, tokenize};
 type Word<'t> = (TokenKind, &'t str, usize);
 
 /// The completion items at `offset` in `file`.
-pub fn complete(resolver: &Resolver, file: FileId, offset: usize) -> Vec<CompletionItem> {
+pub(super) fn complete(resolver: &Resolver, file: FileId, offset: usize) -> Vec<CompletionItem> {
     let text = &resolver.compilation().sources.get(file).text;
     let prefix = text.get(..offset).unwrap_or(text);
     let mut line = 0;

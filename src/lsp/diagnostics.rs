@@ -14,7 +14,7 @@ use crate::diagnostics::{Diagnostic, Severity};
 
 /// The protocol diagnostics of a checked project, per file path (every user file of the
 /// project has an entry, empty when clean).
-pub fn by_file(
+pub(super) fn by_file(
     project: &ProjectState,
     stdlib_dir: &Path,
 ) -> HashMap<PathBuf, Vec<lsp_types::Diagnostic>> {
@@ -80,14 +80,14 @@ fn message(diagnostic: &Diagnostic) -> String {
 }
 
 /// The replacement a "did you mean `x`?" help line proposes.
-pub fn suggestion(help: &str) -> Option<&str> {
+pub(super) fn suggestion(help: &str) -> Option<&str> {
     let rest = help.strip_prefix("did you mean `")?;
     rest.strip_suffix("`?")
 }
 
 /// Quick fixes for the diagnostics of `uri` that overlap `range` (byte span) and
 /// suggest a name.
-pub fn quick_fixes(
+pub(super) fn quick_fixes(
     diagnostics: &[Diagnostic],
     file: crate::syntax::ast::FileId,
     index: &LineIndex,

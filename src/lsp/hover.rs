@@ -6,7 +6,7 @@ use crate::semantics::symbols::item_name;
 use crate::syntax::ast::{FileId, ItemKind, Span};
 
 /// The hover text (Markdown) for the name at `offset` in `file`, and the name's span.
-pub fn hover(resolver: &Resolver, file: FileId, offset: usize) -> Option<(String, Span)> {
+pub(super) fn hover(resolver: &Resolver, file: FileId, offset: usize) -> Option<(String, Span)> {
     let (occurrence, target) = resolver.at(file, offset)?;
     let text = match target? {
         Target::Builtin(name) => {

@@ -13,7 +13,7 @@ use crate::syntax::tokens::{TokenKind, tokenize};
 
 /// What a name refers to.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Target {
+pub(super) enum Target {
     /// A top-level declaration in the value namespace: its name's file and span.
     Value(FileId, Span),
     /// A refinement type: its name's file and span.
@@ -30,7 +30,7 @@ pub enum Target {
 
 impl Target {
     /// Where it is declared, unless it is built in.
-    pub fn location(&self) -> Option<(FileId, &Span)> {
+    pub(super) fn location(&self) -> Option<(FileId, &Span)> {
         match self {
             Target::Value(file, span)
             | Target::Type(file, span)
@@ -43,7 +43,7 @@ impl Target {
 
 /// An identifier in a file, with the tokens just before it (for context).
 #[derive(Clone, Debug)]
-pub struct Occurrence<'t> {
+pub(super) struct Occurrence<'t> {
     /// Its text.
     pub name: &'t str,
     /// Its byte span in the file.
@@ -57,7 +57,7 @@ pub struct Occurrence<'t> {
 }
 
 /// Every identifier of `text`, those inside string interpolations included.
-pub fn occurrences(text: &str) -> Vec<Occurrence<'_>> {
+pub(super) fn occurrences(text: &str) -> Vec<Occurrence<'_>> {
     let mut out = Vec::new();
     collect(text, 0, text.len(), &mut out);
     out
@@ -151,7 +151,7 @@ fn interpolations(text: &str, span: &Span) -> Vec<Span> {
 }
 
 /// Resolves names in one analysed project.
-pub struct Resolver<'c> {
+pub(super) struct Resolver<'c> {
     compilation: &'c Compilation,
     symbols: Symbols<'c>,
 }
@@ -161,7 +161,7 @@ const TYPED_BLOCKS: &[&str] = &["customer", "input", "output", "returns"];
 
 impl<'c> Resolver<'c> {
     /// A resolver over the compilation's symbol tables.
-    pub fn new(compilation: &'c Compilation) -> Self {
+    pub(super) fn new(compilation: &'c Compilation) -> Self {
         let symbols = Symbols::build(
             &compilation.files,
             &compilation.sources,
@@ -175,12 +175,12 @@ impl<'c> Resolver<'c> {
     }
 
     /// The symbol tables.
-    pub fn symbols(&self) -> &Symbols<'c> {
+    pub(super) fn symbols(&self) -> &Symbols<'c> {
         &self.symbols
     }
 
     /// The top-level item of `file` around `offset`.
-    pub fn item_at(&self, file: FileId, offset: usize) -> Option<&'c Item> {
+    pub(super) fn item_at(&self, file: FileId, offset: usize) -> Option<&'c Item> {
         let parsed = self.compilation.files.get(file.0 as usize)?;
         parsed
             .items
@@ -189,7 +189,11 @@ impl<'c> Resolver<'c> {
     }
 
     /// The occurrence at `offset` in `file` (touching it from either side) and its target.
-    pub fn at(&self, file: FileId, offset: usize) -> Option<(Occurrence<'c>, Option<Target>)> {
+    pub(super) fn at(
+        &self,
+        file: FileId,
+        offset: usize,
+    ) -> Option<(Occurrence<'c>, Option<Target>)> {
         let text = &self.compilation.sources.get(file).text;
         let occurrence = occurrences(text)
             .into_iter()
@@ -199,7 +203,7 @@ impl<'c> Resolver<'c> {
     }
 
     /// What an occurrence in `file` refers to.
-    pub fn resolve(&self, file: FileId, occ: &Occurrence) -> Option<Target> {
+    pub(super) fn resolve(&self, file: FileId, occ: &Occurrence) -> Option<Target> {
         let name = occ.name;
         let word = |n: usize| {
             occ.before[n]
@@ -298,7 +302,7 @@ impl<'c> Resolver<'c> {
 
     /// Every occurrence of `target` in the project and the standard library, as
     /// (file, span), declaration included.
-    pub fn references(&self, target: &Target, name: &str) -> Vec<(FileId, Span)> {
+    pub(super) fn references(&self, target: &Target, name: &str) -> Vec<(FileId, Span)> {
         let mut found = Vec::new();
         for (id, source) in self.compilation.sources.iter() {
             if !source.text.contains(name) {
@@ -314,12 +318,12 @@ impl<'c> Resolver<'c> {
     }
 
     /// Whether `file` is one of the standard library's.
-    pub fn is_stdlib(&self, file: FileId) -> bool {
+    pub(super) fn is_stdlib(&self, file: FileId) -> bool {
         self.compilation.stdlib.contains(&file)
     }
 
     /// The compilation resolved over.
-    pub fn compilation(&self) -> &'c Compilation {
+    pub(super) fn compilation(&self) -> &'c Compilation {
         self.compilation
     }
 }

@@ -7,7 +7,7 @@ use super::convert::LineIndex;
 use crate::syntax::ast::{Ident, Item, ItemKind, KnowledgeKind, ProcItemKind, SourceFile, Span};
 
 /// The outline of a parsed file.
-pub fn symbols(file: &SourceFile, index: &LineIndex) -> Vec<DocumentSymbol> {
+pub(super) fn symbols(file: &SourceFile, index: &LineIndex) -> Vec<DocumentSymbol> {
     file.items
         .iter()
         .filter_map(|item| symbol(item, index))

@@ -10,26 +10,26 @@ use std::sync::OnceLock;
 const GRAMMAR: &str = include_str!("../../grammar/proc.pest");
 
 /// The rules whose alternatives, by their first keyword, are the words a block takes.
-pub const DECLARATIONS: &str = "declaration";
+pub(super) const DECLARATIONS: &str = "declaration";
 /// Items of a procedure.
-pub const PROCEDURE_ITEMS: &str = "proc_item";
+pub(super) const PROCEDURE_ITEMS: &str = "proc_item";
 /// Items of a variable's block.
-pub const VARIABLE_ITEMS: &str = "var_item";
+pub(super) const VARIABLE_ITEMS: &str = "var_item";
 /// Items of a lookup's block.
-pub const LOOKUP_ITEMS: &str = "lookup_item";
+pub(super) const LOOKUP_ITEMS: &str = "lookup_item";
 /// Parts of a `request` block.
-pub const REQUEST_PARTS: &str = "request_part";
+pub(super) const REQUEST_PARTS: &str = "request_part";
 /// Statements of an `on` block.
-pub const STATEMENTS: &str = "stmt";
+pub(super) const STATEMENTS: &str = "stmt";
 /// Steps of a test.
-pub const TEST_STEPS: &str = "test_step";
+pub(super) const TEST_STEPS: &str = "test_step";
 /// What follows `trigger`.
-pub const TRIGGERS: &str = "trigger";
+pub(super) const TRIGGERS: &str = "trigger";
 /// What follows `expect` in a test.
-pub const EXPECTATIONS: &str = "expectation";
+pub(super) const EXPECTATIONS: &str = "expectation";
 
 /// The leading keywords of the alternatives of `rule`, in grammar order, each once.
-pub fn words(rule: &str) -> &'static [String] {
+pub(super) fn words(rule: &str) -> &'static [String] {
     static CACHE: OnceLock<HashMap<&'static str, Vec<String>>> = OnceLock::new();
     let cache = CACHE.get_or_init(|| {
         [
@@ -171,7 +171,7 @@ fn split_top(text: &str, separator: char) -> Vec<&str> {
 }
 
 /// A built-in function's signature and what it does.
-pub fn builtin_doc(name: &str) -> Option<(&'static str, &'static str)> {
+pub(super) fn builtin_doc(name: &str) -> Option<(&'static str, &'static str)> {
     Some(match name {
         "len" => (
             "len(text | list) -> int",
@@ -223,7 +223,7 @@ pub fn builtin_doc(name: &str) -> Option<(&'static str, &'static str)> {
 }
 
 /// What a built-in type holds.
-pub fn builtin_type_doc(name: &str) -> Option<&'static str> {
+pub(super) fn builtin_type_doc(name: &str) -> Option<&'static str> {
     Some(match name {
         "text" => "Text, any length.",
         "int" => "A whole number.",

@@ -15,7 +15,7 @@ use crate::syntax::ast::{FileId, SourceFile};
 use crate::syntax::parse_file;
 
 /// One project: its files, and its analysis once checked.
-pub struct ProjectState {
+pub(super) struct ProjectState {
     /// The user's files, in the order `procc check` compiles them.
     pub files: Vec<PathBuf>,
     /// The latest analysis (user files first, then the standard library).
@@ -29,7 +29,7 @@ pub struct ProjectState {
 
 impl ProjectState {
     /// The path of a file of the analysis: a user file or a standard-library module.
-    pub fn path_of(&self, file: FileId, stdlib_dir: &Path) -> Option<PathBuf> {
+    pub(super) fn path_of(&self, file: FileId, stdlib_dir: &Path) -> Option<PathBuf> {
         let index = file.0 as usize;
         if let Some(path) = self.files.get(index) {
             return Some(path.clone());
@@ -40,7 +40,7 @@ impl ProjectState {
     }
 
     /// The id of a path in the analysis (user files and standard-library modules).
-    pub fn file_id(&self, path: &Path, stdlib_dir: &Path) -> Option<FileId> {
+    pub(super) fn file_id(&self, path: &Path, stdlib_dir: &Path) -> Option<FileId> {
         if let Some(index) = self.files.iter().position(|f| f == path) {
             return Some(FileId(index as u32));
         }
@@ -56,7 +56,7 @@ impl ProjectState {
 }
 
 /// Every document and project the server knows.
-pub struct Workspace {
+pub(super) struct Workspace {
     /// The workspace folder the editor opened, if any.
     pub root: Option<PathBuf>,
     /// Where the embedded standard library is written so editors can open it.
@@ -71,7 +71,7 @@ pub struct Workspace {
 
 impl Workspace {
     /// An empty workspace rooted at `root`; writes the standard library to `stdlib_dir`.
-    pub fn new(root: Option<PathBuf>, stdlib_dir: PathBuf) -> Self {
+    pub(super) fn new(root: Option<PathBuf>, stdlib_dir: PathBuf) -> Self {
         write_stdlib(&stdlib_dir);
         Workspace {
             root,
@@ -83,7 +83,7 @@ impl Workspace {
     }
 
     /// The text of a file: the editor's if open, else the disk's (read once).
-    pub fn text(&mut self, path: &Path) -> Option<&str> {
+    pub(super) fn text(&mut self, path: &Path) -> Option<&str> {
         if self.open.contains_key(path) {
             return self.open.get(path).map(String::as_str);
         }
@@ -95,7 +95,7 @@ impl Workspace {
     }
 
     /// Records an open document's text; returns its project.
-    pub fn set_open(&mut self, path: &Path, text: String) -> usize {
+    pub(super) fn set_open(&mut self, path: &Path, text: String) -> usize {
         self.open.insert(path.to_path_buf(), text);
         let project = self.project_of(path);
         self.projects[project].stale = true;
@@ -103,7 +103,7 @@ impl Workspace {
     }
 
     /// The editor closed a document: its text is the disk's again.
-    pub fn close(&mut self, path: &Path) -> Option<usize> {
+    pub(super) fn close(&mut self, path: &Path) -> Option<usize> {
         self.open.remove(path);
         self.disk.remove(path);
         let project = self.known_project(path)?;
@@ -112,7 +112,7 @@ impl Workspace {
     }
 
     /// The project `path` belongs to, discovering it on first use.
-    pub fn project_of(&mut self, path: &Path) -> usize {
+    pub(super) fn project_of(&mut self, path: &Path) -> usize {
         if let Some(index) = self.known_project(path) {
             return index;
         }
@@ -147,7 +147,7 @@ impl Workspace {
 
     /// Checks a project from the texts in memory, if its analysis is not current. Files
     /// whose text did not change since the last check keep their parse.
-    pub fn analyze(&mut self, project: usize) -> Option<&Compilation> {
+    pub(super) fn analyze(&mut self, project: usize) -> Option<&Compilation> {
         let state = self.projects.get(project)?;
         if state.stale || state.analysis.is_none() {
             let files = state.files.clone();
@@ -186,7 +186,7 @@ impl Workspace {
     }
 
     /// The project of a path and its current analysis.
-    pub fn analysis_for(&mut self, path: &Path) -> Option<(usize, &ProjectState)> {
+    pub(super) fn analysis_for(&mut self, path: &Path) -> Option<(usize, &ProjectState)> {
         let project = self.project_of(path);
         self.analyze(project)?;
         Some((project, &self.projects[project]))

@@ -12,7 +12,7 @@ use crate::diagnostics::{Diagnostic, Sources};
 use crate::syntax::ast::{FileId, Ident, VarItemKind};
 
 /// The checker's state.
-pub struct Checker<'a> {
+pub(super) struct Checker<'a> {
     /// Every visible declaration.
     pub syms: Symbols<'a>,
     /// The texts of the build (for checks that need the source as written).
@@ -48,14 +48,14 @@ pub struct Checker<'a> {
 }
 
 /// A lookup as the checker names it: its procedure (`None` at top level) and its name.
-pub type LookupKey = (Option<String>, String);
+pub(super) type LookupKey = (Option<String>, String);
 
 /// Text literals read as dates, by file and the byte offset where the literal starts.
 pub type DateLiterals = HashSet<(FileId, usize)>;
 
 /// A component's declared inputs and outputs.
 #[derive(Clone, Debug)]
-pub struct ComponentTypes {
+pub(super) struct ComponentTypes {
     /// Inputs by name.
     pub inputs: HashMap<String, Ty>,
     /// Input names in declaration order.
@@ -67,7 +67,7 @@ pub struct ComponentTypes {
 impl<'a> Checker<'a> {
     /// A checker over `syms`, with the types of conversation variables and customer
     /// attributes resolved.
-    pub fn new(syms: Symbols<'a>, sources: &'a Sources, diags: Vec<Diagnostic>) -> Self {
+    pub(super) fn new(syms: Symbols<'a>, sources: &'a Sources, diags: Vec<Diagnostic>) -> Self {
         let (mut syms, mut diags) = (syms, diags);
         syms.resolve_types(&mut diags);
         let mut conv_types = HashMap::new();
@@ -117,12 +117,16 @@ impl<'a> Checker<'a> {
     }
 
     /// Resolves a type expression, reporting problems.
-    pub fn resolve_type(&mut self, file: FileId, ty: &crate::syntax::ast::TypeExpr) -> Ty {
+    pub(super) fn resolve_type(&mut self, file: FileId, ty: &crate::syntax::ast::TypeExpr) -> Ty {
         self.syms.resolve_type_expr(file, ty, &mut self.diags)
     }
 
     /// Resolves a type expression without reporting (for types already reported once).
-    pub fn resolve_type_quietly(&mut self, file: FileId, ty: &crate::syntax::ast::TypeExpr) -> Ty {
+    pub(super) fn resolve_type_quietly(
+        &mut self,
+        file: FileId,
+        ty: &crate::syntax::ast::TypeExpr,
+    ) -> Ty {
         let mut ignored = Vec::new();
         self.syms.resolve_type_expr(file, ty, &mut ignored)
     }
@@ -130,7 +134,7 @@ impl<'a> Checker<'a> {
     /// Looks `name` up in the value namespace, expecting a declaration that `accept`
     /// takes. Reports an unknown name (with "did you mean" among `what`) or a wrong kind
     /// of declaration, and returns the declaration when it fits.
-    pub fn lookup(
+    pub(super) fn lookup(
         &mut self,
         file: FileId,
         name: &Ident,
@@ -144,20 +148,8 @@ impl<'a> Checker<'a> {
                 Some(entry.decl)
             }
             Some(entry) => {
-                self.diags.push(
-                    Diagnostic::error(
-                        codes::WRONG_KIND_OF_NAME,
-                        format!("`{}` is {}, not {what}", name.name, entry.decl.describe()),
-                        file,
-                        name.span.clone(),
-                    )
-                    .with_primary_label(format!("expected {what}"))
-                    .with_label(
-                        entry.file,
-                        entry.name.span.clone(),
-                        "declared here",
-                    ),
-                );
+                let diagnostic = super::report::wrong_kind_of_name(file, name, &entry, what);
+                self.diags.push(diagnostic);
                 None
             }
             None => {
@@ -169,14 +161,14 @@ impl<'a> Checker<'a> {
     }
 
     /// Records what `name` (written in `file`) stands for, for code generation.
-    pub fn refer(&mut self, file: FileId, name: &Ident, reference: Reference) {
+    pub(super) fn refer(&mut self, file: FileId, name: &Ident, reference: Reference) {
         self.syms
             .references
             .insert((file, name.span.start), reference);
     }
 
     /// Reports an unknown name, with "did you mean" among `candidates`.
-    pub fn unknown<'c>(
+    pub(super) fn unknown<'c>(
         &mut self,
         file: FileId,
         name: &Ident,
@@ -210,6 +202,6 @@ impl<'a> Checker<'a> {
 }
 
 /// Whether a variable block has a `when`.
-pub fn has_when(items: &[crate::syntax::ast::VarItem]) -> bool {
+pub(super) fn has_when(items: &[crate::syntax::ast::VarItem]) -> bool {
     items.iter().any(|i| matches!(i.kind, VarItemKind::When(_)))
 }

@@ -75,6 +75,8 @@ pub const URL_VALUE_IN_ORIGIN: &str = "E0161";
 /// A URL template whose own path has a `.` or `..` segment.
 pub const URL_DOT_SEGMENT: &str = "E0162";
 
+/// Variables whose `ask`, `when`, `check` or `default` depend on each other in a circle.
+pub const VARIABLE_CYCLE: &str = "E0190";
 /// An `if` condition that is not a `bool`.
 pub const IF_NOT_BOOL: &str = "E0191";
 /// `reason`, `status` or `response` (or `result`) outside the blocks that have them.

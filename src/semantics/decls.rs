@@ -16,7 +16,7 @@ use crate::syntax::ast::{
 
 impl<'a> Checker<'a> {
     /// A refinement type: its check is a `bool` over `value` alone.
-    pub fn check_type_decl(&mut self, file: FileId, decl: &TypeDecl) {
+    pub(super) fn check_type_decl(&mut self, file: FileId, decl: &TypeDecl) {
         let value = match self.syms.resolved.get(&decl.name.name) {
             Some(Ty::Refined(_, base)) => (**base).clone(),
             _ => Ty::Error,
@@ -38,14 +38,14 @@ impl<'a> Checker<'a> {
     }
 
     /// An audience: a `bool` over `customer.*`.
-    pub fn check_audience(&mut self, file: FileId, decl: &AudienceDecl) {
+    pub(super) fn check_audience(&mut self, file: FileId, decl: &AudienceDecl) {
         let place = format!("audience `{}`", decl.name.name);
         let scope = Scope::new(file, &place, Vars::Audience);
         self.condition(&decl.expr, scope);
     }
 
     /// A component: its input and output names are unique and their types known.
-    pub fn check_component(&mut self, file: FileId, decl: &ComponentDecl) {
+    pub(super) fn check_component(&mut self, file: FileId, decl: &ComponentDecl) {
         let inputs = self.field_types(file, &decl.input, "input");
         let outputs = self.record_type(file, &decl.output, "output");
         let types = ComponentTypes {
@@ -60,7 +60,7 @@ impl<'a> Checker<'a> {
 
     /// The types of typed fields, by name, reporting duplicates (as `what`) and unknown
     /// types; a repeated name keeps its first type.
-    pub fn field_types(
+    pub(super) fn field_types(
         &mut self,
         file: FileId,
         fields: &[Field],
@@ -95,14 +95,14 @@ impl<'a> Checker<'a> {
 
     /// The record shape of a block of typed fields: `returns { .. }` of an api_call or
     /// a lookup, a component's `output`. Fields may nest lists and records.
-    pub fn record_type(&mut self, file: FileId, fields: &[Field], what: &str) -> Ty {
+    pub(super) fn record_type(&mut self, file: FileId, fields: &[Field], what: &str) -> Ty {
         Ty::Record(self.ordered_field_types(file, fields, what))
     }
 
     /// A variable block: `ask` is a template, `when` and `check` are `bool`s, `default`
     /// has the variable's type, `attempts` is at least 1, and each item but `check`
     /// appears at most once. `ty` is the declared type; `vars` what the items see.
-    pub fn check_var(&mut self, file: FileId, var: &VarDecl, ty: &Ty, vars: Vars<'_>) {
+    pub(super) fn check_var(&mut self, file: FileId, var: &VarDecl, ty: &Ty, vars: Vars<'_>) {
         let mut seen: HashMap<&'static str, &crate::syntax::ast::Span> = HashMap::new();
         let present = ty.non_optional().clone();
         let ask_place = format!("the `ask` of `{}`", var.name.name);

@@ -5,6 +5,7 @@
 
 use super::checker::Checker;
 use super::codes;
+use super::report;
 use super::resolved::{FailureField, Reference, Target};
 use super::scope::{Outcome, Scope, Vars};
 use super::suggest::did_you_mean;
@@ -33,7 +34,7 @@ pub const BUILTINS: &[&str] = &[
 ];
 
 /// What `weekday(date)` gives.
-pub const WEEKDAYS: [&str; 7] = [
+pub(super) const WEEKDAYS: [&str; 7] = [
     "monday",
     "tuesday",
     "wednesday",
@@ -46,7 +47,7 @@ pub const WEEKDAYS: [&str; 7] = [
 const OPTIONAL_HELP: &str = "use `??` to give a default, or check it with `exists`";
 
 /// The literal text of a string without interpolations.
-pub fn plain_text(template: &Template) -> Option<String> {
+pub(super) fn plain_text(template: &Template) -> Option<String> {
     let mut text = String::new();
     for part in &template.parts {
         match part {
@@ -59,7 +60,7 @@ pub fn plain_text(template: &Template) -> Option<String> {
 
 impl<'a> Checker<'a> {
     /// Checks a template: every interpolation must have a value that is not optional.
-    pub fn template(&mut self, template: &Template, scope: Scope<'_>) {
+    pub(super) fn template(&mut self, template: &Template, scope: Scope<'_>) {
         for part in &template.parts {
             if let TemplatePart::Expr(expr) = part {
                 self.value(expr, scope);
@@ -68,12 +69,12 @@ impl<'a> Checker<'a> {
     }
 
     /// Checks a condition: a `bool` that is not optional.
-    pub fn condition(&mut self, expr: &Expr, scope: Scope<'_>) {
+    pub(super) fn condition(&mut self, expr: &Expr, scope: Scope<'_>) {
         self.expect(expr, scope, &Ty::Bool);
     }
 
     /// Checks that `expr` has a value of type `expected`.
-    pub fn expect(&mut self, expr: &Expr, scope: Scope<'_>, expected: &Ty) {
+    pub(super) fn expect(&mut self, expr: &Expr, scope: Scope<'_>, expected: &Ty) {
         if let (ExprKind::List(items), Ty::List(element)) = (&expr.kind, expected.base()) {
             for item in items {
                 self.expect(item, scope, element);
@@ -115,7 +116,7 @@ impl<'a> Checker<'a> {
 
     /// Types `expr` and requires a value that cannot be absent; returns its type without
     /// `?` (after reporting, so that one mistake gives one error).
-    pub fn value(&mut self, expr: &Expr, scope: Scope<'_>) -> Ty {
+    pub(super) fn value(&mut self, expr: &Expr, scope: Scope<'_>) -> Ty {
         let ty = self.expr(expr, scope);
         self.present(ty, expr, scope)
     }
@@ -301,7 +302,7 @@ impl<'a> Checker<'a> {
     /// The type of an expression. The operators down its spine are typed in a loop,
     /// innermost first (see `syntax::spine`), so a flat chain of any length is checked
     /// without recursing per operator.
-    pub fn expr(&mut self, expr: &Expr, scope: Scope<'_>) -> Ty {
+    pub(super) fn expr(&mut self, expr: &Expr, scope: Scope<'_>) -> Ty {
         let (innermost, operators) = expr.spine();
         let mut ty = self.operand(innermost, scope);
         for operator in operators.into_iter().rev() {
@@ -497,16 +498,8 @@ impl<'a> Checker<'a> {
             return Ty::Error;
         }
         if let Some(entry) = self.syms.values.get(text).copied() {
-            self.diags.push(
-                Diagnostic::error(
-                    codes::WRONG_KIND_OF_NAME,
-                    format!("`{text}` is {}, not a variable", entry.decl.describe()),
-                    scope.file,
-                    name.span.clone(),
-                )
-                .with_primary_label("expected a variable")
-                .with_label(entry.file, entry.name.span.clone(), "declared here"),
-            );
+            let diagnostic = report::wrong_kind_of_name(scope.file, name, &entry, "a variable");
+            self.diags.push(diagnostic);
             return Ty::Error;
         }
         let mut candidates: Vec<String> = self.conv_types.keys().cloned().collect();
@@ -673,16 +666,12 @@ impl<'a> Checker<'a> {
             BinaryOp::Coalesce => {
                 let (lt, rt) = self.pair_typed((left, left_ty), right, scope);
                 if !lt.is_optional() && !lt.is_error() {
-                    self.diags.push(
-                        Diagnostic::error(
-                            codes::NOT_OPTIONAL,
-                            format!("the left side of `??` is never absent (`{lt}`)"),
-                            scope.file,
-                            left.span.clone(),
-                        )
-                        .with_primary_label("always has a value")
-                        .with_help("remove `??` and its right side"),
-                    );
+                    self.diags.push(report::never_absent(
+                        scope.file,
+                        &left.span,
+                        format!("the left side of `??` is never absent (`{lt}`)"),
+                        "remove `??` and its right side",
+                    ));
                 }
                 match join(&lt, &rt) {
                     Some(ty) if rt.is_optional() => ty.optional(),
@@ -858,16 +847,12 @@ impl<'a> Checker<'a> {
             "exists" => {
                 let ty = self.expr(&args[0], scope);
                 if !ty.is_optional() && !ty.is_error() {
-                    self.diags.push(
-                        Diagnostic::error(
-                            codes::NOT_OPTIONAL,
-                            format!("`exists` on a value that is never absent (`{ty}`)"),
-                            scope.file,
-                            args[0].span.clone(),
-                        )
-                        .with_primary_label("always has a value")
-                        .with_help("`exists` is always true here; remove it"),
-                    );
+                    self.diags.push(report::never_absent(
+                        scope.file,
+                        &args[0].span,
+                        format!("`exists` on a value that is never absent (`{ty}`)"),
+                        "`exists` is always true here; remove it",
+                    ));
                 }
                 Ty::Bool
             }

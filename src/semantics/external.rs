@@ -13,7 +13,7 @@ use crate::syntax::ast::{FileId, Script, Span, Template, TemplatePart};
 impl<'a> Checker<'a> {
     /// A URL template must be an absolute http(s) URL once each `{expr}` is replaced by
     /// a placeholder.
-    pub fn check_url_template(&mut self, file: FileId, template: &Template, what: &str) {
+    pub(super) fn check_url_template(&mut self, file: FileId, template: &Template, what: &str) {
         let mut text = String::new();
         // Where each interpolated value stands in `text`, and its span.
         let mut values = Vec::new();
@@ -104,7 +104,7 @@ impl<'a> Checker<'a> {
 
     /// The JavaScript of a `script` must parse; the first syntax error is reported at
     /// its place in the `.proc` file.
-    pub fn check_script(&mut self, file: FileId, script: &Script) {
+    pub(super) fn check_script(&mut self, file: FileId, script: &Script) {
         let allocator = Allocator::default();
         let parsed = Parser::new(&allocator, &script.code, SourceType::default()).parse();
         let Some(error) = parsed.diagnostics.first() else {

@@ -37,9 +37,6 @@ use crate::syntax::ast::{
     VarItemKind,
 };
 
-/// The code of the variable-cycle error.
-pub const CYCLE_CODE: &str = "E0190";
-
 /// Names a variable: a conversation variable, or a procedure's local one.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum VarKey {
@@ -357,7 +354,7 @@ impl VarGraph {
             "variables"
         };
         let mut diagnostic = Diagnostic::error(
-            CYCLE_CODE,
+            super::codes::VARIABLE_CYCLE,
             format!("{what} depend on each other in a cycle: {}", names.join(" → ")),
             file,
             span,

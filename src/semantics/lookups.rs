@@ -29,7 +29,12 @@ impl Checker<'_> {
 
     /// Records a lookup's `returns` fields (reporting duplicate fields and unknown
     /// types), so that `N.field` is typed wherever the lookup is visible.
-    pub fn register_lookup(&mut self, file: FileId, decl: &LookupDecl, procedure: Option<&str>) {
+    pub(super) fn register_lookup(
+        &mut self,
+        file: FileId,
+        decl: &LookupDecl,
+        procedure: Option<&str>,
+    ) {
         let fields = decl
             .returns()
             .map(|fields| self.field_types(file, fields, "field of `returns`"));
@@ -92,7 +97,7 @@ impl Checker<'_> {
     /// A lookup block: one `request` (a read), at most one `returns` and `when`; its
     /// expressions see `vars` (conversation variables for a top-level lookup, also the
     /// procedure's locals for a local one).
-    pub fn check_lookup(&mut self, file: FileId, decl: &LookupDecl, vars: Vars<'_>) {
+    pub(super) fn check_lookup(&mut self, file: FileId, decl: &LookupDecl, vars: Vars<'_>) {
         let mut seen: HashMap<&'static str, &Span> = HashMap::new();
         for item in &decl.items {
             let key = match &item.kind {

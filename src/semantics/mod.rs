@@ -18,6 +18,7 @@ pub mod graph;
 mod lookups;
 mod outcomes;
 mod procedure;
+mod report;
 pub mod resolved;
 mod scenario;
 mod scope;
@@ -135,9 +136,7 @@ pub fn analyze(files: &[SourceFile], sources: &Sources, stdlib: &[FileId]) -> An
     let date_literals = std::mem::take(&mut checker.date_literals);
     let resolved = Resolved::new(files, stdlib, &imported, &graph, &checker.syms.references);
     let mut diagnostics = warnings::without_missing_items_of_broken(checker.diags, files);
-    diagnostics.sort_by(|a, b| {
-        (a.file, a.span.start, a.span.end, a.code).cmp(&(b.file, b.span.start, b.span.end, b.code))
-    });
+    crate::diagnostics::sort(&mut diagnostics);
     Analysis {
         diagnostics,
         imported,

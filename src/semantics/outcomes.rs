@@ -18,7 +18,7 @@ use crate::syntax::ast::{Expr, FileId, Ident, Span, Stmt, StmtKind};
 
 /// Which outcome block statements stand in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Block {
+pub(super) enum Block {
     /// `on success`.
     Success,
     /// `on failure`.
@@ -31,7 +31,7 @@ pub enum Block {
 
 /// A `then` from one procedure to another, kept for the cycle check.
 #[derive(Clone, Debug)]
-pub struct ThenEdge {
+pub(super) struct ThenEdge {
     /// The procedure whose outcome hands over.
     pub from: String,
     /// The procedure it hands over to, as written.
@@ -43,7 +43,7 @@ pub struct ThenEdge {
 impl<'a> Checker<'a> {
     /// Checks the statements of one outcome block of procedure `procedure`, and where
     /// its `then`s stand.
-    pub fn outcome_block(
+    pub(super) fn outcome_block(
         &mut self,
         procedure: &str,
         stmts: &[Stmt],
@@ -193,7 +193,7 @@ impl<'a> Checker<'a> {
     }
 
     /// Reports every `then` cycle once, showing the whole chain (E0193).
-    pub fn then_cycles(&mut self) {
+    pub(super) fn then_cycles(&mut self) {
         let mut index: HashMap<&str, NodeIndex> = HashMap::new();
         let mut graph: DiGraph<&str, usize> = DiGraph::new();
         let edges = std::mem::take(&mut self.then_edges);

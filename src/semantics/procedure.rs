@@ -7,6 +7,7 @@ use super::checker::{Checker, has_when};
 use super::codes;
 use super::graph::{VarGraph, VarKey};
 use super::outcomes::Block;
+use super::report;
 use super::scope::{Outcome, Scope, Vars};
 use super::suggest::did_you_mean;
 use super::symbols::{Decl, duplicate};
@@ -29,7 +30,7 @@ pub const KINDS: &[&str] = &[
 ];
 
 /// The HTTP methods a request may use.
-pub const METHODS: &[&str] = &["GET", "POST", "PUT", "PATCH", "DELETE"];
+pub(super) const METHODS: &[&str] = &["GET", "POST", "PUT", "PATCH", "DELETE"];
 
 /// Each kind's required item.
 fn required_item(kind: &str) -> Option<&'static str> {
@@ -114,7 +115,7 @@ impl Body<'_> {
 
 impl<'a> Checker<'a> {
     /// Checks one procedure.
-    pub fn check_procedure(&mut self, file: FileId, decl: &ProcedureDecl, graph: &VarGraph) {
+    pub(super) fn check_procedure(&mut self, file: FileId, decl: &ProcedureDecl, graph: &VarGraph) {
         let kind = self.procedure_kind(file, &decl.kind);
         self.item_structure(file, decl, kind);
         self.current_procedure = Some(decl.name.name.clone());
@@ -193,20 +194,11 @@ impl<'a> Checker<'a> {
             let (keyword, owner) = item_keyword(&item.kind);
             if let Some(previous) = first.get(keyword) {
                 if !REPEATABLE.contains(&keyword) {
-                    self.diags.push(
-                        Diagnostic::error(
-                            codes::DUPLICATE_ITEM,
-                            format!(
-                                "`{keyword}` is given twice in procedure `{}`",
-                                decl.name.name
-                            ),
-                            file,
-                            item.span.clone(),
-                        )
-                        .with_primary_label("given again here")
-                        .with_label(file, previous.span.clone(), "first given here")
-                        .with_help(format!("a procedure has at most one `{keyword}`")),
-                    );
+                    let place = format!("procedure `{}`", decl.name.name);
+                    let diagnostic =
+                        report::duplicate_item(file, keyword, &place, &item.span, &previous.span)
+                            .with_help(format!("a procedure has at most one `{keyword}`"));
+                    self.diags.push(diagnostic);
                 }
             } else {
                 first.insert(keyword, item);
@@ -669,20 +661,9 @@ impl<'a> Checker<'a> {
             };
             if let Some(single) = single {
                 if let Some(previous) = seen.get(single) {
-                    self.diags.push(
-                        Diagnostic::error(
-                            codes::DUPLICATE_ITEM,
-                            format!("`{single}` is given twice in a request"),
-                            file,
-                            item.span.clone(),
-                        )
-                        .with_primary_label("given again here")
-                        .with_label(
-                            file,
-                            (*previous).clone(),
-                            "first given here",
-                        ),
-                    );
+                    let diagnostic =
+                        report::duplicate_item(file, single, "a request", &item.span, previous);
+                    self.diags.push(diagnostic);
                 }
                 seen.insert(single, &item.span);
             }
@@ -736,7 +717,7 @@ impl<'a> Checker<'a> {
     }
 
     /// Reports an HTTP method that is not one of [`METHODS`].
-    pub fn bad_method(&mut self, file: FileId, method: &Ident) {
+    pub(super) fn bad_method(&mut self, file: FileId, method: &Ident) {
         let mut diag = Diagnostic::error(
             codes::BAD_METHOD,
             format!("`{}` is not an HTTP method procc supports", method.name),

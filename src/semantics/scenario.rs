@@ -13,10 +13,10 @@ use crate::syntax::ast::{
 };
 
 /// The outcomes of `done`.
-pub const OUTCOMES: &[&str] = &["completed", "failed", "cancelled", "denied"];
+pub(super) const OUTCOMES: &[&str] = &["completed", "failed", "cancelled", "denied"];
 
 /// The codes of the protocol's `error` output (§7), which `expect error` may name.
-pub const ERROR_CODES: &[&str] = &[
+pub(super) const ERROR_CODES: &[&str] = &[
     "bad_input",
     "unknown_conversation",
     "invalid_customer",
@@ -32,7 +32,7 @@ const TEST_SCOPE: Vars<'static> = Vars::None("a test gives literal values only")
 
 impl<'a> Checker<'a> {
     /// Checks one test block.
-    pub fn check_test(&mut self, file: FileId, test: &TestDecl) {
+    pub(super) fn check_test(&mut self, file: FileId, test: &TestDecl) {
         for step in &test.steps {
             match &step.kind {
                 TestStepKind::Customer(fields) => {

@@ -8,7 +8,7 @@ use crate::syntax::ast::FileId;
 
 /// Which variables are visible.
 #[derive(Clone, Copy, Debug)]
-pub enum Vars<'s> {
+pub(super) enum Vars<'s> {
     /// None; the text says why (for the error), e.g. "an audience only sees `customer.*`".
     None(&'static str),
     /// An audience: `customer.*`, and top-level lookups read if known (optional: an
@@ -33,7 +33,7 @@ pub enum Vars<'s> {
 
 /// The outcome names in scope in an outcome block.
 #[derive(Clone, Copy, Debug)]
-pub enum Outcome<'s> {
+pub(super) enum Outcome<'s> {
     /// Neither `result` nor `response`.
     None,
     /// `result`: a component's outputs (a record).
@@ -46,7 +46,7 @@ pub enum Outcome<'s> {
 
 /// Everything an expression check needs to know about its place.
 #[derive(Clone, Copy, Debug)]
-pub struct Scope<'s> {
+pub(super) struct Scope<'s> {
     /// The file the expression is in.
     pub file: FileId,
     /// Where the expression stands, for messages: "a `say`", "the `url`"...
@@ -67,7 +67,7 @@ pub struct Scope<'s> {
 
 impl<'s> Scope<'s> {
     /// A scope with nothing in it but `customer.*`.
-    pub fn new(file: FileId, place: &'s str, vars: Vars<'s>) -> Self {
+    pub(super) fn new(file: FileId, place: &'s str, vars: Vars<'s>) -> Self {
         Scope {
             file,
             place,
@@ -81,7 +81,7 @@ impl<'s> Scope<'s> {
     }
 
     /// The same scope at another place.
-    pub fn at(self, place: &'s str) -> Self {
+    pub(super) fn at(self, place: &'s str) -> Self {
         Scope { place, ..self }
     }
 }

@@ -1,7 +1,10 @@
 //! "Did you mean `x`?": the closest known name to a misspelt one.
 
 /// The candidate closest to `name`, if one is close enough to be a likely typo.
-pub fn closest<'c>(name: &str, candidates: impl IntoIterator<Item = &'c str>) -> Option<&'c str> {
+pub(super) fn closest<'c>(
+    name: &str,
+    candidates: impl IntoIterator<Item = &'c str>,
+) -> Option<&'c str> {
     let mut best: Option<(f64, &str)> = None;
     for candidate in candidates {
         if candidate == name {
@@ -18,7 +21,7 @@ pub fn closest<'c>(name: &str, candidates: impl IntoIterator<Item = &'c str>) ->
 }
 
 /// The help line for an unknown name, when a close candidate exists.
-pub fn did_you_mean<'c>(
+pub(super) fn did_you_mean<'c>(
     name: &str,
     candidates: impl IntoIterator<Item = &'c str>,
 ) -> Option<String> {

@@ -65,7 +65,7 @@ pub(super) fn without_missing_items_of_broken(
 
 impl<'a> Checker<'a> {
     /// Reports unused declarations of the user's files (not the standard library's).
-    pub fn unused_warnings(&mut self, stdlib: &[FileId]) {
+    pub(super) fn unused_warnings(&mut self, stdlib: &[FileId]) {
         let entries = self.syms.order.clone();
         for entry in entries.iter().filter(|e| !stdlib.contains(&e.file)) {
             let name = &entry.name.name;

@@ -5,7 +5,7 @@ use crate::syntax::ast::TestStepKind;
 use crate::vm::protocol::Action;
 
 /// What an `expect` statement wants of the next output of one kind.
-pub enum Expectation {
+pub(super) enum Expectation {
     /// `expect offer P, ...`: exactly that set.
     Offer(Vec<String>),
     /// `expect no offer`: no offer is waiting.
@@ -40,7 +40,7 @@ pub enum Expectation {
 
 impl Expectation {
     /// The expectation of a test statement, or `None` when it is an input or set-up.
-    pub fn from_step(kind: &TestStepKind, module: &Module) -> Option<Expectation> {
+    pub(super) fn from_step(kind: &TestStepKind, module: &Module) -> Option<Expectation> {
         let platform_id = |table: &[crate::codegen::module::Knowledge], name: &str| {
             table
                 .iter()
@@ -106,7 +106,7 @@ impl Expectation {
 
     /// Consumes the next pending output of this expectation's kind and checks it. The
     /// test's `secrets` are hidden in a failure message, where they flow.
-    pub fn check(&self, pending: &mut Vec<Action>, secrets: &[&str]) -> Result<(), String> {
+    pub(super) fn check(&self, pending: &mut Vec<Action>, secrets: &[&str]) -> Result<(), String> {
         let position = pending
             .iter()
             .position(|action| action_name(action) == self.action_name());

@@ -6,7 +6,7 @@ use crate::syntax::ast::{Expr, ExprKind, FieldInit, TemplatePart, UnaryOp};
 
 /// The JSON of a literal expression (the checker only lets literals into tests; anything
 /// else becomes `null`).
-pub fn literal_to_json(expr: &Expr) -> Json {
+pub(super) fn literal_to_json(expr: &Expr) -> Json {
     match &expr.kind {
         ExprKind::Int(value) => Json::from(*value),
         ExprKind::Number(value) => {
@@ -59,7 +59,7 @@ fn negate(value: Json) -> Json {
 }
 
 /// The JSON object of `{ key: literal, ... }`.
-pub fn literal_object(fields: &[FieldInit]) -> Map<String, Json> {
+pub(super) fn literal_object(fields: &[FieldInit]) -> Map<String, Json> {
     fields
         .iter()
         .map(|field| (field.name.name.clone(), literal_to_json(&field.value)))

@@ -43,7 +43,7 @@ pub(crate) struct Env<'a> {
 
 impl<'a> Env<'a> {
     /// An environment without a value under test.
-    pub fn new(prog: &'a Program, session: &'a Session) -> Env<'a> {
+    pub(super) fn new(prog: &'a Program, session: &'a Session) -> Env<'a> {
         Env {
             prog,
             session,

@@ -29,7 +29,7 @@ pub(crate) fn fail<T>(message: impl Into<String>) -> Result<T, RuntimeError> {
 }
 
 /// Applies a prefix operator.
-pub fn unary(op: UnaryOp, operand: &Value) -> Result<Value, RuntimeError> {
+pub(super) fn unary(op: UnaryOp, operand: &Value) -> Result<Value, RuntimeError> {
     match (op, operand) {
         (UnaryOp::Not, Value::Bool(flag)) => Ok(Value::Bool(!flag)),
         (UnaryOp::Neg, Value::Int(int)) => int
@@ -42,7 +42,7 @@ pub fn unary(op: UnaryOp, operand: &Value) -> Result<Value, RuntimeError> {
 }
 
 /// Applies an infix operator.
-pub fn binary(op: BinaryOp, left: &Value, right: &Value) -> Result<Value, RuntimeError> {
+pub(super) fn binary(op: BinaryOp, left: &Value, right: &Value) -> Result<Value, RuntimeError> {
     match op {
         BinaryOp::Eq => Ok(Value::Bool(equal(left, right))),
         BinaryOp::Ne => Ok(Value::Bool(!equal(left, right))),
@@ -68,7 +68,7 @@ pub fn binary(op: BinaryOp, left: &Value, right: &Value) -> Result<Value, Runtim
 }
 
 /// Calls a built-in function on its arguments (values, or operands that borrow them).
-pub fn call<V: Borrow<Value>>(builtin: Builtin, args: &[V]) -> Result<Value, RuntimeError> {
+pub(super) fn call<V: Borrow<Value>>(builtin: Builtin, args: &[V]) -> Result<Value, RuntimeError> {
     if !builtin
         .arities()
         .iter()
@@ -137,7 +137,7 @@ pub fn call<V: Borrow<Value>>(builtin: Builtin, args: &[V]) -> Result<Value, Run
 
 /// `today()`/`today(zone)`, `hour()`/`hour(zone)` at the input's time `at`; no time, or
 /// a zone the database does not know, is a run-time error.
-pub fn clock<V: Borrow<Value>>(
+pub(super) fn clock<V: Borrow<Value>>(
     builtin: Builtin,
     args: &[V],
     at: Option<jiff::Timestamp>,
@@ -193,7 +193,7 @@ fn join(items: &Value, separator: &Value) -> Result<Value, RuntimeError> {
 /// Equality of any two values: numbers compare numerically, a date equals the text of
 /// that date, JSON scalars compare as the values they read as; anything else by its
 /// JSON form.
-pub fn equal(left: &Value, right: &Value) -> bool {
+pub(super) fn equal(left: &Value, right: &Value) -> bool {
     // The common cases first, without normalising or building JSON; each gives what
     // the general rule below would.
     match (left, right) {

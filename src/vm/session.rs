@@ -187,7 +187,7 @@ pub(crate) struct Reject {
 }
 
 impl Reject {
-    pub fn new(code: &'static str, message: impl Into<String>) -> Reject {
+    pub(crate) fn new(code: &'static str, message: impl Into<String>) -> Reject {
         Reject {
             code,
             message: message.into(),
@@ -218,7 +218,7 @@ pub(crate) struct Cx<'a> {
 }
 
 impl<'a> Cx<'a> {
-    pub fn new(prog: &'a Program, conv: &'a str) -> Cx<'a> {
+    pub(crate) fn new(prog: &'a Program, conv: &'a str) -> Cx<'a> {
         Cx {
             prog,
             conv,
@@ -228,7 +228,7 @@ impl<'a> Cx<'a> {
     }
 
     /// Emits a protocol output.
-    pub fn out(&mut self, action: Action) {
+    pub(crate) fn out(&mut self, action: Action) {
         self.step.outputs.push(Output {
             conversation: Some(self.conv.to_owned()),
             action,
@@ -236,7 +236,7 @@ impl<'a> Cx<'a> {
     }
 
     /// Records an analytics event.
-    pub fn event(&mut self, kind: EventKind) {
+    pub(crate) fn event(&mut self, kind: EventKind) {
         self.step.events.push(AnalyticsEvent {
             conversation: self.conv.to_owned(),
             kind,
@@ -244,14 +244,14 @@ impl<'a> Cx<'a> {
     }
 
     /// A procedure's name for outputs and events.
-    pub fn proc_name(&self, proc: ProcId) -> String {
+    pub(crate) fn proc_name(&self, proc: ProcId) -> String {
         self.prog
             .procedure(proc)
             .map_or_else(String::new, |p| p.name.clone())
     }
 
     /// A variable's name for outputs and events.
-    pub fn var_name(&self, var: VarId) -> String {
+    pub(crate) fn var_name(&self, var: VarId) -> String {
         self.prog
             .var(var)
             .map_or_else(String::new, |v| v.name.clone())

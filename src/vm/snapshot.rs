@@ -21,7 +21,7 @@ use super::session::{Effect, Session, Wait};
 /// The snapshot format this build writes (and the newest it reads). Format 1 (before
 /// sessions had a nonce, runs their approval lock and refusal, and revision 2's run state:
 /// the HTTP status, the failure and the `then` hand-over) is still read.
-pub const FORMAT: u8 = 2;
+pub(super) const FORMAT: u8 = 2;
 
 /// Why a snapshot cannot be restored.
 #[derive(Clone, Debug, PartialEq, Eq)]

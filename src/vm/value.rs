@@ -147,7 +147,7 @@ fn render_items<'v>(items: impl Iterator<Item = std::borrow::Cow<'v, Value>>) ->
 
 /// The deepest nesting of lists and JSON a value may have (serde_json's own parser
 /// stops at 128 too).
-pub const MAX_NESTING: usize = 128;
+pub(super) const MAX_NESTING: usize = 128;
 
 std::thread_local! {
     /// Nesting depth of the `Value` being decoded on this thread.

@@ -8,7 +8,7 @@ use procc::codegen::module::{
 };
 
 /// A chunk from code.
-pub fn chunk(code: Vec<Instr>) -> Chunk {
+pub(crate) fn chunk(code: Vec<Instr>) -> Chunk {
     Chunk {
         code,
         lines: vec![(0, 1)],
@@ -17,13 +17,13 @@ pub fn chunk(code: Vec<Instr>) -> Chunk {
 }
 
 /// Index of the refund procedure's body chunk in [`good`].
-pub const REFUND_BODY: usize = 1;
+pub(crate) const REFUND_BODY: usize = 1;
 /// Index of the redirect procedure's body chunk in [`good`].
-pub const REDIRECT_BODY: usize = 3;
+pub(crate) const REDIRECT_BODY: usize = 3;
 
 /// A module that verifies: an irreversible api_call `refund` with approval, a secret
 /// header and a failure branch; a `redirect` procedure; a conversation variable.
-pub fn good() -> Module {
+pub(crate) fn good() -> Module {
     let strings: Vec<String> = [
         "Refund",                             // 0
         "Refund order?",                      // 1

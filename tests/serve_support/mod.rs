@@ -11,8 +11,10 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
+use crate::http::LocalServer;
+
 /// A running `procc serve`, killed when dropped.
-pub struct Serve {
+pub(crate) struct Serve {
     pub child: Child,
     pub port: u16,
     stderr: Arc<Mutex<Vec<String>>>,
@@ -26,7 +28,7 @@ impl Drop for Serve {
 }
 
 /// A port nobody listens on right now.
-pub fn free_port() -> u16 {
+pub(crate) fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -35,13 +37,13 @@ pub fn free_port() -> u16 {
 }
 
 /// Writes `source` as the project's only file.
-pub fn write_project(dir: &Path, source: &str) {
+pub(crate) fn write_project(dir: &Path, source: &str) {
     std::fs::create_dir_all(dir).unwrap();
     std::fs::write(dir.join("greet.proc"), source).unwrap();
 }
 
 /// Where serve's stderr goes.
-pub enum Stderr {
+pub(crate) enum Stderr {
     /// Discarded.
     Null,
     /// Kept, line by line: see [`Serve::stderr_lines`].
@@ -52,12 +54,12 @@ pub enum Stderr {
 
 impl Serve {
     /// `procc serve PROJECT --store STORE` with stderr discarded.
-    pub fn start(project: &Path, store: &Path) -> Serve {
+    pub(crate) fn start(project: &Path, store: &Path) -> Serve {
         Serve::start_with(project, store, &[], Stderr::Null)
     }
 
     /// `procc serve PROJECT --store STORE ARGS...`, once `/v1/health` answers.
-    pub fn start_with(project: &Path, store: &Path, args: &[&str], stderr: Stderr) -> Serve {
+    pub(crate) fn start_with(project: &Path, store: &Path, args: &[&str], stderr: Stderr) -> Serve {
         let port = free_port();
         let capture = matches!(stderr, Stderr::Capture);
         let stdio = match stderr {
@@ -106,17 +108,35 @@ impl Serve {
     }
 
     /// The lines serve wrote on stderr so far (with [`Stderr::Capture`]).
-    pub fn stderr_lines(&self) -> Vec<String> {
+    pub(crate) fn stderr_lines(&self) -> Vec<String> {
         self.stderr.lock().unwrap().clone()
     }
 
+    /// The stderr lines once one contains `needle` (a thread copies them from the pipe,
+    /// after the server wrote them: waiting is part of reading them); panics after a
+    /// minute without it.
+    pub(crate) fn stderr_with(&self, needle: &str) -> Vec<String> {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            let lines = self.stderr_lines();
+            if lines.iter().any(|line| line.contains(needle)) {
+                return lines;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "no `{needle}` on stderr: {lines:#?}"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
     /// A connection to the server.
-    pub fn connect(&self) -> TcpStream {
+    pub(crate) fn connect(&self) -> TcpStream {
         TcpStream::connect(("127.0.0.1", self.port)).unwrap()
     }
 
     /// One request with extra header lines; the HTTP status and the body.
-    pub fn request(
+    pub(crate) fn request(
         &self,
         method: &str,
         path: &str,
@@ -137,7 +157,7 @@ impl Serve {
     }
 
     /// One request without extra headers.
-    pub fn try_request(
+    pub(crate) fn try_request(
         &self,
         method: &str,
         path: &str,
@@ -147,13 +167,13 @@ impl Serve {
     }
 
     /// Posts an input; returns the HTTP status and the body as JSON.
-    pub fn post(&self, body: &str) -> (u16, Value) {
+    pub(crate) fn post(&self, body: &str) -> (u16, Value) {
         let (status, body) = self.try_request("POST", "/v1/events", body).unwrap();
         (status, serde_json::from_str(&body).unwrap_or(Value::Null))
     }
 
     /// Posts an input that must succeed; returns its outputs.
-    pub fn send(&self, input: Value) -> Vec<Value> {
+    pub(crate) fn send(&self, input: Value) -> Vec<Value> {
         let (status, body) = self.post(&input.to_string());
         assert_eq!(status, 200, "{body}");
         body["outputs"].as_array().unwrap().clone()
@@ -161,7 +181,7 @@ impl Serve {
 
     /// SIGTERM, then waits for the exit (at most a minute: then it is killed and this
     /// panics).
-    pub fn terminate(&mut self) -> ExitStatus {
+    pub(crate) fn terminate(&mut self) -> ExitStatus {
         let pid = self.child.id().to_string();
         assert!(
             Command::new("kill")
@@ -175,7 +195,7 @@ impl Serve {
     }
 
     /// Waits for the process to exit, at most `limit`.
-    pub fn wait_exit(&mut self, limit: Duration) -> Option<ExitStatus> {
+    pub(crate) fn wait_exit(&mut self, limit: Duration) -> Option<ExitStatus> {
         let deadline = Instant::now() + limit;
         while Instant::now() < deadline {
             if let Some(status) = self.child.try_wait().unwrap() {
@@ -188,7 +208,7 @@ impl Serve {
 }
 
 /// Reads a whole `Connection: close` response: its status and body.
-pub fn read_response(stream: &mut TcpStream) -> std::io::Result<(u16, String)> {
+pub(crate) fn read_response(stream: &mut TcpStream) -> std::io::Result<(u16, String)> {
     let mut response = String::new();
     stream.read_to_string(&mut response)?;
     let status = response
@@ -204,7 +224,7 @@ pub fn read_response(stream: &mut TcpStream) -> std::io::Result<(u16, String)> {
 }
 
 /// A protocol input.
-pub fn input(conversation: &str, event: &str, fields: Value) -> Value {
+pub(crate) fn input(conversation: &str, event: &str, fields: Value) -> Value {
     let mut value = json!({"conversation": conversation, "event": event});
     if let (Some(object), Value::Object(more)) = (value.as_object_mut(), fields) {
         object.extend(more);
@@ -214,73 +234,35 @@ pub fn input(conversation: &str, event: &str, fields: Value) -> Value {
 
 /// A local stand-in for a business's API: answers every request with `{"id":"R1"}`
 /// after `delay`, and counts the requests it received.
-pub struct SlowApi {
+pub(crate) struct SlowApi {
     pub port: u16,
-    received: Arc<Mutex<Vec<String>>>,
+    server: LocalServer,
 }
 
 impl SlowApi {
     /// Listens on 127.0.0.1.
-    pub fn start(delay: Duration) -> SlowApi {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let port = listener.local_addr().unwrap().port();
-        let received = Arc::new(Mutex::new(Vec::new()));
-        let log = received.clone();
-        std::thread::spawn(move || {
-            for stream in listener.incoming().flatten() {
-                let log = log.clone();
-                std::thread::spawn(move || answer_slowly(stream, &log, delay));
-            }
+    pub(crate) fn start(delay: Duration) -> SlowApi {
+        let server = LocalServer::start(move |_, _, _| {
+            std::thread::sleep(delay);
+            (200, String::new(), r#"{"id":"R1"}"#.to_owned())
         });
-        SlowApi { port, received }
+        SlowApi {
+            port: server.port,
+            server,
+        }
     }
 
     /// The request lines received so far (`POST /refunds HTTP/1.1`).
-    pub fn received(&self) -> Vec<String> {
-        self.received.lock().unwrap().clone()
+    pub(crate) fn received(&self) -> Vec<String> {
+        self.server.received().iter().map(|r| r.line()).collect()
     }
 
     /// Waits until `count` requests have arrived (at most a minute).
-    pub fn wait_for(&self, count: usize) {
+    pub(crate) fn wait_for(&self, count: usize) {
         let deadline = Instant::now() + Duration::from_secs(60);
         while self.received().len() < count {
             assert!(Instant::now() < deadline, "the API got no request");
             std::thread::sleep(Duration::from_millis(20));
         }
     }
-}
-
-fn answer_slowly(stream: TcpStream, log: &Mutex<Vec<String>>, delay: Duration) {
-    let mut reader = BufReader::new(stream.try_clone().unwrap());
-    let mut request_line = String::new();
-    if reader.read_line(&mut request_line).unwrap_or(0) == 0 {
-        return;
-    }
-    let mut length = 0;
-    loop {
-        let mut header = String::new();
-        if reader.read_line(&mut header).unwrap_or(0) == 0 {
-            return;
-        }
-        let header = header.trim_end();
-        if header.is_empty() {
-            break;
-        }
-        if let Some((name, value)) = header.split_once(':')
-            && name.eq_ignore_ascii_case("content-length")
-        {
-            length = value.trim().parse().unwrap_or(0);
-        }
-    }
-    let mut body = vec![0; length];
-    let _ = reader.read_exact(&mut body);
-    log.lock().unwrap().push(request_line.trim_end().to_owned());
-    std::thread::sleep(delay);
-    let body = r#"{"id":"R1"}"#;
-    let mut stream = stream;
-    let _ = write!(
-        stream,
-        "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    );
 }

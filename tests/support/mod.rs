@@ -10,7 +10,7 @@ use procc::vm::{Conversations, Program};
 use serde_json::{Value, json};
 
 /// `procc` from the crate's root, with every stream piped.
-pub fn procc() -> Command {
+pub(crate) fn procc() -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_procc"));
     command
         .current_dir(env!("CARGO_MANIFEST_DIR"))
@@ -21,7 +21,7 @@ pub fn procc() -> Command {
 }
 
 /// Runs `command` with `stdin` as its whole input; its output once it ends.
-pub fn run_with_stdin(command: &mut Command, stdin: &str) -> Output {
+pub(crate) fn run_with_stdin(command: &mut Command, stdin: &str) -> Output {
     let mut child = command.spawn().expect("procc runs");
     child
         .stdin
@@ -33,7 +33,7 @@ pub fn run_with_stdin(command: &mut Command, stdin: &str) -> Output {
 }
 
 /// The JSON lines of these protocol inputs, each given `"conversation": conversation`.
-pub fn jsonl(conversation: &str, inputs: &[Value]) -> String {
+pub(crate) fn jsonl(conversation: &str, inputs: &[Value]) -> String {
     let mut lines = String::new();
     for input in inputs {
         let mut object = input.as_object().cloned().unwrap_or_default();
@@ -45,7 +45,7 @@ pub fn jsonl(conversation: &str, inputs: &[Value]) -> String {
 }
 
 /// Reads one HTTP/1.1 request's head and its body (by `Content-Length`); the body.
-pub fn read_http_request(reader: &mut BufReader<TcpStream>) -> Vec<u8> {
+pub(crate) fn read_http_request(reader: &mut BufReader<TcpStream>) -> Vec<u8> {
     let mut length = 0usize;
     loop {
         let mut line = String::new();
@@ -63,7 +63,7 @@ pub fn read_http_request(reader: &mut BufReader<TcpStream>) -> Vec<u8> {
 
 /// Compiles one source file with the real compiler into a verified program.
 #[cfg(feature = "compiler")]
-pub fn program_of(path: &str, source: &str) -> Arc<Program> {
+pub(crate) fn program_of(path: &str, source: &str) -> Arc<Program> {
     let mut sources = procc::diagnostics::Sources::new();
     sources.add(path, source);
     let compilation = procc::compiler::compile(sources);
@@ -73,7 +73,7 @@ pub fn program_of(path: &str, source: &str) -> Arc<Program> {
 }
 
 /// Sends one input to conversation `c`; its outputs as JSON.
-pub fn send(c: &mut Conversations, input: Value) -> Vec<Value> {
+pub(crate) fn send(c: &mut Conversations, input: Value) -> Vec<Value> {
     let mut input = input;
     input["conversation"] = json!("c");
     c.handle_line(&input.to_string())

@@ -6,7 +6,7 @@
 
 /// One command of the preview.
 #[derive(Clone, Debug, PartialEq)]
-pub enum Command {
+pub(super) enum Command {
     /// `/help`.
     Help,
     /// `/quit` (also `/exit`).
@@ -56,7 +56,7 @@ pub enum Command {
 
 /// Which button: by its number in the last offer, or by procedure name.
 #[derive(Clone, Debug, PartialEq)]
-pub enum Target {
+pub(super) enum Target {
     /// 1-based position in the last offer.
     Number(usize),
     /// The procedure's name.
@@ -65,7 +65,7 @@ pub enum Target {
 
 /// A typed-in result for a pending effect.
 #[derive(Clone, Debug, PartialEq)]
-pub enum ResultSpec {
+pub(super) enum ResultSpec {
     /// `ok`, optionally with a JSON value (a component's output, a script's result).
     Ok(Option<serde_json::Value>),
     /// `fail`: the effect failed (for a request: no HTTP response at all).
@@ -76,7 +76,7 @@ pub enum ResultSpec {
 
 /// What is waiting for the author, which decides what plain text means.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub enum Pending {
+pub(super) enum Pending {
     /// Nothing: plain text is a customer message.
     #[default]
     Nothing,
@@ -89,7 +89,7 @@ pub enum Pending {
 }
 
 /// Parses one typed line.
-pub fn parse(line: &str, pending: &Pending) -> Command {
+pub(super) fn parse(line: &str, pending: &Pending) -> Command {
     let line = line.trim();
     if line.is_empty() {
         return Command::Nothing;
@@ -183,7 +183,7 @@ fn target(arg: &str) -> Option<Target> {
 }
 
 /// `ok [JSON]`, `fail`, or `STATUS [JSON]`.
-pub fn parse_result(text: &str) -> Result<ResultSpec, String> {
+pub(super) fn parse_result(text: &str) -> Result<ResultSpec, String> {
     let text = text.trim();
     let (head, rest) = match text.split_once(char::is_whitespace) {
         Some((head, rest)) => (head, rest.trim()),

@@ -1,7 +1,7 @@
 //! The text that teaches the preview: `procc preview --help` and `/help` show it.
 
 /// The commands of a preview session.
-pub const COMMANDS: &str = "\
+pub(super) const COMMANDS: &str = "\
 Send what happens in the conversation:
   hello there          a customer message (fires `trigger always`)
   /faq refunds         the agent used an FAQ (its name or its platform id)
@@ -28,7 +28,7 @@ Look around:
   /quit                leave (Ctrl-D too)";
 
 /// What `procc preview --help` adds after the options.
-pub const LONG_HELP: &str = "\
+pub(super) const LONG_HELP: &str = "\
 The customer profile comes from --customer '{\"plan\": \"pro\"}', from --customer-file
 FILE.json, or, without either, is asked attribute by attribute. Secrets come from
 --secret NAME=VALUE or the environment variable PROCC_SECRET_<NAME> (upper case); their

@@ -6,7 +6,7 @@ use procc::vm::{Action, Event};
 
 /// Performs `request` and waits for it; gives the `result` event and a one-line summary
 /// (attempts, and why no response arrived, if none did), or why it could not be sent.
-pub fn perform(request: &Action) -> Result<(Event, String), String> {
+pub(super) fn perform(request: &Action) -> Result<(Event, String), String> {
     let client = HttpClient::new().map_err(|error| error.to_string())?;
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()

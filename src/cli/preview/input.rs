@@ -8,7 +8,7 @@ use rustyline::DefaultEditor;
 use rustyline::error::ReadlineError;
 
 /// A source of typed lines.
-pub enum Lines {
+pub(super) enum Lines {
     /// An interactive terminal: rustyline, with in-session history.
     Terminal(Box<DefaultEditor>),
     /// Anything else: stdin line by line, echoed.
@@ -17,7 +17,7 @@ pub enum Lines {
 
 impl Lines {
     /// The line editor when stdin and stdout are terminals, plain lines otherwise.
-    pub fn open() -> Lines {
+    pub(super) fn open() -> Lines {
         if std::io::stdin().is_terminal()
             && std::io::stdout().is_terminal()
             && let Ok(editor) = DefaultEditor::new()
@@ -29,7 +29,7 @@ impl Lines {
 
     /// Reads the next line after showing `prompt`: `Ok(None)` at the end of input (or
     /// Ctrl-D), an error message when stdin cannot be read.
-    pub fn read(&mut self, prompt: &str) -> Result<Option<String>, String> {
+    pub(super) fn read(&mut self, prompt: &str) -> Result<Option<String>, String> {
         match self {
             Lines::Terminal(editor) => loop {
                 match editor.readline(prompt) {
@@ -63,7 +63,7 @@ impl Lines {
     }
 
     /// Whether this is an interactive terminal.
-    pub fn is_terminal(&self) -> bool {
+    pub(super) fn is_terminal(&self) -> bool {
         matches!(self, Lines::Terminal(_))
     }
 }

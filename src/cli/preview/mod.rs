@@ -29,7 +29,7 @@ use session::{Flow, Preview};
 /// Options of `procc preview`.
 #[derive(clap::Args, Debug)]
 #[command(after_long_help = format!("{}{}", help::LONG_HELP, help::COMMANDS))]
-pub struct PreviewArgs {
+pub(super) struct PreviewArgs {
     /// A `.procb` bundle, or `.proc` files and directories to compile first.
     #[arg(required = true)]
     paths: Vec<PathBuf>,
@@ -48,7 +48,7 @@ pub struct PreviewArgs {
 }
 
 /// Runs a preview until the end of input or `/quit`.
-pub fn run(args: &PreviewArgs) -> u8 {
+pub(super) fn run(args: &PreviewArgs) -> u8 {
     let program = match super::run::load_program(&args.paths, &[]) {
         Ok(program) => program,
         Err(code) => return code,

@@ -10,7 +10,7 @@ use super::input::Lines;
 use super::render::{Painter, Tone};
 
 /// A profile from JSON text (the `--customer` flag or a `--customer-file`).
-pub fn from_json(text: &str, origin: &str) -> Result<Map<String, Json>, String> {
+pub(super) fn from_json(text: &str, origin: &str) -> Result<Map<String, Json>, String> {
     match serde_json::from_str::<Json>(text) {
         Ok(Json::Object(map)) => Ok(map),
         Ok(_) => Err(format!("{origin}: the customer must be a JSON object")),
@@ -19,14 +19,14 @@ pub fn from_json(text: &str, origin: &str) -> Result<Map<String, Json>, String> 
 }
 
 /// A profile read from a JSON file.
-pub fn from_file(path: &Path) -> Result<Map<String, Json>, String> {
+pub(super) fn from_file(path: &Path) -> Result<Map<String, Json>, String> {
     let text = std::fs::read_to_string(path)
         .map_err(|error| format!("cannot read {}: {error}", path.display()))?;
     from_json(&text, &path.display().to_string())
 }
 
 /// Asks for each attribute of the schema in turn; `Ok(None)` when input ends first.
-pub fn prompt(
+pub(super) fn prompt(
     module: &Module,
     lines: &mut Lines,
     painter: &Painter,
@@ -94,7 +94,7 @@ fn typed_attribute(text: &str, module: &Module, ty: &TypeDef) -> Result<Json, St
 }
 
 /// Parses one typed attribute by its type's representation.
-pub fn attribute(text: &str, base: BaseType, choices: &[String]) -> Result<Json, String> {
+pub(super) fn attribute(text: &str, base: BaseType, choices: &[String]) -> Result<Json, String> {
     match base {
         BaseType::Text | BaseType::Date => {
             if !choices.is_empty() && !choices.iter().any(|c| c == text) {

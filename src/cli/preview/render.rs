@@ -7,14 +7,14 @@ use serde_json::Value as Json;
 
 /// ANSI styling, or none.
 #[derive(Clone, Copy, Debug)]
-pub struct Painter {
+pub(super) struct Painter {
     /// Whether to emit ANSI colour codes.
     pub color: bool,
 }
 
 /// The colours the preview uses.
 #[derive(Clone, Copy, Debug)]
-pub enum Tone {
+pub(super) enum Tone {
     /// Offers and buttons.
     Offer,
     /// Questions and approvals.
@@ -33,7 +33,7 @@ pub enum Tone {
 
 impl Painter {
     /// `text` in `tone`.
-    pub fn paint(&self, tone: Tone, text: &str) -> String {
+    pub(super) fn paint(&self, tone: Tone, text: &str) -> String {
         if !self.color {
             return text.to_owned();
         }
@@ -55,13 +55,13 @@ impl Painter {
 /// may echo a secret: [`Redactor::apply`]). Nothing else is touched, so a secret `x`
 /// leaves `api.shop.example` alone.
 #[derive(Clone, Debug, Default)]
-pub struct Redactor {
+pub(super) struct Redactor {
     values: Vec<String>,
 }
 
 impl Redactor {
     /// A redactor for these secret values (empty ones are ignored).
-    pub fn new(values: impl IntoIterator<Item = String>) -> Redactor {
+    pub(super) fn new(values: impl IntoIterator<Item = String>) -> Redactor {
         let mut values: Vec<String> = values.into_iter().filter(|v| !v.is_empty()).collect();
         // Longest first, so a secret containing another is hidden whole.
         values.sort_by_key(|v| std::cmp::Reverse(v.len()));
@@ -69,13 +69,13 @@ impl Redactor {
     }
 
     /// An output with secret values hidden where rule 3 lets them flow.
-    pub fn action(&self, action: &Action) -> Action {
+    pub(super) fn action(&self, action: &Action) -> Action {
         let values: Vec<&str> = self.values.iter().map(String::as_str).collect();
         procc::vm::redact::redact(action, &values)
     }
 
     /// `text` (a response shown back) with every secret value hidden.
-    pub fn apply(&self, text: &str) -> String {
+    pub(super) fn apply(&self, text: &str) -> String {
         let mut text = text.to_owned();
         for value in &self.values {
             text = text.replace(value.as_str(), "••••");
@@ -85,7 +85,7 @@ impl Redactor {
 }
 
 /// The lines showing one output.
-pub fn action(action: &Action, p: &Painter) -> Vec<String> {
+pub(super) fn action(action: &Action, p: &Painter) -> Vec<String> {
     match action {
         Action::Offer { procedures } => {
             let mut lines = vec![p.paint(Tone::Offer, "offers:")];
@@ -242,7 +242,7 @@ pub fn action(action: &Action, p: &Painter) -> Vec<String> {
 }
 
 /// One analytics event as a line: its kind, then its fields.
-pub fn event(event: &AnalyticsEvent) -> String {
+pub(super) fn event(event: &AnalyticsEvent) -> String {
     let json = serde_json::to_value(event).unwrap_or_default();
     let Json::Object(object) = json else {
         return String::new();
@@ -264,7 +264,7 @@ pub fn event(event: &AnalyticsEvent) -> String {
 }
 
 /// JSON on one line.
-pub fn compact(json: &Json) -> String {
+pub(super) fn compact(json: &Json) -> String {
     serde_json::to_string(json).unwrap_or_default()
 }
 

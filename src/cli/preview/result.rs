@@ -11,7 +11,7 @@ use super::commands::ResultSpec;
 
 /// The effect a run waits for.
 #[derive(Clone, Debug, PartialEq)]
-pub enum Awaiting {
+pub(super) enum Awaiting {
     /// An `api_call`'s request, of this procedure.
     Request(Option<String>),
     /// A lookup's request, by the lookup's name.
@@ -25,7 +25,11 @@ pub enum Awaiting {
 }
 
 /// The `result` event for a typed-in result, or why it does not fit the effect.
-pub fn event(spec: &ResultSpec, awaiting: &Awaiting, module: &Module) -> Result<Event, String> {
+pub(super) fn event(
+    spec: &ResultSpec,
+    awaiting: &Awaiting,
+    module: &Module,
+) -> Result<Event, String> {
     let result = |ok, status, response, output| Event::Result {
         ok,
         status,
@@ -83,7 +87,7 @@ pub fn event(spec: &ResultSpec, awaiting: &Awaiting, module: &Module) -> Result<
 }
 
 /// An example object with one value of each field's type.
-pub fn sample(fields: &[FieldDef], module: &Module) -> Json {
+pub(super) fn sample(fields: &[FieldDef], module: &Module) -> Json {
     sample_fields(fields, module, module.types.len())
 }
 

@@ -14,7 +14,7 @@ use super::render::{self, Painter, Redactor, Tone};
 use super::result::{self, Awaiting};
 
 /// Whether the session goes on.
-pub enum Flow {
+pub(super) enum Flow {
     /// Read the next line.
     Continue,
     /// Leave.
@@ -22,7 +22,7 @@ pub enum Flow {
 }
 
 /// The state of a preview.
-pub struct Preview {
+pub(super) struct Preview {
     conversations: Conversations,
     program: Arc<Program>,
     customer: Map<String, Json>,
@@ -46,7 +46,7 @@ pub struct Preview {
 
 impl Preview {
     /// A preview of `program`; no conversation yet.
-    pub fn new(
+    pub(super) fn new(
         program: Arc<Program>,
         secrets: Map<String, Json>,
         painter: Painter,
@@ -73,7 +73,7 @@ impl Preview {
 
     /// Starts a conversation with this profile; false (with the error shown) when the
     /// profile does not fit the schema.
-    pub fn start(&mut self, customer: Map<String, Json>) -> bool {
+    pub(super) fn start(&mut self, customer: Map<String, Json>) -> bool {
         self.started += 1;
         self.conversation = format!("preview-{}", self.started);
         self.offer.clear();
@@ -98,7 +98,7 @@ impl Preview {
     }
 
     /// The prompt for the next line: it says what plain text will mean.
-    pub fn prompt(&self) -> &'static str {
+    pub(super) fn prompt(&self) -> &'static str {
         match self.pending {
             Pending::Nothing => "customer> ",
             Pending::Ask(_) => "answer> ",
@@ -108,7 +108,7 @@ impl Preview {
     }
 
     /// Carries out one typed line.
-    pub fn command(&mut self, line: &str) -> Flow {
+    pub(super) fn command(&mut self, line: &str) -> Flow {
         match commands::parse(line, &self.pending) {
             Command::Nothing => {}
             Command::Quit => return Flow::Quit,

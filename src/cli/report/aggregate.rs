@@ -15,7 +15,7 @@ use super::read::Record;
 
 /// The numbers of one procedure.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
-pub struct ProcedureStats {
+pub(crate) struct ProcedureStats {
     /// The procedure's name.
     pub procedure: String,
     /// Times it was listed in an offer.
@@ -46,7 +46,7 @@ pub struct ProcedureStats {
 
 /// The results of one lookup's requests (§7's `lookup result` events).
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
-pub struct LookupStats {
+pub(crate) struct LookupStats {
     /// The lookup's name.
     pub lookup: String,
     /// Results that gave it a value.
@@ -58,7 +58,7 @@ pub struct LookupStats {
 
 /// The whole report.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
-pub struct Summary {
+pub(crate) struct Summary {
     /// Events read.
     pub events: u64,
     /// Distinct conversations.
@@ -75,7 +75,7 @@ pub struct Summary {
 
 /// One run of a procedure, for `--procedure`.
 #[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct Run {
+pub(super) struct Run {
     /// The log file it is in.
     pub file: String,
     /// The conversation.
@@ -87,7 +87,7 @@ pub struct Run {
 }
 
 /// Counts everything in `records` (in log order).
-pub fn summarise(records: &[Record]) -> Summary {
+pub(super) fn summarise(records: &[Record]) -> Summary {
     let mut stats: BTreeMap<String, ProcedureStats> = BTreeMap::new();
     let mut durations: HashMap<&str, Vec<u64>> = HashMap::new();
     let mut conversations = BTreeSet::new();
@@ -191,7 +191,7 @@ fn stat<'a>(
 }
 
 /// The median of `values` (sorted in place), in whole ms.
-pub fn median(values: &mut [u64]) -> Option<u64> {
+pub(super) fn median(values: &mut [u64]) -> Option<u64> {
     if values.is_empty() {
         return None;
     }
@@ -207,7 +207,7 @@ pub fn median(values: &mut [u64]) -> Option<u64> {
 }
 
 /// Every run of `procedure`, in log order; `files` names the logs by index.
-pub fn runs(records: &[Record], procedure: &str, files: &[String]) -> Vec<Run> {
+pub(super) fn runs(records: &[Record], procedure: &str, files: &[String]) -> Vec<Run> {
     let mut runs: Vec<Run> = Vec::new();
     let mut open: HashMap<(usize, &str), (usize, Option<u64>)> = HashMap::new();
     for record in records {

@@ -44,7 +44,7 @@ const OUTCOMES: [(&str, &str); 5] = [
 ];
 
 /// The page for `summary`, read from `files`.
-pub fn page(summary: &Summary, files: &[String]) -> String {
+pub(crate) fn page(summary: &Summary, files: &[String]) -> String {
     let mut html = String::new();
     let clicked: u64 = summary.procedures.iter().map(|p| p.clicked).sum();
     let completed: u64 = summary.procedures.iter().map(|p| p.completed).sum();
@@ -260,7 +260,7 @@ fn outcomes(html: &mut String, p: &ProcedureStats) {
 }
 
 /// Text safe inside HTML elements and attributes.
-pub fn escape(text: &str) -> String {
+pub(crate) fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {

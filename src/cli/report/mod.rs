@@ -16,7 +16,7 @@ use read::ReadError;
 
 /// Options of `procc report`.
 #[derive(clap::Args, Debug)]
-pub struct ReportArgs {
+pub(super) struct ReportArgs {
     /// Analytics logs: JSON lines, one event per line.
     #[arg(required = true)]
     events: Vec<PathBuf>,
@@ -32,7 +32,7 @@ pub struct ReportArgs {
 }
 
 /// Reads the logs and prints the report.
-pub fn run(args: &ReportArgs) -> u8 {
+pub(super) fn run(args: &ReportArgs) -> u8 {
     let files: Vec<String> = args
         .events
         .iter()

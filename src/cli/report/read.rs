@@ -8,7 +8,7 @@ use serde_json::Value as Json;
 
 /// One event of a log.
 #[derive(Clone, Debug, PartialEq)]
-pub struct Record {
+pub(super) struct Record {
     /// Which file it came from (index into the command line's files): conversations
     /// are told apart per file, since two logs may reuse an id.
     pub file: usize,
@@ -22,7 +22,7 @@ pub struct Record {
 
 /// Why a log could not be read.
 #[derive(Debug, PartialEq, Eq)]
-pub enum ReadError {
+pub(super) enum ReadError {
     /// The file cannot be read (exit 2).
     Io(String),
     /// A line is not an analytics event (exit 1), located as `file:line`.
@@ -30,14 +30,14 @@ pub enum ReadError {
 }
 
 /// Reads one log; `file` is its index among the logs.
-pub fn read(path: &Path, file: usize) -> Result<Vec<Record>, ReadError> {
+pub(super) fn read(path: &Path, file: usize) -> Result<Vec<Record>, ReadError> {
     let text = std::fs::read_to_string(path)
         .map_err(|error| ReadError::Io(format!("cannot read {}: {error}", path.display())))?;
     parse(&text, &path.display().to_string(), file)
 }
 
 /// Parses the text of one log named `origin`; blank lines are skipped.
-pub fn parse(text: &str, origin: &str, file: usize) -> Result<Vec<Record>, ReadError> {
+pub(super) fn parse(text: &str, origin: &str, file: usize) -> Result<Vec<Record>, ReadError> {
     let mut records = Vec::new();
     for (index, line) in text.lines().enumerate() {
         if line.trim().is_empty() {

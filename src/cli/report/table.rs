@@ -3,7 +3,7 @@
 use super::aggregate::{Run, Summary};
 
 /// Formats a duration for people: `850 ms`, `12.3 s`, `2.5 min`.
-pub fn duration(ms: Option<u64>) -> String {
+pub(super) fn duration(ms: Option<u64>) -> String {
     match ms {
         None => "-".to_owned(),
         Some(ms) if ms < 1_000 => format!("{ms} ms"),
@@ -13,7 +13,7 @@ pub fn duration(ms: Option<u64>) -> String {
 }
 
 /// A rate as a whole percentage, `-` when undefined.
-pub fn percent(rate: Option<f64>) -> String {
+pub(super) fn percent(rate: Option<f64>) -> String {
     rate.map_or_else(|| "-".to_owned(), |r| format!("{:.0}%", r * 100.0))
 }
 
@@ -51,7 +51,7 @@ fn layout(header: &[&str], rows: &[Vec<String>], left: &[usize]) -> String {
 }
 
 /// The per-procedure table and a closing line about conversations.
-pub fn summary(summary: &Summary) -> String {
+pub(super) fn summary(summary: &Summary) -> String {
     let header = [
         "procedure",
         "offered",
@@ -156,7 +156,7 @@ fn lookups(summary: &Summary) -> String {
 }
 
 /// The runs of one procedure.
-pub fn runs(procedure: &str, runs: &[Run], show_file: bool) -> String {
+pub(super) fn runs(procedure: &str, runs: &[Run], show_file: bool) -> String {
     if runs.is_empty() {
         return format!("{procedure} never ran in these logs\n");
     }

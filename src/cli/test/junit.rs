@@ -7,7 +7,7 @@ use super::ProjectRun;
 use super::report::file_line;
 
 /// The JUnit XML document of every project's results.
-pub fn render(runs: &[ProjectRun<'_>]) -> String {
+pub(super) fn render(runs: &[ProjectRun<'_>]) -> String {
     // Suites by file, in file order; cases in declaration order.
     let mut suites: BTreeMap<String, Vec<String>> = BTreeMap::new();
     let (mut total, mut failures) = (0, 0);

@@ -8,7 +8,7 @@ use super::ProjectRun;
 
 /// `test NAME ... ok|FAILED` per test (a failure with its source excerpt), the coverage
 /// when asked, then `N passed, N failed`.
-pub fn print_human(runs: &[ProjectRun<'_>], color: bool, with_coverage: bool) {
+pub(super) fn print_human(runs: &[ProjectRun<'_>], color: bool, with_coverage: bool) {
     for run in runs {
         for result in &run.results {
             match &result.failure {
@@ -61,7 +61,7 @@ fn coverage_line(run: &ProjectRun<'_>, procedure: &ProcedureCoverage) -> String 
 
 /// `{"tests": [{"name", "file", "line", "outcome", "message"}], "passed", "failed"}` on
 /// stdout, and a `"coverage"` list when `--coverage` asked for it.
-pub fn print_json(runs: &[ProjectRun<'_>], with_coverage: bool) {
+pub(super) fn print_json(runs: &[ProjectRun<'_>], with_coverage: bool) {
     let tests: Vec<Value> = runs
         .iter()
         .flat_map(|run| run.results.iter().map(move |result| test_json(run, result)))
@@ -112,14 +112,14 @@ fn coverage_json(run: &ProjectRun<'_>, procedure: &ProcedureCoverage) -> Value {
 }
 
 /// How many tests passed and failed, over every project.
-pub fn counts(runs: &[ProjectRun<'_>]) -> (usize, usize) {
+pub(super) fn counts(runs: &[ProjectRun<'_>]) -> (usize, usize) {
     let results = || runs.iter().flat_map(|run| &run.results);
     let failed = results().filter(|r| r.failure.is_some()).count();
     (results().count() - failed, failed)
 }
 
 /// The path and 1-based line of an offset.
-pub fn file_line(
+pub(super) fn file_line(
     run: &ProjectRun<'_>,
     file: procc::syntax::ast::FileId,
     offset: usize,

@@ -43,6 +43,7 @@ impl std::fmt::Debug for SealingKey {
 
 /// Why a stored snapshot cannot be opened.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum OpenError {
     /// Too short to be a sealed snapshot.
     Truncated,

@@ -9,15 +9,15 @@ use crate::codegen::module::{
 };
 use crate::vm::Program;
 
-pub const TEXT: TypeId = 0;
-pub const INT: TypeId = 1;
-pub const NUMBER: TypeId = 2;
-pub const BOOL: TypeId = 3;
-pub const DATE: TypeId = 4;
-pub const JSON: TypeId = 5;
+pub(super) const TEXT: TypeId = 0;
+pub(super) const INT: TypeId = 1;
+pub(super) const NUMBER: TypeId = 2;
+pub(super) const BOOL: TypeId = 3;
+pub(super) const DATE: TypeId = 4;
+pub(super) const JSON: TypeId = 5;
 
 /// One piece of a template.
-pub enum P<'a> {
+pub(super) enum P<'a> {
     /// Literal text.
     T(&'a str),
     /// A variable.
@@ -33,12 +33,12 @@ pub enum P<'a> {
 }
 
 /// Builds a [`Module`] by hand.
-pub struct Builder {
+pub(super) struct Builder {
     pub m: Module,
 }
 
 impl Builder {
-    pub fn new() -> Builder {
+    pub(super) fn new() -> Builder {
         let types = builtin_type_defs();
         Builder {
             m: Module {
@@ -49,7 +49,7 @@ impl Builder {
         }
     }
 
-    pub fn s(&mut self, text: &str) -> StrId {
+    pub(super) fn s(&mut self, text: &str) -> StrId {
         if let Some(i) = self.m.strings.iter().position(|s| s == text) {
             return i as StrId;
         }
@@ -57,12 +57,12 @@ impl Builder {
         (self.m.strings.len() - 1) as StrId
     }
 
-    pub fn k(&mut self, c: Const) -> ConstId {
+    pub(super) fn k(&mut self, c: Const) -> ConstId {
         self.m.consts.push(c);
         (self.m.consts.len() - 1) as ConstId
     }
 
-    pub fn chunk(&mut self, code: Vec<Instr>) -> ChunkId {
+    pub(super) fn chunk(&mut self, code: Vec<Instr>) -> ChunkId {
         self.m.chunks.push(Chunk {
             code,
             lines: vec![(0, 1)],
@@ -72,12 +72,12 @@ impl Builder {
     }
 
     /// The instructions that push a rendered template.
-    pub fn tpl_code(&mut self, parts: &[P<'_>]) -> Vec<Instr> {
+    pub(super) fn tpl_code(&mut self, parts: &[P<'_>]) -> Vec<Instr> {
         self.parts_code(parts, false)
     }
 
     /// A URL template's code: each value percent-encoded (§7), as the compiler emits.
-    pub fn url_code(&mut self, parts: &[P<'_>]) -> Vec<Instr> {
+    pub(super) fn url_code(&mut self, parts: &[P<'_>]) -> Vec<Instr> {
         self.parts_code(parts, true)
     }
 
@@ -110,25 +110,25 @@ impl Builder {
     }
 
     /// A template chunk.
-    pub fn tpl(&mut self, parts: &[P<'_>]) -> ChunkId {
+    pub(super) fn tpl(&mut self, parts: &[P<'_>]) -> ChunkId {
         let mut code = self.tpl_code(parts);
         code.push(Instr::Return);
         self.chunk(code)
     }
 
     /// A boolean chunk from raw code (a `Return` is appended).
-    pub fn expr(&mut self, mut code: Vec<Instr>) -> ChunkId {
+    pub(super) fn expr(&mut self, mut code: Vec<Instr>) -> ChunkId {
         code.push(Instr::Return);
         self.chunk(code)
     }
 
-    pub fn check(&mut self, cond: Vec<Instr>, message: &str) -> CheckDef {
+    pub(super) fn check(&mut self, cond: Vec<Instr>, message: &str) -> CheckDef {
         let cond = self.expr(cond);
         let message = self.tpl(&[P::T(message)]);
         CheckDef { cond, message }
     }
 
-    pub fn refine(
+    pub(super) fn refine(
         &mut self,
         name: &str,
         parent: TypeId,
@@ -148,7 +148,7 @@ impl Builder {
         (self.m.types.len() - 1) as TypeId
     }
 
-    pub fn one_of(&mut self, choices: &[&str]) -> TypeId {
+    pub(super) fn one_of(&mut self, choices: &[&str]) -> TypeId {
         self.m.types.push(TypeDef {
             name: "one_of".into(),
             base: BaseType::Text,
@@ -160,7 +160,7 @@ impl Builder {
         (self.m.types.len() - 1) as TypeId
     }
 
-    pub fn customer(&mut self, name: &str, ty: TypeId, optional: bool) -> u32 {
+    pub(super) fn customer(&mut self, name: &str, ty: TypeId, optional: bool) -> u32 {
         self.m.customer.push(FieldDef {
             name: name.into(),
             ty,
@@ -169,7 +169,7 @@ impl Builder {
         (self.m.customer.len() - 1) as u32
     }
 
-    pub fn audience(&mut self, name: &str, cond: Vec<Instr>) -> u32 {
+    pub(super) fn audience(&mut self, name: &str, cond: Vec<Instr>) -> u32 {
         let cond = self.expr(cond);
         self.m.audiences.push(AudienceDef {
             name: name.into(),
@@ -179,7 +179,7 @@ impl Builder {
     }
 
     /// A variable with an `ask` prompt; tweak the returned id's def afterwards.
-    pub fn var(
+    pub(super) fn var(
         &mut self,
         name: &str,
         ty: TypeId,
@@ -207,14 +207,14 @@ impl Builder {
         (self.m.vars.len() - 1) as VarId
     }
 
-    pub fn guard(&mut self, var: VarId, on: VarId) {
+    pub(super) fn guard(&mut self, var: VarId, on: VarId) {
         self.m.vars[var as usize].deps.push(Dep {
             var: on,
             kind: DepKind::Guard,
         });
     }
 
-    pub fn prompt_dep(&mut self, var: VarId, on: VarId) {
+    pub(super) fn prompt_dep(&mut self, var: VarId, on: VarId) {
         self.m.vars[var as usize].deps.push(Dep {
             var: on,
             kind: DepKind::Prompt,
@@ -222,7 +222,7 @@ impl Builder {
     }
 
     /// Declares a procedure; its body is set later with [`Builder::body`].
-    pub fn proc(&mut self, name: &str, kind: Kind, label: &str) -> ProcId {
+    pub(super) fn proc(&mut self, name: &str, kind: Kind, label: &str) -> ProcId {
         let label = self.tpl(&[P::T(label)]);
         self.m.procedures.push(ProcDef {
             name: name.into(),
@@ -242,18 +242,18 @@ impl Builder {
         (self.m.procedures.len() - 1) as ProcId
     }
 
-    pub fn body(&mut self, proc: ProcId, code: Vec<Instr>) {
+    pub(super) fn body(&mut self, proc: ProcId, code: Vec<Instr>) {
         let body = self.chunk(code);
         self.m.procedures[proc as usize].body = body;
     }
 
-    pub fn build(self) -> Arc<Program> {
+    pub(super) fn build(self) -> Arc<Program> {
         Arc::new(Program::new(self.m).expect("valid test module"))
     }
 }
 
 /// Points the jump at `at` to the end of `code` so far.
-pub fn patch(code: &mut [Instr], at: usize, target: usize) {
+pub(super) fn patch(code: &mut [Instr], at: usize, target: usize) {
     let target = target as u32;
     code[at] = match code[at] {
         Instr::Jump(_) => Instr::Jump(target),
@@ -264,7 +264,7 @@ pub fn patch(code: &mut [Instr], at: usize, target: usize) {
 }
 
 /// Appends a piece of code assembled on its own, moving its jump targets along.
-pub fn append(code: &mut Vec<Instr>, piece: Vec<Instr>) {
+pub(super) fn append(code: &mut Vec<Instr>, piece: Vec<Instr>) {
     let base = code.len() as u32;
     code.extend(piece.into_iter().map(|instr| match instr {
         Instr::Jump(t) => Instr::Jump(t + base),

@@ -6,19 +6,19 @@ use serde_json::{Value as Json, json};
 
 use crate::vm::{Conversations, Program, Step};
 
-pub struct H {
+pub(super) struct H {
     pub c: Conversations,
 }
 
 impl H {
-    pub fn new(program: Arc<Program>) -> H {
+    pub(super) fn new(program: Arc<Program>) -> H {
         H {
             c: Conversations::new(program),
         }
     }
 
     /// Sends one input (conversation `c1` unless given) through the line parser.
-    pub fn step(&mut self, mut input: Json) -> Step {
+    pub(super) fn step(&mut self, mut input: Json) -> Step {
         if input.get("conversation").is_none() {
             input["conversation"] = json!("c1");
         }
@@ -27,7 +27,7 @@ impl H {
 
     /// Sends one input; its outputs as JSON, each checked to carry the input's
     /// conversation, which is then removed for brevity.
-    pub fn send(&mut self, input: Json) -> Vec<Json> {
+    pub(super) fn send(&mut self, input: Json) -> Vec<Json> {
         let conv = input.get("conversation").cloned().unwrap_or(json!("c1"));
         self.step(input)
             .outputs
@@ -45,7 +45,7 @@ impl H {
     }
 
     /// The `code` of the single `error` output of an input.
-    pub fn error(&mut self, input: Json) -> String {
+    pub(super) fn error(&mut self, input: Json) -> String {
         let outputs = self.send(input);
         assert_eq!(outputs.len(), 1, "{outputs:?}");
         assert_eq!(outputs[0]["action"], "error", "{outputs:?}");
@@ -54,17 +54,17 @@ impl H {
 }
 
 /// A customer of the `pro` plan.
-pub fn pro() -> Json {
+pub(super) fn pro() -> Json {
     json!({"event": "start", "customer": {"plan": "pro", "country": "NL", "orders": 3}, "secrets": {"shop_token": "t0k"}})
 }
 
 /// A customer of the `enterprise` plan.
-pub fn enterprise() -> Json {
+pub(super) fn enterprise() -> Json {
     json!({"event": "start", "customer": {"plan": "enterprise", "country": "BE", "orders": 0, "vip": true}})
 }
 
 /// The `action` names of some outputs.
-pub fn actions(outputs: &[Json]) -> Vec<&str> {
+pub(super) fn actions(outputs: &[Json]) -> Vec<&str> {
     outputs
         .iter()
         .map(|o| o["action"].as_str().unwrap())

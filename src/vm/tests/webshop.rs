@@ -23,7 +23,7 @@ fn outcomes(code: &mut Vec<Instr>, success: Vec<Instr>, failure: Vec<Instr>) {
     code.push(Instr::Fail(Reason::Action));
 }
 
-pub fn webshop() -> Arc<Program> {
+pub(super) fn webshop() -> Arc<Program> {
     let mut b = Builder::new();
     let pattern = b.s("^[A-Z]{2}[0-9]{6}$");
     let order_number = b.refine(
@@ -295,7 +295,7 @@ pub fn webshop() -> Arc<Program> {
 /// `a: int`; `b: text when a > 5` (guard on `a`); `c: text`, asked with `b` in its
 /// prompt (a prompt dependency only); `approve by staff "a={a} b={b ?? "-"} c={c}"`;
 /// then a follow-up. Trigger: every message.
-pub fn chain() -> Arc<Program> {
+pub(super) fn chain() -> Arc<Program> {
     let mut b = Builder::new();
     let p = b.proc("plan", Kind::FollowUp, "Plan something");
     let a = b.var("a", INT, Some(p), &[P::T("a?")]);
@@ -341,7 +341,7 @@ pub fn chain() -> Arc<Program> {
 /// `n: number`, `d: date`, `ok: bool`, `j: json`, `g: text` (default `"hi"`), then
 /// `save last = n * 2` (a conversation variable with no `ask`) and the question
 /// `"n={n} d={d} ok={ok} j={j} g={g} last={last}"`.
-pub fn kinds() -> Arc<Program> {
+pub(super) fn kinds() -> Arc<Program> {
     use super::builder::{DATE, JSON, NUMBER};
     let mut b = Builder::new();
     let p = b.proc("echo", Kind::FollowUp, "Echo");
