@@ -8,8 +8,8 @@ use std::fmt;
 use std::path::PathBuf;
 
 use crate::bundle::verify::{Rule, Verified};
-use crate::codegen::{CodegenError, SourceMap};
 use crate::codegen::module::Module;
+use crate::codegen::{CodegenError, SourceMap};
 use crate::diagnostics::{Diagnostic, Sources};
 use crate::semantics::codes;
 use crate::semantics::{Analysis, analyze};
