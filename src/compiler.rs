@@ -8,8 +8,8 @@ use std::fmt;
 use std::path::PathBuf;
 
 use crate::bundle::verify::{Rule, Verified};
-use crate::codegen::CodegenError;
 use crate::codegen::module::Module;
+use crate::codegen::{CodegenError, SourceMap};
 use crate::diagnostics::{Diagnostic, Sources};
 use crate::semantics::codes;
 use crate::semantics::{Analysis, analyze};
@@ -138,8 +138,9 @@ pub struct Compilation {
     /// Syntax and semantic diagnostics together, sorted by file and position; with the
     /// limits of the bundle format (E0180–E0189) when the program is otherwise correct.
     pub diagnostics: Vec<Diagnostic>,
-    /// The verified module, generated when the program has no errors.
-    generated: Option<Result<Verified, CodegenError>>,
+    /// The verified module and where its chunks come from, generated when the program
+    /// has no errors.
+    generated: Option<Result<(Verified, SourceMap), CodegenError>>,
 }
 
 impl Compilation {
@@ -157,7 +158,10 @@ impl Compilation {
     /// an error here is a program the checker should have refused.
     pub fn generate(&self) -> Result<Module, CodegenError> {
         match &self.generated {
-            Some(generated) => generated.clone().map(Verified::into_module),
+            Some(generated) => generated
+                .as_ref()
+                .map(|(verified, _)| verified.clone().into_module())
+                .map_err(Clone::clone),
             None => crate::codegen::generate(&self.files, &self.sources, &self.analysis),
         }
     }
@@ -166,8 +170,15 @@ impl Compilation {
     /// for `vm::Program::from_verified`. Call only when [`Compilation::has_errors`] is
     /// false; an error here is a program the checker should have refused.
     pub fn verified(&self) -> Result<Verified, CodegenError> {
+        self.verified_mapped().map(|(verified, _)| verified)
+    }
+
+    /// [`Compilation::verified`], with where each chunk of the module comes from (which
+    /// chunks are `if` conditions, for `procc test --coverage`).
+    pub fn verified_mapped(&self) -> Result<(Verified, &SourceMap), CodegenError> {
         match &self.generated {
-            Some(generated) => generated.clone(),
+            Some(Ok((verified, map))) => Ok((verified.clone(), map)),
+            Some(Err(error)) => Err(error.clone()),
             None => Err(CodegenError {
                 message: "the program has errors: nothing was generated".to_owned(),
                 diagnostic: None,
@@ -230,10 +241,10 @@ fn generate_verified(
     files: &[SourceFile],
     sources: &Sources,
     analysis: &Analysis,
-) -> Result<Verified, CodegenError> {
+) -> Result<(Verified, SourceMap), CodegenError> {
     let (module, map) = crate::codegen::generate_mapped(files, sources, analysis)?;
     let refusal = match Verified::new(module) {
-        Ok(verified) => return Ok(verified),
+        Ok(verified) => return Ok((verified, map)),
         Err(refusal) => refusal,
     };
     let (code, help) = match refusal.rule {

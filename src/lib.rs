@@ -114,7 +114,7 @@ pub mod vm;
 
 pub use bundle::{BundleError, Rule, Verified, VerifyError};
 pub use vm::{
-    Action, AnalyticsEvent, Conversations, Event, EventKind, Input, LoadError, Output, Program,
-    ProgramError, RuntimeError, Session, SnapshotError, Step, Tier, Value, parse_input_bytes,
-    parse_input_json, parse_input_line,
+    Action, AnalyticsEvent, BranchTaken, Conversations, Event, EventKind, Input, LoadError, Output,
+    Program, ProgramError, RuntimeError, Session, SnapshotError, Step, Tier, Value,
+    parse_input_bytes, parse_input_json, parse_input_line,
 };

@@ -19,8 +19,13 @@ const HELP: &str = r#"procedure more: follow_up {
 
 /// The bytes of a bundle built from `HELP` by the `procc` binary.
 fn bundle() -> Vec<u8> {
+    bundle_of(HELP)
+}
+
+/// The bytes of a bundle built from `source` by the `procc` binary.
+fn bundle_of(source: &str) -> Vec<u8> {
     let dir = tempfile::tempdir().expect("temp dir");
-    std::fs::write(dir.path().join("help.proc"), HELP).expect("write");
+    std::fs::write(dir.path().join("help.proc"), source).expect("write");
     let output = Command::new(env!("CARGO_BIN_EXE_procc"))
         .args(["build", "help.proc", "-o", "help.procb"])
         .current_dir(dir.path())
@@ -89,4 +94,54 @@ fn only_a_verified_module_becomes_a_program() {
     let verified = Verified::new(module).expect("verifies");
     let program = Program::from_verified(verified, Tier::Interpreted).expect("prepares");
     assert_eq!(program.native_guards(), 0);
+}
+
+/// `if` conditions are reported in `Step::branches` only by a program that asked for it
+/// (`procc test --coverage` does); a host's program reports none.
+#[test]
+fn a_branch_trace_is_given_only_when_asked_for() {
+    const BRANCHY: &str = r#"customer {
+  plan: text
+}
+
+procedure more: follow_up {
+  label "More help"
+  question "More help"
+  trigger always
+  on success {
+    if customer.plan == "pro" { say "Pro." } else if customer.plan == "free" { say "Free." } else { say "Hello." }
+  }
+}
+"#;
+    let bytes = bundle_of(BRANCHY);
+    let click = |program: Program| {
+        let mut conversations = Conversations::new(Arc::new(program));
+        for line in [
+            r#"{"conversation":"c1","event":"start","customer":{"plan":"free"}}"#,
+            r#"{"conversation":"c1","event":"message"}"#,
+        ] {
+            conversations.handle(input(line));
+        }
+        conversations.handle(input(
+            r#"{"conversation":"c1","event":"click","procedure":"more"}"#,
+        ))
+    };
+    let plain = click(Program::load(&bytes).expect("a valid bundle"));
+    assert!(plain.branches.is_empty(), "{:?}", plain.branches);
+    let traced = click(
+        Program::load(&bytes)
+            .expect("a valid bundle")
+            .with_branch_trace(),
+    );
+    assert_eq!(traced.outputs, plain.outputs);
+    assert!(
+        traced
+            .outputs
+            .iter()
+            .any(|o| matches!(&o.action, Action::Say { text } if text == "Free.")),
+        "{:?}",
+        traced.outputs
+    );
+    let held: Vec<bool> = traced.branches.iter().map(|taken| taken.held).collect();
+    assert_eq!(held, [false, true], "{:?}", traced.branches);
 }

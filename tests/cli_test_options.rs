@@ -208,3 +208,123 @@ fn collect_codes(dir: &Path, out: &mut Vec<String>) {
         out.extend(tree::quoted_codes(&source));
     }
 }
+
+/// `if` branches in `on success` and `on failure` (an `else if` chain with an `else`, and
+/// a nested `if` without one); the failing test's run enters the `else if` at line 18.
+const BRANCHES: &str = r#"procedure transfer: api_call {
+  label "Transfer money"
+  reversible
+  request POST "https://api.example.com/transfers" { }
+  trigger always
+  on success {
+    if response.state == "done" {
+      say "Done."
+    } else if response.state == "queued" {
+      say "Queued."
+    } else {
+      say "Unknown."
+    }
+  }
+  on failure {
+    if (status ?? 0) == 409 {
+      say "Already done."
+    } else if (status ?? 0) == 404 {
+      say "Not found."
+    } else {
+      if (status ?? 0) == 503 { say "Try again later." }
+      say "Failed."
+    }
+  }
+}
+
+test "a transfer is done" {
+  send message "hi"
+  click transfer
+  respond 200 { state: "done" }
+  expect say "Done."
+  expect done transfer completed
+}
+
+test "not found, and the test expects the wrong text" {
+  send message "hi"
+  click transfer
+  respond 404 { }
+  expect say "Something else."
+}
+
+test "a transfer fails" {
+  send message "hi"
+  click transfer
+  respond 500 { }
+  expect say "Failed."
+  expect done transfer failed
+}
+"#;
+
+#[test]
+fn coverage_names_exactly_the_if_branches_no_test_entered() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("p.proc"), BRANCHES).unwrap();
+    let output = procc(dir.path(), &["test", "--coverage", "."]);
+    assert_eq!(code(&output), 1, "{}", text(&output.stderr));
+    let out = text(&output.stdout);
+    let missed: Vec<&str> = out
+        .lines()
+        .filter(|line| line.contains("not reached"))
+        .map(str::trim)
+        .collect();
+    assert_eq!(
+        missed,
+        [
+            "procedure transfer: if branch at ./p.proc:9 (else if) not reached",
+            "procedure transfer: if branch at ./p.proc:11 (else) not reached",
+            "procedure transfer: if branch at ./p.proc:16 (if) not reached",
+            "procedure transfer: if branch at ./p.proc:21 (if) not reached",
+        ],
+        "{out}"
+    );
+    assert!(
+        out.contains(
+            "transfer (./p.proc:1): reached outcome completed, outcome failed; \
+             no test reached outcome cancelled"
+        ),
+        "{out}"
+    );
+
+    let output = procc(dir.path(), &["test", "--coverage", "--format", "json", "."]);
+    let document: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let transfer = &document["coverage"][0];
+    assert_eq!(transfer["procedure"], "transfer");
+    assert_eq!(
+        transfer["reached"],
+        serde_json::json!([
+            "outcome completed",
+            "outcome failed",
+            "if branch at ./p.proc:7 (if)",
+            "if branch at ./p.proc:18 (else if)",
+            "if branch at ./p.proc:20 (else)"
+        ])
+    );
+    assert_eq!(
+        transfer["not_reached"],
+        serde_json::json!([
+            "outcome cancelled",
+            "if branch at ./p.proc:9 (else if)",
+            "if branch at ./p.proc:11 (else)",
+            "if branch at ./p.proc:16 (if)",
+            "if branch at ./p.proc:21 (if)"
+        ])
+    );
+
+    // Without the failing test, its `else if` is no longer entered.
+    let output = procc(
+        dir.path(),
+        &["test", "--coverage", "--filter", "a transfer", "."],
+    );
+    assert_eq!(code(&output), 0, "{}", text(&output.stderr));
+    let out = text(&output.stdout);
+    assert!(
+        out.contains("procedure transfer: if branch at ./p.proc:18 (else if) not reached"),
+        "{out}"
+    );
+}

@@ -24,7 +24,10 @@ pub(super) struct TestArgs {
     /// Also write the results as JUnit XML to FILE.
     #[arg(long, value_name = "FILE")]
     junit: Option<PathBuf>,
-    /// Also report, per procedure, the outcomes it can reach that no test reached.
+    /// Also report, per procedure, the outcomes it can reach and which of them no test
+    /// reached, then each branch of its `if` statements (`if`, `else if`, `else`) that no
+    /// test entered, as `procedure NAME: if branch at FILE:LINE (else) not reached`;
+    /// runs in failing tests count.
     #[arg(long)]
     coverage: bool,
 }
@@ -124,13 +127,13 @@ fn run_project<'a>(
     compilation: &'a Compilation,
     args: &TestArgs,
 ) -> Result<ProjectRun<'a>, String> {
-    let module = compilation
-        .verified()
+    let (module, source_map) = compilation
+        .verified_mapped()
         .map_err(|error| format!("internal compiler error: {error}"))?;
     let files: Vec<_> = user_files(compilation).cloned().collect();
     let results = run_selected_tests(&files, &module, args.filter.as_deref())?;
     let coverage = if args.coverage {
-        coverage(&files, &results)
+        coverage(&files, &results, source_map)
     } else {
         Vec::new()
     };

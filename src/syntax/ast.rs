@@ -563,6 +563,9 @@ pub struct IfStmt {
     pub branches: Vec<IfBranch>,
     /// The final `else` block, if any.
     pub otherwise: Option<Vec<Stmt>>,
+    /// The span of the `else` keyword of that final block (where `procc test
+    /// --coverage` locates it: an `else` has no condition of its own).
+    pub else_span: Option<Span>,
 }
 
 /// One conditional branch of an [`IfStmt`].

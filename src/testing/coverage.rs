@@ -1,9 +1,9 @@
 //! `procc test --coverage`: per procedure, the coverage points it has (each outcome it
 //! can reach) and whether any test reached each.
 //!
-//! A point is a [`Target`]; today the targets are outcomes. The data is shaped so that
-//! other targets (an `if` branch, located by its span) are new [`Target`] variants with
-//! their own static discovery and their own reach record, without changing the report.
+//! A point is a [`Target`]: an outcome, or a branch of an `if` (see [`super::branches`]).
+//! Each kind has its own static discovery and its own reach record; the report treats
+//! them alike.
 
 use std::collections::{HashMap, HashSet};
 
@@ -13,6 +13,9 @@ use crate::syntax::ast::{
 };
 
 use super::TestResult;
+use super::branches::{Branch, entered, if_branches};
+use crate::codegen::SourceMap;
+use crate::source::Sources;
 
 /// What a coverage point stands for.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -20,13 +23,17 @@ pub enum Target {
     /// The procedure ends with this outcome (`completed`, `failed`, `denied`,
     /// `cancelled`).
     Outcome(&'static str),
+    /// A branch of an `if` in one of its outcome blocks runs.
+    Branch(Branch),
 }
 
 impl Target {
-    /// How the point is named in reports, e.g. `outcome denied`.
-    pub fn describe(&self) -> String {
+    /// How the point is named in reports, e.g. `outcome denied` or
+    /// `if branch at p.proc:12 (else)` (`sources` locates branches).
+    pub fn describe(&self, sources: &Sources) -> String {
         match self {
             Target::Outcome(outcome) => format!("outcome {outcome}"),
+            Target::Branch(branch) => branch.describe(sources),
         }
     }
 }
@@ -49,7 +56,8 @@ pub struct ProcedureCoverage {
     pub file: FileId,
     /// Its declaration.
     pub span: Span,
-    /// Its points, outcomes in the order completed, failed, denied, cancelled.
+    /// Its points: outcomes in the order completed, failed, denied, cancelled, then
+    /// its `if` branches in source order.
     pub points: Vec<Point>,
 }
 
@@ -60,8 +68,13 @@ impl ProcedureCoverage {
     }
 }
 
-/// The coverage of every procedure of `files` (the user's files) by `results`.
-pub fn coverage(files: &[SourceFile], results: &[TestResult]) -> Vec<ProcedureCoverage> {
+/// The coverage of every procedure of `files` (the user's files) by `results`, whose
+/// runs are of the module `map` describes.
+pub fn coverage(
+    files: &[SourceFile],
+    results: &[TestResult],
+    map: &SourceMap,
+) -> Vec<ProcedureCoverage> {
     let conversation_vars: HashMap<&str, &VarDecl> = files
         .iter()
         .flat_map(|file| &file.items)
@@ -75,6 +88,7 @@ pub fn coverage(files: &[SourceFile], results: &[TestResult]) -> Vec<ProcedureCo
         .flat_map(|result| &result.finished)
         .map(|(procedure, outcome)| (procedure.as_str(), outcome.as_str()))
         .collect();
+    let branches_entered = entered(results.iter().flat_map(|result| &result.branches), map);
     let mut report = Vec::new();
     for file in files {
         for item in &file.items {
@@ -82,13 +96,19 @@ pub fn coverage(files: &[SourceFile], results: &[TestResult]) -> Vec<ProcedureCo
                 continue;
             };
             let name = procedure.name.name.as_str();
-            let points = reachable_outcomes(procedure, &conversation_vars)
+            let outcomes = reachable_outcomes(procedure, &conversation_vars)
                 .into_iter()
                 .map(|outcome| Point {
                     target: Target::Outcome(outcome),
                     reached: reached.contains(&(name, outcome)),
-                })
-                .collect();
+                });
+            let branches = if_branches(procedure, file.id)
+                .into_iter()
+                .map(|(branch, witness)| Point {
+                    target: Target::Branch(branch),
+                    reached: branches_entered.contains(&witness),
+                });
+            let points = outcomes.chain(branches).collect();
             report.push(ProcedureCoverage {
                 procedure: name.to_string(),
                 file: file.id,

@@ -7,6 +7,7 @@
 //! fails at the first expectation that does not hold (or the first input the interpreter
 //! refuses), naming what came instead and where the statement stands.
 
+mod branches;
 mod coverage;
 mod expect;
 mod literal;
@@ -21,8 +22,9 @@ use crate::diagnostics::Diagnostic;
 use crate::syntax::ast::{FileId, ItemKind, SourceFile, Span, TestDecl, TestStep, TestStepKind};
 use crate::vm::analytics::EventKind;
 use crate::vm::protocol::{Action, Event, Feedback, Input, Output};
-use crate::vm::{Conversations, Program, Tier};
+use crate::vm::{BranchTaken, Conversations, Program, Tier};
 
+pub use branches::{Arm, Branch};
 pub use coverage::{Point, ProcedureCoverage, Target, coverage, reachable_outcomes};
 use expect::Expectation;
 use literal::{literal_object, literal_to_json};
@@ -51,6 +53,8 @@ pub struct TestResult {
     /// Every run the test's conversation finished, as `(procedure, outcome)` with the
     /// protocol's outcome names, in order; runs before a failure count too.
     pub finished: Vec<(String, String)>,
+    /// Every `if` condition the test's runs tested, in order (before a failure too).
+    pub branches: Vec<BranchTaken>,
 }
 
 /// Whether a test's name is selected by `--filter TEXT` (it contains TEXT).
@@ -71,7 +75,7 @@ pub fn run_selected_tests(
 ) -> Result<Vec<TestResult>, String> {
     let module = verified.module();
     let program = Program::from_verified(verified.clone(), Tier::Native);
-    let program = Arc::new(program.map_err(|e| e.to_string())?);
+    let program = Arc::new(program.map_err(|e| e.to_string())?.with_branch_trace());
     let mut results = Vec::new();
     for file in files {
         for item in &file.items {
@@ -86,6 +90,7 @@ pub fn run_selected_tests(
                     span: item.span.clone(),
                     failure,
                     finished: run.finished,
+                    branches: run.branches,
                 });
             }
         }
@@ -107,6 +112,8 @@ struct TestRun<'a> {
     asked: Option<String>,
     /// The runs finished so far: `(procedure, outcome)`.
     finished: Vec<(String, String)>,
+    /// The `if` conditions tested so far.
+    branches: Vec<BranchTaken>,
     /// The time of the inputs (`at`).
     at: jiff::Timestamp,
     /// Whether the statement after the current input is `expect error`: only then
@@ -126,6 +133,7 @@ impl<'a> TestRun<'a> {
             pending: Vec::new(),
             asked: None,
             finished: Vec::new(),
+            branches: Vec::new(),
             at: crate::calendar::parse_instant(DEFAULT_TIME).unwrap_or_default(),
             error_expected: false,
         }
@@ -269,6 +277,7 @@ impl<'a> TestRun<'a> {
             at: Some(self.at),
             ..Input::new(CONVERSATION, event)
         });
+        self.branches.extend(step.branches);
         for event in step.events {
             if let EventKind::Done {
                 procedure, outcome, ..

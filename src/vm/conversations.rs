@@ -72,7 +72,7 @@ impl Conversations {
             Ok(input) => self.handle(input),
             Err(output) => Step {
                 outputs: vec![output],
-                events: Vec::new(),
+                ..Step::default()
             },
         }
     }
@@ -194,7 +194,7 @@ fn derive_nonce(seed: &[u8; 32], n: u64) -> [u8; 16] {
 fn error_step(conv: &str, code: &str, message: String) -> Step {
     Step {
         outputs: vec![error_output(Some(conv.to_owned()), code, message)],
-        events: Vec::new(),
+        ..Step::default()
     }
 }
 

@@ -41,6 +41,6 @@ pub use input::{parse_input_bytes, parse_input_json, parse_input_line};
 pub use ops::RuntimeError;
 pub use program::{LoadError, Program, ProgramError, Tier};
 pub use protocol::{Action, Event, Input, Output};
-pub use session::{Session, Step};
+pub use session::{BranchTaken, Session, Step};
 pub use snapshot::SnapshotError;
 pub use value::Value;

@@ -110,6 +110,11 @@ pub struct Program {
     text_values: Vec<Value>,
     /// The first bytes of the module's hash: ties snapshots to the program.
     fingerprint: [u8; 4],
+    /// Whether runs report each `if` condition they test in [`Step::branches`]
+    /// (off unless [`Program::with_branch_trace`]).
+    ///
+    /// [`Step::branches`]: super::Step::branches
+    branch_trace: bool,
     /// Guards compiled to native code (none when built with [`Program::interpreted`]).
     #[cfg(feature = "jit")]
     jit: super::jit::Jit,
@@ -140,6 +145,24 @@ impl Program {
         return self.jit.compiled();
         #[cfg(not(feature = "jit"))]
         0
+    }
+
+    /// This program, with every `if` condition a run tests reported in
+    /// [`Step::branches`]: which condition chunk, and whether it held (for `procc test
+    /// --coverage`). Off by default; it costs nothing on the instruction dispatch
+    /// path, only one flag test per `if` statement executed, which already evaluates a
+    /// whole condition chunk.
+    ///
+    /// [`Step::branches`]: super::Step::branches
+    pub fn with_branch_trace(mut self) -> Program {
+        self.branch_trace = true;
+        self
+    }
+
+    /// Whether runs report the `if` conditions they test ([`Program::with_branch_trace`]).
+    #[inline]
+    pub(crate) fn traces_branches(&self) -> bool {
+        self.branch_trace
     }
 
     /// The native function of a guard chunk, if it was compiled.
@@ -275,6 +298,7 @@ impl Program {
             #[cfg(feature = "jit")]
             jit,
             fingerprint,
+            branch_trace: false,
             text_slots,
             text_values,
             sources: index(&module.sources),

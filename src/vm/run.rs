@@ -10,7 +10,7 @@ use super::eval::{Env, Flow, eval, eval_guard, eval_text, exec, pop};
 use super::ops::{RuntimeError, fail};
 use super::parse_answer::{Mode, validate_var};
 use super::protocol::{Action, Offered};
-use super::session::{Cx, Effect, Failure, Refusal, Run, Session, Wait};
+use super::session::{BranchTaken, Cx, Effect, Failure, Refusal, Run, Session, Wait};
 use super::url::percent_encode;
 use super::value::Value;
 
@@ -359,7 +359,11 @@ impl Session {
                 }
             }
             Instr::JumpUnless { cond, target } => {
-                if !eval_guard(&Env::new(prog, self), cond) {
+                let held = eval_guard(&Env::new(prog, self), cond);
+                if prog.traces_branches() {
+                    cx.step.branches.push(BranchTaken { cond, held });
+                }
+                if !held {
                     return Ok(StepFlow::Jump(target));
                 }
             }

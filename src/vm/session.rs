@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value as Json};
 
-use crate::codegen::isa::{Approver, ProcId, Reason, VarId};
+use crate::codegen::isa::{Approver, ChunkId, ProcId, Reason, VarId};
 
 use super::analytics::{AnalyticsEvent, EventKind};
 use super::parse_answer::{Mode, parse_typed, type_checks};
@@ -177,6 +177,20 @@ pub struct Step {
     pub outputs: Vec<Output>,
     /// Analytics events, in order.
     pub events: Vec<AnalyticsEvent>,
+    /// Each `if` condition the runs tested, in order; empty unless the program was made
+    /// with [`Program::with_branch_trace`].
+    pub branches: Vec<BranchTaken>,
+}
+
+/// One test of an `if` (or `else if`) condition during a run: the branch under it ran
+/// when the condition held; when the last condition of an `if` with an `else` did not
+/// hold, the `else` ran.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BranchTaken {
+    /// The condition's chunk (the compiler's source map locates it).
+    pub cond: ChunkId,
+    /// Whether it held.
+    pub held: bool,
 }
 
 /// An input that cannot be taken: becomes an `error` output, and nothing changes.

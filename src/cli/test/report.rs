@@ -1,7 +1,7 @@
 //! Printing test results: the human listing, or §8's JSON document.
 
 use procc::diagnostics::render::render_human;
-use procc::testing::{ProcedureCoverage, TestResult};
+use procc::testing::{ProcedureCoverage, Target, TestResult};
 use serde_json::{Value, json};
 
 use super::ProjectRun;
@@ -28,6 +28,15 @@ pub(super) fn print_human(runs: &[ProjectRun<'_>], color: bool, with_coverage: b
         for run in runs {
             for procedure in &run.coverage {
                 println!("  {}", coverage_line(run, procedure));
+                for point in procedure.missed() {
+                    if let Target::Branch(branch) = &point.target {
+                        println!(
+                            "    procedure {}: {} not reached",
+                            procedure.procedure,
+                            branch.describe(run.sources())
+                        );
+                    }
+                }
             }
         }
     }
@@ -35,7 +44,8 @@ pub(super) fn print_human(runs: &[ProjectRun<'_>], color: bool, with_coverage: b
     println!("{passed} passed, {failed} failed");
 }
 
-/// `NAME (file:line): reached completed, denied; no test reached failed, cancelled`.
+/// `NAME (file:line): reached outcome completed, outcome denied; no test reached outcome
+/// failed, outcome cancelled` (its outcomes; the `if` branches missed follow, a line each).
 fn coverage_line(run: &ProjectRun<'_>, procedure: &ProcedureCoverage) -> String {
     let (file, line) = file_line(run, procedure.file, procedure.span.start);
     let names = |reached: bool| -> String {
@@ -43,7 +53,8 @@ fn coverage_line(run: &ProjectRun<'_>, procedure: &ProcedureCoverage) -> String 
             .points
             .iter()
             .filter(|point| point.reached == reached)
-            .map(|point| point.target.describe())
+            .filter(|point| matches!(point.target, Target::Outcome(_)))
+            .map(|point| point.target.describe(run.sources()))
             .collect();
         if names.is_empty() {
             "nothing".to_string()
@@ -60,7 +71,8 @@ fn coverage_line(run: &ProjectRun<'_>, procedure: &ProcedureCoverage) -> String 
 }
 
 /// `{"tests": [{"name", "file", "line", "outcome", "message"}], "passed", "failed"}` on
-/// stdout, and a `"coverage"` list when `--coverage` asked for it.
+/// stdout, and a `"coverage"` list when `--coverage` asked for it: per procedure,
+/// `"reached"` and `"not_reached"` name its outcomes and `if` branches.
 pub(super) fn print_json(runs: &[ProjectRun<'_>], with_coverage: bool) {
     let tests: Vec<Value> = runs
         .iter()
@@ -99,7 +111,7 @@ fn coverage_json(run: &ProjectRun<'_>, procedure: &ProcedureCoverage) -> Value {
             .points
             .iter()
             .filter(|point| point.reached == reached)
-            .map(|point| point.target.describe())
+            .map(|point| point.target.describe(run.sources()))
             .collect()
     };
     json!({

@@ -414,6 +414,7 @@ impl Gen<'_> {
         let last = stmt.branches.len().saturating_sub(1);
         for (i, branch) in stmt.branches.iter().enumerate() {
             let cond = self.expr_chunk(scope, &branch.cond)?;
+            self.map.conditions.insert(cond);
             e.line(self.line(scope.file, &branch.cond.span));
             let skip = e.jump_unless(cond);
             self.statements(e, scope, &branch.body)?;

@@ -17,7 +17,7 @@ mod emit;
 mod expr;
 mod tables;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::fmt;
 
 use crate::codegen::isa::{ChunkId, Const, ConstId, StrId};
@@ -46,6 +46,10 @@ pub struct CodegenError {
 #[derive(Clone, Debug, Default)]
 pub struct SourceMap {
     chunks: Vec<ChunkSource>,
+    /// The chunks that are the condition of an `if` or `else if` (each has its own:
+    /// chunks are never shared), which `procc test --coverage` maps the interpreter's
+    /// branch trace back to source with.
+    conditions: HashSet<ChunkId>,
 }
 
 #[derive(Clone, Debug)]
@@ -69,6 +73,17 @@ impl SourceMap {
         });
         let span = innermost.map_or(&source.span, |(_, _, span)| span);
         Some((source.file, span.clone()))
+    }
+}
+
+impl SourceMap {
+    /// The file and span of the condition chunk `chunk` is, when it is the condition of
+    /// an `if` or `else if` (`None` for any other chunk).
+    pub fn if_condition(&self, chunk: ChunkId) -> Option<(FileId, Span)> {
+        self.conditions
+            .contains(&chunk)
+            .then(|| self.locate(chunk, None))
+            .flatten()
     }
 }
 

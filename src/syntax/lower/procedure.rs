@@ -239,6 +239,7 @@ impl Lower<'_> {
     fn if_stmt(&mut self, pair: Pair<'_, Rule>) -> Option<IfStmt> {
         let mut branches = Vec::new();
         let mut otherwise = None;
+        let mut else_span = None;
         let mut current = pair;
         loop {
             let parts = kids(current);
@@ -248,6 +249,8 @@ impl Lower<'_> {
             match parts.get(4) {
                 Some(next) if next.as_rule() == Rule::if_stmt => current = next.clone(),
                 Some(block) => {
+                    let keyword = parts.get(3).filter(|p| p.as_rule() == Rule::kw_else);
+                    else_span = Some(self.span(keyword.unwrap_or(block)));
                     otherwise = Some(self.stmts(kids(block.clone()))?);
                     break;
                 }
@@ -257,6 +260,7 @@ impl Lower<'_> {
         Some(IfStmt {
             branches,
             otherwise,
+            else_span,
         })
     }
 }
