@@ -21,6 +21,12 @@ macro_rules! eprintln {
 
 mod cli;
 
+/// The binary's allocator (the library leaves the choice to its embedder): `procc check`
+/// and the language server allocate a node per token and declaration, on several
+/// parsing threads, and mimalloc takes a fraction of the system allocator's time.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> std::process::ExitCode {
     cli::main()
 }
