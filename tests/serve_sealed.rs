@@ -53,6 +53,21 @@ fn holds(haystack: &[u8], needle: &str) -> bool {
         .any(|window| window == needle.as_bytes())
 }
 
+/// Fails unless no byte of the store directory holds the secret or the answer.
+fn assert_sealed(store: &Path, when: &str) {
+    let bytes = stored_bytes(store);
+    assert!(!bytes.is_empty());
+    assert!(!holds(&bytes, SECRET), "the secret is in the store {when}");
+    assert!(!holds(&bytes, ANSWER), "the answer is in the store {when}");
+}
+
+/// A project written under `dir`, and where its store goes.
+fn project_and_store(dir: &Path) -> (std::path::PathBuf, std::path::PathBuf) {
+    let project = dir.join("project");
+    write_project(&project, PROJECT);
+    (project, dir.join("store"))
+}
+
 /// Starts conversation `c` with the secret and answers the first question.
 fn start_with_secret(serve: &Serve) {
     serve.send(input(
@@ -74,22 +89,11 @@ fn start_with_secret(serve: &Serve) {
 #[test]
 fn no_secret_or_answer_is_ever_stored_in_the_clear_and_a_restart_still_resumes() {
     let dir = tempfile::tempdir().unwrap();
-    let project = dir.path().join("project");
-    let store = dir.path().join("store");
-    write_project(&project, PROJECT);
+    let (project, store) = project_and_store(dir.path());
     let serve = Serve::start(&project, &store);
     start_with_secret(&serve);
     drop(serve); // kill: the conversation is only what the store holds
-    let bytes = stored_bytes(&store);
-    assert!(!bytes.is_empty());
-    assert!(
-        !holds(&bytes, SECRET),
-        "the secret is in the store in the clear"
-    );
-    assert!(
-        !holds(&bytes, ANSWER),
-        "the answer is in the store in the clear"
-    );
+    assert_sealed(&store, "in the clear");
 
     // Restarted on the same store, the conversation goes on where it was, and the
     // secret it was started with still goes where it belongs.
@@ -108,23 +112,13 @@ fn no_secret_or_answer_is_ever_stored_in_the_clear_and_a_restart_still_resumes()
     let ended = serve.send(input("c", "end", json!({})));
     assert_eq!(ended[0]["outcome"], "cancelled", "{ended:?}");
     drop(serve);
-    let bytes = stored_bytes(&store);
-    assert!(
-        !holds(&bytes, SECRET),
-        "the secret is in the store after `end`"
-    );
-    assert!(
-        !holds(&bytes, ANSWER),
-        "the answer is in the store after `end`"
-    );
+    assert_sealed(&store, "after `end`");
 }
 
 #[test]
 fn a_store_opened_with_another_key_quarantines_what_it_cannot_open() {
     let dir = tempfile::tempdir().unwrap();
-    let project = dir.path().join("project");
-    let store = dir.path().join("store");
-    write_project(&project, PROJECT);
+    let (project, store) = project_and_store(dir.path());
     let serve = Serve::start(&project, &store);
     start_with_secret(&serve);
     drop(serve);
