@@ -578,6 +578,23 @@ fn a_new_bundle_keeps_old_conversations_on_theirs_across_both_processes() {
     assert_eq!(offer[0]["procedures"][0]["label"], "Greet me (v2)");
 }
 
+/// Starts `procc serve` on `store`, which must refuse to start (exit 2); its stderr.
+fn refused_start(project: &Path, store: &str) -> String {
+    let refused = Command::new(env!("CARGO_BIN_EXE_procc"))
+        .arg("serve")
+        .arg(project)
+        .args([
+            "--addr",
+            &format!("127.0.0.1:{}", free_port()),
+            "--store",
+            store,
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(refused.status.code(), Some(2), "{refused:?}");
+    String::from_utf8_lossy(&refused.stderr).into_owned()
+}
+
 #[test]
 fn a_database_with_a_newer_schema_or_none_at_all_is_refused() {
     let Some(store) = fresh_database("schema") else {
@@ -589,36 +606,12 @@ fn a_database_with_a_newer_schema_or_none_at_all_is_refused() {
     drop(Serve::start(&project, &store));
     drop(Serve::start(&project, &store));
     sql(&store, "UPDATE procc_schema SET version = version + 1");
-    let refused = Command::new(env!("CARGO_BIN_EXE_procc"))
-        .arg("serve")
-        .arg(&project)
-        .args([
-            "--addr",
-            &format!("127.0.0.1:{}", free_port()),
-            "--store",
-            &store,
-        ])
-        .output()
-        .unwrap();
-    assert_eq!(refused.status.code(), Some(2));
-    let stderr = String::from_utf8_lossy(&refused.stderr);
+    let stderr = refused_start(&project, &store);
     assert!(stderr.contains("newer than this procc knows"), "{stderr}");
 
     // Nothing listens on the port: a clear error, not a hang or a panic.
     let unreachable = format!("postgres://procc@127.0.0.1:{}/procc", free_port());
-    let refused = Command::new(env!("CARGO_BIN_EXE_procc"))
-        .arg("serve")
-        .arg(&project)
-        .args([
-            "--addr",
-            &format!("127.0.0.1:{}", free_port()),
-            "--store",
-            &unreachable,
-        ])
-        .output()
-        .unwrap();
-    assert_eq!(refused.status.code(), Some(2));
-    let stderr = String::from_utf8_lossy(&refused.stderr);
+    let stderr = refused_start(&project, &unreachable);
     assert!(
         stderr.contains("error: session store: PostgreSQL"),
         "{stderr}"
