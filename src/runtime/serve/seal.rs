@@ -96,9 +96,12 @@ impl SealingKey {
                 let key = SealingKey::generate();
                 let mut file = crate::runtime::private::create_new(path, 0o600)
                     .map_err(|e| StoreError::backend(format!("cannot create {shown}: {e}"), e))?;
-                std::io::Write::write_all(&mut file, format!("{}\n", key.hex()).as_bytes())
-                    .and_then(|()| file.sync_all())
-                    .map_err(|e| StoreError::backend(format!("cannot write {shown}: {e}"), e))?;
+                std::io::Write::write_all(
+                    &mut file,
+                    format!("{}\n", super::hex(&key.0)).as_bytes(),
+                )
+                .and_then(|()| file.sync_all())
+                .map_err(|e| StoreError::backend(format!("cannot write {shown}: {e}"), e))?;
                 Ok(key)
             }
             Err(e) => Err(StoreError::backend(
@@ -106,10 +109,6 @@ impl SealingKey {
                 e,
             )),
         }
-    }
-
-    fn hex(&self) -> String {
-        self.0.iter().map(|b| format!("{b:02x}")).collect()
     }
 
     fn cipher(&self) -> XChaCha20Poly1305 {
