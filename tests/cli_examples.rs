@@ -8,24 +8,14 @@
 mod support;
 
 use serde_json::{Value, json};
-use support::{jsonl, procc, run_with_stdin};
+use support::{jsonl, procc, protocol_outputs, run_with_stdin};
 
 /// Runs `procc run PROJECT --host-http` on `inputs` (conversation `c`); every output.
 fn run(project: &str, inputs: &[Value]) -> Vec<Value> {
-    let output = run_with_stdin(
+    protocol_outputs(run_with_stdin(
         procc().args(["run", project, "--host-http"]),
         &jsonl("c", inputs),
-    );
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8(output.stdout)
-        .unwrap()
-        .lines()
-        .map(|line| serde_json::from_str(line).unwrap())
-        .collect()
+    ))
 }
 
 /// `event` with its other fields and the time `at`.
@@ -34,6 +24,11 @@ fn at(time: &str, event: &str, fields: Value) -> Value {
     input["event"] = json!(event);
     input["at"] = json!(time);
     input
+}
+
+/// The customer's answer `value` to `var`, at `time`.
+fn answer(time: &str, var: &str, value: Value) -> Value {
+    at(time, "answer", json!({"var": var, "value": value}))
 }
 
 /// The outputs with `action`, in order.
@@ -71,22 +66,10 @@ fn webshop_return_is_checked_against_the_order_date_of_each_day() {
             ),
             at(MONDAY, "faq", json!({"id": "faq_returns"})),
             at(MONDAY, "click", json!({"procedure": "return_item"})),
-            at(
-                MONDAY,
-                "answer",
-                json!({"var": "return_ref", "value": "AB123456"}),
-            ),
+            answer(MONDAY, "return_ref", json!("AB123456")),
             at(MONDAY, "result", order.clone()),
-            at(
-                MONDAY,
-                "answer",
-                json!({"var": "item", "value": "wool socks"}),
-            ),
-            at(
-                MONDAY,
-                "answer",
-                json!({"var": "pickup_day", "value": "2026-03-03"}),
-            ),
+            answer(MONDAY, "item", json!("wool socks")),
+            answer(MONDAY, "pickup_day", json!("2026-03-03")),
             at(
                 MONDAY,
                 "result",
@@ -95,11 +78,7 @@ fn webshop_return_is_checked_against_the_order_date_of_each_day() {
             // The next day the same order is 31 days old: the requirement ends the run.
             at(TUESDAY, "faq", json!({"id": "faq_returns"})),
             at(TUESDAY, "click", json!({"procedure": "return_item"})),
-            at(
-                TUESDAY,
-                "answer",
-                json!({"var": "return_ref", "value": "AB123456"}),
-            ),
+            answer(TUESDAY, "return_ref", json!("AB123456")),
             at(TUESDAY, "result", order),
         ],
     );
@@ -163,21 +142,13 @@ fn bank_transfer_looks_the_balance_up_in_each_run_and_hands_over_to_feedback() {
             at(NOON, "faq", json!({"id": "faq_transfers"})),
             at(NOON, "click", json!({"procedure": "transfer_money"})),
             at(NOON, "result", balance(100)),
-            at(
-                NOON,
-                "answer",
-                json!({"var": "payee", "value": "landlord bv"}),
-            ),
-            at(NOON, "answer", json!({"var": "amount", "value": "150"})),
+            answer(NOON, "payee", json!("landlord bv")),
+            answer(NOON, "amount", json!("150")),
             // The balance did not cover it; a second try after money came in.
             at(NOON, "click", json!({"procedure": "transfer_money"})),
             at(NOON, "result", balance(500)),
-            at(
-                NOON,
-                "answer",
-                json!({"var": "payee", "value": "Landlord BV"}),
-            ),
-            at(NOON, "answer", json!({"var": "amount", "value": 150})),
+            answer(NOON, "payee", json!("Landlord BV")),
+            answer(NOON, "amount", json!(150)),
             at(NOON, "approve", json!({"granted": true, "by": "customer"})),
             at(
                 NOON,
