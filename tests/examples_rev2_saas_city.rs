@@ -8,71 +8,66 @@
 mod support;
 
 use serde_json::{Value, json};
-use support::{jsonl, procc, run_with_stdin};
+use support::{json_lines_of, jsonl, procc};
 
 /// Runs `procc run PROJECT --host-http` with these inputs (conversation `c`, every input
 /// at `at`); its outputs.
 fn session(project: &str, at: &str, inputs: &[Value]) -> Vec<Value> {
     let timed: Vec<Value> = inputs
         .iter()
-        .map(|input| {
-            let mut input = input.clone();
+        .cloned()
+        .map(|mut input| {
             input["at"] = json!(at);
             input
         })
         .collect();
-    let output = run_with_stdin(
+    json_lines_of(
         procc().args(["run", project, "--host-http"]),
         &jsonl("c", &timed),
-    );
-    assert_eq!(
-        output.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8_lossy(&output.stdout)
-        .lines()
-        .map(|line| serde_json::from_str(line).expect("a JSON line"))
-        .collect()
+    )
 }
 
-/// Each output as `action` and the field that tells it apart.
+/// For each action, the field that tells its outputs apart.
+const KEY_FIELD: [(&str, &str); 7] = [
+    ("ask", "var"),
+    ("invalid", "var"),
+    ("say", "text"),
+    ("follow_up", "question"),
+    ("component", "component"),
+    ("approve", "by"),
+    ("error", "code"),
+];
+
+/// Each output as `action: detail`, where the detail is the key field, a request's method,
+/// URL and lookup (`-` for none), a `done`'s procedure and outcome, an offer's ids.
 fn brief(outputs: &[Value]) -> Vec<String> {
+    let text = |v: &Value| v.as_str().unwrap_or("?").to_owned();
+    let detail = |o: &Value, action: &str| -> String {
+        if let Some((_, field)) = KEY_FIELD.iter().find(|(a, _)| *a == action) {
+            return text(&o[*field]);
+        }
+        match action {
+            "request" => {
+                [&o["method"], &o["url"]].map(text).join(" ")
+                    + " "
+                    + o["lookup"].as_str().unwrap_or("-")
+            }
+            "done" => format!("{} {}", text(&o["procedure"]), text(&o["outcome"])),
+            "offer" => o["procedures"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|p| text(&p["id"]))
+                .collect::<Vec<_>>()
+                .join(","),
+            _ => String::new(),
+        }
+    };
     outputs
         .iter()
         .map(|o| {
-            let action = o["action"].as_str().unwrap_or("?");
-            let detail = match action {
-                "request" => format!(
-                    "{} {} {}",
-                    o["method"].as_str().unwrap_or("?"),
-                    o["url"].as_str().unwrap_or("?"),
-                    o["lookup"].as_str().unwrap_or("-")
-                ),
-                "ask" | "invalid" => o["var"].as_str().unwrap_or("?").to_owned(),
-                "say" => o["text"].as_str().unwrap_or("?").to_owned(),
-                "follow_up" => o["question"].as_str().unwrap_or("?").to_owned(),
-                "component" => o["component"].as_str().unwrap_or("?").to_owned(),
-                "done" => format!(
-                    "{} {}",
-                    o["procedure"].as_str().unwrap_or("?"),
-                    o["outcome"].as_str().unwrap_or("?")
-                ),
-                "offer" => o["procedures"]
-                    .as_array()
-                    .map(|ps| {
-                        ps.iter()
-                            .map(|p| p["id"].as_str().unwrap_or("?"))
-                            .collect::<Vec<_>>()
-                            .join(",")
-                    })
-                    .unwrap_or_default(),
-                "approve" => o["by"].as_str().unwrap_or("?").to_owned(),
-                "error" => o["code"].as_str().unwrap_or("?").to_owned(),
-                _ => String::new(),
-            };
-            format!("{action}: {detail}")
+            let action = text(&o["action"]);
+            format!("{action}: {}", detail(o, &action))
         })
         .collect()
 }
@@ -85,16 +80,21 @@ fn answer(var: &str, value: Value) -> Value {
     json!({"event": "answer", "var": var, "value": value})
 }
 
-/// The account as the saas example's billing system describes it.
-fn account(is_admin: bool) -> Value {
-    json!({"plan": "starter", "seats_used": 12, "is_admin": is_admin, "admins": ["Ann", "Raj"],
-           "trial_extended": false, "billing": {"overdue_invoices": 0}})
-}
-
-fn saas_start(user: &str) -> Value {
-    json!({"event": "start",
-           "customer": {"account_id": "acme42", "user_id": user, "plan": "starter", "seats": 12, "admin": true},
-           "secrets": {"billing_api_key": "sk-test"}})
+/// A saas conversation of user `user` up to the click on `upgrade_plan` and the billing
+/// system's answer about the account, in which the user is an admin or not.
+fn upgrade_after_the_account_lookup(user: &str, is_admin: bool) -> Vec<Value> {
+    vec![
+        json!({"event": "start",
+               "customer": {"account_id": "acme42", "user_id": user, "plan": "starter", "seats": 12, "admin": true},
+               "secrets": {"billing_api_key": "sk-test"}}),
+        json!({"event": "source", "id": "src_pricing_docs"}),
+        json!({"event": "click", "procedure": "upgrade_plan"}),
+        ok(
+            200,
+            json!({"plan": "starter", "seats_used": 12, "is_admin": is_admin, "admins": ["Ann", "Raj"],
+                   "trial_extended": false, "billing": {"overdue_invoices": 0}}),
+        ),
+    ]
 }
 
 #[test]
@@ -103,20 +103,20 @@ fn saas_an_upgrade_looks_the_account_up_then_asks_for_a_rating() {
         "examples/saas",
         "2026-03-02T09:30:00Z",
         &[
-            saas_start("u7"),
-            json!({"event": "source", "id": "src_pricing_docs"}),
-            json!({"event": "click", "procedure": "upgrade_plan"}),
-            ok(200, account(true)),
-            answer("admin_email", json!("it@acme.example")),
-            answer("new_plan", json!("pro")),
-            answer("seats_wanted", json!(20)),
-            json!({"event": "approve", "granted": true, "by": "staff"}),
-            ok(
-                200,
-                json!({"plan": "pro", "monthly_price": 49.5, "status": "pending_payment"}),
-            ),
-            json!({"event": "result", "ok": true, "output": {"stars": 1}}),
-        ],
+            upgrade_after_the_account_lookup("u7", true),
+            vec![
+                answer("admin_email", json!("it@acme.example")),
+                answer("new_plan", json!("pro")),
+                answer("seats_wanted", json!(20)),
+                json!({"event": "approve", "granted": true, "by": "staff"}),
+                ok(
+                    200,
+                    json!({"plan": "pro", "monthly_price": 49.5, "status": "pending_payment"}),
+                ),
+                json!({"event": "result", "ok": true, "output": {"stars": 1}}),
+            ],
+        ]
+        .concat(),
     );
     assert_eq!(
         brief(&outputs),
@@ -146,12 +146,11 @@ fn saas_a_user_who_is_not_an_admin_is_told_whom_to_ask_and_nothing_is_asked() {
         "examples/saas",
         "2026-03-02T09:30:00Z",
         &[
-            saas_start("u9"),
-            json!({"event": "source", "id": "src_pricing_docs"}),
-            json!({"event": "click", "procedure": "upgrade_plan"}),
-            ok(200, account(false)),
-            answer("admin_email", json!("bo@acme.example")),
-        ],
+            upgrade_after_the_account_lookup("u9", false),
+            // Nothing is being asked: the answer is refused.
+            vec![answer("admin_email", json!("bo@acme.example"))],
+        ]
+        .concat(),
     );
     assert_eq!(
         brief(&outputs),
@@ -188,7 +187,10 @@ fn city_a_desk_appointment_is_checked_against_the_calendar_day_by_day() {
             answer("visit_date", json!("2026-03-07")),
             // Closed according to the calendar.
             answer("visit_date", json!("2026-04-06")),
-            ok(200, json!({"open": false, "free": [], "location": "City Hall"})),
+            ok(
+                200,
+                json!({"open": false, "free": [], "location": "City Hall"}),
+            ),
             answer("visit_date", json!("2026-03-03")),
             ok(
                 200,
@@ -218,17 +220,16 @@ fn city_a_desk_appointment_is_checked_against_the_calendar_day_by_day() {
             "done: what_to_bring completed",
         ]
     );
-    let invalids: Vec<&Value> = outputs
+    let messages: Vec<&Value> = outputs
         .iter()
-        .filter(|o| o["action"] == "invalid")
+        .filter_map(|o| (o["action"] == "invalid").then_some(&o["message"]))
         .collect();
     assert_eq!(
-        invalids[0]["message"],
-        "The desk is closed at weekends: please pick a day from Monday to Friday."
-    );
-    assert_eq!(
-        invalids[1]["message"],
-        "The desk is closed on 2026-04-06. Please pick another weekday."
+        messages,
+        [
+            "The desk is closed at weekends: please pick a day from Monday to Friday.",
+            "The desk is closed on 2026-04-06. Please pick another weekday."
+        ]
     );
     let time = outputs.iter().find(|o| o["var"] == "visit_time").unwrap();
     assert_eq!(time["choices"], json!(["09:00", "13:30"]));

@@ -32,6 +32,22 @@ pub(crate) fn run_with_stdin(command: &mut Command, stdin: &str) -> Output {
     child.wait_with_output().expect("procc ends")
 }
 
+/// Runs `command` with `stdin` as its whole input, requires exit code 0, and gives every
+/// line of its stdout as JSON (the protocol's outputs).
+pub(crate) fn json_lines_of(command: &mut Command, stdin: &str) -> Vec<Value> {
+    let output = run_with_stdin(command, stdin);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .map(|line| serde_json::from_str(line).expect("a JSON line"))
+        .collect()
+}
+
 /// The JSON lines of these protocol inputs, each given `"conversation": conversation`.
 pub(crate) fn jsonl(conversation: &str, inputs: &[Value]) -> String {
     let mut lines = String::new();
