@@ -138,6 +138,11 @@ fn saas_an_upgrade_looks_the_account_up_then_asks_for_a_rating() {
     // The plans above the current one come from the lookup, as the question's choices.
     let new_plan = outputs.iter().find(|o| o["var"] == "new_plan").unwrap();
     assert_eq!(new_plan["choices"], json!(["pro", "enterprise"]));
+    let approval = outputs.iter().find(|o| o["action"] == "approve").unwrap();
+    assert_eq!(
+        approval["prompt"],
+        "Upgrade acme42 from starter to pro with 20 seats (yearly: false)?"
+    );
 }
 
 #[test]
