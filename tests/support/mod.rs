@@ -48,6 +48,12 @@ pub(crate) fn protocol_outputs(output: Output) -> Vec<Value> {
         .collect()
 }
 
+/// Runs `command` with `stdin` as its whole input, requires exit code 0, and gives every
+/// line of its stdout as JSON (the protocol's outputs).
+pub(crate) fn json_lines_of(command: &mut Command, stdin: &str) -> Vec<Value> {
+    protocol_outputs(run_with_stdin(command, stdin))
+}
+
 /// The JSON lines of these protocol inputs, each given `"conversation": conversation`.
 pub(crate) fn jsonl(conversation: &str, inputs: &[Value]) -> String {
     let mut lines = String::new();
