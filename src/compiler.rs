@@ -140,8 +140,16 @@ pub struct Compilation {
     pub diagnostics: Vec<Diagnostic>,
     /// The verified module and where its chunks come from, generated when the program
     /// has no errors.
-    generated: Option<Result<(Verified, SourceMap), CodegenError>>,
+    generated: Option<Generated>,
+    /// Whether the generate-and-verify stage ran ([`compile`] runs it; [`analyze_with`]
+    /// leaves it to [`Compilation::finish`]).
+    finished: bool,
 }
+
+/// The outcome of generating and verifying a program: the verified module and where its
+/// chunks come from, or why it could not be generated (with a located diagnostic when the
+/// verifier refused a limit of the bundle format).
+pub type Generated = Result<(Verified, SourceMap), CodegenError>;
 
 impl Compilation {
     /// Whether any diagnostic is an error.
@@ -179,11 +187,48 @@ impl Compilation {
         match &self.generated {
             Some(Ok((verified, map))) => Ok((verified.clone(), map)),
             Some(Err(error)) => Err(error.clone()),
+            None if !self.finished => Err(CodegenError {
+                message: "the program was only analysed: nothing was generated".to_owned(),
+                diagnostic: None,
+            }),
             None => Err(CodegenError {
                 message: "the program has errors: nothing was generated".to_owned(),
                 diagnostic: None,
             }),
         }
+    }
+
+    /// Runs the generate-and-verify stage on a compilation from [`analyze_with`], as
+    /// [`compile`] does: a program without errors is generated and verified, and a
+    /// refusal of the verifier joins [`Compilation::diagnostics`]. Does nothing the
+    /// second time.
+    pub fn finish(&mut self) {
+        if self.finished {
+            return;
+        }
+        let generated = self.generate_verified();
+        self.install(generated);
+    }
+
+    /// The generate-and-verify stage of [`Compilation::finish`] without recording its
+    /// outcome, so that it can run while the analysis is shared (the language server runs
+    /// it on another thread): `None` when the program has errors and is not generated.
+    pub fn generate_verified(&self) -> Option<Generated> {
+        (!self.has_errors()).then(|| generate_verified(&self.files, &self.sources, &self.analysis))
+    }
+
+    /// Records the outcome of [`Compilation::generate_verified`]: its diagnostic joins
+    /// the others, in order.
+    pub fn install(&mut self, generated: Option<Generated>) {
+        if self.finished {
+            return;
+        }
+        if let Some(Err(error)) = &generated {
+            self.diagnostics.extend(error.diagnostic.as_deref().cloned());
+            crate::diagnostics::sort(&mut self.diagnostics);
+        }
+        self.generated = generated;
+        self.finished = true;
     }
 }
 
@@ -197,6 +242,21 @@ pub fn compile(sources: Sources) -> Compilation {
 /// user's files, then the standard library), and may hand back an earlier parse of the
 /// same text (the language server does, so a keystroke re-parses one file).
 pub fn compile_with(
+    sources: Sources,
+    parse: impl FnMut(FileId, &str) -> (SourceFile, Vec<Diagnostic>),
+) -> Compilation {
+    let mut compilation = analyze_with(sources, parse);
+    // A correct program is generated and verified here, so that a limit of the bundle
+    // format is a located diagnostic of `check`, not a failure of `build`.
+    compilation.finish();
+    compilation
+}
+
+/// [`compile_with`] stopped after analysis: `diagnostics` holds the syntax and semantic
+/// ones, and [`Compilation::finish`] (or [`Compilation::generate_verified`] then
+/// [`Compilation::install`]) adds what generating and verifying the program finds. The
+/// language server publishes the analysis's diagnostics first.
+pub fn analyze_with(
     mut sources: Sources,
     mut parse: impl FnMut(FileId, &str) -> (SourceFile, Vec<Diagnostic>),
 ) -> Compilation {
@@ -215,15 +275,6 @@ pub fn compile_with(
         .collect();
     let analysis = analyze(&files, &sources, &stdlib);
     diagnostics.extend(analysis.diagnostics.iter().cloned());
-    // A correct program is generated and verified here, so that a limit of the bundle
-    // format is a located diagnostic of `check`, not a failure of `build`.
-    let generated = (!diagnostics.iter().any(Diagnostic::is_error)).then(|| {
-        let generated = generate_verified(&files, &sources, &analysis);
-        if let Err(error) = &generated {
-            diagnostics.extend(error.diagnostic.as_deref().cloned());
-        }
-        generated
-    });
     crate::diagnostics::sort(&mut diagnostics);
     Compilation {
         sources,
@@ -231,7 +282,8 @@ pub fn compile_with(
         stdlib,
         analysis,
         diagnostics,
-        generated,
+        generated: None,
+        finished: false,
     }
 }
 

@@ -137,6 +137,20 @@ impl Client {
             .unwrap_or_default()
     }
 
+    /// The diagnostics published for `path` until a publication satisfies `wanted`
+    /// (earlier ones included, oldest first).
+    fn diagnostics_until(&mut self, path: &Path, wanted: impl Fn(&[Value]) -> bool) -> Vec<Vec<Value>> {
+        let mut seen = Vec::new();
+        loop {
+            let diagnostics = self.diagnostics(path);
+            let done = wanted(&diagnostics);
+            seen.push(diagnostics);
+            if done {
+                return seen;
+            }
+        }
+    }
+
     fn open(&mut self, path: &Path, text: &str) {
         self.notify(
             "textDocument/didOpen",
@@ -461,6 +475,97 @@ fn formatting_gives_the_bytes_of_procc_fmt() {
     assert_eq!(output.status.code(), Some(0));
     assert_eq!(formatted, std::fs::read_to_string(&path).expect("read"));
     assert_ne!(formatted, messy);
+    client.shutdown();
+}
+
+/// A project whose audience lists `count` numbers: 300 need more values at once than a
+/// bundle's stack holds, which only generating and verifying the program finds (E0181);
+/// `spare` adds an audience nothing uses (W0103, found by the analysis).
+fn listed(count: usize, spare: bool) -> String {
+    let items: Vec<String> = (0..count).map(|i| i.to_string()).collect();
+    let spare = if spare {
+        "audience spare = customer.orders > 1\n\n"
+    } else {
+        ""
+    };
+    format!(
+        "customer {{\n  orders: int\n}}\n\n{spare}audience listed = customer.orders in [{}]\n\n\
+         procedure p: follow_up {{\n  label \"P\"\n  question \"Q\"\n  audience listed\n  trigger always\n}}\n",
+        items.join(",")
+    )
+}
+
+fn codes(diagnostics: &[Value]) -> Vec<String> {
+    diagnostics
+        .iter()
+        .filter_map(|d| d["code"].as_str().map(str::to_string))
+        .collect()
+}
+
+fn whole(text: &str) -> Value {
+    json!({"start": {"line": 0, "character": 0},
+           "end": {"line": text.lines().count() + 1, "character": 0}})
+}
+
+#[test]
+fn verifier_diagnostics_follow_the_analysis_and_a_later_edit_supersedes_them() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let root = dir.path().canonicalize().expect("canonical");
+    let path = root.join("listed.proc");
+    let broken = listed(300, false);
+    std::fs::write(&path, &broken).expect("write");
+    let mut client = Client::start(&root);
+
+    // The limit only code generation and verification find still reaches the editor, at
+    // the list, as `procc check` reports it.
+    client.open(&path, &broken);
+    let seen = client.diagnostics_until(&path, |d| codes(d) == ["E0181"]);
+    let error = &seen[seen.len() - 1][0];
+    assert_eq!(error["severity"], json!(1), "{error}");
+    let (line, _) = position_of(&broken, "audience listed");
+    assert_eq!(error["range"]["start"]["line"], json!(line), "{error}");
+    let check = support::procc()
+        .args(["check", "--format", "json"])
+        .arg(&path)
+        .output()
+        .expect("procc check");
+    assert!(
+        String::from_utf8_lossy(&check.stdout).contains("E0181"),
+        "{check:?}"
+    );
+
+    // Fixed: clean.
+    let fixed = listed(3, false);
+    client.replace(&path, 2, whole(&broken), &fixed);
+    client.diagnostics_until(&path, <[Value]>::is_empty);
+
+    // Broken again, with an analysis warning too; then fixed before (or after) the
+    // verifier's outcome for the broken text comes: the fixed text's check wins.
+    let spare = listed(300, true);
+    client.replace(&path, 3, whole(&fixed), &spare);
+    client.diagnostics_until(&path, |d| codes(d).contains(&"W0103".to_string()));
+    client.replace(&path, 4, whole(&spare), &fixed);
+    client.diagnostics_until(&path, <[Value]>::is_empty);
+    // A request round trip, so that a stale outcome would have had its chance.
+    let _ = client.request(
+        "textDocument/documentSymbol",
+        json!({"textDocument": {"uri": uri(&path)}}),
+    );
+    let uri = uri(&path);
+    let later: Vec<Value> = client
+        .stashed
+        .iter()
+        .filter(|m| m["method"] == "textDocument/publishDiagnostics" && m["params"]["uri"] == json!(uri))
+        .cloned()
+        .collect();
+    assert!(later.is_empty(), "published after the fixing edit's check: {later:?}");
+
+    // And broken once more: the verifier's diagnostic comes back with the warning.
+    client.replace(&path, 5, whole(&fixed), &spare);
+    client.diagnostics_until(&path, |d| {
+        let codes = codes(d);
+        codes.contains(&"E0181".to_string()) && codes.contains(&"W0103".to_string())
+    });
     client.shutdown();
 }
 

@@ -11,9 +11,11 @@ use lsp_types::{
 use super::convert::{LineIndex, path_to_uri};
 use super::workspace::ProjectState;
 use crate::diagnostics::{Diagnostic, Severity};
+use crate::syntax::ast::{FileId, Span};
 
 /// The protocol diagnostics of a checked project, per file path (every user file of the
-/// project has an entry, empty when clean).
+/// project has an entry, empty when clean): the analysis's, and what generating and
+/// verifying it added once known, in the order of `procc check`.
 pub(super) fn by_file(
     project: &ProjectState,
     stdlib_dir: &Path,
@@ -26,16 +28,27 @@ pub(super) fn by_file(
     let Some(analysis) = &project.analysis else {
         return out;
     };
-    let indexes: Vec<LineIndex> = analysis
-        .sources
-        .iter()
-        .map(|(_, source)| LineIndex::new(&source.text))
-        .collect();
-    for diagnostic in &analysis.diagnostics {
+    let mut all: Vec<&Diagnostic> = analysis.diagnostics.iter().collect();
+    if !project.late.is_empty() {
+        all.extend(&project.late);
+        all.sort_by_key(|d| d.order_key());
+    }
+    // Only the files a diagnostic points into are indexed (usually none or one).
+    let mut indexes: HashMap<FileId, LineIndex> = HashMap::new();
+    let mut range = |file: FileId, span: &Span| {
+        if file.0 as usize >= analysis.sources.len() {
+            return None;
+        }
+        let index = indexes
+            .entry(file)
+            .or_insert_with(|| LineIndex::new(&analysis.sources.get(file).text));
+        Some(index.range(span))
+    };
+    for diagnostic in all {
         let Some(path) = project.path_of(diagnostic.file, stdlib_dir) else {
             continue;
         };
-        let Some(index) = indexes.get(diagnostic.file.0 as usize) else {
+        let Some(primary) = range(diagnostic.file, &diagnostic.span) else {
             continue;
         };
         let related = diagnostic
@@ -43,15 +56,14 @@ pub(super) fn by_file(
             .iter()
             .filter_map(|label| {
                 let uri = path_to_uri(&project.path_of(label.file, stdlib_dir)?)?;
-                let index = indexes.get(label.file.0 as usize)?;
                 Some(DiagnosticRelatedInformation {
-                    location: Location::new(uri, index.range(&label.span)),
+                    location: Location::new(uri, range(label.file, &label.span)?),
                     message: label.message.clone(),
                 })
             })
             .collect::<Vec<_>>();
         out.entry(path).or_default().push(lsp_types::Diagnostic {
-            range: index.range(&diagnostic.span),
+            range: primary,
             severity: Some(match diagnostic.severity {
                 Severity::Error => DiagnosticSeverity::ERROR,
                 Severity::Warning => DiagnosticSeverity::WARNING,

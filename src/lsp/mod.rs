@@ -5,8 +5,11 @@
 //! the analysis of the latest edits. Edits are debounced: a project is re-checked once
 //! no edit has arrived for [`DEBOUNCE`], from the documents in memory
 //! (`workspace::Workspace`), and its diagnostics are published — the same codes,
-//! spans, labels and help as `procc check`. A request that needs the analysis checks the
-//! pending edits first.
+//! spans, labels and help as `procc check`. The analysis's diagnostics are published as
+//! soon as it is done; generating and verifying the program (which `procc check` does to
+//! report the limits of the bundle format) runs on another thread (`verify`), and the
+//! diagnostics are published again if it adds one, unless an edit came meanwhile. A
+//! request that needs the analysis checks the pending edits first.
 //!
 //! Features: diagnostics, hover, go to definition, references, rename, completion,
 //! document symbols, formatting (the bytes of `procc fmt`) and quick fixes from "did
@@ -18,11 +21,13 @@ mod diagnostics;
 mod hover;
 mod names;
 mod outline;
+mod verify;
 mod vocabulary;
 mod workspace;
 
 use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use lsp_server::{Connection, ErrorCode, Message, Notification, Request, RequestId, Response};
@@ -37,6 +42,7 @@ use serde_json::Value;
 
 use self::convert::{LineIndex, path_to_uri, uri_to_path};
 use self::names::{Resolver, Target};
+use self::verify::{Job, Outcome, Verifier};
 use self::workspace::Workspace;
 use crate::syntax::ast::FileId;
 
@@ -80,54 +86,28 @@ pub fn serve(connection: &Connection) -> Result<(), String> {
         .map_err(|error| error.to_string())?;
     let params: InitializeParams = serde_json::from_value(params).unwrap_or_default();
     let mut server = Server::new(connection, workspace_root(&params));
+    let mut outcomes = server.verifier.outcomes.clone();
     loop {
-        let message = match server.deadline {
-            Some(deadline) => {
-                match connection
-                    .receiver
-                    .recv_timeout(deadline.saturating_duration_since(Instant::now()))
-                {
-                    Ok(message) => Some(message),
-                    Err(error) if error.is_timeout() => None,
-                    Err(_) => return Ok(()),
-                }
-            }
-            None => match connection.receiver.recv() {
-                Ok(message) => Some(message),
-                Err(_) => return Ok(()),
-            },
+        let timer = match server.deadline {
+            Some(deadline) => crossbeam_channel::at(deadline),
+            None => crossbeam_channel::never(),
         };
-        match message {
-            None => server.flush(),
-            Some(Message::Request(request)) => {
-                if connection
-                    .handle_shutdown(&request)
-                    .map_err(|error| error.to_string())?
-                {
+        crossbeam_channel::select! {
+            recv(connection.receiver) -> message => {
+                let Ok(message) = message else {
+                    return Ok(());
+                };
+                if !server.message(message)? {
                     return Ok(());
                 }
-                server.flush();
-                // A defect in one feature answers that request with an error instead of
-                // ending the editor's session.
-                let id = request.id.clone();
-                let response = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                    server.request(request)
-                }))
-                .unwrap_or_else(|_| {
-                    respond(
-                        id,
-                        Err((ErrorCode::InternalError, "internal error".to_string())),
-                    )
-                });
-                server.send(response.into());
             }
-            Some(Message::Notification(notification)) => {
-                if notification.method == "exit" {
-                    return Ok(());
-                }
-                server.notification(notification);
-            }
-            Some(Message::Response(_)) => {}
+            recv(outcomes) -> outcome => match outcome {
+                Ok(outcome) => server.verified(outcome),
+                // The verifier thread is gone (it outlives the loop, so this is
+                // defensive): stop listening rather than spin on a closed channel.
+                Err(_) => outcomes = crossbeam_channel::never(),
+            },
+            recv(timer) -> _ => server.flush(),
         }
     }
 }
@@ -153,6 +133,8 @@ struct Server<'c> {
     deadline: Option<Instant>,
     /// What was last published per file.
     published: HashMap<PathBuf, Vec<lsp_types::Diagnostic>>,
+    /// The thread that generates and verifies analysed projects.
+    verifier: Verifier,
 }
 
 /// A request's failure: an error code and a message for the client.
@@ -169,7 +151,45 @@ impl<'c> Server<'c> {
             edited: HashSet::new(),
             deadline: None,
             published: HashMap::new(),
+            verifier: Verifier::start(),
         }
+    }
+
+    /// Handles one message from the client; false once the session is over.
+    fn message(&mut self, message: Message) -> Result<bool, String> {
+        match message {
+            Message::Request(request) => {
+                if self
+                    .connection
+                    .handle_shutdown(&request)
+                    .map_err(|error| error.to_string())?
+                {
+                    return Ok(false);
+                }
+                self.flush();
+                // A defect in one feature answers that request with an error instead of
+                // ending the editor's session.
+                let id = request.id.clone();
+                let response = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    self.request(request)
+                }))
+                .unwrap_or_else(|_| {
+                    respond(
+                        id,
+                        Err((ErrorCode::InternalError, "internal error".to_string())),
+                    )
+                });
+                self.send(response.into());
+            }
+            Message::Notification(notification) => {
+                if notification.method == "exit" {
+                    return Ok(false);
+                }
+                self.notification(notification);
+            }
+            Message::Response(_) => {}
+        }
+        Ok(true)
     }
 
     fn send(&self, message: Message) {
@@ -224,35 +244,89 @@ impl<'c> Server<'c> {
         self.deadline = Some(Instant::now() + delay);
     }
 
-    /// Checks the projects with pending edits and publishes what changed.
+    /// Checks the projects with pending edits and publishes what changed; generating
+    /// and verifying each goes to the verifier thread.
     fn flush(&mut self) {
         self.deadline = None;
         let dirty: Vec<usize> = self.dirty.drain().collect();
         let edited: HashSet<PathBuf> = self.edited.drain().collect();
         for project in dirty {
+            // The last check's generation found a limit of the bundle format: the edit
+            // most likely leaves it, so wait for it here rather than let its diagnostic
+            // blink off and on at every keystroke.
+            let wait = self
+                .workspace
+                .projects
+                .get(project)
+                .is_some_and(|p| !p.late.is_empty());
             if self.workspace.analyze(project).is_none() {
                 continue;
             }
-            let state = &self.workspace.projects[project];
-            let by_file = diagnostics::by_file(state, &self.workspace.stdlib_dir);
-            let mut notes = Vec::new();
-            for (path, diagnostics) in by_file {
-                let changed = self.published.get(&path) != Some(&diagnostics);
-                if !(changed || edited.contains(&path)) {
-                    continue;
+            let state = &mut self.workspace.projects[project];
+            let job = match &state.analysis {
+                Some(analysis) if !state.verified => Some(Job {
+                    project,
+                    generation: state.generation,
+                    analysis: Arc::clone(analysis),
+                }),
+                _ => None,
+            };
+            if let Some(job) = job {
+                let job = if wait { Err(job) } else { self.verifier.submit(job) };
+                if let Err(job) = job {
+                    state.late = verify::diagnostics(&job.analysis);
+                    state.verified = true;
                 }
-                let Some(uri) = path_to_uri(&path) else {
-                    continue;
-                };
-                notes.push(Notification::new(
-                    "textDocument/publishDiagnostics".to_string(),
-                    PublishDiagnosticsParams::new(uri, diagnostics.clone(), None),
-                ));
-                self.published.insert(path, diagnostics);
             }
-            for note in notes {
-                self.send(note.into());
+            self.publish(project, &edited);
+        }
+    }
+
+    /// The verifier thread's outcome for an analysis: published if it adds diagnostics
+    /// and no edit came since (that edit's own check supersedes it).
+    fn verified(&mut self, outcome: Outcome) {
+        let Some(state) = self.workspace.projects.get_mut(outcome.project) else {
+            return;
+        };
+        if state.generation != outcome.generation
+            || state.stale
+            || self.dirty.contains(&outcome.project)
+        {
+            return;
+        }
+        state.verified = true;
+        if outcome.diagnostics.is_empty() {
+            return;
+        }
+        state.late = outcome.diagnostics;
+        self.publish(outcome.project, &HashSet::new());
+    }
+
+    /// Publishes a project's diagnostics for the files whose diagnostics changed since
+    /// last published, and for the `edited` files in any case (an editor expects an
+    /// answer to an edit).
+    fn publish(&mut self, project: usize, edited: &HashSet<PathBuf>) {
+        let Some(state) = self.workspace.projects.get(project) else {
+            return;
+        };
+        let by_file = diagnostics::by_file(state, &self.workspace.stdlib_dir);
+        let mut notes = Vec::new();
+        for (path, diagnostics) in by_file {
+            let changed = self.published.get(&path) != Some(&diagnostics);
+            if !(changed || edited.contains(&path)) {
+                continue;
             }
+            let Some(uri) = path_to_uri(&path) else {
+                continue;
+            };
+            notes.push(Notification::new(
+                "textDocument/publishDiagnostics".to_string(),
+                PublishDiagnosticsParams::new(uri, diagnostics.clone(), None),
+            ));
+            self.published.insert(path, diagnostics);
+        }
+        for note in notes {
+            self.send(note.into());
         }
     }
 
@@ -301,7 +375,7 @@ impl<'c> Server<'c> {
         self.workspace
             .projects
             .get(project)
-            .and_then(|p| p.analysis.as_ref())
+            .and_then(|p| p.analysis.as_deref())
             .ok_or_else(bad_document)
     }
 
@@ -313,7 +387,7 @@ impl<'c> Server<'c> {
         span: &crate::syntax::ast::Span,
     ) -> Option<Location> {
         let state = self.workspace.projects.get(project)?;
-        let analysis = state.analysis.as_ref()?;
+        let analysis = state.analysis.as_deref()?;
         let path = state.path_of(file, &self.workspace.stdlib_dir)?;
         let range = LineIndex::new(&analysis.sources.get(file).text).range(span);
         Some(Location::new(path_to_uri(&path)?, range))

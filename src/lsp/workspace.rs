@@ -8,8 +8,9 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
-use crate::compiler::{Compilation, compile_with, discover};
+use crate::compiler::{Compilation, analyze_with, discover};
 use crate::diagnostics::{Diagnostic, Sources};
 use crate::syntax::ast::{FileId, SourceFile};
 use crate::syntax::parse_file;
@@ -18,13 +19,23 @@ use crate::syntax::parse_file;
 pub(super) struct ProjectState {
     /// The user's files, in the order `procc check` compiles them.
     pub files: Vec<PathBuf>,
-    /// The latest analysis (user files first, then the standard library).
-    pub analysis: Option<Compilation>,
+    /// The latest analysis (user files first, then the standard library), stopped before
+    /// code generation; shared with the verifier thread (`verify`) while it generates.
+    pub analysis: Option<Arc<Compilation>>,
+    /// The number of the latest analysis in the workspace, so that a verifier outcome
+    /// is matched with its analysis (project indexes may shift, numbers are not reused).
+    pub generation: u64,
+    /// What generating and verifying the latest analysis added to its diagnostics, once
+    /// known: with the analysis's, the diagnostics of `procc check`.
+    pub late: Vec<Diagnostic>,
+    /// Whether generation and verification of the latest analysis are done (or not
+    /// needed: a program with errors is not generated).
+    pub verified: bool,
     /// Whether a text changed since the analysis.
     pub stale: bool,
-    /// Per file id of the analysis: a hash of the text parsed, and its syntax errors, so
-    /// that the next check re-parses only the files whose text changed.
-    parsed: Vec<(u64, Vec<Diagnostic>)>,
+    /// Per file id of the analysis: its syntax errors, kept with the parse that the next
+    /// check reuses when the file's text did not change.
+    parsed: Vec<Vec<Diagnostic>>,
 }
 
 impl ProjectState {
@@ -67,6 +78,8 @@ pub(super) struct Workspace {
     disk: HashMap<PathBuf, String>,
     /// The projects met so far.
     pub projects: Vec<ProjectState>,
+    /// How many analyses were made: numbers them across projects.
+    checks: u64,
 }
 
 impl Workspace {
@@ -79,6 +92,7 @@ impl Workspace {
             open: HashMap::new(),
             disk: HashMap::new(),
             projects: Vec::new(),
+            checks: 0,
         }
     }
 
@@ -133,6 +147,9 @@ impl Workspace {
         self.projects.push(ProjectState {
             files,
             analysis: None,
+            generation: 0,
+            late: Vec::new(),
+            verified: false,
             stale: true,
             parsed: Vec::new(),
         });
@@ -145,8 +162,10 @@ impl Workspace {
             .position(|p| p.files.iter().any(|f| f == path))
     }
 
-    /// Checks a project from the texts in memory, if its analysis is not current. Files
-    /// whose text did not change since the last check keep their parse.
+    /// Analyses a project from the texts in memory, if its analysis is not current.
+    /// Files whose text did not change since the last check keep their parse. Code
+    /// generation and verification are left to the caller (the server runs them after
+    /// publishing the analysis's diagnostics).
     pub(super) fn analyze(&mut self, project: usize) -> Option<&Compilation> {
         let state = self.projects.get(project)?;
         if state.stale || state.analysis.is_none() {
@@ -156,33 +175,28 @@ impl Workspace {
                 let text = self.text(path).unwrap_or("").to_string();
                 sources.add(path.display().to_string(), text);
             }
+            self.checks += 1;
+            let generation = self.checks;
             let state = &mut self.projects[project];
-            let mut old_files: Vec<Option<SourceFile>> = state
-                .analysis
-                .take()
-                .map(|old| old.files.into_iter().map(Some).collect())
-                .unwrap_or_default();
-            let old_parsed = std::mem::take(&mut state.parsed);
-            let mut parsed = Vec::with_capacity(old_parsed.len());
-            let compilation = compile_with(sources, |id, text| {
-                let index = id.0 as usize;
-                let hash = text_hash(text);
-                let reused = match old_parsed.get(index) {
-                    Some((old_hash, errors)) if *old_hash == hash => old_files
-                        .get_mut(index)
-                        .and_then(Option::take)
-                        .map(|file| (file, errors.clone())),
-                    _ => None,
-                };
+            let mut previous = Previous::from(state.analysis.take());
+            let old_errors = std::mem::take(&mut state.parsed);
+            let mut parsed = Vec::with_capacity(old_errors.len());
+            let compilation = analyze_with(sources, |id, text| {
+                let reused = previous
+                    .reuse(id, text)
+                    .zip(old_errors.get(id.0 as usize).cloned());
                 let (file, errors) = reused.unwrap_or_else(|| parse_file(id, text));
-                parsed.push((hash, errors.clone()));
+                parsed.push(errors.clone());
                 (file, errors)
             });
             state.parsed = parsed;
-            state.analysis = Some(compilation);
+            state.verified = compilation.has_errors();
+            state.analysis = Some(Arc::new(compilation));
+            state.generation = generation;
+            state.late.clear();
             state.stale = false;
         }
-        self.projects[project].analysis.as_ref()
+        self.projects[project].analysis.as_deref()
     }
 
     /// The project of a path and its current analysis.
@@ -193,12 +207,58 @@ impl Workspace {
     }
 }
 
-/// A hash of a file's text, to tell whether it changed since it was parsed.
-fn text_hash(text: &str) -> u64 {
-    use std::hash::{Hash, Hasher};
-    let mut hasher = std::collections::hash_map::DefaultHasher::new();
-    text.hash(&mut hasher);
-    hasher.finish()
+/// The previous analysis of a project, whose parses a new check reuses for the files
+/// whose text is the same (compared whole: cheaper than hashing it).
+enum Previous {
+    /// The first check.
+    Nothing,
+    /// No one else holds the analysis: its parses move into the new one.
+    Owned {
+        sources: Sources,
+        files: Vec<Option<SourceFile>>,
+    },
+    /// The verifier thread still reads it: its parses are copied.
+    Shared(Arc<Compilation>),
+}
+
+impl From<Option<Arc<Compilation>>> for Previous {
+    fn from(analysis: Option<Arc<Compilation>>) -> Self {
+        match analysis.map(Arc::try_unwrap) {
+            None => Previous::Nothing,
+            Some(Ok(old)) => Previous::Owned {
+                sources: old.sources,
+                files: old.files.into_iter().map(Some).collect(),
+            },
+            Some(Err(shared)) => Previous::Shared(shared),
+        }
+    }
+}
+
+impl Previous {
+    /// The earlier parse of file `id` if its text was `text`.
+    fn reuse(&mut self, id: FileId, text: &str) -> Option<SourceFile> {
+        let index = id.0 as usize;
+        match self {
+            Previous::Nothing => None,
+            Previous::Owned { sources, files } => {
+                if !same_text(sources, id, text) {
+                    return None;
+                }
+                files.get_mut(index)?.take()
+            }
+            Previous::Shared(old) => {
+                if !same_text(&old.sources, id, text) {
+                    return None;
+                }
+                old.files.get(index).cloned()
+            }
+        }
+    }
+}
+
+/// Whether file `id` of `sources` has the text `text`.
+fn same_text(sources: &Sources, id: FileId, text: &str) -> bool {
+    (id.0 as usize) < sources.len() && sources.get(id).text == text
 }
 
 /// Writes the embedded standard library where go-to-definition can point, unless it is
