@@ -539,26 +539,60 @@ fn verifier_diagnostics_follow_the_analysis_and_a_later_edit_supersedes_them() {
     client.replace(&path, 2, whole(&broken), &fixed);
     client.diagnostics_until(&path, <[Value]>::is_empty);
 
-    // Broken again, with an analysis warning too; then fixed before (or after) the
-    // verifier's outcome for the broken text comes: the fixed text's check wins.
+    // Broken again, with an analysis warning too, and fixed right away: the broken
+    // text's check answers a request in between (so its analysis is published and its
+    // verification started), and the fixing edit, already queued when that check ends,
+    // supersedes it: the verifier's outcome for the broken text is never published.
     let spare = listed(300, true);
-    client.replace(&path, 3, whole(&fixed), &spare);
-    client.diagnostics_until(&path, |d| codes(d).contains(&"W0103".to_string()));
-    client.replace(&path, 4, whole(&spare), &fixed);
-    client.diagnostics_until(&path, <[Value]>::is_empty);
-    // A request round trip, so that a stale outcome would have had its chance.
+    let id = client.next_id;
+    client.next_id += 1;
+    let messages = [
+        json!({"jsonrpc": "2.0", "method": "textDocument/didChange",
+               "params": {"textDocument": {"uri": uri(&path), "version": 3},
+                          "contentChanges": [{"range": whole(&fixed), "text": spare}]}}),
+        json!({"jsonrpc": "2.0", "id": id, "method": "textDocument/documentSymbol",
+               "params": {"textDocument": {"uri": uri(&path)}}}),
+        json!({"jsonrpc": "2.0", "method": "textDocument/didChange",
+               "params": {"textDocument": {"uri": uri(&path), "version": 4},
+                          "contentChanges": [{"range": whole(&spare), "text": fixed}]}}),
+    ];
+    let burst: String = messages
+        .iter()
+        .map(|m| {
+            let body = m.to_string();
+            format!("Content-Length: {}\r\n\r\n{body}", body.len())
+        })
+        .collect();
+    client.stdin.write_all(burst.as_bytes()).expect("write");
+    client.stdin.flush().expect("flush");
+    let seen = client.diagnostics_until(&path, <[Value]>::is_empty);
+    assert_eq!(
+        codes(&seen[0]),
+        ["W0103"],
+        "the broken text's analysis first: {seen:?}"
+    );
+    assert!(
+        seen.iter().all(|d| !codes(d).contains(&"E0181".to_string())),
+        "the superseded verification was published: {seen:?}"
+    );
+    // A request round trip: nothing more comes for the fixed text.
     let _ = client.request(
         "textDocument/documentSymbol",
         json!({"textDocument": {"uri": uri(&path)}}),
     );
-    let uri = uri(&path);
-    let later: Vec<Value> = client
+    let uri_of_path = uri(&path);
+    let later: Vec<&Value> = client
         .stashed
         .iter()
-        .filter(|m| m["method"] == "textDocument/publishDiagnostics" && m["params"]["uri"] == json!(uri))
-        .cloned()
+        .filter(|m| {
+            m["method"] == "textDocument/publishDiagnostics"
+                && m["params"]["uri"] == json!(uri_of_path)
+        })
         .collect();
-    assert!(later.is_empty(), "published after the fixing edit's check: {later:?}");
+    assert!(
+        later.is_empty(),
+        "published after the fixing edit's check: {later:?}"
+    );
 
     // And broken once more: the verifier's diagnostic comes back with the warning.
     client.replace(&path, 5, whole(&fixed), &spare);

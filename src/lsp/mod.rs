@@ -2,8 +2,10 @@
 //!
 //! Built on `lsp-server` (rust-analyzer's synchronous transport) and `lsp-types`: the
 //! server is one loop on one thread, so no async runtime is needed and each request sees
-//! the analysis of the latest edits. Edits are debounced: a project is re-checked once
-//! no edit has arrived for [`DEBOUNCE`], from the documents in memory
+//! the analysis of the latest edits. Edits are debounced: an edit after a quiet spell
+//! is checked at once, and one that follows another within [`DEBOUNCE`] (a burst) waits
+//! until no edit has arrived for [`DEBOUNCE`]; edits that come while a check runs are
+//! checked together after it. A project is checked from the documents in memory
 //! (`workspace::Workspace`), and its diagnostics are published — the same codes,
 //! spans, labels and help as `procc check`. The analysis's diagnostics are published as
 //! soon as it is done; generating and verifying the program (which `procc check` does to
@@ -46,7 +48,8 @@ use self::verify::{Job, Outcome, Verifier};
 use self::workspace::Workspace;
 use crate::syntax::ast::FileId;
 
-/// How long after the last edit a project is re-checked.
+/// How long after the last edit of a burst a project is re-checked (an edit that comes
+/// this long or more after the previous one is checked at once).
 pub const DEBOUNCE: Duration = Duration::from_millis(15);
 
 /// Runs the server on stdin/stdout until the client says `exit`.
@@ -92,7 +95,10 @@ pub fn serve(connection: &Connection) -> Result<(), String> {
             Some(deadline) => crossbeam_channel::at(deadline),
             None => crossbeam_channel::never(),
         };
-        crossbeam_channel::select! {
+        // The client first: an edit waiting in the queue marks its project stale before
+        // the verifier's outcome for the older text is looked at, so that outcome is
+        // dropped rather than published.
+        crossbeam_channel::select_biased! {
             recv(connection.receiver) -> message => {
                 let Ok(message) = message else {
                     return Ok(());
@@ -131,6 +137,8 @@ struct Server<'c> {
     edited: HashSet<PathBuf>,
     /// When the pending edits are checked.
     deadline: Option<Instant>,
+    /// When the latest edit came.
+    last_edit: Option<Instant>,
     /// What was last published per file.
     published: HashMap<PathBuf, Vec<lsp_types::Diagnostic>>,
     /// The thread that generates and verifies analysed projects.
@@ -150,6 +158,7 @@ impl<'c> Server<'c> {
             dirty: HashSet::new(),
             edited: HashSet::new(),
             deadline: None,
+            last_edit: None,
             published: HashMap::new(),
             verifier: Verifier::start(),
         }
@@ -237,11 +246,19 @@ impl<'c> Server<'c> {
         }
     }
 
-    /// Marks a project for re-checking after `delay` from now.
+    /// Marks a project for re-checking after `delay` from now, or at once when no edit
+    /// came in the last `delay`: waiting only helps to check a burst of edits once, and a
+    /// lone edit would wait for nothing. Messages already queued are handled before the
+    /// check (the loop prefers them), so the rest of a burst joins it.
     fn touch(&mut self, project: usize, path: PathBuf, delay: Duration) {
         self.dirty.insert(project);
         self.edited.insert(path);
-        self.deadline = Some(Instant::now() + delay);
+        let now = Instant::now();
+        let quiet = self
+            .last_edit
+            .is_none_or(|last| now.saturating_duration_since(last) >= delay);
+        self.last_edit = Some(now);
+        self.deadline = Some(if quiet { now } else { now + delay });
     }
 
     /// Checks the projects with pending edits and publishes what changed; generating
