@@ -224,7 +224,8 @@ impl Compilation {
             return;
         }
         if let Some(Err(error)) = &generated {
-            self.diagnostics.extend(error.diagnostic.as_deref().cloned());
+            self.diagnostics
+                .extend(error.diagnostic.as_deref().cloned());
             crate::diagnostics::sort(&mut self.diagnostics);
         }
         self.generated = generated;

@@ -139,7 +139,11 @@ impl Client {
 
     /// The diagnostics published for `path` until a publication satisfies `wanted`
     /// (earlier ones included, oldest first).
-    fn diagnostics_until(&mut self, path: &Path, wanted: impl Fn(&[Value]) -> bool) -> Vec<Vec<Value>> {
+    fn diagnostics_until(
+        &mut self,
+        path: &Path,
+        wanted: impl Fn(&[Value]) -> bool,
+    ) -> Vec<Vec<Value>> {
         let mut seen = Vec::new();
         loop {
             let diagnostics = self.diagnostics(path);
@@ -572,7 +576,8 @@ fn verifier_diagnostics_follow_the_analysis_and_a_later_edit_supersedes_them() {
         "the broken text's analysis first: {seen:?}"
     );
     assert!(
-        seen.iter().all(|d| !codes(d).contains(&"E0181".to_string())),
+        seen.iter()
+            .all(|d| !codes(d).contains(&"E0181".to_string())),
         "the superseded verification was published: {seen:?}"
     );
     // A request round trip: nothing more comes for the fixed text.

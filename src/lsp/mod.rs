@@ -289,7 +289,11 @@ impl<'c> Server<'c> {
                 _ => None,
             };
             if let Some(job) = job {
-                let job = if wait { Err(job) } else { self.verifier.submit(job) };
+                let job = if wait {
+                    Err(job)
+                } else {
+                    self.verifier.submit(job)
+                };
                 if let Err(job) = job {
                     state.late = verify::diagnostics(&job.analysis);
                     state.verified = true;
