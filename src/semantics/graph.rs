@@ -24,7 +24,9 @@
 //! what it mentions.
 
 use std::cmp::Reverse;
-use std::collections::{BinaryHeap, HashMap, HashSet, VecDeque};
+use std::collections::{BinaryHeap, VecDeque};
+
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use petgraph::algo::tarjan_scc;
 use petgraph::graph::{DiGraph, NodeIndex};
@@ -124,12 +126,12 @@ pub struct VarGraph {
     nodes: Vec<VarNode>,
     requirements: Vec<RequireNode>,
     /// Each requirement's node, by procedure and position.
-    require_index: HashMap<(String, usize), NodeIndex>,
-    index: HashMap<VarKey, NodeIndex>,
-    procedures: HashMap<String, ProcedureRoots>,
+    require_index: FxHashMap<(String, usize), NodeIndex>,
+    index: FxHashMap<VarKey, NodeIndex>,
+    procedures: FxHashMap<String, ProcedureRoots>,
     /// For each variable, the lookups that validate it (fetched with each candidate
     /// answer before its checks run), in declaration order.
-    validations: HashMap<VarKey, Vec<VarKey>>,
+    validations: FxHashMap<VarKey, Vec<VarKey>>,
 }
 
 impl VarGraph {
@@ -229,8 +231,8 @@ impl VarGraph {
         self.topological(&members)
     }
 
-    fn reachable(&self, start: &[NodeIndex]) -> HashSet<NodeIndex> {
-        let mut seen: HashSet<NodeIndex> = start.iter().copied().collect();
+    fn reachable(&self, start: &[NodeIndex]) -> FxHashSet<NodeIndex> {
+        let mut seen: FxHashSet<NodeIndex> = start.iter().copied().collect();
         let mut queue: VecDeque<NodeIndex> = start.iter().copied().collect();
         while let Some(node) = queue.pop_front() {
             for next in self.graph.neighbors(node) {
@@ -252,15 +254,15 @@ impl VarGraph {
 
     /// Kahn's algorithm over the dependency edges restricted to `members`, always taking
     /// a ready requirement first, then the earliest-declared ready variable.
-    fn topological(&self, members: &HashSet<NodeIndex>) -> Vec<CollectStep> {
-        let mut pending: HashMap<NodeIndex, usize> = members
+    fn topological(&self, members: &FxHashSet<NodeIndex>) -> Vec<CollectStep> {
+        let mut pending: FxHashMap<NodeIndex, usize> = members
             .iter()
             .map(|&node| {
                 let deps = self
                     .graph
                     .neighbors(node)
                     .filter(|dep| members.contains(dep))
-                    .collect::<HashSet<_>>()
+                    .collect::<FxHashSet<_>>()
                     .len();
                 (node, deps)
             })
@@ -271,13 +273,13 @@ impl VarGraph {
             .map(|(&node, _)| Reverse((self.graph[node], node)))
             .collect();
         let mut order = Vec::with_capacity(members.len());
-        let mut done: HashSet<NodeIndex> = HashSet::new();
+        let mut done: FxHashSet<NodeIndex> = FxHashSet::default();
         while let Some(Reverse((weight, node))) = ready.pop() {
             if !done.insert(node) {
                 continue;
             }
             order.push(self.step(weight));
-            let dependents: HashSet<NodeIndex> = self
+            let dependents: FxHashSet<NodeIndex> = self
                 .graph
                 .neighbors_directed(node, petgraph::Direction::Incoming)
                 .filter(|d| members.contains(d))
@@ -381,8 +383,8 @@ impl VarGraph {
     /// component, found by breadth-first search back to it.
     fn cycle_through(&self, component: &[NodeIndex]) -> Vec<NodeIndex> {
         let start = component[0];
-        let inside: HashSet<NodeIndex> = component.iter().copied().collect();
-        let mut parent: HashMap<NodeIndex, NodeIndex> = HashMap::new();
+        let inside: FxHashSet<NodeIndex> = component.iter().copied().collect();
+        let mut parent: FxHashMap<NodeIndex, NodeIndex> = FxHashMap::default();
         let mut queue = VecDeque::from([start]);
         while let Some(node) = queue.pop_front() {
             let mut successors: Vec<NodeIndex> = self
