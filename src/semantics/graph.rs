@@ -132,17 +132,30 @@ pub struct VarGraph {
     /// For each variable, the lookups that validate it (fetched with each candidate
     /// answer before its checks run), in declaration order.
     validations: FxHashMap<VarKey, Vec<VarKey>>,
+    /// Each procedure's collection steps.
+    steps: FxHashMap<String, Vec<CollectStep>>,
 }
 
 impl VarGraph {
     /// Builds the graph of every variable declared in `files` (in the order given) and
     /// reports each dependency cycle once. Unknown names are ignored here: name
     /// resolution reports them.
-    pub fn build(files: &[SourceFile]) -> (VarGraph, Vec<Diagnostic>) {
+    pub fn build<'f>(
+        files: impl IntoIterator<Item = &'f SourceFile>,
+    ) -> (VarGraph, Vec<Diagnostic>) {
+        let files: Vec<&SourceFile> = files.into_iter().collect();
         let mut builder = GraphBuilder::default();
-        builder.declare(files);
-        builder.connect(files);
-        let graph = builder.graph;
+        builder.declare(&files);
+        builder.connect(&files);
+        let mut graph = builder.graph;
+        // Each procedure's steps are worked out once, here: analysis and code generation
+        // both read them.
+        let steps = graph
+            .procedures
+            .keys()
+            .map(|procedure| (procedure.clone(), graph.compute_steps(procedure)))
+            .collect();
+        graph.steps = steps;
         let diagnostics = graph.cycle_diagnostics();
         (graph, diagnostics)
     }
@@ -190,9 +203,9 @@ impl VarGraph {
     /// order (the cycle is an error reported by [`VarGraph::build`]).
     pub fn collection_order(&self, procedure: &str) -> Vec<VarKey> {
         self.collection_steps(procedure)
-            .into_iter()
+            .iter()
             .filter_map(|step| match step {
-                CollectStep::Collect(key) => Some(key),
+                CollectStep::Collect(key) => Some(key.clone()),
                 CollectStep::Require(_) => None,
             })
             .collect()
@@ -201,7 +214,12 @@ impl VarGraph {
     /// [`VarGraph::collection_order`] with the procedure's requirements placed: each
     /// right after the last collected variable it mentions (first of all when it
     /// mentions none), before anything else is collected.
-    pub fn collection_steps(&self, procedure: &str) -> Vec<CollectStep> {
+    pub fn collection_steps(&self, procedure: &str) -> &[CollectStep] {
+        self.steps.get(procedure).map_or(&[], Vec::as_slice)
+    }
+
+    /// [`VarGraph::collection_steps`], worked out from the graph.
+    fn compute_steps(&self, procedure: &str) -> Vec<CollectStep> {
         let Some(roots) = self.procedures.get(procedure) else {
             return Vec::new();
         };
@@ -420,7 +438,7 @@ struct GraphBuilder {
 impl GraphBuilder {
     /// Adds a node for every variable, in declaration order (a procedure's locals at the
     /// procedure's position). A duplicate keeps its first declaration.
-    fn declare(&mut self, files: &[SourceFile]) {
+    fn declare(&mut self, files: &[&SourceFile]) {
         for file in files {
             for item in &file.items {
                 match &item.kind {
@@ -537,7 +555,7 @@ impl GraphBuilder {
     /// Adds an edge for every mention in each variable's `ask`, `when`, `check` and
     /// `default`. A local variable sees its procedure's locals first, then conversation
     /// variables; a conversation variable sees only conversation variables.
-    fn connect(&mut self, files: &[SourceFile]) {
+    fn connect(&mut self, files: &[&SourceFile]) {
         // Lookups first: a variable's check needs to know what each lookup mentions to
         // tell a validation from a cycle.
         for file in files {

@@ -227,12 +227,10 @@ impl Resolved {
         for (slot, name) in resolved.procedures.iter_mut().zip(&numbering.proc_names) {
             slot.steps = graph
                 .collection_steps(name)
-                .into_iter()
+                .iter()
                 .filter_map(|step| match step {
-                    CollectStep::Collect(key) => {
-                        numbering.vars.get(&key).map(|&v| Step::Collect(v))
-                    }
-                    CollectStep::Require(index) => Some(Step::Require(index)),
+                    CollectStep::Collect(key) => numbering.vars.get(key).map(|&v| Step::Collect(v)),
+                    CollectStep::Require(index) => Some(Step::Require(*index)),
                 })
                 .collect();
         }
