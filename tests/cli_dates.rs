@@ -17,18 +17,10 @@ const PROJECT: &str = "tests/fixtures/revision2/dates.proc";
 /// Runs `procc run` on the fixture with these input lines; every output line as JSON.
 fn run(inputs: &[Value]) -> Vec<Value> {
     let lines: String = inputs.iter().map(|input| format!("{input}\n")).collect();
-    let output = support::run_with_stdin(support::procc().args(["run", PROJECT]), &lines);
-    assert_eq!(
-        output.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8(output.stdout)
-        .expect("UTF-8")
-        .lines()
-        .map(|line| serde_json::from_str(line).expect("each output line is JSON"))
-        .collect()
+    support::protocol_outputs(support::run_with_stdin(
+        support::procc().args(["run", PROJECT]),
+        &lines,
+    ))
 }
 
 fn input(event: &str, at: Option<&str>, fields: Value) -> Value {

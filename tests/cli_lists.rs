@@ -12,24 +12,15 @@ use std::io::{BufReader, Write};
 use std::net::TcpListener;
 
 use serde_json::{Value, json};
-use support::{jsonl, procc, read_http_request, run_with_stdin};
+use support::{json_lines_of, jsonl, procc, read_http_request};
 
 const FIXTURE: &str = "tests/fixtures/lists.proc";
 
 /// Runs `procc run ARGS…` with these inputs (one conversation, `c`); the outputs.
 fn session(args: &[&str], inputs: &[Value]) -> Vec<Value> {
-    let stdin = jsonl("c", inputs);
-    let output = run_with_stdin(procc().arg("run").args(args), &stdin);
-    assert_eq!(
-        output.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8_lossy(&output.stdout)
-        .lines()
-        .map(|l| {
-            let mut v: Value = serde_json::from_str(l).expect("a JSON line");
+    json_lines_of(procc().arg("run").args(args), &jsonl("c", inputs))
+        .into_iter()
+        .map(|mut v| {
             if let Some(o) = v.as_object_mut() {
                 o.remove("conversation");
                 o.remove("idempotency_key");

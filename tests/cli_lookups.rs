@@ -13,7 +13,7 @@ mod support;
 use serde_json::{Value, json};
 
 use http::{Answer, LocalServer, Request as Received};
-use support::{procc, run_with_stdin};
+use support::{procc, protocol_outputs, run_with_stdin};
 
 const FIXTURE: &str = "tests/fixtures/lookups/bank.proc";
 
@@ -30,17 +30,7 @@ fn run(dir: &std::path::Path, extra: &[&str], inputs: &[Value]) -> Vec<Value> {
     let mut command = procc();
     command.arg("run").arg(dir).args(extra);
     command.env_remove("PROCC_SECRET_BANK_TOKEN");
-    let output = run_with_stdin(&mut command, &stdin);
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8(output.stdout)
-        .unwrap()
-        .lines()
-        .map(|line| serde_json::from_str(line).unwrap())
-        .collect()
+    protocol_outputs(run_with_stdin(&mut command, &stdin))
 }
 
 /// The fixture in a fresh directory, its URLs pointing at `base`.

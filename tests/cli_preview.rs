@@ -158,7 +158,12 @@ fn a_bare_ok_fills_in_the_declared_response_shape() {
     let transcript = stdout(&output);
     assert!(
         transcript
-            .contains("result: ok, status 200, {\"status\":\"example\",\"eta\":\"2030-01-31\"}"),
+            .contains("result: ok, status 200, {\"status\":\"processing\",\"eta\":\"2030-01-31\",\"express\":true}"),
+        "{transcript}"
+    );
+    // A `one_of` is filled in with its first choice: the order is still being packed.
+    assert!(
+        transcript.contains("agent says: Order AB123456 is being packed"),
         "{transcript}"
     );
     assert!(transcript.contains("done: track_order completed"));

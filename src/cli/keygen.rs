@@ -10,7 +10,15 @@ use super::{EXIT_OK, EXIT_USAGE};
 pub(super) fn run(name: &Path) -> u8 {
     let secret_path = with_extension(name, "key");
     let public_path = with_extension(name, "pub");
-    let (secret, public) = procc::bundle::sign::generate(procc::runtime::random::bytes());
+    // A signing key comes from the operating system's source or not at all.
+    let seed = match procc::runtime::random::secret_bytes() {
+        Ok(seed) => seed,
+        Err(error) => {
+            eprintln!("error: cannot draw a random key: {error}");
+            return EXIT_USAGE;
+        }
+    };
+    let (secret, public) = procc::bundle::sign::generate(seed);
     if let Err(error) = write_new(&secret_path, secret.as_bytes(), true) {
         eprintln!("error: cannot write {}: {error}", secret_path.display());
         return EXIT_USAGE;

@@ -32,6 +32,28 @@ pub(crate) fn run_with_stdin(command: &mut Command, stdin: &str) -> Output {
     child.wait_with_output().expect("procc ends")
 }
 
+/// The protocol outputs of a `procc run` that ended with exit code 0 (its stderr shown
+/// otherwise): every stdout line, as JSON.
+pub(crate) fn protocol_outputs(output: Output) -> Vec<Value> {
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout)
+        .expect("UTF-8 output")
+        .lines()
+        .map(|line| serde_json::from_str(line).expect("each output line is JSON"))
+        .collect()
+}
+
+/// Runs `command` with `stdin` as its whole input, requires exit code 0, and gives every
+/// line of its stdout as JSON (the protocol's outputs).
+pub(crate) fn json_lines_of(command: &mut Command, stdin: &str) -> Vec<Value> {
+    protocol_outputs(run_with_stdin(command, stdin))
+}
+
 /// The JSON lines of these protocol inputs, each given `"conversation": conversation`.
 pub(crate) fn jsonl(conversation: &str, inputs: &[Value]) -> String {
     let mut lines = String::new();

@@ -8,7 +8,7 @@
 use std::io::Write;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use serde_json::{Map, Value as Json};
+use serde_json::Value as Json;
 
 /// How serious a line is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -36,41 +36,112 @@ pub fn timestamp() -> String {
     let since = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .unwrap_or_default();
-    let secs = since.as_secs();
-    let days = i32::try_from(secs / 86_400).unwrap_or(i32::MAX);
+    let mut out = String::with_capacity(24);
+    push_timestamp(&mut out, since.as_secs(), since.subsec_millis());
+    out
+}
+
+/// Appends the timestamp of `secs` (since the epoch) and `millis`. Every request writes
+/// one, so the date is formatted once a day (per thread) and the time by hand instead
+/// of through `format!`.
+fn push_timestamp(out: &mut String, secs: u64, millis: u32) {
+    thread_local! {
+        static DATE: std::cell::RefCell<(u64, String)> =
+            const { std::cell::RefCell::new((u64::MAX, String::new())) };
+    }
+    let day = secs / 86_400;
+    DATE.with_borrow_mut(|(cached_day, date)| {
+        if *cached_day != day {
+            *cached_day = day;
+            *date = crate::calendar::format_date(i32::try_from(day).unwrap_or(i32::MAX));
+        }
+        out.push_str(date);
+    });
     let rest = secs % 86_400;
-    format!(
-        "{}T{:02}:{:02}:{:02}.{:03}Z",
-        crate::calendar::format_date(days),
-        rest / 3600,
-        rest % 3600 / 60,
-        rest % 60,
-        since.subsec_millis()
-    )
+    out.push('T');
+    push_digits(out, rest / 3600, 2);
+    out.push(':');
+    push_digits(out, rest % 3600 / 60, 2);
+    out.push(':');
+    push_digits(out, rest % 60, 2);
+    out.push('.');
+    push_digits(out, u64::from(millis), 3);
+    out.push('Z');
+}
+
+/// Appends the last `width` decimal digits of `value`, zero-padded.
+fn push_digits(out: &mut String, value: u64, width: u32) {
+    for position in (0..width).rev() {
+        let digit = value / 10u64.pow(position) % 10;
+        out.push(char::from(b'0' + digit as u8));
+    }
 }
 
 /// Writes one line: `ts`, `level`, then `fields` in order.
-pub fn write(level: Level, fields: Map<String, Json>) {
-    let mut line = Map::with_capacity(fields.len() + 2);
-    line.insert("ts".to_owned(), timestamp().into());
-    line.insert("level".to_owned(), level.as_str().into());
-    line.extend(fields);
-    let mut text = Json::Object(line).to_string();
-    text.push('\n');
+///
+/// The line is written as it is serialized, without building a JSON object first: this
+/// runs once per request, and a map of owned keys cost more than the request's handler.
+pub fn write(level: Level, fields: &[(&str, Json)]) {
     // A failed write loses this line only: see the module's doc.
-    let _ = std::io::stderr().lock().write_all(text.as_bytes());
+    let _ = std::io::stderr().lock().write_all(&line(level, fields));
+}
+
+/// The bytes of one line, newline included.
+fn line(level: Level, fields: &[(&str, Json)]) -> Vec<u8> {
+    let mut line = Vec::with_capacity(160);
+    line.extend_from_slice(b"{\"ts\":\"");
+    line.extend_from_slice(timestamp().as_bytes());
+    line.extend_from_slice(b"\",\"level\":\"");
+    line.extend_from_slice(level.as_str().as_bytes());
+    line.push(b'"');
+    for (key, value) in fields {
+        line.push(b',');
+        // Serializing a text or a JSON value into a Vec cannot fail.
+        let _ = serde_json::to_writer(&mut line, key);
+        line.push(b':');
+        let _ = serde_json::to_writer(&mut line, value);
+    }
+    line.extend_from_slice(b"}\n");
+    line
 }
 
 /// Writes one line with a message and no other field.
 pub fn message(level: Level, message: impl Into<String>) {
-    let mut fields = Map::new();
-    fields.insert("message".to_owned(), Json::String(message.into()));
-    write(level, fields);
+    write(level, &[("message", Json::String(message.into()))]);
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_line_is_one_json_object_with_its_fields_in_order() {
+        let fields = [
+            ("conversation", Json::from("c\"1")),
+            ("status", Json::from(200)),
+            ("event", Json::Null),
+        ];
+        let bytes = line(Level::Warn, &fields);
+        assert_eq!(bytes.last(), Some(&b'\n'));
+        assert_eq!(bytes.iter().filter(|&&b| b == b'\n').count(), 1);
+        let object: serde_json::Map<String, Json> = serde_json::from_slice(&bytes).unwrap();
+        let keys: Vec<&str> = object.keys().map(String::as_str).collect();
+        assert_eq!(keys, ["ts", "level", "conversation", "status", "event"]);
+        assert_eq!(object["level"], "warn");
+        assert_eq!(object["conversation"], "c\"1");
+    }
+
+    #[test]
+    fn a_timestamp_is_the_date_and_the_time_of_day() {
+        let mut out = String::new();
+        // 2026-03-02T09:30:05.007Z, then a second one on the next day (the cached date
+        // must not stick).
+        push_timestamp(&mut out, 1_772_443_805, 7);
+        assert_eq!(out, "2026-03-02T09:30:05.007Z");
+        out.clear();
+        push_timestamp(&mut out, 1_772_443_805 + 86_400 - 34_205, 999);
+        assert_eq!(out, "2026-03-03T00:00:00.999Z");
+    }
 
     #[test]
     fn timestamps_are_rfc3339_utc_milliseconds() {

@@ -465,7 +465,7 @@ impl SessionStore for PgStore {
         // conversations, so their rows, dead tuples and dumps hold only sealed bytes.
         Box::pin(async move {
             let client = self.pool.get().await.map_err(pool_err)?;
-            let fresh = SealingKey::generate().to_bytes();
+            let fresh = SealingKey::generate()?.to_bytes();
             client
                 .execute(
                     "INSERT INTO procc_store_key (id, key) VALUES (1, $1) \

@@ -28,7 +28,7 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use http_body_util::BodyExt;
-use serde_json::{Map, Value as Json, json};
+use serde_json::{Value as Json, json};
 
 use crate::vm::parse_input_line;
 use crate::vm::protocol::{Action, Input, Output};
@@ -143,19 +143,17 @@ async fn observe(State(app): State<Arc<App>>, request: Request, next: Next) -> R
     app.server.metrics().request(took);
     let status = response.status();
     let logged = response.extensions().get::<Logged>();
-    let mut fields = Map::new();
-    fields.insert(
-        "conversation".to_owned(),
-        logged.map_or(Json::Null, |l| l.conversation.as_str().into()),
-    );
-    fields.insert(
-        "event".to_owned(),
-        logged.map_or(Json::Null, |l| l.event.into()),
-    );
-    fields.insert("status".to_owned(), status.as_u16().into());
-    fields.insert("ms".to_owned(), (took.as_secs_f64() * 1000.0).into());
-    fields.insert("method".to_owned(), method.into());
-    fields.insert("path".to_owned(), path.into());
+    let fields = [
+        (
+            "conversation",
+            logged.map_or(Json::Null, |l| l.conversation.as_str().into()),
+        ),
+        ("event", logged.map_or(Json::Null, |l| l.event.into())),
+        ("status", status.as_u16().into()),
+        ("ms", (took.as_secs_f64() * 1000.0).into()),
+        ("method", method.into()),
+        ("path", path.into()),
+    ];
     let level = if status.is_server_error() {
         Level::Error
     } else if status.is_client_error() {
@@ -163,7 +161,7 @@ async fn observe(State(app): State<Arc<App>>, request: Request, next: Next) -> R
     } else {
         Level::Info
     };
-    log::write(level, fields);
+    log::write(level, &fields);
     response
 }
 

@@ -10,7 +10,7 @@
 //! the PostgreSQL store (shared by every process on it). A copy of the sessions alone
 //! (a backup, a freed page) reveals nothing.
 //!
-//! Layout of a sealed snapshot: [`SEALED`], a random 24-byte nonce, then the ciphertext
+//! Layout of a sealed snapshot: [`SEALED`], a unique 24-byte nonce, then the ciphertext
 //! with its 16-byte tag. The associated data binds it to its conversation and bundle, so
 //! a record copied under another conversation id does not open. A record whose first byte
 //! is a snapshot format (written by a procc from before sealing) is read as it is and
@@ -71,9 +71,12 @@ impl SealingKey {
         SealingKey(bytes)
     }
 
-    /// A new random key.
-    pub fn generate() -> SealingKey {
-        SealingKey(crate::runtime::random::bytes())
+    /// A new random key from the operating system's source, which must not fail: a key
+    /// is never made from a guessable generator.
+    pub fn generate() -> Result<SealingKey, StoreError> {
+        crate::runtime::random::secret_bytes()
+            .map(SealingKey)
+            .map_err(|e| StoreError::backend("cannot draw a random store key", e))
     }
 
     /// The key's bytes (to keep it in a store's own key row).
@@ -93,7 +96,7 @@ impl SealingKey {
                 ))
             }),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound && create => {
-                let key = SealingKey::generate();
+                let key = SealingKey::generate()?;
                 let mut file = crate::runtime::private::create_new(path, 0o600)
                     .map_err(|e| StoreError::backend(format!("cannot create {shown}: {e}"), e))?;
                 std::io::Write::write_all(
@@ -117,7 +120,7 @@ impl SealingKey {
 
     /// Seals `conversation`'s snapshot under `bundle`.
     pub fn seal(&self, conversation: &str, bundle: &BundleHash, snapshot: &[u8]) -> Vec<u8> {
-        let nonce: [u8; NONCE_LEN] = crate::runtime::random::bytes();
+        let nonce: [u8; NONCE_LEN] = crate::runtime::random::unique_nonce();
         let aad = associated_data(conversation, bundle);
         let payload = Payload {
             msg: snapshot,
@@ -195,7 +198,7 @@ mod tests {
 
     #[test]
     fn a_sealed_snapshot_opens_only_for_its_conversation_bundle_and_key() {
-        let key = SealingKey::generate();
+        let key = SealingKey::generate().unwrap();
         let sealed = key.seal("c1", &BUNDLE, b"secret-bearing snapshot");
         assert_eq!(sealed[0], SEALED);
         assert!(!sealed.windows(6).any(|w| w == b"secret"));
@@ -205,7 +208,7 @@ mod tests {
         );
         assert_eq!(key.open("c2", &BUNDLE, &sealed), Err(OpenError::Forged));
         assert_eq!(key.open("c1", &[8; 32], &sealed), Err(OpenError::Forged));
-        let other = SealingKey::generate();
+        let other = SealingKey::generate().unwrap();
         assert_eq!(other.open("c1", &BUNDLE, &sealed), Err(OpenError::Forged));
         let mut flipped = sealed.clone();
         *flipped.last_mut().unwrap() ^= 1;
@@ -218,7 +221,7 @@ mod tests {
 
     #[test]
     fn two_seals_of_one_snapshot_differ_and_unsealed_records_read_as_they_are() {
-        let key = SealingKey::generate();
+        let key = SealingKey::generate().unwrap();
         assert_ne!(key.seal("c", &BUNDLE, b"x"), key.seal("c", &BUNDLE, b"x"));
         assert_eq!(
             key.open("c", &BUNDLE, &[2, 1, 2, 3]).as_deref(),

@@ -7,7 +7,6 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use serde_json::{Map, Value as Json};
 use tokio::sync::{OwnedMutexGuard, Semaphore};
 
 use crate::vm::protocol::{Event, Input};
@@ -397,11 +396,14 @@ impl Server {
                 Err(ServeError::Restore(why)) => {
                     let why = why.to_string();
                     lease.quarantine(&why).await?;
-                    let mut fields = Map::new();
-                    fields.insert("conversation".to_owned(), conversation.into());
-                    fields.insert("message".to_owned(), "conversation quarantined".into());
-                    fields.insert("reason".to_owned(), why.into());
-                    log::write(Level::Error, fields);
+                    log::write(
+                        Level::Error,
+                        &[
+                            ("conversation", conversation.into()),
+                            ("message", "conversation quarantined".into()),
+                            ("reason", why.into()),
+                        ],
+                    );
                 }
                 Err(other) => return Err(other),
             }
@@ -467,8 +469,11 @@ impl Server {
             .await
             .map_err(|_| ServeError::Interrupted)?;
         let server = self.clone();
+        // Boxed: `handle`'s future is large, and tokio moves a spawned future (and its
+        // output) by value several times; a pointer is cheap to move.
+        let handling = Box::pin(async move { server.handle(input).await });
         let task = tokio::spawn(async move {
-            let result = server.handle(input).await;
+            let result = handling.await;
             drop(permit);
             result
         });
@@ -539,10 +544,13 @@ impl Server {
             drop(slot);
             if let Some(step) = result? {
                 self.record(&step);
-                let mut fields = Map::new();
-                fields.insert("conversation".to_owned(), conversation.as_str().into());
-                fields.insert("message".to_owned(), "idle conversation ended".into());
-                log::write(Level::Info, fields);
+                log::write(
+                    Level::Info,
+                    &[
+                        ("conversation", conversation.as_str().into()),
+                        ("message", "idle conversation ended".into()),
+                    ],
+                );
                 ended += 1;
             }
             self.forget_if_unused(&conversation, &slot_arc);
@@ -712,14 +720,12 @@ impl Server {
 /// log that a closed stderr cannot turn into a panic.
 fn log_failure(request: &crate::vm::Action, outcome: &HttpOutcome) {
     if let (crate::vm::Action::Request { method, .. }, Some(error)) = (request, &outcome.error) {
-        let mut fields = Map::new();
-        fields.insert(
-            "message".to_owned(),
-            Json::String(format!(
+        log::message(
+            Level::Error,
+            format!(
                 "{method} request failed after {} attempt(s): {error}",
                 outcome.attempts
-            )),
+            ),
         );
-        log::write(Level::Error, fields);
     }
 }
