@@ -37,3 +37,37 @@ pub fn regex_size(pattern: &str) -> Result<usize, String> {
         .map(|nfa| nfa.memory_usage())
         .map_err(|e| e.to_string())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::regex_size;
+
+    /// The checker takes a pattern whose NFA builds within the limit as one `regex`
+    /// compiles (it asks `regex` only about refused ones): the two agree on what parses.
+    #[test]
+    fn a_pattern_within_the_limit_is_one_regex_compiles() {
+        let valid = [
+            r"^C1-[0-9]{4}$",
+            r"(?i)^[a-z]+@[a-z]+\.[a-z]{2,}$",
+            r"\bword\b",
+            r"\p{Greek}+\s*\d{1,3}",
+            r"(?P<year>\d{4})-(?P<month>\d{2})",
+            r"a+?b*?c??",
+            r"[[:alpha:]&&[^aeiou]]",
+            r"\w{3}",
+            "é|ü|\u{1F600}",
+        ];
+        for pattern in valid {
+            assert!(regex_size(pattern).is_ok(), "{pattern}");
+            assert!(regex::Regex::new(pattern).is_ok(), "{pattern}");
+        }
+        // Valid but past the limit: refused here, compiled by `regex` (E0182, not E0117).
+        assert!(regex_size(r"\w{100}").is_err());
+        assert!(regex::Regex::new(r"\w{100}").is_ok());
+        let invalid = [r"[A-Z", r"(?<=a)b", r"a{2,1}", r"(unclosed", r"\1", r"*x"];
+        for pattern in invalid {
+            assert!(regex_size(pattern).is_err(), "{pattern}");
+            assert!(regex::Regex::new(pattern).is_err(), "{pattern}");
+        }
+    }
+}

@@ -1,7 +1,7 @@
 //! The state shared by every check: the symbol tables, the diagnostics found so far and
 //! what has been used (for the unused-declaration warnings).
 
-use std::collections::{HashMap, HashSet};
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use super::codes;
 use super::resolved::{Reference, Site};
@@ -21,17 +21,17 @@ pub(super) struct Checker<'a> {
     pub diags: Vec<Diagnostic>,
     /// Each conversation variable's type where it is collected: as declared, optional
     /// when it has a `when`.
-    pub conv_types: HashMap<String, Ty>,
+    pub conv_types: FxHashMap<String, Ty>,
     /// Each customer attribute's type.
-    pub customer_types: HashMap<String, Ty>,
+    pub customer_types: FxHashMap<String, Ty>,
     /// Names of conversation variables, sources, FAQs and audiences used somewhere.
-    pub used: HashSet<String>,
+    pub used: FxHashSet<String>,
     /// Procedures named by an `offer` statement.
-    pub offered: HashSet<String>,
+    pub offered: FxHashSet<String>,
     /// Each component's input and output types, by component name.
-    pub components: HashMap<String, ComponentTypes>,
+    pub components: FxHashMap<String, ComponentTypes>,
     /// The names of every procedure's local variables (tests may name them).
-    pub all_locals: HashSet<String>,
+    pub all_locals: FxHashSet<String>,
     /// Text literals that stand for dates (where a date is expected), by file and
     /// start offset: code generation emits them as date constants.
     pub date_literals: DateLiterals,
@@ -39,25 +39,25 @@ pub(super) struct Checker<'a> {
     pub then_edges: Vec<super::outcomes::ThenEdge>,
     /// Each lookup's `returns` fields (`None`: no `returns`, its value is `json`): a
     /// top-level lookup under `(None, name)`, a local one under `(Some(procedure), name)`.
-    pub lookup_fields: HashMap<LookupKey, Option<HashMap<String, Ty>>>,
+    pub lookup_fields: FxHashMap<LookupKey, Option<FxHashMap<String, Ty>>>,
     /// The procedure whose items are being checked (its local lookups are visible).
     pub current_procedure: Option<String>,
     /// The local variables (and lookups) of the procedure being checked, by name: where
     /// each is declared (the first declaration of a name).
-    pub local_sites: HashMap<String, Site>,
+    pub local_sites: FxHashMap<String, Site>,
 }
 
 /// A lookup as the checker names it: its procedure (`None` at top level) and its name.
 pub(super) type LookupKey = (Option<String>, String);
 
 /// Text literals read as dates, by file and the byte offset where the literal starts.
-pub type DateLiterals = HashSet<(FileId, usize)>;
+pub type DateLiterals = FxHashSet<(FileId, usize)>;
 
 /// A component's declared inputs and outputs.
 #[derive(Clone, Debug)]
 pub(super) struct ComponentTypes {
     /// Inputs by name.
-    pub inputs: HashMap<String, Ty>,
+    pub inputs: FxHashMap<String, Ty>,
     /// Input names in declaration order.
     pub input_order: Vec<String>,
     /// The outputs' record shape (`result`'s type).
@@ -70,7 +70,7 @@ impl<'a> Checker<'a> {
     pub(super) fn new(syms: Symbols<'a>, sources: &'a Sources, diags: Vec<Diagnostic>) -> Self {
         let (mut syms, mut diags) = (syms, diags);
         syms.resolve_types(&mut diags);
-        let mut conv_types = HashMap::new();
+        let mut conv_types = FxHashMap::default();
         let entries = syms.order.clone();
         for entry in &entries {
             if let Decl::Lookup(lookup) = entry.decl {
@@ -91,7 +91,7 @@ impl<'a> Checker<'a> {
                 conv_types.insert(var.name.name.clone(), ty);
             }
         }
-        let mut customer_types = HashMap::new();
+        let mut customer_types = FxHashMap::default();
         let mut attrs: Vec<_> = syms.customer.values().copied().collect();
         attrs.sort_by_key(|(file, field)| (*file, field.name.span.start));
         for (file, field) in attrs {
@@ -104,15 +104,15 @@ impl<'a> Checker<'a> {
             diags,
             conv_types,
             customer_types,
-            used: HashSet::new(),
-            offered: HashSet::new(),
-            date_literals: DateLiterals::new(),
-            components: HashMap::new(),
-            all_locals: HashSet::new(),
+            used: FxHashSet::default(),
+            offered: FxHashSet::default(),
+            date_literals: DateLiterals::default(),
+            components: FxHashMap::default(),
+            all_locals: FxHashSet::default(),
             then_edges: Vec::new(),
-            lookup_fields: HashMap::new(),
+            lookup_fields: FxHashMap::default(),
             current_procedure: None,
-            local_sites: HashMap::new(),
+            local_sites: FxHashMap::default(),
         }
     }
 

@@ -2,7 +2,7 @@
 //! types, audiences, components and conversation variables (and the variable blocks
 //! that procedures declare locally).
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 
 use super::checker::{Checker, ComponentTypes};
 use super::codes;
@@ -65,7 +65,7 @@ impl<'a> Checker<'a> {
         file: FileId,
         fields: &[Field],
         what: &str,
-    ) -> HashMap<String, Ty> {
+    ) -> FxHashMap<String, Ty> {
         self.ordered_field_types(file, fields, what)
             .into_iter()
             .collect()
@@ -79,7 +79,7 @@ impl<'a> Checker<'a> {
         what: &str,
     ) -> Vec<(String, Ty)> {
         let mut types: Vec<(String, Ty)> = Vec::with_capacity(fields.len());
-        let mut first: HashMap<&str, &Field> = HashMap::new();
+        let mut first: FxHashMap<&str, &Field> = FxHashMap::default();
         for field in fields {
             let ty = self.resolve_type(file, &field.ty);
             if let Some(previous) = first.get(field.name.name.as_str()) {
@@ -103,7 +103,7 @@ impl<'a> Checker<'a> {
     /// has the variable's type, `attempts` is at least 1, and each item but `check`
     /// appears at most once. `ty` is the declared type; `vars` what the items see.
     pub(super) fn check_var(&mut self, file: FileId, var: &VarDecl, ty: &Ty, vars: Vars<'_>) {
-        let mut seen: HashMap<&'static str, &crate::syntax::ast::Span> = HashMap::new();
+        let mut seen: FxHashMap<&'static str, &crate::syntax::ast::Span> = FxHashMap::default();
         let present = ty.non_optional().clone();
         let ask_place = format!("the `ask` of `{}`", var.name.name);
         let scope = Scope::new(file, &ask_place, vars);

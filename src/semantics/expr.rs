@@ -985,10 +985,17 @@ impl<'a> Checker<'a> {
             );
             return;
         };
-        // `None`: valid, but larger compiled than the bundle format allows.
-        let checked = regex::Regex::new(&pattern)
-            .map_err(|e| Some(e.to_string()))
-            .and_then(|_| crate::limits::regex_size(&pattern).map_err(|_| None));
+        // `None`: valid, but larger compiled than the bundle format allows. Building
+        // the NFA within the bundle's limit parses the pattern with the syntax `regex`
+        // uses, so a pattern it accepts is one `regex` compiles; only a refused one is
+        // handed to `regex` (a whole matcher, many times the cost), for its message.
+        let checked = match crate::limits::regex_size(&pattern) {
+            Ok(_) => Ok(()),
+            Err(_) => match regex::Regex::new(&pattern) {
+                Ok(_) => Err(None),
+                Err(e) => Err(Some(e.to_string())),
+            },
+        };
         if let Err(None) = checked {
             self.diags.push(
                 Diagnostic::error(

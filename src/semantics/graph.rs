@@ -24,7 +24,9 @@
 //! what it mentions.
 
 use std::cmp::Reverse;
-use std::collections::{BinaryHeap, HashMap, HashSet, VecDeque};
+use std::collections::{BinaryHeap, VecDeque};
+
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use petgraph::algo::tarjan_scc;
 use petgraph::graph::{DiGraph, NodeIndex};
@@ -124,23 +126,36 @@ pub struct VarGraph {
     nodes: Vec<VarNode>,
     requirements: Vec<RequireNode>,
     /// Each requirement's node, by procedure and position.
-    require_index: HashMap<(String, usize), NodeIndex>,
-    index: HashMap<VarKey, NodeIndex>,
-    procedures: HashMap<String, ProcedureRoots>,
+    require_index: FxHashMap<(String, usize), NodeIndex>,
+    index: FxHashMap<VarKey, NodeIndex>,
+    procedures: FxHashMap<String, ProcedureRoots>,
     /// For each variable, the lookups that validate it (fetched with each candidate
     /// answer before its checks run), in declaration order.
-    validations: HashMap<VarKey, Vec<VarKey>>,
+    validations: FxHashMap<VarKey, Vec<VarKey>>,
+    /// Each procedure's collection steps.
+    steps: FxHashMap<String, Vec<CollectStep>>,
 }
 
 impl VarGraph {
     /// Builds the graph of every variable declared in `files` (in the order given) and
     /// reports each dependency cycle once. Unknown names are ignored here: name
     /// resolution reports them.
-    pub fn build(files: &[SourceFile]) -> (VarGraph, Vec<Diagnostic>) {
+    pub fn build<'f>(
+        files: impl IntoIterator<Item = &'f SourceFile>,
+    ) -> (VarGraph, Vec<Diagnostic>) {
+        let files: Vec<&SourceFile> = files.into_iter().collect();
         let mut builder = GraphBuilder::default();
-        builder.declare(files);
-        builder.connect(files);
-        let graph = builder.graph;
+        builder.declare(&files);
+        builder.connect(&files);
+        let mut graph = builder.graph;
+        // Each procedure's steps are worked out once, here: analysis and code generation
+        // both read them.
+        let steps = graph
+            .procedures
+            .keys()
+            .map(|procedure| (procedure.clone(), graph.compute_steps(procedure)))
+            .collect();
+        graph.steps = steps;
         let diagnostics = graph.cycle_diagnostics();
         (graph, diagnostics)
     }
@@ -188,9 +203,9 @@ impl VarGraph {
     /// order (the cycle is an error reported by [`VarGraph::build`]).
     pub fn collection_order(&self, procedure: &str) -> Vec<VarKey> {
         self.collection_steps(procedure)
-            .into_iter()
+            .iter()
             .filter_map(|step| match step {
-                CollectStep::Collect(key) => Some(key),
+                CollectStep::Collect(key) => Some(key.clone()),
                 CollectStep::Require(_) => None,
             })
             .collect()
@@ -199,7 +214,12 @@ impl VarGraph {
     /// [`VarGraph::collection_order`] with the procedure's requirements placed: each
     /// right after the last collected variable it mentions (first of all when it
     /// mentions none), before anything else is collected.
-    pub fn collection_steps(&self, procedure: &str) -> Vec<CollectStep> {
+    pub fn collection_steps(&self, procedure: &str) -> &[CollectStep] {
+        self.steps.get(procedure).map_or(&[], Vec::as_slice)
+    }
+
+    /// [`VarGraph::collection_steps`], worked out from the graph.
+    fn compute_steps(&self, procedure: &str) -> Vec<CollectStep> {
         let Some(roots) = self.procedures.get(procedure) else {
             return Vec::new();
         };
@@ -229,8 +249,8 @@ impl VarGraph {
         self.topological(&members)
     }
 
-    fn reachable(&self, start: &[NodeIndex]) -> HashSet<NodeIndex> {
-        let mut seen: HashSet<NodeIndex> = start.iter().copied().collect();
+    fn reachable(&self, start: &[NodeIndex]) -> FxHashSet<NodeIndex> {
+        let mut seen: FxHashSet<NodeIndex> = start.iter().copied().collect();
         let mut queue: VecDeque<NodeIndex> = start.iter().copied().collect();
         while let Some(node) = queue.pop_front() {
             for next in self.graph.neighbors(node) {
@@ -252,15 +272,15 @@ impl VarGraph {
 
     /// Kahn's algorithm over the dependency edges restricted to `members`, always taking
     /// a ready requirement first, then the earliest-declared ready variable.
-    fn topological(&self, members: &HashSet<NodeIndex>) -> Vec<CollectStep> {
-        let mut pending: HashMap<NodeIndex, usize> = members
+    fn topological(&self, members: &FxHashSet<NodeIndex>) -> Vec<CollectStep> {
+        let mut pending: FxHashMap<NodeIndex, usize> = members
             .iter()
             .map(|&node| {
                 let deps = self
                     .graph
                     .neighbors(node)
                     .filter(|dep| members.contains(dep))
-                    .collect::<HashSet<_>>()
+                    .collect::<FxHashSet<_>>()
                     .len();
                 (node, deps)
             })
@@ -271,13 +291,13 @@ impl VarGraph {
             .map(|(&node, _)| Reverse((self.graph[node], node)))
             .collect();
         let mut order = Vec::with_capacity(members.len());
-        let mut done: HashSet<NodeIndex> = HashSet::new();
+        let mut done: FxHashSet<NodeIndex> = FxHashSet::default();
         while let Some(Reverse((weight, node))) = ready.pop() {
             if !done.insert(node) {
                 continue;
             }
             order.push(self.step(weight));
-            let dependents: HashSet<NodeIndex> = self
+            let dependents: FxHashSet<NodeIndex> = self
                 .graph
                 .neighbors_directed(node, petgraph::Direction::Incoming)
                 .filter(|d| members.contains(d))
@@ -381,8 +401,8 @@ impl VarGraph {
     /// component, found by breadth-first search back to it.
     fn cycle_through(&self, component: &[NodeIndex]) -> Vec<NodeIndex> {
         let start = component[0];
-        let inside: HashSet<NodeIndex> = component.iter().copied().collect();
-        let mut parent: HashMap<NodeIndex, NodeIndex> = HashMap::new();
+        let inside: FxHashSet<NodeIndex> = component.iter().copied().collect();
+        let mut parent: FxHashMap<NodeIndex, NodeIndex> = FxHashMap::default();
         let mut queue = VecDeque::from([start]);
         while let Some(node) = queue.pop_front() {
             let mut successors: Vec<NodeIndex> = self
@@ -418,7 +438,7 @@ struct GraphBuilder {
 impl GraphBuilder {
     /// Adds a node for every variable, in declaration order (a procedure's locals at the
     /// procedure's position). A duplicate keeps its first declaration.
-    fn declare(&mut self, files: &[SourceFile]) {
+    fn declare(&mut self, files: &[&SourceFile]) {
         for file in files {
             for item in &file.items {
                 match &item.kind {
@@ -535,7 +555,7 @@ impl GraphBuilder {
     /// Adds an edge for every mention in each variable's `ask`, `when`, `check` and
     /// `default`. A local variable sees its procedure's locals first, then conversation
     /// variables; a conversation variable sees only conversation variables.
-    fn connect(&mut self, files: &[SourceFile]) {
+    fn connect(&mut self, files: &[&SourceFile]) {
         // Lookups first: a variable's check needs to know what each lookup mentions to
         // tell a validation from a cycle.
         for file in files {

@@ -2,7 +2,7 @@
 //! `POST` marked `reversible`), the typing of `N.field` by its `returns`, and the
 //! warning for a lookup nothing mentions.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 
 use super::checker::Checker;
 use super::codes;
@@ -98,7 +98,7 @@ impl Checker<'_> {
     /// expressions see `vars` (conversation variables for a top-level lookup, also the
     /// procedure's locals for a local one).
     pub(super) fn check_lookup(&mut self, file: FileId, decl: &LookupDecl, vars: Vars<'_>) {
-        let mut seen: HashMap<&'static str, &Span> = HashMap::new();
+        let mut seen: FxHashMap<&'static str, &Span> = FxHashMap::default();
         for item in &decl.items {
             let key = match &item.kind {
                 LookupItemKind::Request(_) => "request",

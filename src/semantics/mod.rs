@@ -66,12 +66,8 @@ pub fn analyze(files: &[SourceFile], sources: &Sources, stdlib: &[FileId]) -> An
     let mut diags = Vec::new();
     let syms = Symbols::build(files, sources, stdlib, &mut diags);
     let imported = syms.imported.clone();
-    let user_files: Vec<SourceFile> = files
-        .iter()
-        .filter(|f| !stdlib.contains(&f.id))
-        .cloned()
-        .collect();
-    let (graph, graph_diags) = VarGraph::build(&user_files);
+    let user_files = files.iter().filter(|f| !stdlib.contains(&f.id));
+    let (graph, graph_diags) = VarGraph::build(user_files);
     diags.extend(graph_diags);
 
     // The items of the build: imported standard-library items, then the user's files.

@@ -6,7 +6,9 @@
 use petgraph::algo::tarjan_scc;
 use petgraph::graph::{DiGraph, NodeIndex};
 use petgraph::visit::EdgeRef;
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
+
+use rustc_hash::FxHashMap;
 
 use super::checker::Checker;
 use super::codes;
@@ -194,7 +196,7 @@ impl<'a> Checker<'a> {
 
     /// Reports every `then` cycle once, showing the whole chain (E0193).
     pub(super) fn then_cycles(&mut self) {
-        let mut index: HashMap<&str, NodeIndex> = HashMap::new();
+        let mut index: FxHashMap<&str, NodeIndex> = FxHashMap::default();
         let mut graph: DiGraph<&str, usize> = DiGraph::new();
         let edges = std::mem::take(&mut self.then_edges);
         for (i, edge) in edges.iter().enumerate() {
@@ -237,7 +239,7 @@ fn cycle_edges(graph: &DiGraph<&str, usize>, component: &[NodeIndex]) -> Vec<usi
     };
     let start = first_edge.source();
     // Shortest way back from the first edge's target to its source (breadth first).
-    let mut parent: HashMap<NodeIndex, (NodeIndex, usize)> = HashMap::new();
+    let mut parent: FxHashMap<NodeIndex, (NodeIndex, usize)> = FxHashMap::default();
     let mut queue = VecDeque::from([first_edge.target()]);
     let mut found = first_edge.target() == start;
     while let (Some(node), false) = (queue.pop_front(), found) {

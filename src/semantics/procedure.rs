@@ -1,7 +1,7 @@
 //! Checks of one procedure: its kind and items, its local variables, every expression
 //! in it (with the right scope), and the per-procedure warnings.
 
-use std::collections::{HashMap, HashSet};
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use super::checker::{Checker, has_when};
 use super::codes;
@@ -87,8 +87,8 @@ struct Body<'s> {
     file: FileId,
     /// The procedure's name.
     name: &'s str,
-    locals: &'s HashMap<String, Ty>,
-    collected: &'s HashSet<String>,
+    locals: &'s FxHashMap<String, Ty>,
+    collected: &'s FxHashSet<String>,
 }
 
 impl Body<'_> {
@@ -132,7 +132,7 @@ impl<'a> Checker<'a> {
                 .or_insert((file, name.span.start));
         }
         let locals = self.local_vars(file, decl);
-        let collected: HashSet<String> = graph
+        let collected: FxHashSet<String> = graph
             .collection_order(&decl.name.name)
             .into_iter()
             .filter_map(|key| match key {
@@ -189,7 +189,7 @@ impl<'a> Checker<'a> {
     /// Duplicated items, items of another kind, missing required items, and the
     /// approval and failure rules.
     fn item_structure(&mut self, file: FileId, decl: &ProcedureDecl, kind: Option<&str>) {
-        let mut first: HashMap<&'static str, &ProcItem> = HashMap::new();
+        let mut first: FxHashMap<&'static str, &ProcItem> = FxHashMap::default();
         for item in &decl.items {
             let (keyword, owner) = item_keyword(&item.kind);
             if let Some(previous) = first.get(keyword) {
@@ -311,9 +311,9 @@ impl<'a> Checker<'a> {
 
     /// The local variables' types; reports duplicates and clashes with conversation
     /// variables.
-    fn local_vars(&mut self, file: FileId, decl: &ProcedureDecl) -> HashMap<String, Ty> {
-        let mut locals = HashMap::new();
-        let mut first: HashMap<&str, &Ident> = HashMap::new();
+    fn local_vars(&mut self, file: FileId, decl: &ProcedureDecl) -> FxHashMap<String, Ty> {
+        let mut locals = FxHashMap::default();
+        let mut first: FxHashMap<&str, &Ident> = FxHashMap::default();
         for item in &decl.items {
             if let ProcItemKind::Lookup(lookup) = &item.kind {
                 self.local_lookup(file, decl, lookup, &mut first, &mut locals);
@@ -372,8 +372,8 @@ impl<'a> Checker<'a> {
         file: FileId,
         decl: &ProcedureDecl,
         lookup: &'d crate::syntax::ast::LookupDecl,
-        first: &mut HashMap<&'d str, &'d Ident>,
-        locals: &mut HashMap<String, Ty>,
+        first: &mut FxHashMap<&'d str, &'d Ident>,
+        locals: &mut FxHashMap<String, Ty>,
     ) {
         let name = &lookup.name;
         if let Some(previous) = first.get(name.name.as_str()) {
@@ -532,7 +532,7 @@ impl<'a> Checker<'a> {
     }
 
     fn unique_keys(&mut self, file: FileId, fields: &[FieldInit], what: &str) {
-        let mut first: HashMap<&str, &Ident> = HashMap::new();
+        let mut first: FxHashMap<&str, &Ident> = FxHashMap::default();
         for field in fields {
             match first.get(field.name.name.as_str()) {
                 Some(previous) => {
@@ -651,7 +651,7 @@ impl<'a> Checker<'a> {
             scope.secrets = true;
             scope
         };
-        let mut seen: HashMap<&'static str, &Span> = HashMap::new();
+        let mut seen: FxHashMap<&'static str, &Span> = FxHashMap::default();
         for item in &request.items {
             let single = match &item.kind {
                 RequestItemKind::Body(_) => Some("body"),

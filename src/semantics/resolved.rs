@@ -14,7 +14,7 @@
 //! **Architecture invariant:** codegen looks names up only here ([`Resolved::target`]),
 //! by position; a name it does not find is a checker bug, reported as an internal error.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 
 use super::graph::{CollectStep, DepKind, VarGraph, VarKey};
 use super::symbols::BUILTIN_TYPES;
@@ -150,7 +150,7 @@ pub struct Resolved {
     /// order. Only those something uses reach the module.
     pub types: Vec<(FileId, usize)>,
     /// What each name stands for: declarations at their own name, uses where written.
-    targets: HashMap<Site, Target>,
+    targets: FxHashMap<Site, Target>,
 }
 
 impl Resolved {
@@ -165,7 +165,7 @@ impl Resolved {
         stdlib: &[FileId],
         imported: &[(FileId, usize)],
         graph: &VarGraph,
-        references: &HashMap<Site, Reference>,
+        references: &FxHashMap<Site, Reference>,
     ) -> Resolved {
         let mut numbering = Numbering::default();
         let mut resolved = Resolved::default();
@@ -195,6 +195,11 @@ impl Resolved {
             };
             numbering.number(file, index, &item.kind, &mut resolved);
         }
+        // Every name the checker resolved gets a target, and so does every declaration:
+        // sized once, the table never rehashes.
+        resolved
+            .targets
+            .reserve(references.len() + numbering.sites.len());
         for (&site, reference) in references {
             let target = match *reference {
                 Reference::Declared(at) | Reference::Local(at) => numbering.sites.get(&at).copied(),
@@ -222,12 +227,10 @@ impl Resolved {
         for (slot, name) in resolved.procedures.iter_mut().zip(&numbering.proc_names) {
             slot.steps = graph
                 .collection_steps(name)
-                .into_iter()
+                .iter()
                 .filter_map(|step| match step {
-                    CollectStep::Collect(key) => {
-                        numbering.vars.get(&key).map(|&v| Step::Collect(v))
-                    }
-                    CollectStep::Require(index) => Some(Step::Require(index)),
+                    CollectStep::Collect(key) => numbering.vars.get(key).map(|&v| Step::Collect(v)),
+                    CollectStep::Require(index) => Some(Step::Require(*index)),
                 })
                 .collect();
         }
@@ -237,16 +240,16 @@ impl Resolved {
 
 /// The index of every declaration, while numbering.
 #[derive(Default)]
-struct Numbering {
+struct Numbering<'a> {
     /// Each declaration's target, at its name.
-    sites: HashMap<Site, Target>,
+    sites: FxHashMap<Site, Target>,
     /// First declarations by table and name (a name declared twice, which analysis
-    /// refuses, keeps its first entry).
-    tables: HashMap<(Table, String), u32>,
-    /// How many entries each table has.
-    counts: HashMap<Table, u32>,
+    /// refuses, keeps its first entry). The names borrow from the parsed files.
+    tables: FxHashMap<(Table, &'a str), u32>,
+    /// How many entries each table has, by [`Table`] discriminant.
+    counts: [u32; Table::COUNT],
     /// Variables by key.
-    vars: HashMap<VarKey, u32>,
+    vars: FxHashMap<VarKey, u32>,
     /// Each variable's key, in table order.
     var_keys: Vec<VarKey>,
     /// Each procedure's name, in table order.
@@ -266,17 +269,22 @@ enum Table {
     Procedure,
 }
 
-impl Numbering {
+impl Table {
+    /// How many tables there are.
+    const COUNT: usize = 8;
+}
+
+impl<'a> Numbering<'a> {
     /// The entry of `name` in `table`, numbering it when it is new.
-    fn entry(&mut self, table: Table, name: &Ident, file: FileId) -> (u32, bool) {
-        let next = self.counts.get(&table).copied().unwrap_or(0);
+    fn entry(&mut self, table: Table, name: &'a Ident, file: FileId) -> (u32, bool) {
+        let next = self.counts[table as usize];
         let id = *self
             .tables
-            .entry((table, name.name.clone()))
+            .entry((table, name.name.as_str()))
             .or_insert(next);
         let new = id == next;
         if new {
-            self.counts.insert(table, next + 1);
+            self.counts[table as usize] = next + 1;
             let target = match table {
                 Table::Customer => Target::Customer(id),
                 Table::Source => Target::Source(id),
@@ -292,7 +300,7 @@ impl Numbering {
         (id, new)
     }
 
-    fn number(&mut self, file: FileId, index: usize, kind: &ItemKind, out: &mut Resolved) {
+    fn number(&mut self, file: FileId, index: usize, kind: &'a ItemKind, out: &mut Resolved) {
         match kind {
             ItemKind::Customer(c) => {
                 for f in &c.fields {

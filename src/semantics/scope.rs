@@ -1,7 +1,7 @@
 //! What an expression may see where it stands: which variables (and whether they are
 //! optional there), `value`, `result`/`response`, and whether secrets may flow in.
 
-use std::collections::{HashMap, HashSet};
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use super::types::Ty;
 use crate::syntax::ast::FileId;
@@ -24,10 +24,10 @@ pub(super) enum Vars<'s> {
     /// variables, optional unless in `collected`.
     Procedure {
         /// The procedure's locals, with their types.
-        locals: &'s HashMap<String, Ty>,
+        locals: &'s FxHashMap<String, Ty>,
         /// The conversation variables its run collects (`None`: a local variable's
         /// items, where every mention is collected first).
-        collected: Option<&'s HashSet<String>>,
+        collected: Option<&'s FxHashSet<String>>,
     },
 }
 

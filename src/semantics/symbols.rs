@@ -5,7 +5,7 @@
 //! Types live in their own namespace (so `var email: email` is fine); every other
 //! top-level name shares one namespace across all files of the build.
 
-use std::collections::{HashMap, HashSet};
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use super::codes;
 use super::resolved::{Reference, Site, builtin_type};
@@ -74,24 +74,24 @@ pub struct Entry<'a> {
 #[derive(Debug, Default)]
 pub struct Symbols<'a> {
     /// The value namespace, by name.
-    pub values: HashMap<&'a str, Entry<'a>>,
+    pub values: FxHashMap<&'a str, Entry<'a>>,
     /// The value namespace in declaration order.
     pub order: Vec<Entry<'a>>,
     /// Refinement types, by name.
-    pub types: HashMap<&'a str, (FileId, &'a TypeDecl)>,
+    pub types: FxHashMap<&'a str, (FileId, &'a TypeDecl)>,
     /// Refinement types in declaration order.
     pub type_order: Vec<(FileId, &'a TypeDecl)>,
     /// Customer attributes, by name.
-    pub customer: HashMap<&'a str, (FileId, &'a Field)>,
+    pub customer: FxHashMap<&'a str, (FileId, &'a Field)>,
     /// Imported standard-library items, as (file, item index).
     pub imported: Vec<(FileId, usize)>,
     /// Standard-library names that were not imported, with their module (for help lines).
-    pub not_imported: HashMap<&'a str, String>,
+    pub not_imported: FxHashMap<&'a str, String>,
     /// Resolved refinement types.
-    pub resolved: HashMap<String, Ty>,
+    pub resolved: FxHashMap<String, Ty>,
     /// What each name resolved so far stands for, by where it is written (for code
     /// generation, see [`super::resolved`]).
-    pub references: HashMap<Site, Reference>,
+    pub references: FxHashMap<Site, Reference>,
 }
 
 /// The name an item declares, if it declares one.
@@ -136,7 +136,7 @@ impl<'a> Symbols<'a> {
             files.iter().filter(|f| !stdlib.contains(&f.id)).collect();
 
         syms.resolve_imports(&user_files, &modules, diags);
-        let mut seen: HashSet<(FileId, usize)> = HashSet::new();
+        let mut seen: FxHashSet<(FileId, usize)> = FxHashSet::default();
         let imported = syms.imported.clone();
         for (file_id, index) in imported {
             if let Some(item) = files

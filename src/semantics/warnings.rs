@@ -1,7 +1,7 @@
 //! The build-wide warnings: procedures nothing can offer, and conversation variables,
 //! sources, FAQs and audiences that nothing uses.
 
-use std::collections::HashSet;
+use rustc_hash::FxHashSet;
 
 use super::checker::Checker;
 use super::codes;
@@ -11,8 +11,8 @@ use crate::syntax::ast::{FileId, KnowledgeKind, ProcItemKind, SourceFile};
 use crate::syntax::tokens::{TokenKind, tokenize};
 
 /// The names mentioned in the parts of `files` that did not parse.
-pub(super) fn mentioned_in_broken(files: &[SourceFile], sources: &Sources) -> HashSet<String> {
-    let mut names = HashSet::new();
+pub(super) fn mentioned_in_broken(files: &[SourceFile], sources: &Sources) -> FxHashSet<String> {
+    let mut names = FxHashSet::default();
     for file in files.iter().filter(|file| !file.broken.is_empty()) {
         let text = &sources.get(file.id).text;
         for span in &file.broken {

@@ -137,6 +137,15 @@ struct FileParser<'a> {
 /// costs a parse of the declaration.
 const MAX_RECOVERIES: usize = 32;
 
+/// The block items of `chunk`, found the first time they are asked for.
+fn items_of<'i>(
+    found: &'i mut Option<Vec<recover::BlockItem>>,
+    tokens: &[Token],
+    chunk: &Span,
+) -> &'i [recover::BlockItem] {
+    found.get_or_insert_with(|| recover::block_items(split::tokens_in(tokens, chunk)))
+}
+
 /// The grammar rules that start an item of a block: an error that expects one of them at
 /// the first token of an item blames that item; otherwise the item before it (which
 /// ended too early) is to blame.
@@ -166,10 +175,14 @@ impl<'a> FileParser<'a> {
     /// Otherwise each broken item of its blocks is reported and blanked out, and the
     /// rest of the declaration is parsed: one bad line does not hide the others.
     fn chunk(&mut self, chunk: Span, may_split: bool) {
-        let items = recover::block_items(split::tokens_in(self.tokens, &chunk));
+        // The block items are needed only to recover from an error: most chunks parse
+        // at once and never find them.
+        let tokens = self.tokens;
+        let mut block_items = None;
         let mut blanked: Vec<Span> = Vec::new();
         for error in self.lexical_errors(&chunk) {
-            match recover::innermost_at(&items, error.start) {
+            let items = items_of(&mut block_items, tokens, &chunk);
+            match recover::innermost_at(items, error.start) {
                 Some(item) if !blanked.contains(&item.span) => blanked.push(item.span.clone()),
                 Some(_) => {}
                 None => {
@@ -214,7 +227,8 @@ impl<'a> FileParser<'a> {
             }
             let diagnostic =
                 errors::from_pest(&error, self.file, self.text, self.tokens, chunk.start);
-            match self.item_to_blank(&items, &blanked, &error, diagnostic.span.start) {
+            let items = items_of(&mut block_items, tokens, &chunk);
+            match self.item_to_blank(items, &blanked, &error, diagnostic.span.start) {
                 Some((span, cascade)) => {
                     // An error caused by an item blanked before is not the author's.
                     if !cascade {
@@ -273,6 +287,18 @@ impl<'a> FileParser<'a> {
         let mut found = Vec::new();
         let mut unknown: Option<Span> = None;
         let tokens = split::tokens_in(self.tokens, chunk);
+        // Almost every chunk has none: one cheap pass says so.
+        let is_error = |token: &Token| {
+            matches!(
+                token.kind,
+                TokenKind::Unknown
+                    | TokenKind::UnterminatedString
+                    | TokenKind::UnterminatedRawString
+            )
+        };
+        if !tokens.iter().any(is_error) {
+            return found;
+        }
         let mut index = 0;
         while let Some(token) = tokens.get(index) {
             index += 1;

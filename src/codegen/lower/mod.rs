@@ -17,7 +17,7 @@ mod emit;
 mod expr;
 mod tables;
 
-use std::collections::{HashMap, HashSet};
+use rustc_hash::{FxHashMap, FxHashSet};
 use std::fmt;
 
 use crate::codegen::isa::{ChunkId, Const, ConstId, StrId};
@@ -49,7 +49,7 @@ pub struct SourceMap {
     /// The chunks that are the condition of an `if` or `else if` (each has its own:
     /// chunks are never shared), which `procc test --coverage` maps the interpreter's
     /// branch trace back to source with.
-    conditions: HashSet<ChunkId>,
+    conditions: FxHashSet<ChunkId>,
 }
 
 #[derive(Clone, Debug)]
@@ -179,11 +179,11 @@ pub fn generate_mapped(
         files: files.iter().map(|f| (f.id, f)).collect(),
         resolved: &analysis.resolved,
         dates: &analysis.date_literals,
-        strings: HashMap::new(),
-        consts: HashMap::new(),
-        types: HashMap::new(),
-        one_ofs: HashMap::new(),
-        shapes: HashMap::new(),
+        strings: FxHashMap::default(),
+        consts: FxHashMap::default(),
+        types: FxHashMap::default(),
+        one_ofs: FxHashMap::default(),
+        shapes: FxHashMap::default(),
         resolving: Vec::new(),
         map: SourceMap::default(),
     };
@@ -209,20 +209,20 @@ struct Gen<'a> {
     /// The texts, for line numbers.
     sources: &'a Sources,
     /// The parsed files, by id.
-    files: HashMap<FileId, &'a SourceFile>,
+    files: FxHashMap<FileId, &'a SourceFile>,
     /// What semantic analysis resolved: table indexes, and what each name stands for.
     resolved: &'a Resolved,
     /// Text literals that stand for dates.
     dates: &'a DateLiterals,
-    strings: HashMap<String, StrId>,
-    consts: HashMap<ConstKey, ConstId>,
+    strings: FxHashMap<String, StrId>,
+    consts: FxHashMap<ConstKey, ConstId>,
     /// Refinement types already in the table: index in `resolved.types` to index in
     /// the module's.
-    types: HashMap<u32, u32>,
+    types: FxHashMap<u32, u32>,
     /// `one_of` types already in the table, by their choices.
-    one_ofs: HashMap<Vec<String>, u32>,
+    one_ofs: FxHashMap<Vec<String>, u32>,
     /// Each list and record shape added so far, to give equal shapes one entry.
-    shapes: HashMap<crate::codegen::module::Shape, u32>,
+    shapes: FxHashMap<crate::codegen::module::Shape, u32>,
     /// Refinement types being added (to stop on a cycle semantic analysis missed).
     resolving: Vec<u32>,
     /// Where each chunk comes from.

@@ -36,17 +36,45 @@ pub fn timestamp() -> String {
     let since = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .unwrap_or_default();
-    let secs = since.as_secs();
-    let days = i32::try_from(secs / 86_400).unwrap_or(i32::MAX);
+    let mut out = String::with_capacity(24);
+    push_timestamp(&mut out, since.as_secs(), since.subsec_millis());
+    out
+}
+
+/// Appends the timestamp of `secs` (since the epoch) and `millis`. Every request writes
+/// one, so the date is formatted once a day (per thread) and the time by hand instead
+/// of through `format!`.
+fn push_timestamp(out: &mut String, secs: u64, millis: u32) {
+    thread_local! {
+        static DATE: std::cell::RefCell<(u64, String)> =
+            const { std::cell::RefCell::new((u64::MAX, String::new())) };
+    }
+    let day = secs / 86_400;
+    DATE.with_borrow_mut(|(cached_day, date)| {
+        if *cached_day != day {
+            *cached_day = day;
+            *date = crate::calendar::format_date(i32::try_from(day).unwrap_or(i32::MAX));
+        }
+        out.push_str(date);
+    });
     let rest = secs % 86_400;
-    format!(
-        "{}T{:02}:{:02}:{:02}.{:03}Z",
-        crate::calendar::format_date(days),
-        rest / 3600,
-        rest % 3600 / 60,
-        rest % 60,
-        since.subsec_millis()
-    )
+    out.push('T');
+    push_digits(out, rest / 3600, 2);
+    out.push(':');
+    push_digits(out, rest % 3600 / 60, 2);
+    out.push(':');
+    push_digits(out, rest % 60, 2);
+    out.push('.');
+    push_digits(out, u64::from(millis), 3);
+    out.push('Z');
+}
+
+/// Appends the last `width` decimal digits of `value`, zero-padded.
+fn push_digits(out: &mut String, value: u64, width: u32) {
+    for position in (0..width).rev() {
+        let digit = value / 10u64.pow(position) % 10;
+        out.push(char::from(b'0' + digit as u8));
+    }
 }
 
 /// Writes one line: `ts`, `level`, then `fields` in order.
@@ -101,6 +129,18 @@ mod tests {
         assert_eq!(keys, ["ts", "level", "conversation", "status", "event"]);
         assert_eq!(object["level"], "warn");
         assert_eq!(object["conversation"], "c\"1");
+    }
+
+    #[test]
+    fn a_timestamp_is_the_date_and_the_time_of_day() {
+        let mut out = String::new();
+        // 2026-03-02T09:30:05.007Z, then a second one on the next day (the cached date
+        // must not stick).
+        push_timestamp(&mut out, 1_772_443_805, 7);
+        assert_eq!(out, "2026-03-02T09:30:05.007Z");
+        out.clear();
+        push_timestamp(&mut out, 1_772_443_805 + 86_400 - 34_205, 999);
+        assert_eq!(out, "2026-03-03T00:00:00.999Z");
     }
 
     #[test]
