@@ -207,22 +207,6 @@ impl Compilation {
             return;
         }
         let generated = self.generate_verified();
-        self.install(generated);
-    }
-
-    /// The generate-and-verify stage of [`Compilation::finish`] without recording its
-    /// outcome, so that it can run while the analysis is shared (the language server runs
-    /// it on another thread): `None` when the program has errors and is not generated.
-    pub fn generate_verified(&self) -> Option<Generated> {
-        (!self.has_errors()).then(|| generate_verified(&self.files, &self.sources, &self.analysis))
-    }
-
-    /// Records the outcome of [`Compilation::generate_verified`]: its diagnostic joins
-    /// the others, in order.
-    pub fn install(&mut self, generated: Option<Generated>) {
-        if self.finished {
-            return;
-        }
         if let Some(Err(error)) = &generated {
             self.diagnostics
                 .extend(error.diagnostic.as_deref().cloned());
@@ -230,6 +214,13 @@ impl Compilation {
         }
         self.generated = generated;
         self.finished = true;
+    }
+
+    /// The generate-and-verify stage of [`Compilation::finish`] without recording its
+    /// outcome, so that it can run while the analysis is shared (the language server runs
+    /// it on another thread): `None` when the program has errors and is not generated.
+    pub fn generate_verified(&self) -> Option<Generated> {
+        (!self.has_errors()).then(|| generate_verified(&self.files, &self.sources, &self.analysis))
     }
 }
 
@@ -254,9 +245,9 @@ pub fn compile_with(
 }
 
 /// [`compile_with`] stopped after analysis: `diagnostics` holds the syntax and semantic
-/// ones, and [`Compilation::finish`] (or [`Compilation::generate_verified`] then
-/// [`Compilation::install`]) adds what generating and verifying the program finds. The
-/// language server publishes the analysis's diagnostics first.
+/// ones, and [`Compilation::finish`] adds what generating and verifying the program
+/// finds. The language server publishes the analysis's diagnostics first, and runs
+/// [`Compilation::generate_verified`] on another thread.
 pub fn analyze_with(
     mut sources: Sources,
     mut parse: impl FnMut(FileId, &str) -> (SourceFile, Vec<Diagnostic>),
