@@ -547,18 +547,60 @@ fn verifier_diagnostics_follow_the_analysis_and_a_later_edit_supersedes_them() {
     // text's check answers a request in between (so its analysis is published and its
     // verification started), and the fixing edit, already queued when that check ends,
     // supersedes it: the verifier's outcome for the broken text is never published.
+    //
+    // That the fixing edit is queued in time depends on the server's reader thread
+    // being scheduled (all three messages arrive in one write), which a heavily loaded
+    // machine can delay; so the burst is tried up to three times, and the test fails
+    // only if every try published the superseded outcome — which is what happens each
+    // time when outdated verifier results are not dropped.
     let spare = listed(300, true);
+    let mut version = 3;
+    let mut tries = Vec::new();
+    let superseded = (0..3).any(|_| {
+        let seen = supersede_burst(&mut client, &path, &fixed, &spare, version);
+        version += 2;
+        let clean = seen
+            .iter()
+            .all(|d| !codes(d).contains(&"E0181".to_string()));
+        tries.push(seen);
+        clean
+    });
+    assert!(
+        superseded,
+        "the superseded verification was published on every try: {tries:?}"
+    );
+
+    // And broken once more: the verifier's diagnostic comes back with the warning.
+    client.replace(&path, version, whole(&fixed), &spare);
+    client.diagnostics_until(&path, |d| {
+        let codes = codes(d);
+        codes.contains(&"E0181".to_string()) && codes.contains(&"W0103".to_string())
+    });
+    client.shutdown();
+}
+
+/// Sends, in one write, an edit to `spare` (broken, with a warning), a request, and an
+/// edit back to `fixed`; returns the file's diagnostics published until it is clean
+/// again, after checking that the broken text's analysis came first and that nothing
+/// is published after the fixed text's check.
+fn supersede_burst(
+    client: &mut Client,
+    path: &Path,
+    fixed: &str,
+    spare: &str,
+    version: i64,
+) -> Vec<Vec<Value>> {
     let id = client.next_id;
     client.next_id += 1;
     let messages = [
         json!({"jsonrpc": "2.0", "method": "textDocument/didChange",
-               "params": {"textDocument": {"uri": uri(&path), "version": 3},
-                          "contentChanges": [{"range": whole(&fixed), "text": spare}]}}),
+               "params": {"textDocument": {"uri": uri(path), "version": version},
+                          "contentChanges": [{"range": whole(fixed), "text": spare}]}}),
         json!({"jsonrpc": "2.0", "id": id, "method": "textDocument/documentSymbol",
-               "params": {"textDocument": {"uri": uri(&path)}}}),
+               "params": {"textDocument": {"uri": uri(path)}}}),
         json!({"jsonrpc": "2.0", "method": "textDocument/didChange",
-               "params": {"textDocument": {"uri": uri(&path), "version": 4},
-                          "contentChanges": [{"range": whole(&spare), "text": fixed}]}}),
+               "params": {"textDocument": {"uri": uri(path), "version": version + 1},
+                          "contentChanges": [{"range": whole(spare), "text": fixed}]}}),
     ];
     let burst: String = messages
         .iter()
@@ -569,23 +611,18 @@ fn verifier_diagnostics_follow_the_analysis_and_a_later_edit_supersedes_them() {
         .collect();
     client.stdin.write_all(burst.as_bytes()).expect("write");
     client.stdin.flush().expect("flush");
-    let seen = client.diagnostics_until(&path, <[Value]>::is_empty);
+    let seen = client.diagnostics_until(path, <[Value]>::is_empty);
     assert_eq!(
         codes(&seen[0]),
         ["W0103"],
         "the broken text's analysis first: {seen:?}"
     );
-    assert!(
-        seen.iter()
-            .all(|d| !codes(d).contains(&"E0181".to_string())),
-        "the superseded verification was published: {seen:?}"
-    );
     // A request round trip: nothing more comes for the fixed text.
     let _ = client.request(
         "textDocument/documentSymbol",
-        json!({"textDocument": {"uri": uri(&path)}}),
+        json!({"textDocument": {"uri": uri(path)}}),
     );
-    let uri_of_path = uri(&path);
+    let uri_of_path = uri(path);
     let later: Vec<&Value> = client
         .stashed
         .iter()
@@ -598,14 +635,9 @@ fn verifier_diagnostics_follow_the_analysis_and_a_later_edit_supersedes_them() {
         later.is_empty(),
         "published after the fixing edit's check: {later:?}"
     );
-
-    // And broken once more: the verifier's diagnostic comes back with the warning.
-    client.replace(&path, 5, whole(&fixed), &spare);
-    client.diagnostics_until(&path, |d| {
-        let codes = codes(d);
-        codes.contains(&"E0181".to_string()) && codes.contains(&"W0103".to_string())
-    });
-    client.shutdown();
+    // The burst's own request was answered too; its answer is not needed.
+    client.stashed.retain(|m| m["id"] != json!(id));
+    seen
 }
 
 fn labels(items: &Value) -> Vec<String> {
