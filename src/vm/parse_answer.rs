@@ -232,7 +232,7 @@ pub(crate) fn type_checks(
         return Ok(());
     }
     let chain = prog.type_chain(ty);
-    for def in &chain {
+    for def in chain.iter() {
         if let Some(check) = def.check {
             run_check(prog, session, check, value, None)?;
         }

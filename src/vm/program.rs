@@ -108,6 +108,9 @@ pub struct Program {
     text_slots: Vec<u32>,
     /// The strings `Instr::Str` pushes, as values the interpreter's operands borrow.
     text_values: Vec<Value>,
+    /// For each type, its chain of parents, root first (see [`Program::type_chain`]):
+    /// worked out once here because answers, responses and `ask`s walk it on every event.
+    type_chains: Vec<Box<[TypeId]>>,
     /// The first bytes of the module's hash: ties snapshots to the program.
     fingerprint: [u8; 4],
     /// Whether runs report each `if` condition they test in [`Step::branches`]
@@ -299,6 +302,7 @@ impl Program {
             jit,
             fingerprint,
             branch_trace: false,
+            type_chains: type_chains(&module.types),
             text_slots,
             text_values,
             sources: index(&module.sources),
@@ -414,21 +418,63 @@ impl Program {
     }
 
     /// The chain of a type and its parents, root first (checks apply in that order).
-    /// Bounded by the table size, so a cyclic hand-made table cannot loop.
-    pub(crate) fn type_chain(&self, ty: TypeId) -> Vec<&TypeDef> {
-        let mut chain = Vec::new();
-        let mut current = Some(ty);
-        while let Some(id) = current {
-            let Some(def) = self.ty(id) else { break };
-            if chain.len() > self.module.types.len() {
-                break;
-            }
-            chain.push(def);
-            current = def.parent;
+    pub(crate) fn type_chain(&self, ty: TypeId) -> TypeChain<'_> {
+        TypeChain {
+            types: &self.module.types,
+            ids: self.type_chains.get(ty as usize).map_or(&[], |ids| ids),
         }
-        chain.reverse();
-        chain
     }
+}
+
+/// A type and its parents, root first ([`Program::type_chain`]).
+#[derive(Clone, Copy)]
+pub(crate) struct TypeChain<'p> {
+    types: &'p [TypeDef],
+    /// Indexes `build` checked against `types`.
+    ids: &'p [TypeId],
+}
+
+impl<'p> TypeChain<'p> {
+    /// The types, root first.
+    pub(crate) fn iter(self) -> impl DoubleEndedIterator<Item = &'p TypeDef> {
+        let types = self.types;
+        self.ids
+            .iter()
+            .filter_map(move |&id| types.get(id as usize))
+    }
+
+    /// The root type (whose shape the chain shares).
+    pub(crate) fn first(self) -> Option<&'p TypeDef> {
+        self.iter().next()
+    }
+
+    /// The type itself.
+    pub(crate) fn last(self) -> Option<&'p TypeDef> {
+        self.iter().next_back()
+    }
+}
+
+/// Each type's chain of parents, root first. Bounded by the table size, so a cyclic
+/// hand-made table cannot loop.
+fn type_chains(types: &[TypeDef]) -> Vec<Box<[TypeId]>> {
+    (0..types.len())
+        .map(|start| {
+            let mut chain = Vec::new();
+            let mut current = u32::try_from(start).ok();
+            while let Some(id) = current {
+                let Some(def) = types.get(id as usize) else {
+                    break;
+                };
+                if chain.len() > types.len() {
+                    break;
+                }
+                chain.push(id);
+                current = def.parent;
+            }
+            chain.reverse();
+            chain.into_boxed_slice()
+        })
+        .collect()
 }
 
 /// Checks every index the interpreter follows outside bytecode. Bytecode operands are
