@@ -109,7 +109,7 @@ impl Expectation {
     pub(super) fn check(&self, pending: &mut Vec<Action>, secrets: &[&str]) -> Result<(), String> {
         let position = pending
             .iter()
-            .position(|action| action_name(action) == self.action_name());
+            .position(|action| action.name() == self.action_name());
         if let Expectation::NoOffer = self {
             return match position {
                 None => Ok(()),
@@ -196,30 +196,10 @@ impl Expectation {
     }
 }
 
-/// The protocol's name of an action.
-fn action_name(action: &Action) -> &'static str {
-    match action {
-        Action::Offer { .. } => "offer",
-        Action::Ask { .. } => "ask",
-        Action::Invalid { .. } => "invalid",
-        Action::Approve { .. } => "approve",
-        Action::FollowUp { .. } => "follow_up",
-        Action::Redirect { .. } => "redirect",
-        Action::Component { .. } => "component",
-        Action::SwitchTopic { .. } => "switch_topic",
-        Action::LiveChat { .. } => "live_chat",
-        Action::Request { .. } => "request",
-        Action::Javascript { .. } => "javascript",
-        Action::Say { .. } => "say",
-        Action::Done { .. } => "done",
-        Action::Error { .. } => "error",
-    }
-}
-
 /// An output as the protocol's JSON, for failure messages.
 fn describe(action: &Action, secrets: &[&str]) -> String {
     let action = crate::vm::redact::redact(action, secrets);
-    serde_json::to_string(&action).unwrap_or_else(|_| action_name(&action).to_string())
+    serde_json::to_string(&action).unwrap_or_else(|_| action.name().to_string())
 }
 
 fn waiting(pending: &[Action], secrets: &[&str]) -> String {

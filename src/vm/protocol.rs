@@ -287,6 +287,54 @@ pub enum Action {
     },
 }
 
+impl Event {
+    /// The event's protocol name (`start`, `message`...): the `event` tag of its JSON.
+    /// Written out rather than serialised so the server can count every input under it
+    /// without allocating, and the test runner and the metrics share one table.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Event::Start { .. } => "start",
+            Event::Message { .. } => "message",
+            Event::Source { .. } => "source",
+            Event::Faq { .. } => "faq",
+            Event::Feedback { .. } => "feedback",
+            Event::Unanswered => "unanswered",
+            Event::Click { .. } => "click",
+            Event::Dismiss { .. } => "dismiss",
+            Event::Answer { .. } => "answer",
+            Event::Provide { .. } => "provide",
+            Event::Approve { .. } => "approve",
+            Event::Result { .. } => "result",
+            Event::Cancel => "cancel",
+            Event::End => "end",
+        }
+    }
+}
+
+impl Action {
+    /// The action's protocol name (`offer`, `ask`...): the `action` tag of its JSON.
+    /// Written out for the same reason as [`Event::name`]; the `.proc` test runner
+    /// matches expectations to outputs by it and the server's metrics count under it.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Action::Offer { .. } => "offer",
+            Action::Ask { .. } => "ask",
+            Action::Invalid { .. } => "invalid",
+            Action::Approve { .. } => "approve",
+            Action::FollowUp { .. } => "follow_up",
+            Action::Redirect { .. } => "redirect",
+            Action::Component { .. } => "component",
+            Action::SwitchTopic { .. } => "switch_topic",
+            Action::LiveChat { .. } => "live_chat",
+            Action::Request { .. } => "request",
+            Action::Javascript { .. } => "javascript",
+            Action::Say { .. } => "say",
+            Action::Done { .. } => "done",
+            Action::Error { .. } => "error",
+        }
+    }
+}
+
 /// Whether a flag is off (so `multiple: false` is left out of `ask`).
 fn is_false(flag: &bool) -> bool {
     !*flag

@@ -150,42 +150,13 @@ impl Metrics {
     }
 }
 
-/// An event's protocol name (`start`, `message`...).
+/// An event's protocol name (`start`, `message`...): [`Event::name`], under the name the
+/// server's routes already use.
 pub fn event_name(event: &Event) -> &'static str {
-    match event {
-        Event::Start { .. } => "start",
-        Event::Message { .. } => "message",
-        Event::Source { .. } => "source",
-        Event::Faq { .. } => "faq",
-        Event::Feedback { .. } => "feedback",
-        Event::Unanswered => "unanswered",
-        Event::Click { .. } => "click",
-        Event::Dismiss { .. } => "dismiss",
-        Event::Answer { .. } => "answer",
-        Event::Provide { .. } => "provide",
-        Event::Approve { .. } => "approve",
-        Event::Result { .. } => "result",
-        Event::Cancel => "cancel",
-        Event::End => "end",
-    }
+    event.name()
 }
 
-/// An action's protocol name (`offer`, `ask`...).
+/// An action's protocol name (`offer`, `ask`...): [`Action::name`].
 pub fn action_name(action: &Action) -> &'static str {
-    match action {
-        Action::Offer { .. } => "offer",
-        Action::Ask { .. } => "ask",
-        Action::Invalid { .. } => "invalid",
-        Action::Approve { .. } => "approve",
-        Action::FollowUp { .. } => "follow_up",
-        Action::Redirect { .. } => "redirect",
-        Action::Component { .. } => "component",
-        Action::SwitchTopic { .. } => "switch_topic",
-        Action::LiveChat { .. } => "live_chat",
-        Action::Request { .. } => "request",
-        Action::Javascript { .. } => "javascript",
-        Action::Say { .. } => "say",
-        Action::Done { .. } => "done",
-        Action::Error { .. } => "error",
-    }
+    action.name()
 }
