@@ -13,7 +13,7 @@ use std::fmt;
 use super::ChunkCtx;
 use super::error::{Rule, VerifyError};
 use super::roles::{Role, base_of};
-use super::types::{Ty, Val};
+use super::types::{Ty, Val, taint};
 use crate::codegen::isa::{BinaryOp, Builtin, Const, FailureField, Instr, UnaryOp};
 
 /// The deepest the operand stack may grow: one limit, proved here and enforced again by
@@ -172,6 +172,21 @@ impl Machine<'_, '_> {
         }
     }
 
+    /// An instruction that ends its chunk (`what`, as the message names it) finds the
+    /// stack empty: every value pushed in a chunk is consumed in it. One check for the
+    /// instructions that end a chunk, so they report a leftover alike.
+    fn ends_chunk(&self, what: &str) -> Result<(), VerifyError> {
+        if self.s.stack.is_empty() {
+            Ok(())
+        } else {
+            Err(self.cx.err(
+                Rule::StackMismatch,
+                self.pc,
+                format!("{what} leaves {} values on the stack", self.s.stack.len()),
+            ))
+        }
+    }
+
     /// A text an effect shows or sends: present, of type text, untainted.
     fn text_sink(&mut self, sink: &str) -> Result<(), VerifyError> {
         let v = self.pop()?;
@@ -221,10 +236,6 @@ impl Machine<'_, '_> {
         self.want(v, &[Ty::Bool], &"a jump condition")?;
         Ok(v)
     }
-}
-
-fn taint(vals: &[Val]) -> bool {
-    vals.iter().any(|v| v.secret)
 }
 
 fn step(cx: &ChunkCtx<'_>, pc: u32, instr: Instr, s: State) -> Result<Next, VerifyError> {
@@ -279,10 +290,8 @@ fn step(cx: &ChunkCtx<'_>, pc: u32, instr: Instr, s: State) -> Result<Next, Veri
             })?;
         }
         Instr::LoadSecret(_) => k.push(Val {
-            ty: Ty::Text,
-            absent: false,
             secret: true,
-            url_safe: false,
+            ..Val::of(Ty::Text)
         })?,
         Instr::LoadValue => {
             let ty = match cx.role {
@@ -326,12 +335,7 @@ fn step(cx: &ChunkCtx<'_>, pc: u32, instr: Instr, s: State) -> Result<Next, Veri
         }
         Instr::MakeList(n) => {
             let vals = k.pop_n(n as usize)?;
-            k.push(Val {
-                ty: Ty::List,
-                absent: false,
-                secret: taint(&vals),
-                url_safe: false,
-            })?;
+            k.push(Val::computed(Ty::List, &vals))?;
         }
         Instr::MakeObject(n) => {
             let vals = k.pop_n(2 * n as usize)?;
@@ -344,20 +348,13 @@ fn step(cx: &ChunkCtx<'_>, pc: u32, instr: Instr, s: State) -> Result<Next, Veri
                     ));
                 }
             }
-            k.push(Val {
-                ty: Ty::Any,
-                absent: false,
-                secret: taint(&vals),
-                url_safe: false,
-            })?;
+            k.push(Val::computed(Ty::Any, &vals))?;
         }
         Instr::Concat(n) => {
             let vals = k.pop_n(n as usize)?;
             k.push(Val {
-                ty: Ty::Text,
-                absent: false,
-                secret: taint(&vals),
                 url_safe: vals.iter().all(|v| v.url_safe),
+                ..Val::computed(Ty::Text, &vals)
             })?;
         }
         Instr::UrlEncode => {
@@ -388,56 +385,31 @@ fn step(cx: &ChunkCtx<'_>, pc: u32, instr: Instr, s: State) -> Result<Next, Veri
                     if v.ty == Ty::Int { Ty::Int } else { Ty::Number }
                 }
             };
-            k.push(Val {
-                ty,
-                absent: false,
-                secret: v.secret,
-                url_safe: false,
-            })?;
+            k.push(Val::computed(ty, &[v]))?;
         }
         Instr::Binary(op) => {
             let r = k.pop()?;
             let l = k.pop()?;
             k.as_itself(&[l, r], "an operator")?;
             let ty = binary(&k, op, l, r)?;
-            k.push(Val {
-                ty,
-                absent: false,
-                secret: l.secret || r.secret,
-                url_safe: false,
-            })?;
+            k.push(Val::computed(ty, &[l, r]))?;
         }
         Instr::Call(f, argc) => {
             let args = k.pop_n(argc as usize)?;
             k.as_itself(&args, "a built-in")?;
             let ty = call(&k, f, &args)?;
-            k.push(Val {
-                ty,
-                absent: false,
-                secret: taint(&args),
-                url_safe: false,
-            })?;
+            k.push(Val::computed(ty, &args))?;
         }
         Instr::Matches(_) => {
             let v = k.pop()?;
             k.as_itself(&[v], "`matches`")?;
             k.want(v, &[Ty::Text], &"`matches`")?;
-            k.push(Val {
-                ty: Ty::Bool,
-                absent: false,
-                secret: v.secret,
-                url_safe: false,
-            })?;
+            k.push(Val::computed(Ty::Bool, &[v]))?;
         }
         Instr::Exists => {
             let v = k.pop()?;
             k.as_itself(&[v], "`exists`")?;
-            k.push(Val {
-                ty: Ty::Bool,
-                absent: false,
-                secret: v.secret,
-                url_safe: false,
-            })?;
+            k.push(Val::computed(Ty::Bool, &[v]))?;
         }
         Instr::Jump(t) => {
             jump = Some((t, k.s.clone()));
@@ -507,13 +479,7 @@ fn step(cx: &ChunkCtx<'_>, pc: u32, instr: Instr, s: State) -> Result<Next, Veri
             })?;
             // A lookup's request ends its chunk with nothing else on the stack.
             if lookup {
-                if !k.s.stack.is_empty() {
-                    return Err(cx.err(
-                        Rule::StackMismatch,
-                        pc,
-                        format!("`Lookup` leaves {} values on the stack", k.s.stack.len()),
-                    ));
-                }
+                k.ends_chunk("`Lookup`")?;
                 falls = false;
             }
         }
@@ -560,13 +526,7 @@ fn step(cx: &ChunkCtx<'_>, pc: u32, instr: Instr, s: State) -> Result<Next, Veri
         // run; it touches no operand.
         Instr::Offer(_) | Instr::Require(_) => {}
         Instr::Done(_) | Instr::Fail(_) => {
-            if !k.s.stack.is_empty() {
-                return Err(cx.err(
-                    Rule::StackMismatch,
-                    pc,
-                    format!("`Done` leaves {} values on the stack", k.s.stack.len()),
-                ));
-            }
+            k.ends_chunk("`Done`")?;
             falls = false;
         }
     }

@@ -68,6 +68,11 @@ impl Ty {
     }
 }
 
+/// Whether any of the values derives from a secret (rule 3).
+pub(crate) fn taint(vals: &[Val]) -> bool {
+    vals.iter().any(|v| v.secret)
+}
+
 /// One abstract stack slot.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct Val {
@@ -90,6 +95,17 @@ impl Val {
             absent: false,
             secret: false,
             url_safe: false,
+        }
+    }
+
+    /// A present value an instruction computes from its operands (a list, an operator's
+    /// or a built-in's result...): it derives from a secret when any operand does, which
+    /// is how rule 3's taint flows, and is not known to be URL-safe. One constructor so
+    /// every computing instruction propagates taint the same way.
+    pub(crate) fn computed(ty: Ty, operands: &[Val]) -> Val {
+        Val {
+            secret: taint(operands),
+            ..Val::of(ty)
         }
     }
 
