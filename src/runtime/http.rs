@@ -101,6 +101,16 @@ impl HttpOutcome {
     }
 }
 
+/// The parts of one request action that every attempt (and every redirect hop) sends
+/// again: one value, so `attempt` and `send` take it instead of each listing the parts.
+struct Request<'a> {
+    method: reqwest::Method,
+    headers: &'a Map<String, Json>,
+    body: &'a Json,
+    timeout: Duration,
+    idempotency_key: &'a str,
+}
+
 /// One attempt's result: a response, or an error and whether it may be retried.
 enum Attempt {
     Response(u16, Json),
@@ -152,23 +162,19 @@ impl HttpClient {
         let Ok(method) = reqwest::Method::from_bytes(method.as_bytes()) else {
             return HttpOutcome::failed(0, format!("invalid HTTP method {method:?}"));
         };
-        let timeout = clamp_timeout(*timeout_ms);
         let follow = method == reqwest::Method::GET && !carries_secret;
+        let request = Request {
+            method,
+            headers,
+            body,
+            timeout: clamp_timeout(*timeout_ms),
+            idempotency_key,
+        };
         let attempts_allowed = u32::from(*retry) + 1;
         let mut attempt = 0;
         loop {
             attempt += 1;
-            let result = self
-                .attempt(
-                    &method,
-                    url,
-                    headers,
-                    body,
-                    timeout,
-                    idempotency_key,
-                    follow,
-                )
-                .await;
+            let result = self.attempt(&request, url, follow).await;
             let retryable = match &result {
                 Attempt::Response(status, _) => *status >= 500,
                 Attempt::Failed { retryable, .. } => *retryable,
@@ -201,24 +207,12 @@ impl HttpClient {
         Duration::from_millis(fastrand::u64(0..=millis))
     }
 
-    /// One attempt: the request, and (when `follow`) its same-origin redirects.
-    #[allow(clippy::too_many_arguments, reason = "the parts of one request action")]
-    async fn attempt(
-        &self,
-        method: &reqwest::Method,
-        url: &str,
-        headers: &Map<String, Json>,
-        body: &Json,
-        timeout: Duration,
-        idempotency_key: &str,
-        follow: bool,
-    ) -> Attempt {
+    /// One attempt: the request to `url`, and (when `follow`) its same-origin redirects.
+    async fn attempt(&self, request: &Request<'_>, url: &str, follow: bool) -> Attempt {
         let mut url = url.to_owned();
         let mut hops = 0;
         loop {
-            let (result, location) = self
-                .send(method, &url, headers, body, timeout, idempotency_key)
-                .await;
+            let (result, location) = self.send(request, &url).await;
             if follow
                 && hops < MAX_REDIRECTS
                 && let Some(target) = location.and_then(|l| same_origin_target(&url, &l))
@@ -232,16 +226,15 @@ impl HttpClient {
         }
     }
 
-    /// Sends once; with the answer, the `Location` of a 3xx response.
-    async fn send(
-        &self,
-        method: &reqwest::Method,
-        url: &str,
-        headers: &Map<String, Json>,
-        body: &Json,
-        timeout: Duration,
-        idempotency_key: &str,
-    ) -> (Attempt, Option<String>) {
+    /// Sends once to `url`; with the answer, the `Location` of a 3xx response.
+    async fn send(&self, request: &Request<'_>, url: &str) -> (Attempt, Option<String>) {
+        let Request {
+            ref method,
+            headers,
+            body,
+            timeout,
+            idempotency_key,
+        } = *request;
         let mut builder = self.client.request(method.clone(), url).timeout(timeout);
         let mut has_key = false;
         for (name, value) in headers {
