@@ -54,6 +54,18 @@ pub enum VarKey {
 }
 
 impl VarKey {
+    /// The key of a variable declared as `name`: a conversation variable at the top
+    /// level (no `procedure`), else a local of `procedure`.
+    fn declared(name: &str, procedure: Option<&str>) -> VarKey {
+        match procedure {
+            None => VarKey::Conversation(name.to_string()),
+            Some(procedure) => VarKey::Local {
+                procedure: procedure.to_string(),
+                name: name.to_string(),
+            },
+        }
+    }
+
     /// The variable's name as written.
     pub fn name(&self) -> &str {
         match self {
@@ -61,6 +73,50 @@ impl VarKey {
             VarKey::Local { name, .. } => name,
         }
     }
+}
+
+/// A declaration that is a node of the graph, wherever it stands: a `var` or a
+/// `lookup`, top-level or inside a procedure. One view of both places, so that
+/// declaring and connecting walk the top level and the procedures' items alike.
+#[derive(Clone, Copy)]
+enum Declared<'a> {
+    Var(&'a VarDecl),
+    Lookup(&'a LookupDecl),
+}
+
+impl<'a> Declared<'a> {
+    /// A top-level item's declaration, if it declares a variable or a lookup.
+    fn of_item(kind: &'a ItemKind) -> Option<Declared<'a>> {
+        match kind {
+            ItemKind::Var(var) => Some(Declared::Var(var)),
+            ItemKind::Lookup(lookup) => Some(Declared::Lookup(lookup)),
+            _ => None,
+        }
+    }
+
+    /// A procedure item's declaration, if it declares a local variable or lookup.
+    fn of_proc_item(kind: &'a ProcItemKind) -> Option<Declared<'a>> {
+        match kind {
+            ProcItemKind::Var(var) => Some(Declared::Var(var)),
+            ProcItemKind::Lookup(lookup) => Some(Declared::Lookup(lookup)),
+            _ => None,
+        }
+    }
+
+    /// The declared name.
+    fn name(self) -> &'a Ident {
+        match self {
+            Declared::Var(var) => &var.name,
+            Declared::Lookup(lookup) => &lookup.name,
+        }
+    }
+}
+
+/// The two passes of [`GraphBuilder::connect`], in their order.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Pass {
+    Lookups,
+    Vars,
 }
 
 /// How one variable depends on another.
@@ -442,14 +498,6 @@ impl GraphBuilder {
         for file in files {
             for item in &file.items {
                 match &item.kind {
-                    ItemKind::Var(var) => {
-                        let key = VarKey::Conversation(var.name.name.clone());
-                        self.add(key, file.id, &var.name, false);
-                    }
-                    ItemKind::Lookup(lookup) => {
-                        let key = VarKey::Conversation(lookup.name.name.clone());
-                        self.add(key, file.id, &lookup.name, true);
-                    }
                     ItemKind::Procedure(procedure) => {
                         let roots = self
                             .graph
@@ -469,20 +517,17 @@ impl GraphBuilder {
                             }
                         }
                         for proc_item in &procedure.items {
-                            let (name, lookup) = match &proc_item.kind {
-                                ProcItemKind::Var(var) => (&var.name, false),
-                                ProcItemKind::Lookup(lookup) => (&lookup.name, true),
-                                _ => continue,
-                            };
-                            let key = VarKey::Local {
-                                procedure: procedure.name.name.clone(),
-                                name: name.name.clone(),
-                            };
-                            self.add(key, file.id, name, lookup);
+                            if let Some(declared) = Declared::of_proc_item(&proc_item.kind) {
+                                self.add(declared, Some(&procedure.name.name), file.id);
+                            }
                         }
                         self.add_requirements(&procedure.name.name, &procedure.items);
                     }
-                    _ => {}
+                    kind => {
+                        if let Some(declared) = Declared::of_item(kind) {
+                            self.add(declared, None, file.id);
+                        }
+                    }
                 }
             }
         }
@@ -537,7 +582,10 @@ impl GraphBuilder {
         }
     }
 
-    fn add(&mut self, key: VarKey, file: FileId, name: &Ident, lookup: bool) {
+    /// A node for a declaration of `procedure` (a conversation one when `None`).
+    fn add(&mut self, declared: Declared<'_>, procedure: Option<&str>, file: FileId) {
+        let name = declared.name();
+        let key = VarKey::declared(&name.name, procedure);
         if self.graph.index.contains_key(&key) {
             return;
         }
@@ -546,7 +594,7 @@ impl GraphBuilder {
             key: key.clone(),
             file,
             name_span: name.span.clone(),
-            lookup,
+            lookup: matches!(declared, Declared::Lookup(_)),
         });
         let node = self.graph.graph.add_node(Node::Var(position));
         self.graph.index.insert(key, node);
@@ -558,50 +606,40 @@ impl GraphBuilder {
     fn connect(&mut self, files: &[&SourceFile]) {
         // Lookups first: a variable's check needs to know what each lookup mentions to
         // tell a validation from a cycle.
-        for file in files {
-            for item in &file.items {
-                match &item.kind {
-                    ItemKind::Lookup(lookup) => {
-                        let key = VarKey::Conversation(lookup.name.name.clone());
-                        self.connect_lookup(&key, lookup, None);
-                    }
-                    ItemKind::Procedure(procedure) => {
+        for pass in [Pass::Lookups, Pass::Vars] {
+            for file in files {
+                for item in &file.items {
+                    if let ItemKind::Procedure(procedure) = &item.kind {
+                        let name = procedure.name.name.as_str();
                         for proc_item in &procedure.items {
-                            if let ProcItemKind::Lookup(lookup) = &proc_item.kind {
-                                let key = VarKey::Local {
-                                    procedure: procedure.name.name.clone(),
-                                    name: lookup.name.name.clone(),
-                                };
-                                self.connect_lookup(&key, lookup, Some(&procedure.name.name));
+                            if let Some(declared) = Declared::of_proc_item(&proc_item.kind) {
+                                self.connect_declared(pass, declared, Some(name));
                             }
                         }
+                        if pass == Pass::Vars {
+                            self.connect_requirements(name, &procedure.items);
+                        }
+                    } else if let Some(declared) = Declared::of_item(&item.kind) {
+                        self.connect_declared(pass, declared, None);
                     }
-                    _ => {}
                 }
             }
         }
-        for file in files {
-            for item in &file.items {
-                match &item.kind {
-                    ItemKind::Var(var) => {
-                        let key = VarKey::Conversation(var.name.name.clone());
-                        self.connect_var(&key, var, None);
-                    }
-                    ItemKind::Procedure(procedure) => {
-                        for proc_item in &procedure.items {
-                            if let ProcItemKind::Var(var) = &proc_item.kind {
-                                let key = VarKey::Local {
-                                    procedure: procedure.name.name.clone(),
-                                    name: var.name.name.clone(),
-                                };
-                                self.connect_var(&key, var, Some(&procedure.name.name));
-                            }
-                        }
-                        self.connect_requirements(&procedure.name.name, &procedure.items);
-                    }
-                    _ => {}
-                }
+    }
+
+    /// Connects a declaration of `procedure` (a conversation one when `None`) if it is
+    /// of the kind `pass` connects.
+    fn connect_declared(&mut self, pass: Pass, declared: Declared<'_>, procedure: Option<&str>) {
+        match (pass, declared) {
+            (Pass::Lookups, Declared::Lookup(lookup)) => {
+                let key = VarKey::declared(&lookup.name.name, procedure);
+                self.connect_lookup(&key, lookup, procedure);
             }
+            (Pass::Vars, Declared::Var(var)) => {
+                let key = VarKey::declared(&var.name.name, procedure);
+                self.connect_var(&key, var, procedure);
+            }
+            _ => {}
         }
     }
 
