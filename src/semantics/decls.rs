@@ -6,6 +6,7 @@ use rustc_hash::FxHashMap;
 
 use super::checker::{Checker, ComponentTypes};
 use super::codes;
+use super::report;
 use super::scope::{Scope, Vars};
 use super::symbols::duplicate;
 use super::types::Ty;
@@ -120,17 +121,16 @@ impl<'a> Checker<'a> {
             };
             if let Some(key) = key {
                 if let Some(first) = seen.get(key) {
-                    self.diags.push(
-                        Diagnostic::error(
-                            codes::DUPLICATE_VAR_ITEM,
-                            format!("`{key}` is given twice for `{}`", var.name.name),
-                            file,
-                            item.span.clone(),
-                        )
-                        .with_primary_label("given again here")
-                        .with_label(file, (*first).clone(), "first given here")
-                        .with_help(format!("a variable has at most one `{key}`")),
+                    let message = format!("`{key}` is given twice for `{}`", var.name.name);
+                    let diagnostic = report::given_again(
+                        codes::DUPLICATE_VAR_ITEM,
+                        message,
+                        file,
+                        &item.span,
+                        first,
                     );
+                    self.diags
+                        .push(diagnostic.with_help(format!("a variable has at most one `{key}`")));
                     continue;
                 }
                 seen.insert(key, &item.span);

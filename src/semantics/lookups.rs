@@ -7,6 +7,7 @@ use rustc_hash::FxHashMap;
 use super::checker::Checker;
 use super::codes;
 use super::procedure::METHODS;
+use super::report;
 use super::scope::{Scope, Vars};
 use super::suggest::did_you_mean;
 use super::symbols::Decl;
@@ -107,17 +108,10 @@ impl Checker<'_> {
                 LookupItemKind::Reversible => "reversible",
             };
             if let Some(first) = seen.get(key) {
-                self.diags.push(
-                    Diagnostic::error(
-                        codes::DUPLICATE_ITEM,
-                        format!("`{key}` is given twice in lookup `{}`", decl.name.name),
-                        file,
-                        item.span.clone(),
-                    )
-                    .with_primary_label("given again here")
-                    .with_label(file, (*first).clone(), "first given here")
-                    .with_help(format!("a lookup has at most one `{key}`")),
-                );
+                let place = format!("lookup `{}`", decl.name.name);
+                let diagnostic = report::duplicate_item(file, key, &place, &item.span, first);
+                self.diags
+                    .push(diagnostic.with_help(format!("a lookup has at most one `{key}`")));
                 continue;
             }
             seen.insert(key, &item.span);

@@ -34,14 +34,27 @@ pub(crate) fn duplicate_item(
     span: &Span,
     first: &Span,
 ) -> Diagnostic {
-    Diagnostic::error(
+    given_again(
         codes::DUPLICATE_ITEM,
         format!("`{keyword}` is given twice in {place}"),
         file,
-        span.clone(),
+        span,
+        first,
     )
-    .with_primary_label("given again here")
-    .with_label(file, first.clone(), "first given here")
+}
+
+/// `code` with `message`: an item that may appear once is given again at `span` (first
+/// at `first`). E0133 and a variable block's E0121 point at both places alike.
+pub(crate) fn given_again(
+    code: &'static str,
+    message: String,
+    file: FileId,
+    span: &Span,
+    first: &Span,
+) -> Diagnostic {
+    Diagnostic::error(code, message, file, span.clone())
+        .with_primary_label("given again here")
+        .with_label(file, first.clone(), "first given here")
 }
 
 /// E0112: `??` or `exists` on a value (at `span`) that is never absent; `what` says
