@@ -10,7 +10,7 @@ use super::resolved::{FailureField, Reference, Target};
 use super::scope::{Outcome, Scope, Vars};
 use super::suggest::did_you_mean;
 use super::symbols::Decl;
-use super::types::{Ty, assignable, comparable, join, orderable};
+use super::types::{Ty, assignable, comparable, join, orderable, searchable};
 use crate::diagnostics::Diagnostic;
 use crate::syntax::ast::{BinaryOp, Expr, ExprKind, Ident, Span, Template, TemplatePart, UnaryOp};
 
@@ -709,18 +709,11 @@ impl<'a> Checker<'a> {
                 let list = Ty::List(Box::new(lt.clone()));
                 let rt = self.beside(right, &list, scope);
                 let rt = self.present(rt, right, scope);
-                let fits = match rt.base() {
-                    Ty::List(element) => comparable(&lt, element),
-                    Ty::Text | Ty::OneOf(_) => lt.is_textual() || lt.is_dynamic(),
-                    Ty::Json | Ty::Error => true,
-                    _ => false,
-                };
-                if !fits && !lt.is_error() {
+                if !searchable(&rt, &lt) && !lt.is_error() {
                     self.bad_operands(scope, span, "`in`", &lt, Some(&rt));
                 } else if let Some(item) = rt.item() {
                     // `"pepperoni" in toppings`: the literal must be one of the choices.
-                    let item = item.clone();
-                    self.choice_literal(&item, left, scope);
+                    self.choice_literal(item, left, scope);
                 }
                 Ty::Bool
             }
@@ -880,17 +873,10 @@ impl<'a> Checker<'a> {
             "contains" => {
                 let haystack = self.value(&args[0], scope);
                 let needle = self.value(&args[1], scope);
-                let fits = match haystack.base() {
-                    Ty::List(element) => comparable(element, &needle),
-                    Ty::Text | Ty::OneOf(_) => needle.is_textual() || needle.is_dynamic(),
-                    Ty::Json | Ty::Error => true,
-                    _ => false,
-                };
-                if !fits && !needle.is_error() {
+                if !searchable(&haystack, &needle) && !needle.is_error() {
                     self.bad_operands(scope, span, "`contains`", &haystack, Some(&needle));
                 } else if let Some(item) = haystack.item() {
-                    let item = item.clone();
-                    self.choice_literal(&item, &args[1], scope);
+                    self.choice_literal(item, &args[1], scope);
                 }
                 Ty::Bool
             }

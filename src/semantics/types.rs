@@ -161,6 +161,18 @@ pub fn comparable(a: &Ty, b: &Ty) -> bool {
     join(a, b).is_some()
 }
 
+/// Whether `needle` may be looked for in `haystack`: an element of a list it compares
+/// with, a text in a text, anything in `json`. `needle in haystack` and
+/// `contains(haystack, needle)` are the same test with the operands the other way round.
+pub fn searchable(haystack: &Ty, needle: &Ty) -> bool {
+    match haystack.base() {
+        Ty::List(element) => comparable(needle, element),
+        Ty::Text | Ty::OneOf(_) => needle.is_textual() || needle.is_dynamic(),
+        Ty::Json | Ty::Error => true,
+        _ => false,
+    }
+}
+
 /// Whether two values may be ordered with `<`, `<=`, `>`, `>=`.
 pub fn orderable(a: &Ty, b: &Ty) -> bool {
     if a.is_dynamic() || b.is_dynamic() {
