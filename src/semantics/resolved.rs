@@ -18,7 +18,9 @@ use rustc_hash::FxHashMap;
 
 use super::graph::{CollectStep, DepKind, VarGraph, VarKey};
 use super::symbols::BUILTIN_TYPES;
-use crate::syntax::ast::{FileId, Ident, ItemKind, KnowledgeKind, ProcItemKind, SourceFile};
+use crate::syntax::ast::{
+    FileId, Ident, ItemKind, KnowledgeKind, LookupDecl, ProcItemKind, SourceFile, VarDecl,
+};
 
 /// A name's position: its file and the byte offset where it starts.
 pub type Site = (FileId, usize);
@@ -324,24 +326,11 @@ impl<'a> Numbering<'a> {
             ItemKind::Secret(s) => {
                 self.entry(Table::Secret, s, file);
             }
-            ItemKind::Var(v) => {
-                let key = VarKey::Conversation(v.name.name.clone());
-                self.var(
-                    key,
-                    (file, v.name.span.start),
-                    out,
-                    (file, index, None, None),
-                );
-            }
             // Lookups are entries of the variable table (§4 collects them alike).
-            ItemKind::Lookup(l) => {
-                let key = VarKey::Conversation(l.name.name.clone());
-                self.var(
-                    key,
-                    (file, l.name.span.start),
-                    out,
-                    (file, index, None, None),
-                );
+            ItemKind::Var(VarDecl { name, .. }) | ItemKind::Lookup(LookupDecl { name, .. }) => {
+                let key = VarKey::Conversation(name.name.clone());
+                let site = (file, name.span.start);
+                self.var(key, site, out, (file, index, None, None));
             }
             ItemKind::Procedure(p) => {
                 let (id, new) = self.entry(Table::Procedure, &p.name, file);
