@@ -333,6 +333,12 @@ pub enum UnaryOp {
 }
 
 /// Infix operators evaluated eagerly (`and`, `or`, `??` compile to jumps).
+///
+/// Not the source's `syntax::ast::BinaryOp`, though most variants match: this is the
+/// bundle's operand (postcard writes its variant index into `.procb` files, so its order
+/// is part of the format), it lacks the short-circuit operators, and the instruction set
+/// builds without the compiler-only `syntax` module. `codegen::lower` maps one onto the
+/// other.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum BinaryOp {
     /// Equality of any two values.
