@@ -33,15 +33,19 @@ pub fn bytes<const N: usize>() -> [u8; N] {
 /// Two processes sharing a key (several instances on one PostgreSQL) collide only if
 /// their 128-bit prefixes do (2^-64 after 2^32 processes).
 pub fn unique_nonce() -> [u8; 24] {
-    static PREFIX: OnceLock<[u8; 16]> = OnceLock::new();
     static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let prefix = PREFIX.get_or_init(bytes);
     // Relaxed: only uniqueness of the values matters, not their order across threads.
     let count = COUNTER.fetch_add(1, Ordering::Relaxed);
     let mut nonce = [0; 24];
-    nonce[..16].copy_from_slice(prefix);
+    nonce[..16].copy_from_slice(&nonce_prefix());
     nonce[16..].copy_from_slice(&count.to_le_bytes());
     nonce
+}
+
+/// The first 16 bytes of every [`unique_nonce`] of this process, drawn on first use.
+pub fn nonce_prefix() -> [u8; 16] {
+    static PREFIX: OnceLock<[u8; 16]> = OnceLock::new();
+    *PREFIX.get_or_init(bytes)
 }
 
 #[cfg(test)]
@@ -53,6 +57,7 @@ mod tests {
         let (a, b) = (unique_nonce(), unique_nonce());
         assert_ne!(a, b);
         assert_eq!(a[..16], b[..16]);
+        assert_eq!(a[..16], nonce_prefix());
     }
 
     #[test]

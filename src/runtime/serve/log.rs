@@ -8,8 +8,6 @@
 use std::io::Write;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use serde_json::Value as Json;
-
 /// How serious a line is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Level {
@@ -77,17 +75,54 @@ fn push_digits(out: &mut String, value: u64, width: u32) {
     }
 }
 
+/// A field's value on a line. Borrowed: a line allocates nothing but itself.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Value<'a> {
+    /// A JSON string.
+    Text(&'a str),
+    /// A whole number.
+    Integer(u64),
+    /// Any other number.
+    Number(f64),
+    /// JSON `null`: the field does not apply to this line.
+    Null,
+}
+
+impl<'a> From<&'a str> for Value<'a> {
+    fn from(text: &'a str) -> Self {
+        Value::Text(text)
+    }
+}
+
+impl From<u16> for Value<'_> {
+    fn from(number: u16) -> Self {
+        Value::Integer(number.into())
+    }
+}
+
+impl From<f64> for Value<'_> {
+    fn from(number: f64) -> Self {
+        Value::Number(number)
+    }
+}
+
+impl<'a> From<Option<&'a str>> for Value<'a> {
+    fn from(text: Option<&'a str>) -> Self {
+        text.map_or(Value::Null, Value::Text)
+    }
+}
+
 /// Writes one line: `ts`, `level`, then `fields` in order.
 ///
 /// The line is written as it is serialized, without building a JSON object first: this
 /// runs once per request, and a map of owned keys cost more than the request's handler.
-pub fn write(level: Level, fields: &[(&str, Json)]) {
+pub fn write(level: Level, fields: &[(&str, Value<'_>)]) {
     // A failed write loses this line only: see the module's doc.
     let _ = std::io::stderr().lock().write_all(&line(level, fields));
 }
 
 /// The bytes of one line, newline included.
-fn line(level: Level, fields: &[(&str, Json)]) -> Vec<u8> {
+fn line(level: Level, fields: &[(&str, Value<'_>)]) -> Vec<u8> {
     let mut line = Vec::with_capacity(160);
     line.extend_from_slice(b"{\"ts\":\"");
     line.extend_from_slice(timestamp().as_bytes());
@@ -99,15 +134,20 @@ fn line(level: Level, fields: &[(&str, Json)]) -> Vec<u8> {
         // Serializing a text or a JSON value into a Vec cannot fail.
         let _ = serde_json::to_writer(&mut line, key);
         line.push(b':');
-        let _ = serde_json::to_writer(&mut line, value);
+        let _ = match value {
+            Value::Text(text) => serde_json::to_writer(&mut line, text),
+            Value::Integer(number) => serde_json::to_writer(&mut line, number),
+            Value::Number(number) => serde_json::to_writer(&mut line, number),
+            Value::Null => serde_json::to_writer(&mut line, &()),
+        };
     }
     line.extend_from_slice(b"}\n");
     line
 }
 
 /// Writes one line with a message and no other field.
-pub fn message(level: Level, message: impl Into<String>) {
-    write(level, &[("message", Json::String(message.into()))]);
+pub fn message(level: Level, message: impl AsRef<str>) {
+    write(level, &[("message", message.as_ref().into())]);
 }
 
 #[cfg(test)]
@@ -117,18 +157,26 @@ mod tests {
     #[test]
     fn a_line_is_one_json_object_with_its_fields_in_order() {
         let fields = [
-            ("conversation", Json::from("c\"1")),
-            ("status", Json::from(200)),
-            ("event", Json::Null),
+            ("conversation", Value::from("c\"1")),
+            ("status", Value::from(200u16)),
+            ("ms", Value::from(1.5)),
+            ("event", Value::Null),
         ];
         let bytes = line(Level::Warn, &fields);
         assert_eq!(bytes.last(), Some(&b'\n'));
         assert_eq!(bytes.iter().filter(|&&b| b == b'\n').count(), 1);
-        let object: serde_json::Map<String, Json> = serde_json::from_slice(&bytes).unwrap();
+        let object: serde_json::Map<String, serde_json::Value> =
+            serde_json::from_slice(&bytes).unwrap();
         let keys: Vec<&str> = object.keys().map(String::as_str).collect();
-        assert_eq!(keys, ["ts", "level", "conversation", "status", "event"]);
+        assert_eq!(
+            keys,
+            ["ts", "level", "conversation", "status", "ms", "event"]
+        );
         assert_eq!(object["level"], "warn");
         assert_eq!(object["conversation"], "c\"1");
+        assert_eq!(object["status"], 200);
+        assert_eq!(object["ms"], 1.5);
+        assert!(object["event"].is_null());
     }
 
     #[test]

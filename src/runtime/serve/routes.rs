@@ -87,7 +87,6 @@ pub fn router(server: Arc<Server>, options: RouteOptions) -> Router {
         .route("/v1/openapi.json", get(openapi))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
-        .layer(middleware::from_fn_with_state(app.clone(), authorize))
         .layer(middleware::from_fn_with_state(app.clone(), observe))
         .with_state(app)
 }
@@ -132,13 +131,18 @@ fn too_large(limit: usize) -> Response {
     )
 }
 
-/// One log line per request: `ts`, `level`, `method`, `path`, `conversation`, `event`,
-/// `status`, `ms`. Only names and ids: never a body, a header (the token) or a value.
+/// What every request goes through: the token check ([`refusal`]), then the route, then
+/// one log line: `ts`, `level`, `conversation`, `event`, `status`, `ms`, `method`,
+/// `path`. Only names and ids: never a body, a header (the token) or a value. (One layer
+/// for both: each axum middleware layer boxes the request's future once more.)
 async fn observe(State(app): State<Arc<App>>, request: Request, next: Next) -> Response {
     let began = Instant::now();
-    let method = request.method().to_string();
-    let path = request.uri().path().to_owned();
-    let response = next.run(request).await;
+    let method = request.method().clone();
+    let uri = request.uri().clone();
+    let response = match refusal(&app, &request) {
+        Some(refused) => refused,
+        None => next.run(request).await,
+    };
     let took = began.elapsed();
     app.server.metrics().request(took);
     let status = response.status();
@@ -146,13 +150,13 @@ async fn observe(State(app): State<Arc<App>>, request: Request, next: Next) -> R
     let fields = [
         (
             "conversation",
-            logged.map_or(Json::Null, |l| l.conversation.as_str().into()),
+            logged.map(|l| l.conversation.as_str()).into(),
         ),
-        ("event", logged.map_or(Json::Null, |l| l.event.into())),
+        ("event", logged.map(|l| l.event).into()),
         ("status", status.as_u16().into()),
         ("ms", (took.as_secs_f64() * 1000.0).into()),
-        ("method", method.into()),
-        ("path", path.into()),
+        ("method", method.as_str().into()),
+        ("path", uri.path().into()),
     ];
     let level = if status.is_server_error() {
         Level::Error
@@ -166,20 +170,17 @@ async fn observe(State(app): State<Arc<App>>, request: Request, next: Next) -> R
 }
 
 /// With a token configured, every route but `GET /v1/health` needs
-/// `Authorization: Bearer TOKEN`.
-async fn authorize(State(app): State<Arc<App>>, request: Request, next: Next) -> Response {
+/// `Authorization: Bearer TOKEN`: the 401 answer for a request without it.
+fn refusal(app: &App, request: &Request) -> Option<Response> {
+    let token = app.options.token.as_ref()?;
     let open = request.method() == Method::GET && request.uri().path() == "/v1/health";
-    if let Some(token) = &app.options.token
-        && !open
-        && !token.admits(request.headers())
-    {
-        return error(
+    (!open && !token.admits(request.headers())).then(|| {
+        error(
             StatusCode::UNAUTHORIZED,
             "unauthorized",
             "a valid `Authorization: Bearer` token is required",
-        );
-    }
-    next.run(request).await
+        )
+    })
 }
 
 /// The declared body length, when there is one.
@@ -254,12 +255,14 @@ fn parse(body: &[u8]) -> Result<Input, Box<Output>> {
     }
 }
 
-async fn events(State(app): State<Arc<App>>, headers: HeaderMap, body: Body) -> Response {
+async fn events(State(app): State<Arc<App>>, request: Request) -> Response {
     // Refused on the header: nothing of an oversized body is read.
-    if content_length(&headers).is_some_and(|length| length > app.options.body_limit as u64) {
+    if content_length(request.headers())
+        .is_some_and(|length| length > app.options.body_limit as u64)
+    {
         return too_large(app.options.body_limit);
     }
-    let body = match read_body(&app.options, body).await {
+    let body = match read_body(&app.options, request.into_body()).await {
         Ok(body) => body,
         Err(unread) => return unread.response(app.options.body_limit),
     };
@@ -277,12 +280,18 @@ async fn events(State(app): State<Arc<App>>, headers: HeaderMap, body: Body) -> 
     };
     let mut response = match app.server.handle_detached(input).await {
         Ok(step) => {
-            // Serialising protocol outputs cannot fail (plain data, string keys).
-            let text = serde_json::to_string(&step.outputs).unwrap_or_else(|_| "[]".to_owned());
+            let mut body = Vec::with_capacity(256);
+            body.extend_from_slice(b"{\"outputs\":");
+            // Serialising protocol outputs into a Vec cannot fail (plain data, string keys).
+            if serde_json::to_writer(&mut body, &step.outputs).is_err() {
+                body.truncate(b"{\"outputs\":".len());
+                body.extend_from_slice(b"[]");
+            }
+            body.push(b'}');
             (
                 StatusCode::OK,
                 [(header::CONTENT_TYPE, "application/json")],
-                format!("{{\"outputs\":{text}}}"),
+                body,
             )
                 .into_response()
         }

@@ -3,6 +3,7 @@
 //! outputs are returned.
 
 use std::collections::HashMap;
+use std::hash::BuildHasher;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -220,6 +221,9 @@ pub struct Server {
     secrets: EnvSecrets,
     events: Option<Arc<EventLog>>,
     shards: Vec<Mutex<Table>>,
+    /// Picks a conversation's shard: keyed per process (SipHash), so clients cannot choose
+    /// ids that all fall in one shard.
+    shard_hasher: std::hash::RandomState,
     /// How many slots the table holds (the `procc_conversations` gauge).
     in_memory: AtomicUsize,
     metrics: Metrics,
@@ -270,6 +274,7 @@ impl Server {
             secrets: options.secrets,
             events: options.events,
             shards: (0..SHARDS).map(|_| Mutex::default()).collect(),
+            shard_hasher: std::hash::RandomState::new(),
             in_memory: AtomicUsize::new(0),
             metrics: Metrics::new(),
             in_flight: Arc::new(Semaphore::new(IN_FLIGHT as usize)),
@@ -320,7 +325,7 @@ impl Server {
     }
 
     fn shard(&self, conversation: &str) -> &Mutex<Table> {
-        let index = blake3::hash(conversation.as_bytes()).as_bytes()[0] as usize % SHARDS;
+        let index = self.shard_hasher.hash_one(conversation) as usize % SHARDS;
         &self.shards[index]
     }
 
@@ -401,7 +406,7 @@ impl Server {
                         &[
                             ("conversation", conversation.into()),
                             ("message", "conversation quarantined".into()),
-                            ("reason", why.into()),
+                            ("reason", why.as_str().into()),
                         ],
                     );
                 }
@@ -697,7 +702,7 @@ impl Server {
             (Some((bundle, new)), _) => (
                 Some(Change::Put(StoredSession {
                     bundle,
-                    snapshot: self.key.seal(conversation, &bundle, &new),
+                    snapshot: self.key.seal(conversation, &bundle, &new)?,
                 })),
                 Some(new),
             ),
