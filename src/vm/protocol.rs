@@ -287,11 +287,14 @@ pub enum Action {
     },
 }
 
+// Crate-internal (the server's metrics and request log): not part of the embedding
+// API, so built only with the feature that uses it.
+#[cfg(feature = "runtime")]
 impl Event {
     /// The event's protocol name (`start`, `message`...): the `event` tag of its JSON.
     /// Written out rather than serialised so the server can count every input under it
-    /// without allocating, and the test runner and the metrics share one table.
-    pub fn name(&self) -> &'static str {
+    /// without allocating.
+    pub(crate) fn name(&self) -> &'static str {
         match self {
             Event::Start { .. } => "start",
             Event::Message { .. } => "message",
@@ -311,11 +314,15 @@ impl Event {
     }
 }
 
+// Crate-internal (the server's metrics, the `.proc` test runner): not part of the
+// embedding API, so built only with the features that use it.
+#[cfg(any(feature = "runtime", feature = "compiler"))]
 impl Action {
     /// The action's protocol name (`offer`, `ask`...): the `action` tag of its JSON.
-    /// Written out for the same reason as [`Event::name`]; the `.proc` test runner
-    /// matches expectations to outputs by it and the server's metrics count under it.
-    pub fn name(&self) -> &'static str {
+    /// Written out rather than serialised so the server can count every output under
+    /// it without allocating; the `.proc` test runner matches expectations to outputs
+    /// by it, from the same table.
+    pub(crate) fn name(&self) -> &'static str {
         match self {
             Action::Offer { .. } => "offer",
             Action::Ask { .. } => "ask",
