@@ -11,7 +11,7 @@ use crate::codegen::isa::{Instr, Outcome, ProcId, Reason, VarId};
 use crate::codegen::module::Kind;
 
 use super::analytics::EventKind;
-use super::parse_answer::returns_mismatch;
+use super::parse_answer::{answered, checked_result};
 use super::protocol::{Event, Feedback};
 use super::run::Stored;
 use super::session::{Cx, Effect, Reject, Run, Session, Wait};
@@ -349,14 +349,9 @@ impl Session {
                 let returns = prog
                     .procedure(proc)
                     .map_or(&[][..], |p| p.returns.as_slice());
-                let answered = ok && status.is_none_or(|s| (200..300).contains(&s));
-                // The shape only matters for a success: a 4xx body is not a `returns`.
-                let mismatch = if answered && !returns.is_empty() {
-                    returns_mismatch(prog, self, returns, &response)
-                } else {
-                    None
-                };
-                (answered && mismatch.is_none(), response, mismatch)
+                let (success, mismatch) =
+                    checked_result(prog, self, answered(ok, status), returns, &response);
+                (success, response, mismatch)
             }
             Effect::Component(index) => {
                 let output = output.or(response).unwrap_or(Json::Null);
@@ -367,12 +362,8 @@ impl Session {
                     .map_or(&[][..], |c| c.output.as_slice());
                 // A completed component's output must match its declared `output` shape,
                 // as an api_call's response must match `returns`.
-                let mismatch = if ok && !declared.is_empty() {
-                    returns_mismatch(prog, self, declared, &output)
-                } else {
-                    None
-                };
-                (ok && mismatch.is_none(), output, mismatch)
+                let (success, mismatch) = checked_result(prog, self, ok, declared, &output);
+                (success, output, mismatch)
             }
             Effect::Javascript | Effect::LiveChat | Effect::Lookup => {
                 (ok, output.or(response).unwrap_or(Json::Null), None)

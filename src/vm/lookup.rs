@@ -15,7 +15,7 @@ use crate::codegen::isa::{Instr, Reason, VarId};
 use super::analytics::EventKind;
 use super::eval::{Env, Flow, eval_guard, exec};
 use super::ops::{RuntimeError, fail};
-use super::parse_answer::{Mode, parse_typed, returns_mismatch, type_checks};
+use super::parse_answer::{Mode, answered, checked_result, parse_typed, type_checks};
 use super::protocol::Action;
 use super::run::{StepFlow, Stored};
 use super::session::{Cx, Effect, Session, Wait};
@@ -141,13 +141,8 @@ impl Session {
             .var(lookup)
             .and_then(|def| def.lookup.as_ref())
             .map_or(&[][..], |l| l.returns.as_slice());
-        let answered = ok && status.is_none_or(|s| (200..300).contains(&s));
-        let mismatch = if answered && !returns.is_empty() {
-            returns_mismatch(prog, self, returns, &response)
-        } else {
-            None
-        };
-        let success = answered && mismatch.is_none();
+        let (success, mismatch) =
+            checked_result(prog, self, answered(ok, status), returns, &response);
         cx.event(EventKind::LookupResult {
             procedure: self.running_name(cx).unwrap_or_default(),
             lookup: cx.var_name(lookup),

@@ -315,6 +315,30 @@ pub(crate) fn validate_var(
     Ok(value)
 }
 
+/// Whether a request's `result` is an answer: `ok` with a 2xx status (or none given).
+pub(crate) fn answered(ok: bool, status: Option<u16>) -> bool {
+    ok && status.is_none_or(|s| (200..300).contains(&s))
+}
+
+/// A result checked against its declared shape (`returns`, a component's `output`):
+/// whether it succeeded, and where it failed the shape. Only an `answered` result is
+/// checked (a 4xx body is not a `returns`), and it succeeds when it fits. One rule for
+/// an api_call's response, a component's output and a lookup's response.
+pub(crate) fn checked_result(
+    prog: &Program,
+    session: &Session,
+    answered: bool,
+    fields: &[FieldDef],
+    json: &Json,
+) -> (bool, Option<String>) {
+    let mismatch = if answered && !fields.is_empty() {
+        returns_mismatch(prog, session, fields, json)
+    } else {
+        None
+    };
+    (answered && mismatch.is_none(), mismatch)
+}
+
 /// Where a JSON object fails a `returns { .. }` (or component `output`) shape: `None`
 /// when every field parses by its declared type, nested lists and records included,
 /// otherwise the JSON path of the first value that does not and the type it should
