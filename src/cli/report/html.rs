@@ -5,7 +5,7 @@
 use std::fmt::Write;
 
 use super::aggregate::{ProcedureStats, Summary};
-use super::table::{duration, percent};
+use super::table::{duration, percent, plural};
 
 const STYLE: &str = "
 *{box-sizing:border-box}
@@ -273,10 +273,6 @@ pub(crate) fn escape(text: &str) -> String {
         }
     }
     out
-}
-
-fn plural(count: u64) -> &'static str {
-    if count == 1 { "" } else { "s" }
 }
 
 #[cfg(test)]

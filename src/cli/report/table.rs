@@ -186,7 +186,9 @@ pub(super) fn runs(procedure: &str, runs: &[Run], show_file: bool) -> String {
     )
 }
 
-fn plural(count: u64) -> &'static str {
+/// The plural ending for `count` things (`""` for one, else `"s"`), shared with the
+/// HTML report so both word their counts alike.
+pub(super) fn plural(count: u64) -> &'static str {
     if count == 1 { "" } else { "s" }
 }
 
