@@ -90,6 +90,23 @@ fn events_log(path: &std::path::Path) -> Vec<Value> {
 }
 
 #[test]
+fn a_request_is_logged_while_the_server_runs() {
+    // Workers hold their info lines until they are idle: an idle server has written
+    // every request's line, without being stopped first.
+    let dir = tempfile::tempdir().unwrap();
+    let project = dir.path().join("p");
+    write_project(&project, GREET);
+    let serve = Serve::start_with(&project, &dir.path().join("store"), &[], Stderr::Capture);
+    for n in 0..3 {
+        serve.send(input(&format!("c{n}"), "start", json!({"customer": {}})));
+        let lines = serve.stderr_with(&format!("\"conversation\":\"c{n}\""));
+        let line: Value = serde_json::from_str(lines.last().unwrap()).unwrap();
+        assert_eq!(line["event"], "start", "{line}");
+        assert_eq!(line["status"], 200, "{line}");
+    }
+}
+
+#[test]
 fn a_client_that_leaves_mid_request_loses_nothing_and_nothing_is_sent_twice() {
     let api = SlowApi::start(Duration::from_millis(1500));
     let dir = tempfile::tempdir().unwrap();

@@ -155,6 +155,8 @@ pub(super) fn run(args: &ServeArgs) -> u8 {
     };
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
+        .on_thread_park(log::on_worker_idle)
+        .on_thread_stop(log::on_worker_stop)
         .build()
     {
         Ok(runtime) => runtime,

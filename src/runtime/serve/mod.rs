@@ -30,6 +30,7 @@ pub mod routes;
 pub mod seal;
 mod server;
 pub mod store;
+mod unabandoned;
 
 use std::future::Future;
 use std::sync::Arc;

@@ -21,6 +21,7 @@ use super::log::{self, Level};
 use super::metrics::Metrics;
 use super::seal::{OpenError, SealingKey};
 use super::store::{BundleHash, Change, Lease, SessionStore, StoreError, StoredSession};
+use super::unabandoned::Unabandoned;
 
 /// Why the server cannot start or cannot take an input.
 #[derive(Debug)]
@@ -463,9 +464,11 @@ impl Server {
         Ok(step)
     }
 
-    /// Handles one input in a task of its own, so that it runs to its end (applied,
-    /// durable) even when the caller stops waiting: a client that disconnects mid-request
-    /// must not cut an input in half. [`Server::drain`] waits for such tasks.
+    /// Handles one input so that it runs to its end (applied, durable) even when the
+    /// caller stops waiting: a client that disconnects mid-request must not cut an input
+    /// in half ([`Unabandoned`]). A panic in its handling answers
+    /// [`ServeError::Interrupted`]. [`Server::drain`] waits for every input, those whose
+    /// caller left included.
     pub async fn handle_detached(self: &Arc<Self>, input: Input) -> Result<Step, ServeError> {
         let permit = self
             .in_flight
@@ -474,15 +477,13 @@ impl Server {
             .await
             .map_err(|_| ServeError::Interrupted)?;
         let server = self.clone();
-        // Boxed: `handle`'s future is large, and tokio moves a spawned future (and its
-        // output) by value several times; a pointer is cheap to move.
-        let handling = Box::pin(async move { server.handle(input).await });
-        let task = tokio::spawn(async move {
-            let result = handling.await;
+        Unabandoned::new(async move {
+            let result = server.handle(input).await;
             drop(permit);
             result
-        });
-        task.await.map_err(|_| ServeError::Interrupted)?
+        })
+        .await
+        .unwrap_or(Err(ServeError::Interrupted))
     }
 
     /// Waits until no input is being handled, or `deadline` passes; returns whether
