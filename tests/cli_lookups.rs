@@ -938,3 +938,71 @@ fn transfer_money_test_blocks_pass() {
 fn base(server: &LocalServer) -> String {
     format!("http://127.0.0.1:{}", server.port)
 }
+
+/// A lookup without `returns` that a `when` may skip: its fields are `json?`, read with
+/// `??` (no error that they "may be absent" and at once that they are "never absent").
+const SKIPPABLE_JSON_LOOKUP: &str = r#"var order_id: text {
+  ask "Which order?"
+}
+
+procedure hold_order: follow_up {
+  label "Hold"
+  lookup hold {
+    request GET "https://shop.example/holds/{order_id}"
+    when order_id != "none"
+  }
+  question "Held as {hold.id ?? "none"}?"
+  trigger always
+}
+"#;
+
+#[test]
+fn a_field_of_a_skippable_json_lookup_is_read_with_a_default() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("hold.proc"), SKIPPABLE_JSON_LOOKUP).unwrap();
+    let check = procc().arg("check").arg(dir.path()).output().unwrap();
+    assert!(
+        check.status.success(),
+        "{}",
+        String::from_utf8_lossy(&check.stderr)
+    );
+    let question = |order: &str, fetched: Option<Value>| {
+        let mut inputs = vec![
+            start("c1", false),
+            json!({"event": "message"}),
+            click("hold_order"),
+            answer("order_id", json!(order)),
+        ];
+        inputs.extend(fetched.map(|body| result(Some(200), body)));
+        let outputs = run(dir.path(), &["--host-http"], &inputs);
+        outputs
+            .iter()
+            .find(|o| o["action"] == "follow_up")
+            .map(|o| o["question"].clone())
+    };
+    // Skipped by its `when`: absent, so the default.
+    assert_eq!(question("none", None), Some(json!("Held as none?")));
+    // Fetched: the field of the answer.
+    assert_eq!(
+        question("A1", Some(json!({"id": "H1"}))),
+        Some(json!("Held as H1?"))
+    );
+
+    // Read without a default, it may be absent: E0111 on the field, and only that.
+    let bare = SKIPPABLE_JSON_LOOKUP.replace(r#"{hold.id ?? "none"}"#, "{hold.id}");
+    std::fs::write(dir.path().join("hold.proc"), bare).unwrap();
+    let check = procc()
+        .arg("check")
+        .arg(dir.path())
+        .args(["--format", "json"])
+        .output()
+        .unwrap();
+    let report: Value = serde_json::from_slice(&check.stdout).unwrap();
+    let codes: Vec<&Value> = report["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| &d["code"])
+        .collect();
+    assert_eq!(codes, [&json!("E0111")], "{report}");
+}

@@ -45,9 +45,11 @@ impl Checker<'_> {
         );
     }
 
-    /// `N.field` where `N` is a lookup with `returns`: the field's type (optional when
-    /// the lookup may be absent there), or an error for a field `returns` does not
-    /// declare. `None` when `base` is not such a lookup.
+    /// `N.field` where `N` is a lookup: the type `returns` declares for the field, or
+    /// `json` without `returns` (optional, either way, when the lookup may be absent
+    /// there: the field of an absent lookup is absent, so `N.field ?? default` is how to
+    /// read it); an error for a field `returns` does not declare. `None` when `base` is
+    /// not a lookup.
     pub(super) fn lookup_field(
         &mut self,
         base: &Expr,
@@ -69,10 +71,10 @@ impl Checker<'_> {
             Vars::None(_) => return None,
             _ => None,
         };
-        let fields = self
-            .lookup_fields
-            .get(&(procedure, text.to_string()))?
-            .as_ref()?;
+        let Some(fields) = self.lookup_fields.get(&(procedure, text.to_string()))? else {
+            // Without `returns` the lookup is `json`, and so is any field of it.
+            return Some(base_ty.clone());
+        };
         let Some(ty) = fields.get(&field.name) else {
             let mut names: Vec<&str> = fields.keys().map(String::as_str).collect();
             names.sort_unstable();
