@@ -8,13 +8,17 @@
 pub mod ast;
 mod errors;
 mod grammar;
+mod incremental;
 mod lower;
+mod offsets;
 mod recover;
 mod spine;
 mod split;
 pub mod tokens;
 
 use pest::Parser;
+
+pub use self::incremental::{ParseCache, parse_file_reusing};
 
 use self::ast::{FileId, Item, SourceFile, Span};
 use self::errors::{SYNTAX, UNTERMINATED_STRING};
@@ -36,7 +40,14 @@ pub fn parse_file(file: FileId, text: &str) -> (SourceFile, Vec<Diagnostic>) {
     let mut items = Vec::new();
     let mut diagnostics = Vec::new();
     let mut broken = Vec::new();
-    for part in parse_in_parallel(file, text, &tokens, &chunks) {
+    let parse_run = |run: &[Span]| {
+        let mut parser = FileParser::new(file, text, &tokens);
+        for chunk in run {
+            parser.chunk(chunk.clone(), true);
+        }
+        parser
+    };
+    for part in parse_in_parallel(text.len(), &chunks, parse_run) {
         items.extend(part.items);
         diagnostics.extend(part.diagnostics);
         broken.extend(part.broken);
@@ -58,36 +69,30 @@ const BYTES_PER_THREAD: usize = 64 * 1024;
 /// lowering recurse on nested expressions.
 const PARSER_STACK: usize = 8 * 1024 * 1024;
 
-/// Parses the declarations `chunks` on up to `available_parallelism` threads; one
-/// [`FileParser`] per contiguous run of declarations, in source order.
-fn parse_in_parallel<'a>(
-    file: FileId,
-    text: &'a str,
-    tokens: &'a [Token],
+/// Parses the declarations `chunks` (`bytes` of text in all) on up to
+/// `available_parallelism` threads: `parse_run` parses each contiguous run of
+/// declarations; the results are in source order.
+fn parse_in_parallel<R: Send>(
+    bytes: usize,
     chunks: &[Span],
-) -> Vec<FileParser<'a>> {
+    parse_run: impl Fn(&[Span]) -> R + Sync,
+) -> Vec<R> {
     let threads = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
-        .min(text.len() / BYTES_PER_THREAD)
+        .min(bytes / BYTES_PER_THREAD)
         .max(1);
-    let parse_run = |run: &[Span]| {
-        let mut parser = FileParser::new(file, text, tokens);
-        for chunk in run {
-            parser.chunk(chunk.clone(), true);
-        }
-        parser
-    };
     if threads == 1 {
         return vec![parse_run(chunks)];
     }
     let runs = balanced_runs(chunks, threads);
+    let parse_run = &parse_run;
     std::thread::scope(|scope| {
         let workers: Vec<_> = runs
             .iter()
             .map(|run| {
                 std::thread::Builder::new()
                     .stack_size(PARSER_STACK)
-                    .spawn_scoped(scope, || parse_run(run))
+                    .spawn_scoped(scope, move || parse_run(run))
             })
             .collect();
         workers
