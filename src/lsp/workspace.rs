@@ -13,7 +13,7 @@ use std::sync::Arc;
 use crate::compiler::{Compilation, analyze_with, discover};
 use crate::diagnostics::{Diagnostic, Sources};
 use crate::syntax::ast::{FileId, SourceFile};
-use crate::syntax::parse_file;
+use crate::syntax::{ParseCache, parse_file_reusing};
 
 /// One project: its files, and its analysis once checked.
 pub(super) struct ProjectState {
@@ -33,9 +33,21 @@ pub(super) struct ProjectState {
     pub verified: bool,
     /// Whether a text changed since the analysis.
     pub stale: bool,
-    /// Per file id of the analysis: its syntax errors, kept with the parse that the next
-    /// check reuses when the file's text did not change.
-    parsed: Vec<Vec<Diagnostic>>,
+    /// Per file id of the analysis: its syntax errors and the parse of each of its
+    /// declarations, for the next check (see [`FileParse`]).
+    parsed: Vec<FileParse>,
+}
+
+/// What the next check reuses of a file's parse: when the text did not change, the
+/// whole parse (the `SourceFile` is taken from the analysis, the errors from here);
+/// when it did, the parse of each declaration whose text did not change (an edit
+/// re-parses one declaration, not the file: see [`parse_file_reusing`]).
+#[derive(Default)]
+struct FileParse {
+    /// The file's syntax errors.
+    errors: Vec<Diagnostic>,
+    /// Its declarations' parses.
+    cache: ParseCache,
 }
 
 impl ProjectState {
@@ -179,15 +191,26 @@ impl Workspace {
             let generation = self.checks;
             let state = &mut self.projects[project];
             let mut previous = Previous::from(state.analysis.take());
-            let old_errors = std::mem::take(&mut state.parsed);
-            let mut parsed = Vec::with_capacity(old_errors.len());
+            let mut old = std::mem::take(&mut state.parsed);
+            let mut parsed = Vec::with_capacity(old.len());
             let compilation = analyze_with(sources, |id, text| {
-                let reused = previous
-                    .reuse(id, text)
-                    .zip(old_errors.get(id.0 as usize).cloned());
-                let (file, errors) = reused.unwrap_or_else(|| parse_file(id, text));
-                parsed.push(errors.clone());
-                (file, errors)
+                let earlier = old.get_mut(id.0 as usize).map(std::mem::take);
+                match (earlier, previous.reuse(id, text)) {
+                    (Some(earlier), Some(file)) => {
+                        let errors = earlier.errors.clone();
+                        parsed.push(earlier);
+                        (file, errors)
+                    }
+                    (earlier, _) => {
+                        let cache = earlier.map(|e| e.cache).unwrap_or_default();
+                        let (file, errors, cache) = parse_file_reusing(id, text, cache);
+                        parsed.push(FileParse {
+                            errors: errors.clone(),
+                            cache,
+                        });
+                        (file, errors)
+                    }
+                }
             });
             state.parsed = parsed;
             state.verified = compilation.has_errors();
