@@ -148,7 +148,12 @@ fn key_of(text: &str, tokens: &[Token], chunk: &Span) -> ChunkKey {
     let next = tokens[after..]
         .iter()
         .find(|t| !t.kind.is_trivia())
-        .map(|t| (t.kind, text.get(t.span.clone()).unwrap_or_default().to_string()));
+        .map(|t| {
+            (
+                t.kind,
+                text.get(t.span.clone()).unwrap_or_default().to_string(),
+            )
+        });
     ChunkKey {
         text: text.get(chunk.clone()).unwrap_or_default().to_string(),
         doc: doc_before(text, tokens, chunk.start),
@@ -301,13 +306,15 @@ mod tests {
 
     fn edit() -> impl Strategy<Value = Edit> {
         prop_oneof![
-            (any::<usize>(), any::<usize>(), any::<bool>()).prop_map(|(at, snippet, line_start)| {
-                Edit::Insert {
-                    at,
-                    snippet,
-                    line_start,
+            (any::<usize>(), any::<usize>(), any::<bool>()).prop_map(
+                |(at, snippet, line_start)| {
+                    Edit::Insert {
+                        at,
+                        snippet,
+                        line_start,
+                    }
                 }
-            }),
+            ),
             (any::<usize>(), 0usize..40).prop_map(|(at, len)| Edit::Delete { at, len }),
             any::<usize>().prop_map(|at| Edit::DeleteCloser { at }),
             (any::<usize>(), any::<usize>()).prop_map(|(at, keyword)| Edit::Rename { at, keyword }),
@@ -322,8 +329,14 @@ mod tests {
         for text in texts {
             let (source, diagnostics, next) = parse_file_reusing(file, text, cache);
             let (fresh_source, fresh_diagnostics) = parse_file(file, text);
-            assert_eq!(source, fresh_source, "items or broken spans differ for:\n{text}");
-            assert_eq!(diagnostics, fresh_diagnostics, "diagnostics differ for:\n{text}");
+            assert_eq!(
+                source, fresh_source,
+                "items or broken spans differ for:\n{text}"
+            );
+            assert_eq!(
+                diagnostics, fresh_diagnostics,
+                "diagnostics differ for:\n{text}"
+            );
             cache = next;
         }
     }
@@ -369,7 +382,8 @@ mod tests {
 
     #[test]
     fn twin_declarations_and_a_moved_declaration_reuse_their_parse() {
-        let text = "secret a\nsecret a\nsecret a\nprocedure p: follow_up {\n  label \"{customer.x}\"\n}\n";
+        let text =
+            "secret a\nsecret a\nsecret a\nprocedure p: follow_up {\n  label \"{customer.x}\"\n}\n";
         let (_, _, cache) = parse_file_reusing(FileId(0), text, ParseCache::default());
         // The first two are twins (same text, same next keyword): one entry.
         assert_eq!(cache.len(), 3);
@@ -399,9 +413,7 @@ mod tests {
         texts.retain(|text| {
             let tokens = tokenize(text);
             let first = tokens.iter().find(|t| !t.kind.is_trivia());
-            first.is_none_or(|t| {
-                super::super::split::is_declaration_keyword(&text[t.span.clone()])
-            })
+            first.is_none_or(|t| super::super::split::is_declaration_keyword(&text[t.span.clone()]))
         });
         assert!(texts.len() > 50, "the UI tests were not found");
         for text in texts {

@@ -162,9 +162,7 @@ impl Offsets for TypeExprKind {
 impl Offsets for VarItemKind {
     fn offsets<F: FnMut(&mut usize)>(&mut self, visit: &mut F) {
         match self {
-            VarItemKind::Ask(template) | VarItemKind::Invalid(template) => {
-                template.offsets(visit)
-            }
+            VarItemKind::Ask(template) | VarItemKind::Invalid(template) => template.offsets(visit),
             VarItemKind::When(expr)
             | VarItemKind::Default(expr)
             | VarItemKind::Choices(expr)
@@ -325,9 +323,7 @@ impl Offsets for Expr {
 impl Offsets for TestStepKind {
     fn offsets<F: FnMut(&mut usize)>(&mut self, visit: &mut F) {
         match self {
-            TestStepKind::Customer(fields) | TestStepKind::Provide(fields) => {
-                fields.offsets(visit)
-            }
+            TestStepKind::Customer(fields) | TestStepKind::Provide(fields) => fields.offsets(visit),
             TestStepKind::ClickWith { procedure, vars } => {
                 procedure.offsets(visit);
                 vars.offsets(visit);
@@ -371,10 +367,7 @@ impl Offsets for TestStepKind {
                 method.offsets(visit);
                 url.offsets(visit);
             }
-            TestStepKind::ExpectDone {
-                procedure,
-                outcome,
-            } => {
+            TestStepKind::ExpectDone { procedure, outcome } => {
                 procedure.offsets(visit);
                 outcome.offsets(visit);
             }
