@@ -150,13 +150,13 @@ impl Metrics {
     }
 }
 
-/// An event's protocol name (`start`, `message`...): [`Event::name`], under the name the
+/// An event's protocol name (`start`, `message`...): `Event::name`, under the name the
 /// server's routes already use.
 pub fn event_name(event: &Event) -> &'static str {
     event.name()
 }
 
-/// An action's protocol name (`offer`, `ask`...): [`Action::name`].
+/// An action's protocol name (`offer`, `ask`...): `Action::name`.
 pub fn action_name(action: &Action) -> &'static str {
     action.name()
 }
