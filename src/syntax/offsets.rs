@@ -347,15 +347,15 @@ impl Offsets for TestStepKind {
             | TestStepKind::ExpectComponent(name)
             | TestStepKind::ExpectSwitchTopic(name)
             | TestStepKind::ExpectError(name) => name.offsets(visit),
-            TestStepKind::SendFeedback { negative: _ }
-            | TestStepKind::SendUnanswered
+            TestStepKind::ExpectJavascript
+            | TestStepKind::ExpectApprove
+            | TestStepKind::ExpectNoOffer
             | TestStepKind::Approve
             | TestStepKind::Deny
             | TestStepKind::Fail
             | TestStepKind::Cancel
-            | TestStepKind::ExpectNoOffer
-            | TestStepKind::ExpectApprove
-            | TestStepKind::ExpectJavascript => {}
+            | TestStepKind::SendUnanswered
+            | TestStepKind::SendFeedback { negative: _ } => {}
             TestStepKind::Answer(value) => value.offsets(visit),
             TestStepKind::Respond { status, body } => {
                 status.offsets(visit);
