@@ -660,3 +660,70 @@ fn apply(text: &str, range: &Value, new_text: &str) -> String {
     let (start, end) = (offset(&range["start"]), offset(&range["end"]));
     format!("{}{new_text}{}", &text[..start], &text[end..])
 }
+
+/// The start of each diagnostic published, with its code.
+fn starts(diagnostics: &[Value]) -> Vec<(String, Value)> {
+    let mut starts: Vec<(String, Value)> = diagnostics
+        .iter()
+        .map(|d| {
+            let code = d["code"].as_str().unwrap_or_default().to_string();
+            (code, d["range"]["start"].clone())
+        })
+        .collect();
+    starts.sort_by_key(|(code, start)| (code.clone(), start.to_string()));
+    starts
+}
+
+/// Edits re-parse only the declarations they change (the server's parse cache): the
+/// others' parse is moved, so every diagnostic, syntax or semantic, must still point at
+/// the right place after lines are added above, a declaration is broken, and fixed.
+#[test]
+fn diagnostics_follow_declarations_that_moved_after_an_edit() {
+    let (_dir, a, b) = project();
+    let root = a.parent().expect("dir").to_path_buf();
+    let mut client = Client::start(&root);
+    client.open(&b, B);
+    let opened = client.diagnostics(&b);
+    let error_at = |text: &str, needle: &str| {
+        let (line, character) = position_of(text, needle);
+        json!({"line": line, "character": character})
+    };
+    let unknown = opened
+        .iter()
+        .find_map(|d| d["code"].as_str().map(str::to_string))
+        .expect("the unknown name's code");
+    assert_eq!(
+        starts(&opened),
+        vec![(unknown.clone(), error_at(B, "emial"))]
+    );
+
+    // Two lines above everything: every declaration moves, none changes.
+    let moved = format!("// one\n// two\n{B}");
+    client.replace(&b, 2, whole(B), &moved);
+    assert_eq!(
+        starts(&client.diagnostics(&b)),
+        vec![(unknown.clone(), error_at(&moved, "emial"))]
+    );
+
+    // A declaration cut short in the middle: its error names the next one, and the
+    // declarations after it move by its length.
+    let broken = moved.replace("audience pro =", "secret\naudience pro =");
+    client.replace(&b, 3, whole(&moved), &broken);
+    let diagnostics = client.diagnostics(&b);
+    assert_eq!(
+        starts(&diagnostics),
+        vec![
+            ("E0001".to_string(), error_at(&broken, "audience pro")),
+            (unknown.clone(), error_at(&broken, "emial")),
+        ],
+        "{diagnostics:?}"
+    );
+
+    // Fixed again, and the lines above removed: back to the first diagnostics.
+    client.replace(&b, 4, whole(&broken), B);
+    assert_eq!(
+        starts(&client.diagnostics(&b)),
+        vec![(unknown, error_at(B, "emial"))]
+    );
+    client.shutdown();
+}
