@@ -41,18 +41,24 @@ impl Level {
 
 /// The current time in RFC 3339, UTC, to the millisecond (`2026-03-02T09:30:00.123Z`).
 pub fn timestamp() -> String {
+    let mut out = Vec::with_capacity(24);
+    push_now(&mut out);
+    // The timestamp is ASCII.
+    String::from_utf8(out).unwrap_or_default()
+}
+
+/// Appends the current time as [`timestamp`] gives it.
+fn push_now(out: &mut Vec<u8>) {
     let since = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .unwrap_or_default();
-    let mut out = String::with_capacity(24);
-    push_timestamp(&mut out, since.as_secs(), since.subsec_millis());
-    out
+    push_timestamp(out, since.as_secs(), since.subsec_millis());
 }
 
 /// Appends the timestamp of `secs` (since the epoch) and `millis`. Every request writes
 /// one, so the date is formatted once a day (per thread) and the time by hand instead
 /// of through `format!`.
-fn push_timestamp(out: &mut String, secs: u64, millis: u32) {
+fn push_timestamp(out: &mut Vec<u8>, secs: u64, millis: u32) {
     thread_local! {
         static DATE: std::cell::RefCell<(u64, String)> =
             const { std::cell::RefCell::new((u64::MAX, String::new())) };
@@ -63,25 +69,25 @@ fn push_timestamp(out: &mut String, secs: u64, millis: u32) {
             *cached_day = day;
             *date = crate::calendar::format_date(i32::try_from(day).unwrap_or(i32::MAX));
         }
-        out.push_str(date);
+        out.extend_from_slice(date.as_bytes());
     });
     let rest = secs % 86_400;
-    out.push('T');
+    out.push(b'T');
     push_digits(out, rest / 3600, 2);
-    out.push(':');
+    out.push(b':');
     push_digits(out, rest % 3600 / 60, 2);
-    out.push(':');
+    out.push(b':');
     push_digits(out, rest % 60, 2);
-    out.push('.');
+    out.push(b'.');
     push_digits(out, u64::from(millis), 3);
-    out.push('Z');
+    out.push(b'Z');
 }
 
 /// Appends the last `width` decimal digits of `value`, zero-padded.
-fn push_digits(out: &mut String, value: u64, width: u32) {
+fn push_digits(out: &mut Vec<u8>, value: u64, width: u32) {
     for position in (0..width).rev() {
         let digit = value / 10u64.pow(position) % 10;
-        out.push(char::from(b'0' + digit as u8));
+        out.push(b'0' + digit as u8);
     }
 }
 
@@ -201,7 +207,7 @@ fn write_out(lines: &[u8]) {
 /// Appends one line to `line`, newline included.
 fn push_line(line: &mut Vec<u8>, level: Level, fields: &[(&str, Value<'_>)]) {
     line.extend_from_slice(b"{\"ts\":\"");
-    line.extend_from_slice(timestamp().as_bytes());
+    push_now(line);
     line.extend_from_slice(b"\",\"level\":\"");
     line.extend_from_slice(level.as_str().as_bytes());
     line.push(b'"');
@@ -279,14 +285,14 @@ mod tests {
 
     #[test]
     fn a_timestamp_is_the_date_and_the_time_of_day() {
-        let mut out = String::new();
+        let mut out = Vec::new();
         // 2026-03-02T09:30:05.007Z, then a second one on the next day (the cached date
         // must not stick).
         push_timestamp(&mut out, 1_772_443_805, 7);
-        assert_eq!(out, "2026-03-02T09:30:05.007Z");
+        assert_eq!(out, b"2026-03-02T09:30:05.007Z");
         out.clear();
         push_timestamp(&mut out, 1_772_443_805 + 86_400 - 34_205, 999);
-        assert_eq!(out, "2026-03-03T00:00:00.999Z");
+        assert_eq!(out, b"2026-03-03T00:00:00.999Z");
     }
 
     #[test]

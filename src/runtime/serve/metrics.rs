@@ -100,16 +100,14 @@ impl Metrics {
 
     /// Counts an input taken by the server.
     pub fn input(&self, event: &Event) {
-        self.inputs
-            .get_or_create(&[("event", event_name(event))])
-            .inc();
+        self.inputs.get_or_create(&[("event", event.name())]).inc();
     }
 
     /// Counts the outputs of one input, and the runs they end.
     pub fn outputs(&self, outputs: &[Output]) {
         for output in outputs {
             self.outputs
-                .get_or_create(&[("action", action_name(&output.action))])
+                .get_or_create(&[("action", output.action.name())])
                 .inc();
             if let Action::Done {
                 procedure, outcome, ..
@@ -148,15 +146,4 @@ impl Metrics {
         let _ = encode(&mut text, &self.registry);
         text
     }
-}
-
-/// An event's protocol name (`start`, `message`...): `Event::name`, under the name the
-/// server's routes already use.
-pub fn event_name(event: &Event) -> &'static str {
-    event.name()
-}
-
-/// An action's protocol name (`offer`, `ask`...): `Action::name`.
-pub fn action_name(action: &Action) -> &'static str {
-    action.name()
 }

@@ -35,7 +35,7 @@ use crate::vm::protocol::{Action, Input, Output};
 
 use super::auth::Token;
 use super::log::{self, Level};
-use super::metrics::{CONTENT_TYPE as METRICS_CONTENT_TYPE, event_name};
+use super::metrics::CONTENT_TYPE as METRICS_CONTENT_TYPE;
 use super::server::{Server, hex};
 
 /// The default request body limit.
@@ -277,7 +277,7 @@ async fn events(State(app): State<Arc<App>>, request: Request) -> Response {
     };
     let logged = Logged {
         conversation: input.conversation.clone(),
-        event: event_name(&input.event),
+        event: input.event.name(),
     };
     let mut response = match app.server.handle_detached(input).await {
         Ok(step) => {
